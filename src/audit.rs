@@ -1,0 +1,92 @@
+//! One audit, start to end: config and inventory, collectors, chain, rules.
+
+use std::path::{Path, PathBuf};
+
+use crate::chain::{Chain, Inventory};
+use crate::cli::CommonArgs;
+use crate::collect::{self, Context};
+use crate::config::Config;
+use crate::error::Error;
+use crate::report::Report;
+use crate::rules;
+
+/// What an audit needs from the command line.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub root: PathBuf,
+    pub secrets: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub settings: Vec<String>,
+    pub threads: usize,
+}
+
+impl AuditOptions {
+    pub fn new(root: &Path, common: &CommonArgs) -> Self {
+        AuditOptions {
+            root: root.to_path_buf(),
+            secrets: common.secrets.clone(),
+            config: common.config.clone(),
+            settings: common.settings.clone(),
+            threads: common.threads,
+        }
+    }
+}
+
+pub fn load_config(options: &AuditOptions) -> Result<Config, Error> {
+    match &options.config {
+        Some(path) => Config::load(path).map_err(Error::Config),
+        None => {
+            let default = options.root.join("envtrail.toml");
+            if default.is_file() {
+                Config::load(&default).map_err(Error::Config)
+            } else {
+                Ok(Config::default())
+            }
+        }
+    }
+}
+
+pub fn load_inventory(path: &Path) -> Result<Inventory, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Inventory {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let names = collect::inventory::parse(&text).map_err(|message| Error::Inventory {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    Ok(Inventory {
+        names,
+        file: path.to_string_lossy().replace('\\', "/"),
+    })
+}
+
+/// The static audit: every collector, the chain, every static rule.
+pub fn run(options: &AuditOptions) -> Result<Report, Error> {
+    let chain = build_chain(options)?;
+    let findings = rules::run(&chain);
+    Ok(Report {
+        root: options.root.to_string_lossy().into_owned(),
+        chain,
+        findings,
+    })
+}
+
+/// Collect and join, without judging: for commands that add stages (live).
+pub fn build_chain(options: &AuditOptions) -> Result<Chain, Error> {
+    if !options.root.is_dir() {
+        return Err(Error::PathMissing(options.root.clone()));
+    }
+    let config = load_config(options)?;
+    let inventory = options.secrets.as_deref().map(load_inventory).transpose()?;
+    let mut settings_globs = options.settings.clone();
+    settings_globs.extend(config.settings.iter().cloned());
+    let ctx = Context {
+        root: options.root.clone(),
+        config,
+        settings_globs,
+        threads: options.threads,
+    };
+    let facts = collect::collect_all(&ctx);
+    Ok(Chain::build(facts, inventory))
+}

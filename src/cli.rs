@@ -1,0 +1,137 @@
+//! The command line, as fixed in the contract.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::finding::Severity;
+use crate::render::Format;
+
+const EXAMPLES: &str = "\
+Examples:
+  envtrail check                                  audit the repository here
+  envtrail check . --secrets secrets.json         ...knowing the secret store (gh secret list --json name)
+  envtrail check --format sarif --output envtrail.sarif
+  envtrail trace DATABASE_URL                     follow one key through every stage
+  envtrail checklist                              the release checklist, as Markdown
+  envtrail live --container api                   audit the running container too";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "envtrail",
+    version,
+    about = "Audit configuration drift along secrets -> workflow -> compose -> settings -> container",
+    after_help = EXAMPLES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Static audit of a repository.
+    Check {
+        /// The repository's root.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Release checklist for a repository.
+    Checklist {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Static audit plus the env, state and settings of a running container.
+    Live {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The container's name or id.
+        #[arg(long, value_name = "NAME|ID")]
+        container: String,
+        /// The Docker Engine API endpoint (default: DOCKER_HOST, else the local socket).
+        #[arg(long, value_name = "URL")]
+        docker_host: Option<String>,
+        /// A saved `docker inspect` JSON, for auditing without a daemon.
+        #[arg(long, value_name = "FILE")]
+        inspect_file: Option<PathBuf>,
+        /// Seconds to wait for the Docker daemon before giving up.
+        #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+        timeout: u64,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// One key, followed through every stage of the chain.
+    Trace {
+        /// The env key.
+        key: String,
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+}
+
+/// Flags shared by every audit command.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// The secrets inventory: `gh secret list --json name` output, a JSON
+    /// array of names, or one name per line. Without it, secret existence is
+    /// unknown, not assumed.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Config file (default: envtrail.toml at PATH, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only read Python files matching GLOB as the app's code (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub settings: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// When to colour the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print nothing; only the exit code tells.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

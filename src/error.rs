@@ -1,0 +1,32 @@
+//! Errors that stop the audit (exit code 2). Per-file problems never get
+//! here: they become `input-unparsed` findings and the audit goes on.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: no such directory", .0.display())]
+    PathMissing(PathBuf),
+    #[error("config: {0}")]
+    Config(String),
+    #[error("secrets inventory {}: {message}", .path.display())]
+    Inventory { path: PathBuf, message: String },
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+    #[error("{0}")]
+    Other(#[from] anyhow::Error),
+}
+
+impl Error {
+    /// One line telling the user what to do about it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Error::PathMissing(_) => Some("give the repository's root folder: envtrail check PATH"),
+            Error::Config(_) => Some("every field of envtrail.toml is documented in the README"),
+            Error::Inventory { .. } => Some(
+                "--secrets takes `gh secret list --json name` output, a JSON array of names, or one name per line",
+            ),
+            Error::Output(_) | Error::Other(_) => None,
+        }
+    }
+}

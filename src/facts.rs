@@ -1,0 +1,335 @@
+//! Located facts: what collectors find in files, before any judgement.
+//!
+//! Every collector turns files into these and nothing else; the chain model
+//! joins them per key, and rules judge the chain. Values of env entries are
+//! never stored here (only where they come from), so no later stage can leak
+//! a secret by accident.
+
+use serde::Serialize;
+
+use crate::location::Location;
+
+/// Where the value written for a key comes from. The value itself is never
+/// kept: people paste real credentials into workflows.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// `${{ secrets.NAME }}`
+    Secret(String),
+    /// `${{ vars.NAME }}`
+    Var(String),
+    /// `${{ env.NAME }}` or a shell/compose variable `$NAME` taken from the
+    /// surrounding environment.
+    Env(String),
+    /// `${{ github.NAME }}`
+    Github(String),
+    /// A value written in the file itself.
+    Literal,
+    /// Anything envtrail cannot attribute (command substitution, a step output...).
+    Unknown,
+}
+
+impl Source {
+    /// The contract's spelling: `secrets.NAME`, `vars.NAME`, `env.NAME`,
+    /// `github.NAME`, `literal`, `unknown`.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Secret(n) => format!("secrets.{n}"),
+            Source::Var(n) => format!("vars.{n}"),
+            Source::Env(n) => format!("env.{n}"),
+            Source::Github(n) => format!("github.{n}"),
+            Source::Literal => "literal".to_string(),
+            Source::Unknown => "unknown".to_string(),
+        }
+    }
+
+    pub fn secret_name(&self) -> Option<&str> {
+        match self {
+            Source::Secret(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// How a key was written. The kebab-case name is the JSON `via`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WriteVia {
+    /// `echo "K=V" >> .env`
+    DotenvEcho,
+    /// `printf "A=%s\nB=%s\n" ... > .env`
+    DotenvPrintf,
+    /// `cat <<EOF > .env`
+    DotenvHeredoc,
+    /// `... | tee -a .env`
+    DotenvTee,
+    /// `echo "K=V" >> $GITHUB_ENV`
+    GithubEnv,
+    /// `env:` map of a workflow, job or step.
+    WorkflowEnv,
+    /// `envs:` / `env:` forwarded by an ssh deploy action.
+    SshActionEnvs,
+    /// `export K=V` in a script run on the deploy host.
+    RemoteExport,
+    /// `docker run -e K=V` / `-e K`
+    DockerRunEnv,
+    /// `docker run --env-file F`: the keys of F, when F is known.
+    DockerRunEnvFile,
+    /// `environment:` of a compose service.
+    ComposeEnvironment,
+    /// `env_file:` of a compose service.
+    ComposeEnvFile,
+    /// `ENV` in a Dockerfile.
+    DockerfileEnv,
+    /// A key in a committed dotenv file (`.env.production`...).
+    DotenvFile,
+    /// Kubernetes `env:` / `envFrom:` / `--from-env-file`.
+    Kubernetes,
+    /// `gcloud run deploy --set-env-vars` and friends.
+    CloudRun,
+}
+
+impl WriteVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteVia::DotenvEcho => "dotenv-echo",
+            WriteVia::DotenvPrintf => "dotenv-printf",
+            WriteVia::DotenvHeredoc => "dotenv-heredoc",
+            WriteVia::DotenvTee => "dotenv-tee",
+            WriteVia::GithubEnv => "github-env",
+            WriteVia::WorkflowEnv => "workflow-env",
+            WriteVia::SshActionEnvs => "ssh-action-envs",
+            WriteVia::RemoteExport => "remote-export",
+            WriteVia::DockerRunEnv => "docker-run-env",
+            WriteVia::DockerRunEnvFile => "docker-run-env-file",
+            WriteVia::ComposeEnvironment => "compose-environment",
+            WriteVia::ComposeEnvFile => "compose-env-file",
+            WriteVia::DockerfileEnv => "dockerfile-env",
+            WriteVia::DotenvFile => "dotenv-file",
+            WriteVia::Kubernetes => "kubernetes",
+            WriteVia::CloudRun => "cloud-run",
+        }
+    }
+
+    /// The stage of the chain this kind of write belongs to (a table column).
+    pub fn stage(self) -> Stage {
+        match self {
+            WriteVia::ComposeEnvironment
+            | WriteVia::ComposeEnvFile
+            | WriteVia::DockerfileEnv
+            | WriteVia::Kubernetes
+            | WriteVia::CloudRun
+            | WriteVia::DotenvFile => Stage::Deploy,
+            _ => Stage::Workflow,
+        }
+    }
+}
+
+/// The links of the chain, in the order a value travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Secret,
+    Workflow,
+    Deploy,
+    Settings,
+    Live,
+}
+
+/// A key put into the app's environment by some stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvWrite {
+    pub key: String,
+    pub location: Location,
+    pub via: WriteVia,
+    pub source: Source,
+    /// The file the key lands in, as written (`.env`, `/srv/app/.env`), when
+    /// the write goes to a file rather than a process environment.
+    pub sink: Option<String>,
+    /// The deploy target this write belongs to: `<workflow file>#<job>` or a
+    /// GitHub `environment:` name, or a compose file. `None` when it applies
+    /// to every target.
+    pub target: Option<String>,
+    /// Written on a remote host (ssh, SSM) rather than on the runner.
+    pub remote: bool,
+}
+
+/// A dotenv file written from a single opaque value (`echo "${{ secrets.ENV }}" > .env`):
+/// its keys cannot be known, so it could satisfy any read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpaqueEnvFile {
+    pub location: Location,
+    pub source: Source,
+    /// The file written, as written in the script.
+    pub sink: String,
+    pub target: Option<String>,
+}
+
+/// Who reads a key. Only the app's own reads can be `unset-*`; the others
+/// still consume the key, so it is not `written-unread`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Consumer {
+    /// The app's Python code.
+    App,
+    /// A shell entrypoint shipped with the app (`entrypoint.sh`...).
+    Entrypoint,
+    /// Deploy tooling: compose interpolation of image tags and ports, a
+    /// workflow script using a variable it was given.
+    Deploy,
+    /// A well-known library reading keys by prefix (`CELERY_*`).
+    Library,
+}
+
+/// How a key was read. The kebab-case name is the JSON `via`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadVia {
+    /// `os.environ["K"]`, `environ["K"]`
+    OsEnviron,
+    /// `os.environ.get("K", d)`
+    OsEnvironGet,
+    /// `os.getenv("K", d)`, `getenv(...)`
+    OsGetenv,
+    /// `os.environ.setdefault("K", d)`
+    OsEnvironSetdefault,
+    /// django-environ `env("K")`, `env.str("K")`, `Env(K=(type, default))`
+    DjangoEnviron,
+    /// python-decouple `config("K")`
+    Decouple,
+    /// A pydantic-settings `BaseSettings` field.
+    PydanticSettings,
+    /// A call of a project helper that wraps one of the above.
+    Wrapper,
+    /// `$K` / `${K:-d}` in a shell entrypoint.
+    Shell,
+    /// Compose `${K}` interpolation.
+    ComposeInterpolation,
+    /// A workflow script or expression using a variable.
+    WorkflowScript,
+    /// A key consumed by a well-known library (see `platform.rs`).
+    Library,
+}
+
+/// A default as written in the source, when it is a literal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultValue {
+    Str(String),
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// Python `None`.
+    None,
+}
+
+impl DefaultValue {
+    /// Defaults that leave the app without a usable value: the message says so louder.
+    pub fn is_empty_like(&self) -> bool {
+        match self {
+            DefaultValue::Str(s) => s.is_empty(),
+            DefaultValue::None | DefaultValue::Bool(false) => true,
+            _ => false,
+        }
+    }
+
+    /// The default as source code would spell it: `""`, `"8000"`, `None`, `False`.
+    pub fn as_python(&self) -> String {
+        match self {
+            DefaultValue::Str(s) => format!("{s:?}"),
+            DefaultValue::Bool(true) => "True".into(),
+            DefaultValue::Bool(false) => "False".into(),
+            DefaultValue::Int(i) => i.to_string(),
+            DefaultValue::Float(f) => f.to_string(),
+            DefaultValue::None => "None".into(),
+        }
+    }
+}
+
+/// A read of an env key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvRead {
+    /// `None` when the key is built at run time (f-string, variable): reported
+    /// as a read of an unknown key, never guessed.
+    pub key: Option<String>,
+    pub location: Location,
+    pub via: ReadVia,
+    pub consumer: Consumer,
+    /// True only when a missing key makes the read fail.
+    pub required: bool,
+    /// The literal default, when there is one.
+    pub default: Option<DefaultValue>,
+    /// A default exists but is not a literal (an expression, another read).
+    pub has_default: bool,
+    /// The fallback chain this read starts: the key itself first, then each
+    /// alias in order. A read is satisfied when any of them is set.
+    pub chain: Vec<String>,
+    /// Set on a read nested as the fallback of another read: the head key.
+    /// Findings are reported on the head only.
+    pub fallback_of: Option<String>,
+}
+
+impl EnvRead {
+    /// A read of `key` with no default and no chain; callers adjust the fields.
+    pub fn new(key: Option<String>, location: Location, via: ReadVia, consumer: Consumer) -> Self {
+        let chain = key.iter().cloned().collect();
+        EnvRead {
+            key,
+            location,
+            via,
+            consumer,
+            required: false,
+            default: None,
+            has_default: false,
+            chain,
+            fallback_of: None,
+        }
+    }
+}
+
+/// A use of `secrets.NAME` (or a `workflow_call` declaration of one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub name: String,
+    pub location: Location,
+    /// A `on.workflow_call.secrets` declaration rather than a use.
+    pub declaration: bool,
+}
+
+/// A file that could not be read or parsed: becomes `input-unparsed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unparsed {
+    pub location: Location,
+    pub message: String,
+}
+
+/// Everything the collectors found, for the chain model to join.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub writes: Vec<EnvWrite>,
+    pub opaque: Vec<OpaqueEnvFile>,
+    pub reads: Vec<EnvRead>,
+    pub secret_refs: Vec<SecretRef>,
+    pub unparsed: Vec<Unparsed>,
+    /// Informational notes for the run (files skipped for size...).
+    pub notes: Vec<Unparsed>,
+}
+
+impl Facts {
+    pub fn extend(&mut self, other: Facts) {
+        self.writes.extend(other.writes);
+        self.opaque.extend(other.opaque);
+        self.reads.extend(other.reads);
+        self.secret_refs.extend(other.secret_refs);
+        self.unparsed.extend(other.unparsed);
+        self.notes.extend(other.notes);
+    }
+
+    pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {
+        Facts {
+            unparsed: vec![Unparsed {
+                location,
+                message: message.into(),
+            }],
+            ..Facts::default()
+        }
+    }
+}

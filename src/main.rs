@@ -1,0 +1,74 @@
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use envtrail::audit::{self, AuditOptions};
+use envtrail::cli::{Cli, ColorChoice, Command, CommonArgs};
+use envtrail::error::Error;
+use envtrail::render::{self, Format, RenderOptions};
+use envtrail::report::Report;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`envtrail check | head`) is not an error.
+            if let Error::Output(io) = &err
+                && io.kind() == io::ErrorKind::BrokenPipe
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("envtrail: error: {err}");
+            if let Some(hint) = err.hint() {
+                eprintln!("  hint: {hint}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Check { path, common } => {
+            let report = audit::run(&AuditOptions::new(&path, &common))?;
+            emit(&report, &common)
+        }
+        Command::Checklist { .. } | Command::Live { .. } | Command::Trace { .. } => {
+            Err(Error::Other(anyhow::anyhow!("this command is not available in this build")))
+        }
+    }
+}
+
+/// Render the report where the user asked, and turn it into an exit code.
+fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
+    let fail_on = common.fail_on.threshold();
+    if !common.quiet {
+        let to_terminal = common.output.is_none() && io::stdout().is_terminal();
+        let color = match common.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        let options = RenderOptions { color, fail_on };
+        let format: Format = common.format;
+        match &common.output {
+            Some(path) => {
+                let mut file = io::BufWriter::new(std::fs::File::create(path)?);
+                render::render(format, report, &options, &mut file)?;
+                file.flush()?;
+            }
+            None => {
+                let mut out = io::BufWriter::new(io::stdout().lock());
+                render::render(format, report, &options, &mut out)?;
+                out.flush()?;
+            }
+        }
+    }
+    Ok(if report.fails(fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

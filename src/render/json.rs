@@ -1,0 +1,247 @@
+//! `--format json`: the `envtrail/v1` report. The DTO types here are frozen
+//! and separate from the internal model, so refactors never break users.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::facts::DefaultValue;
+use crate::report::Report;
+
+pub const SCHEMA: &str = "envtrail/v1";
+
+#[derive(Serialize)]
+pub struct ReportV1<'a> {
+    pub schema: &'static str,
+    pub root: &'a str,
+    pub keys: Vec<KeyV1<'a>>,
+    pub secrets: Vec<SecretV1<'a>>,
+    pub findings: Vec<FindingV1<'a>>,
+    pub summary: SummaryV1,
+    /// Env files written from one opaque value: their keys cannot be known.
+    pub opaque_env_files: Vec<OpaqueV1<'a>>,
+    /// Reads whose key is built at run time.
+    pub unknown_reads: Vec<PlaceV1<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct KeyV1<'a> {
+    pub key: &'a str,
+    pub written: Vec<WriteV1<'a>>,
+    pub read: Vec<ReadV1<'a>>,
+    pub live: Option<LiveV1>,
+}
+
+#[derive(Serialize)]
+pub struct WriteV1<'a> {
+    pub file: &'a str,
+    pub line: u32,
+    pub via: &'static str,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sink: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub remote: bool,
+}
+
+#[derive(Serialize)]
+pub struct ReadV1<'a> {
+    pub file: &'a str,
+    pub line: u32,
+    pub via: crate::facts::ReadVia,
+    pub required: bool,
+    /// Absent when there is no literal default; `null` for Python `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    pub consumer: crate::facts::Consumer,
+    /// The fallback chain, when the read has aliases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_of: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct LiveV1 {
+    pub present: bool,
+    pub empty: bool,
+}
+
+#[derive(Serialize)]
+pub struct SecretV1<'a> {
+    pub name: &'a str,
+    pub in_inventory: Option<bool>,
+    pub referenced: Vec<PlaceV1<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct PlaceV1<'a> {
+    pub file: &'a str,
+    pub line: u32,
+}
+
+#[derive(Serialize)]
+pub struct OpaqueV1<'a> {
+    pub file: &'a str,
+    pub line: u32,
+    pub sink: &'a str,
+    pub source: String,
+}
+
+#[derive(Serialize)]
+pub struct FindingV1<'a> {
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub key: Option<&'a str>,
+    pub message: &'a str,
+    pub file: &'a str,
+    pub line: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedV1<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tip: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct RelatedV1<'a> {
+    pub file: &'a str,
+    pub line: u32,
+    pub label: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct SummaryV1 {
+    pub error: usize,
+    pub warning: usize,
+    pub note: usize,
+}
+
+fn default_json(d: &DefaultValue) -> serde_json::Value {
+    match d {
+        DefaultValue::Str(s) => serde_json::Value::String(s.clone()),
+        DefaultValue::Bool(b) => serde_json::Value::Bool(*b),
+        DefaultValue::Int(i) => serde_json::Value::from(*i),
+        DefaultValue::Float(f) => serde_json::Number::from_f64(*f)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null),
+        DefaultValue::None => serde_json::Value::Null,
+    }
+}
+
+pub fn to_v1(report: &Report) -> ReportV1<'_> {
+    let chain = &report.chain;
+    let keys = chain
+        .rows
+        .values()
+        .map(|row| KeyV1 {
+            key: &row.key,
+            written: row
+                .written
+                .iter()
+                .map(|w| WriteV1 {
+                    file: &w.location.file,
+                    line: w.location.line(),
+                    via: w.via.as_str(),
+                    source: w.source.label(),
+                    sink: w.sink.as_deref(),
+                    target: w.target.as_deref(),
+                    remote: w.remote,
+                })
+                .collect(),
+            read: row
+                .read
+                .iter()
+                .map(|r| ReadV1 {
+                    file: &r.location.file,
+                    line: r.location.line(),
+                    via: r.via,
+                    required: r.required,
+                    default: r.default.as_ref().map(default_json),
+                    consumer: r.consumer,
+                    chain: (r.chain.len() > 1).then_some(r.chain.as_slice()),
+                    fallback_of: r.fallback_of.as_deref(),
+                })
+                .collect(),
+            live: row.live.map(|l| LiveV1 {
+                present: l.present,
+                empty: l.empty,
+            }),
+        })
+        .collect();
+    let secrets = chain
+        .secrets
+        .values()
+        .map(|s| SecretV1 {
+            name: &s.name,
+            in_inventory: s.in_inventory,
+            referenced: s
+                .referenced
+                .iter()
+                .map(|l| PlaceV1 {
+                    file: &l.file,
+                    line: l.line(),
+                })
+                .collect(),
+        })
+        .collect();
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| FindingV1 {
+            rule: f.rule.as_str(),
+            severity: f.severity.as_str(),
+            key: f.key.as_deref(),
+            message: &f.message,
+            file: &f.location.file,
+            line: f.location.line(),
+            related: f
+                .related
+                .iter()
+                .map(|r| RelatedV1 {
+                    file: &r.location.file,
+                    line: r.location.line(),
+                    label: &r.label,
+                })
+                .collect(),
+            tip: f.tip.as_deref(),
+        })
+        .collect();
+    let s = report.summary();
+    ReportV1 {
+        schema: SCHEMA,
+        root: &report.root,
+        keys,
+        secrets,
+        findings,
+        summary: SummaryV1 {
+            error: s.error,
+            warning: s.warning,
+            note: s.note,
+        },
+        opaque_env_files: chain
+            .opaque
+            .iter()
+            .map(|o| OpaqueV1 {
+                file: &o.location.file,
+                line: o.location.line(),
+                sink: &o.sink,
+                source: o.source.label(),
+            })
+            .collect(),
+        unknown_reads: chain
+            .unknown_reads
+            .iter()
+            .map(|r| PlaceV1 {
+                file: &r.location.file,
+                line: r.location.line(),
+            })
+            .collect(),
+    }
+}
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &to_v1(report))?;
+    writeln!(out)
+}

@@ -1,0 +1,212 @@
+//! `--format table`: the key x stage matrix, then the findings with
+//! file:line, then a one-line verdict. Colour only when asked (a terminal
+//! without `NO_COLOR`, or `--color always`).
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+use tabled::builder::Builder;
+use tabled::settings::Style as TableStyle;
+
+use crate::chain::{Chain, KeyRow};
+use crate::facts::{Consumer, Stage};
+use crate::finding::Severity;
+use crate::render::RenderOptions;
+use crate::report::Report;
+
+struct Palette {
+    on: bool,
+}
+
+impl Palette {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.on {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+    fn ok(&self, text: &str) -> String {
+        self.paint(AnsiColor::Green.on_default(), text)
+    }
+    fn bad(&self, text: &str) -> String {
+        self.paint(AnsiColor::Red.on_default(), text)
+    }
+    fn warn(&self, text: &str) -> String {
+        self.paint(AnsiColor::Yellow.on_default(), text)
+    }
+    fn dim(&self, text: &str) -> String {
+        self.paint(Style::new().dimmed(), text)
+    }
+    fn bold(&self, text: &str) -> String {
+        self.paint(Style::new().bold(), text)
+    }
+    fn severity(&self, severity: Severity) -> String {
+        let style = match severity {
+            Severity::Error => AnsiColor::Red.on_default().bold(),
+            Severity::Warning => AnsiColor::Yellow.on_default().bold(),
+            Severity::Note => AnsiColor::Cyan.on_default().bold(),
+        };
+        self.paint(style, severity.as_str())
+    }
+}
+
+/// `file:line`, shortened to the file name when the stage column would
+/// otherwise be unreadably wide.
+fn short_place(loc: &crate::location::Location) -> String {
+    let name = loc.file.rsplit('/').next().unwrap_or(&loc.file);
+    format!("{name}:{}", loc.line())
+}
+
+fn secret_cell(chain: &Chain, row: &KeyRow, p: &Palette) -> String {
+    let from_secret: Vec<&str> = row.written.iter().filter_map(|w| w.source.secret_name()).collect();
+    if let Some(name) = from_secret.first() {
+        let label = if *name == row.key { String::new() } else { format!(" {name}") };
+        return match chain.inventory {
+            Some(_) if chain.in_inventory(name) => p.ok(&format!("✓{label}")),
+            Some(_) => p.bad(&format!("✗{label} not in store")),
+            None => format!("secrets.{name}"),
+        };
+    }
+    if chain.in_inventory(&row.key) {
+        return p.ok("✓ stored");
+    }
+    p.dim("–")
+}
+
+fn stage_cell(row: &KeyRow, stage: Stage, p: &Palette) -> String {
+    let writes: Vec<_> = row.written.iter().filter(|w| w.via.stage() == stage).collect();
+    match writes.as_slice() {
+        [] => p.bad("✗"),
+        [one] => p.ok(&format!("✓ {}", short_place(&one.location))),
+        [first, rest @ ..] => p.ok(&format!("✓ {} +{}", short_place(&first.location), rest.len())),
+    }
+}
+
+fn settings_cell(row: &KeyRow, p: &Palette) -> String {
+    let reads: Vec<_> = row.app_reads().collect();
+    let Some(read) = row.head_read().or(reads.first().copied()) else {
+        return if row.read.iter().any(|r| r.consumer != Consumer::App) {
+            p.dim("(consumed)")
+        } else {
+            p.dim("✗ unread")
+        };
+    };
+    let mut cell = if read.required {
+        p.bold("required")
+    } else if let Some(d) = &read.default {
+        p.warn(&format!("default: {}", d.as_python()))
+    } else if read.has_default {
+        p.warn("default: (expr)")
+    } else {
+        p.warn("optional")
+    };
+    if let Some(head) = &read.fallback_of {
+        cell = p.dim(&format!("alias of {head}"));
+    }
+    cell
+}
+
+fn live_cell(row: &KeyRow, p: &Palette) -> String {
+    match row.live {
+        Some(l) if l.present && !l.empty => p.ok("✓"),
+        Some(l) if l.present => p.warn("empty"),
+        Some(_) => p.bad("✗"),
+        None => p.dim("–"),
+    }
+}
+
+pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let p = Palette { on: options.color };
+    let chain = &report.chain;
+    let has_deploy = chain.rows.values().any(|r| r.written.iter().any(|w| w.via.stage() == Stage::Deploy));
+    let has_live = chain.rows.values().any(|r| r.live.is_some());
+
+    if chain.rows.is_empty() {
+        writeln!(out, "No env keys found under {}.", report.root)?;
+    } else {
+        let mut builder = Builder::default();
+        let mut header = vec!["KEY", "SECRET", "WORKFLOW"];
+        if has_deploy {
+            header.push("COMPOSE/IMAGE");
+        }
+        header.push("SETTINGS");
+        if has_live {
+            header.push("LIVE");
+        }
+        builder.push_record(header);
+        for row in chain.rows.values() {
+            let mut record = vec![
+                row.key.clone(),
+                secret_cell(chain, row, &p),
+                stage_cell(row, Stage::Workflow, &p),
+            ];
+            if has_deploy {
+                record.push(stage_cell(row, Stage::Deploy, &p));
+            }
+            record.push(settings_cell(row, &p));
+            if has_live {
+                record.push(live_cell(row, &p));
+            }
+            builder.push_record(record);
+        }
+        let mut table = builder.build();
+        table.with(TableStyle::sharp());
+        writeln!(out, "{table}")?;
+    }
+    for opaque in &chain.opaque {
+        writeln!(
+            out,
+            "{} {} is written from the opaque value {} ({}): its keys cannot be known",
+            p.warn("!"),
+            opaque.sink,
+            opaque.source.label(),
+            opaque.location
+        )?;
+    }
+    if !chain.unknown_reads.is_empty() {
+        let places: Vec<String> = chain.unknown_reads.iter().map(|r| r.location.to_string()).collect();
+        writeln!(out, "{} keys built at run time (not audited): {}", p.dim("?"), places.join(", "))?;
+    }
+
+    for f in &report.findings {
+        writeln!(out)?;
+        let key = f.key.as_deref().map(|k| format!(" {k}")).unwrap_or_default();
+        writeln!(out, "{}[{}]{}", p.severity(f.severity), f.rule, p.bold(&key))?;
+        writeln!(out, "  {} {}", p.dim("-->"), f.location)?;
+        writeln!(out, "  {}", f.message)?;
+        for r in &f.related {
+            writeln!(out, "  {} {}: {}", p.dim("..."), r.location, r.label)?;
+        }
+        if let Some(tip) = &f.tip {
+            writeln!(out, "  {} {tip}", p.dim("tip:"))?;
+        }
+    }
+
+    let s = report.summary();
+    writeln!(out)?;
+    let verdict = if report.findings.is_empty() {
+        p.ok("✓ no drift")
+    } else if report.fails(options.fail_on) {
+        p.bad("✗")
+    } else {
+        p.warn("!")
+    };
+    writeln!(
+        out,
+        "{verdict} {} error{}, {} warning{}, {} note{} in {} key{}",
+        s.error,
+        plural(s.error),
+        s.warning,
+        plural(s.warning),
+        s.note,
+        plural(s.note),
+        chain.rows.len(),
+        plural(chain.rows.len()),
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+

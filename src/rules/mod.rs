@@ -1,0 +1,171 @@
+//! The rules: one module per rule id (`unset-required` lives in
+//! `unset_required.rs`), all listed in [`RULES`]. Each rule reads the chain
+//! and pushes findings; none of them looks at files.
+
+use clap::ValueEnum;
+use serde::Serialize;
+
+use crate::chain::Chain;
+use crate::finding::{Finding, Severity};
+
+mod input_unparsed;
+pub mod near_miss;
+mod secret_undefined;
+mod secret_unwritten;
+mod unset;
+mod unset_defaulted;
+mod unset_required;
+mod written_unread;
+
+/// Every rule envtrail knows. The kebab-case name is the rule's id in every
+/// output format and never changes (see the contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleId {
+    UnsetRequired,
+    UnsetDefaulted,
+    SecretUndefined,
+    SecretUnwritten,
+    WrittenUnread,
+    NearMiss,
+    EnvDrift,
+    LiveMissing,
+    LiveEmpty,
+    ImageDrift,
+    ContainerDown,
+    RestartPolicyMissing,
+    InputUnparsed,
+    Undocumented,
+    DocumentedUnread,
+    UnusedIgnore,
+}
+
+impl RuleId {
+    pub const ALL: &'static [RuleId] = &[
+        RuleId::UnsetRequired,
+        RuleId::UnsetDefaulted,
+        RuleId::SecretUndefined,
+        RuleId::SecretUnwritten,
+        RuleId::WrittenUnread,
+        RuleId::NearMiss,
+        RuleId::EnvDrift,
+        RuleId::LiveMissing,
+        RuleId::LiveEmpty,
+        RuleId::ImageDrift,
+        RuleId::ContainerDown,
+        RuleId::RestartPolicyMissing,
+        RuleId::InputUnparsed,
+        RuleId::Undocumented,
+        RuleId::DocumentedUnread,
+        RuleId::UnusedIgnore,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleId::UnsetRequired => "unset-required",
+            RuleId::UnsetDefaulted => "unset-defaulted",
+            RuleId::SecretUndefined => "secret-undefined",
+            RuleId::SecretUnwritten => "secret-unwritten",
+            RuleId::WrittenUnread => "written-unread",
+            RuleId::NearMiss => "near-miss",
+            RuleId::EnvDrift => "env-drift",
+            RuleId::LiveMissing => "live-missing",
+            RuleId::LiveEmpty => "live-empty",
+            RuleId::ImageDrift => "image-drift",
+            RuleId::ContainerDown => "container-down",
+            RuleId::RestartPolicyMissing => "restart-policy-missing",
+            RuleId::InputUnparsed => "input-unparsed",
+            RuleId::Undocumented => "undocumented",
+            RuleId::DocumentedUnread => "documented-unread",
+            RuleId::UnusedIgnore => "unused-ignore",
+        }
+    }
+
+    pub fn default_severity(self) -> Severity {
+        match self {
+            RuleId::UnsetRequired
+            | RuleId::SecretUndefined
+            | RuleId::SecretUnwritten
+            | RuleId::LiveMissing
+            | RuleId::ImageDrift
+            | RuleId::ContainerDown => Severity::Error,
+            RuleId::UnsetDefaulted
+            | RuleId::NearMiss
+            | RuleId::EnvDrift
+            | RuleId::LiveEmpty
+            | RuleId::RestartPolicyMissing
+            | RuleId::InputUnparsed => Severity::Warning,
+            RuleId::WrittenUnread
+            | RuleId::Undocumented
+            | RuleId::DocumentedUnread
+            | RuleId::UnusedIgnore => Severity::Note,
+        }
+    }
+
+    /// One line: what the rule finds.
+    pub fn summary(self) -> &'static str {
+        match self {
+            RuleId::UnsetRequired => "The app requires a key that no stage of the chain sets",
+            RuleId::UnsetDefaulted => {
+                "The app reads a key with a default and no stage sets it: deployments silently run on the default"
+            }
+            RuleId::SecretUndefined => "A workflow uses a secret the secret store does not hold",
+            RuleId::SecretUnwritten => {
+                "A secret exists and the app reads its key, but no stage writes it: the value never reaches the app"
+            }
+            RuleId::WrittenUnread => "A stage writes a key into the app's environment that no code reads",
+            RuleId::NearMiss => "A key written and never read is near-identical to a key read and never set",
+            RuleId::EnvDrift => "A key is set for one deploy target and missing from another",
+            RuleId::LiveMissing => "The app requires a key the running container does not have",
+            RuleId::LiveEmpty => "The running container has a key the app reads, with an empty value",
+            RuleId::ImageDrift => "The settings inside the container differ from the repository's",
+            RuleId::ContainerDown => "The audited container is not running, or is unhealthy",
+            RuleId::RestartPolicyMissing => "A long-running compose service has no restart policy",
+            RuleId::InputUnparsed => "An input file could not be read or parsed",
+            RuleId::Undocumented => "The app requires a key the documented example env file does not list",
+            RuleId::DocumentedUnread => "The documented example env file lists a key no code reads",
+            RuleId::UnusedIgnore => "An envtrail ignore comment or config entry matches no finding",
+        }
+    }
+
+    /// Anchor of the rule's documentation in the README.
+    pub fn docs_anchor(self) -> String {
+        format!("#{}", self.as_str())
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A static rule: reads the chain, pushes findings.
+pub type Check = fn(&Chain, &mut Vec<Finding>);
+
+/// The rules run on every audit, in this order. Live-only rules are added by
+/// the `live` stage's own list.
+pub const RULES: &[Check] = &[
+    unset_required::check,
+    unset_defaulted::check,
+    secret_undefined::check,
+    secret_unwritten::check,
+    written_unread::check,
+    near_miss::check,
+    input_unparsed::check,
+];
+
+/// Run every rule over the chain; findings come back in the contract's order.
+pub fn run(chain: &Chain) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in RULES {
+        rule(chain, &mut findings);
+    }
+    sort(&mut findings);
+    findings
+}
+
+pub fn sort(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup();
+}

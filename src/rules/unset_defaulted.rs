@@ -1,0 +1,37 @@
+//! `unset-defaulted`: the app reads KEY with a default and no stage sets it,
+//! so every deployment silently runs on the development default.
+
+use super::RuleId;
+use super::unset::{chain_note, default_phrase, injection_sites, lower_for_opaque, secret_for};
+use crate::chain::Chain;
+use crate::finding::Finding;
+
+pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
+    for row in chain.rows.values() {
+        let mut unsatisfied = chain.unsatisfied_reads(row);
+        let Some(read) = unsatisfied.next() else {
+            continue;
+        };
+        if row.is_required() && chain.unsatisfied_reads(row).any(|r| r.required) {
+            continue; // reported as unset-required
+        }
+        if secret_for(chain, read).is_some() {
+            continue;
+        }
+        let mut finding = Finding::new(
+            RuleId::UnsetDefaulted,
+            Some(&row.key),
+            read.location.clone(),
+            format!(
+                "{} is read with a default and no stage sets it{}: deployments silently run on the default; {}",
+                row.key,
+                chain_note(read),
+                default_phrase(read)
+            ),
+        );
+        for site in injection_sites(chain) {
+            finding = finding.with_related(site, "the deploy writes the app's env here");
+        }
+        out.push(lower_for_opaque(chain, finding));
+    }
+}

@@ -1,0 +1,32 @@
+//! `unset-required`: the app reads KEY with no default and no stage sets it.
+
+use super::RuleId;
+use super::unset::{chain_note, injection_sites, lower_for_opaque, secret_for};
+use crate::chain::Chain;
+use crate::finding::Finding;
+
+pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
+    for row in chain.rows.values() {
+        let Some(read) = chain.unsatisfied_reads(row).find(|r| r.required) else {
+            continue;
+        };
+        if secret_for(chain, read).is_some() {
+            continue;
+        }
+        let mut finding = Finding::new(
+            RuleId::UnsetRequired,
+            Some(&row.key),
+            read.location.clone(),
+            format!(
+                "{} requires {} and no stage of the chain sets it{}: the app fails when it reads it",
+                read.location.file,
+                row.key,
+                chain_note(read)
+            ),
+        );
+        for site in injection_sites(chain) {
+            finding = finding.with_related(site, "the deploy writes the app's env here");
+        }
+        out.push(lower_for_opaque(chain, finding));
+    }
+}

@@ -1,0 +1,88 @@
+//! The command builder every integration test uses: the real binary, with
+//! the environment cleared of what would change its output (CI, GitHub's
+//! variables, colour settings, DOCKER_HOST).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+}
+
+/// `envtrail <args>` run from the crate root, so fixture paths print as
+/// `fixtures/<name>` in reports and snapshots stay machine-independent.
+pub fn envtrail() -> Command {
+    let mut cmd = Command::cargo_bin("envtrail").expect("the envtrail binary is built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key == "CI" || key.starts_with("GITHUB_") || key.starts_with("GITEA_") || key == "NO_COLOR" || key == "CLICOLOR_FORCE" || key == "DOCKER_HOST" {
+            cmd.env_remove(&*key);
+        }
+    }
+    cmd
+}
+
+/// Run `envtrail check fixtures/<name> --format json [extra...]` and parse the report.
+pub fn check_json(name: &str, extra: &[&str]) -> (serde_json::Value, i32) {
+    let out = envtrail()
+        .args(["check", &format!("fixtures/{name}"), "--format", "json"])
+        .args(extra)
+        .output()
+        .expect("envtrail runs");
+    let code = out.status.code().unwrap_or(-1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    (report, code)
+}
+
+/// `(rule, key)` of every finding, in report order.
+pub fn findings(report: &serde_json::Value) -> Vec<(String, Option<String>)> {
+    report["findings"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    (
+                        f["rule"].as_str().unwrap_or_default().to_string(),
+                        f["key"].as_str().map(str::to_string),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The keys written by any stage, in the report.
+pub fn written_keys(report: &serde_json::Value) -> Vec<String> {
+    keys_where(report, |k| k["written"].as_array().is_some_and(|w| !w.is_empty()))
+}
+
+/// The keys read by any code, in the report.
+pub fn read_keys(report: &serde_json::Value) -> Vec<String> {
+    keys_where(report, |k| k["read"].as_array().is_some_and(|r| !r.is_empty()))
+}
+
+fn keys_where(report: &serde_json::Value, pred: impl Fn(&serde_json::Value) -> bool) -> Vec<String> {
+    report["keys"]
+        .as_array()
+        .map(|ks| {
+            ks.iter()
+                .filter(|k| pred(k))
+                .filter_map(|k| k["key"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The entry for `key` in `keys[]`.
+pub fn key_entry<'a>(report: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    report["keys"]
+        .as_array()
+        .and_then(|ks| ks.iter().find(|k| k["key"] == key))
+        .unwrap_or_else(|| panic!("no key {key} in the report"))
+}

@@ -1,0 +1,5 @@
+//! The one integration test binary: modules mirror `src/`, every test runs
+//! the real `envtrail` binary on a fixture repository under `fixtures/`.
+
+mod common;
+mod check;
