@@ -2,4 +2,7 @@
 //! the real `envtrail` binary on a fixture repository under `fixtures/`.
 
 mod common;
+
 mod check;
+mod clean;
+mod stagelog;
