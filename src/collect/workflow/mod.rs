@@ -1,6 +1,8 @@
 //! Workflows (`.github/workflows/*.y*ml`, `.gitea/workflows/*.y*ml`): secret
 //! uses, and the env keys the deploy writes for the app.
 
+pub mod expr;
+
 use super::{Collector, Context, InputFile};
 use crate::facts::Facts;
 
