@@ -127,7 +127,7 @@ pub enum ScriptEvent {
         remote: bool,
     },
     /// The file is emptied (`> F`, `rm -f F`).
-    Truncate { sink: String },
+    Truncate { sink: String, remote: bool },
 }
 
 /// A `$K` / `${K…}` read of a variable the script does not set itself.
@@ -152,6 +152,7 @@ pub struct EnvFileUse {
     pub column: u32,
     /// `docker run --env-file`: the file's keys reach that container.
     pub docker_run: bool,
+    pub remote: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -348,7 +349,7 @@ impl<'s> Analyzer<'s, '_> {
                 for arg in &args {
                     let path = unquote(self.text(*arg));
                     if !path.starts_with('-') {
-                        self.facts.events.push(ScriptEvent::Truncate { sink: path });
+                        self.facts.events.push(ScriptEvent::Truncate { sink: path, remote: self.ctx.remote });
                     }
                 }
             }
@@ -372,7 +373,7 @@ impl<'s> Analyzer<'s, '_> {
                     && !dest.append
                     && !dest.tee
                 {
-                    self.facts.events.push(ScriptEvent::Truncate { sink: dest.path });
+                    self.facts.events.push(ScriptEvent::Truncate { sink: dest.path, remote: self.ctx.remote });
                 }
             }
         }
@@ -547,7 +548,7 @@ impl<'s> Analyzer<'s, '_> {
         let Some(body) = self.heredoc_body(node) else {
             // `cat a b > .env`: content unknown.
             if !dest.append && !dest.tee {
-                self.facts.events.push(ScriptEvent::Truncate { sink: dest.path });
+                self.facts.events.push(ScriptEvent::Truncate { sink: dest.path, remote: self.ctx.remote });
             }
             return;
         };
@@ -572,7 +573,7 @@ impl<'s> Analyzer<'s, '_> {
 
     fn begin_write(&mut self, dest: &Dest) {
         if !dest.append && !dest.tee && !is_github_env(&dest.path) {
-            self.facts.events.push(ScriptEvent::Truncate { sink: dest.path.clone() });
+            self.facts.events.push(ScriptEvent::Truncate { sink: dest.path.clone(), remote: self.ctx.remote });
         }
     }
 
@@ -839,6 +840,7 @@ impl<'s> Analyzer<'s, '_> {
                             row: self.row_offset + pos.row as u32,
                             column: pos.column as u32,
                             docker_run: is_run,
+                            remote: self.ctx.remote,
                         });
                     }
                     i += usize::from(inline.is_none());
@@ -1145,7 +1147,7 @@ mod tests {
         let w = writes(&f);
         assert_eq!(keys(&f), kv(&[("A", "secrets.A"), ("B", "secrets.B"), ("C", "literal")]));
         assert_eq!((w[1].2, w[1].3, w[1].4.as_deref()), (1, WriteVia::DotenvEcho, Some(".env")));
-        assert_eq!(f.events[0], ScriptEvent::Truncate { sink: ".env".into() });
+        assert_eq!(f.events[0], ScriptEvent::Truncate { sink: ".env".into(), remote: false });
     }
 
     #[test]
@@ -1275,7 +1277,7 @@ mod tests {
     #[test]
     fn rm_truncates_and_scp_ships() {
         let f = run("rm -f .env && touch .env\nscp -i k .env user@host:/app/.env", &[]);
-        assert_eq!(f.events, [ScriptEvent::Truncate { sink: ".env".into() }]);
+        assert_eq!(f.events, [ScriptEvent::Truncate { sink: ".env".into(), remote: false }]);
         assert_eq!(f.shipped, [".env"]);
     }
 

@@ -1,10 +1,18 @@
 //! Workflows (`.github/workflows/*.y*ml`, `.gitea/workflows/*.y*ml`): secret
 //! uses, and the env keys the deploy writes for the app.
+//!
+//! Each file is parsed into a located YAML tree (`crate::yaml`), so every
+//! fact names its line; `run:` scripts go through the shell analyser
+//! (`collect::shell`) with their `${{ … }}` expressions replaced by
+//! placeholders whose sources are known.
 
 pub mod expr;
+mod jobs;
+mod secrets;
 
-use super::{Collector, Context, InputFile};
-use crate::facts::Facts;
+use super::{Collector, Context, InputFile, read_text};
+use crate::facts::{Facts, Unparsed};
+use crate::location::Location;
 
 pub struct WorkflowCollector;
 
@@ -26,7 +34,44 @@ impl Collector for WorkflowCollector {
         is_workflow_path(rel)
     }
 
-    fn collect(&self, _files: &[InputFile], _ctx: &Context) -> Facts {
-        Facts::default()
+    fn collect(&self, files: &[InputFile], _ctx: &Context) -> Facts {
+        let mut facts = Facts::default();
+        for file in files {
+            match read_text(file) {
+                Ok(text) => facts.extend(collect_file(&file.rel, &text)),
+                Err(unparsed) => facts.unparsed.push(*unparsed),
+            }
+        }
+        facts
     }
 }
+
+/// The facts of one workflow file. `rel` names it in locations.
+pub fn collect_file(rel: &str, text: &str) -> Facts {
+    let doc = match crate::yaml::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            return Facts::unparsed(Location::new(rel, e.row, 0), format!("not valid YAML: {}", e.message));
+        }
+    };
+    let mut facts = Facts::default();
+    for w in doc.warnings {
+        facts.unparsed.push(Unparsed {
+            location: Location::new(rel, w.row, 0),
+            message: w.message,
+        });
+    }
+    if doc.root.as_map().is_none() {
+        facts.unparsed.push(Unparsed {
+            location: Location::new(rel, doc.root.row(), 0),
+            message: "not a workflow: the top level is not a mapping".into(),
+        });
+        return facts;
+    }
+    secrets::collect(rel, &doc.root, &mut facts);
+    jobs::collect(rel, &doc.root, &mut facts);
+    facts
+}
+
+#[cfg(test)]
+mod tests;
