@@ -205,9 +205,33 @@ fn analyze_into(script: &str, ctx: &ScriptContext, row_offset: u32, depth: usize
         locals: HashMap::new(),
         assigned: Vec::new(),
         multiline: None,
+        opened: Vec::new(),
     };
+    let start = analyzer.facts.events.len();
     analyzer.statements(root);
     analyzer.reads(root);
+    if ctx.remote {
+        resolve_truncations(&mut facts.events, start);
+    }
+}
+
+/// Apply the truncations of one remote script to its own writes and drop
+/// them: two scripts sent to hosts may well go to different hosts or
+/// folders, so a `> .env` in one says nothing about the other's `.env`.
+fn resolve_truncations(events: &mut Vec<ScriptEvent>, start: usize) {
+    let tail = events.split_off(start.min(events.len()));
+    let mut own: Vec<ScriptEvent> = Vec::with_capacity(tail.len());
+    for event in tail {
+        match event {
+            ScriptEvent::Truncate { sink, .. } => own.retain(|e| match e {
+                ScriptEvent::Write(w) => w.sink.as_deref() != Some(sink.as_str()),
+                ScriptEvent::Opaque { sink: s, .. } => *s != sink,
+                ScriptEvent::Truncate { .. } => true,
+            }),
+            other => own.push(other),
+        }
+    }
+    events.extend(own);
 }
 
 fn first_error(node: Node<'_>) -> Option<Node<'_>> {
@@ -222,6 +246,8 @@ fn first_error(node: Node<'_>) -> Option<Node<'_>> {
 
 /// Where a command's standard output goes.
 struct Dest {
+    /// The redirect (or `tee`) node: one truncation per node.
+    id: usize,
     path: String,
     append: bool,
     tee: bool,
@@ -247,6 +273,8 @@ struct Analyzer<'s, 'f> {
     /// (variable, byte from which it is the script's own).
     assigned: Vec<(String, usize)>,
     multiline: Option<Multiline>,
+    /// Redirects already opened: `{ a; b; } > F` empties F once, not per command.
+    opened: Vec<usize>,
 }
 
 enum Statement {
@@ -340,7 +368,14 @@ impl<'s> Analyzer<'s, '_> {
         let name = unquote(self.text(name_node));
         let name = basename(&name).to_string();
         let mut cursor = node.walk();
-        let args: Vec<Node<'_>> = node.children_by_field_name("argument", &mut cursor).collect();
+        let mut args: Vec<Node<'_>> = node.children_by_field_name("argument", &mut cursor).collect();
+        let mut name = name;
+        if name == "sudo" {
+            // `sudo -E docker run …`: the command is the first non-flag word.
+            let Some(at) = args.iter().position(|a| !self.text(*a).starts_with('-')) else { return };
+            name = basename(&unquote(self.text(args[at]))).to_string();
+            args.drain(..=at);
+        }
         match name.as_str() {
             "echo" => self.echo(node, &args),
             "printf" => self.printf(node, &args),
@@ -369,11 +404,8 @@ impl<'s> Analyzer<'s, '_> {
             _ => {
                 // Any other command writing a file with `>` empties it; what
                 // it writes is unknown.
-                if let Some(dest) = self.destination(node)
-                    && !dest.append
-                    && !dest.tee
-                {
-                    self.facts.events.push(ScriptEvent::Truncate { sink: dest.path, remote: self.ctx.remote });
+                if let Some(dest) = self.destination(node) {
+                    self.begin_write(&dest);
                 }
             }
         }
@@ -427,18 +459,30 @@ impl<'s> Analyzer<'s, '_> {
             return None;
         }
         let name = unquote(self.text(node.child_by_field_name("name")?));
+        if name == "sudo" {
+            let mut cursor = node.walk();
+            let first = node
+                .children_by_field_name("argument", &mut cursor)
+                .map(|a| unquote(self.text(a)))
+                .find(|a| !a.starts_with('-'))?;
+            return Some(basename(&first).to_string());
+        }
         Some(basename(&name).to_string())
     }
 
     fn tee_dest(&self, tee: Node<'_>, transformed: bool) -> Option<Dest> {
         let mut cursor = tee.walk();
         let mut append = false;
+        let mut past_name = self.text(tee.child_by_field_name("name")?) != "sudo";
         for arg in tee.children_by_field_name("argument", &mut cursor) {
             let text = unquote(self.text(arg));
-            if text == "-a" || text == "--append" {
+            if !past_name {
+                past_name = basename(&text) == "tee";
+            } else if text == "-a" || text == "--append" {
                 append = true;
             } else if !text.starts_with('-') {
                 return Some(Dest {
+                    id: tee.id(),
                     path: text,
                     append,
                     tee: true,
@@ -483,6 +527,7 @@ impl<'s> Analyzer<'s, '_> {
             }
             let Some(dest) = file.child_by_field_name("destination") else { continue };
             return Some(Dest {
+                id: file.id(),
                 path: unquote(self.text(dest)),
                 append,
                 tee: false,
@@ -547,9 +592,7 @@ impl<'s> Analyzer<'s, '_> {
         let Some(dest) = self.destination(node) else { return };
         let Some(body) = self.heredoc_body(node) else {
             // `cat a b > .env`: content unknown.
-            if !dest.append && !dest.tee {
-                self.facts.events.push(ScriptEvent::Truncate { sink: dest.path, remote: self.ctx.remote });
-            }
+            self.begin_write(&dest);
             return;
         };
         let content = self.heredoc_text(body);
@@ -572,7 +615,11 @@ impl<'s> Analyzer<'s, '_> {
     }
 
     fn begin_write(&mut self, dest: &Dest) {
-        if !dest.append && !dest.tee && !is_github_env(&dest.path) {
+        if self.opened.contains(&dest.id) {
+            return;
+        }
+        self.opened.push(dest.id);
+        if !dest.append && !is_github_env(&dest.path) {
             self.facts.events.push(ScriptEvent::Truncate { sink: dest.path.clone(), remote: self.ctx.remote });
         }
     }
