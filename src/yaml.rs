@@ -55,10 +55,18 @@ impl Scalar {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     Scalar(Scalar),
-    Seq { items: Vec<Node>, row: u32 },
-    Map { entries: Vec<(Node, Node)>, row: u32 },
+    Seq {
+        items: Vec<Node>,
+        row: u32,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        row: u32,
+    },
     /// An alias whose expansion was cut off by the budget.
-    Truncated { row: u32 },
+    Truncated {
+        row: u32,
+    },
 }
 
 impl Node {
@@ -125,7 +133,12 @@ impl Node {
         match self {
             Node::Scalar(_) | Node::Truncated { .. } => 1,
             Node::Seq { items, .. } => 1 + items.iter().map(Node::size).sum::<usize>(),
-            Node::Map { entries, .. } => 1 + entries.iter().map(|(k, v)| k.size() + v.size()).sum::<usize>(),
+            Node::Map { entries, .. } => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.size() + v.size())
+                    .sum::<usize>()
+            }
         }
     }
 }
@@ -145,8 +158,17 @@ pub struct Document {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, row: u32, anchor: usize },
-    Map { entries: Vec<(Node, Node)>, pending_key: Option<Node>, row: u32, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        row: u32,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+        row: u32,
+        anchor: usize,
+    },
 }
 
 #[derive(Default)]
@@ -170,7 +192,11 @@ impl Builder {
         }
         match self.stack.last_mut() {
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
                 Some(key) => entries.push((key, node)),
                 None => *pending_key = Some(node),
             },
@@ -197,9 +223,21 @@ impl MarkedEventReceiver for Builder {
                     TScalarStyle::Folded => Style::Folded,
                     TScalarStyle::Plain => Style::Plain,
                 };
-                self.push_node(Node::Scalar(Scalar { value, style, row, column }), anchor);
+                self.push_node(
+                    Node::Scalar(Scalar {
+                        value,
+                        style,
+                        row,
+                        column,
+                    }),
+                    anchor,
+                );
             }
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq { items: Vec::new(), row, anchor }),
+            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
+                items: Vec::new(),
+                row,
+                anchor,
+            }),
             Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
                 entries: Vec::new(),
                 pending_key: None,
@@ -209,7 +247,12 @@ impl MarkedEventReceiver for Builder {
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
                     Some(Frame::Seq { items, row, anchor }) => (Node::Seq { items, row }, anchor),
-                    Some(Frame::Map { entries, row, anchor, .. }) => (Node::Map { entries, row }, anchor),
+                    Some(Frame::Map {
+                        entries,
+                        row,
+                        anchor,
+                        ..
+                    }) => (Node::Map { entries, row }, anchor),
                     None => return,
                 };
                 self.push_node(node, anchor);
@@ -264,8 +307,18 @@ mod tests {
     #[test]
     fn scalars_keep_rows() {
         let doc = parse("a: 1\nb:\n  c: \"x\"\n").unwrap();
-        let c = doc.root.get("b").unwrap().get("c").unwrap().as_scalar().unwrap();
-        assert_eq!((c.row, c.value.as_str(), c.style), (2, "x", Style::DoubleQuoted));
+        let c = doc
+            .root
+            .get("b")
+            .unwrap()
+            .get("c")
+            .unwrap()
+            .as_scalar()
+            .unwrap();
+        assert_eq!(
+            (c.row, c.value.as_str(), c.style),
+            (2, "x", Style::DoubleQuoted)
+        );
         let (k, _) = doc.root.get_entry("b").unwrap();
         assert_eq!((k.row, k.column), (1, 0));
     }
@@ -274,7 +327,9 @@ mod tests {
     fn literal_block_rows_map_to_file_rows() {
         let text = "steps:\n  - run: |\n      echo a\n\n      echo b\n";
         let doc = parse(text).unwrap();
-        let run = doc.root.get("steps").unwrap().as_seq().unwrap()[0].get("run").unwrap();
+        let run = doc.root.get("steps").unwrap().as_seq().unwrap()[0]
+            .get("run")
+            .unwrap();
         let s = run.as_scalar().unwrap();
         assert_eq!(s.style, Style::Literal);
         assert_eq!(s.value, "echo a\n\necho b\n");
@@ -314,6 +369,9 @@ mod tests {
     #[test]
     fn aliases_resolve_within_budget() {
         let doc = parse("x: &e\n  A: 1\ny: *e\n").unwrap();
-        assert_eq!(doc.root.get("y").unwrap().get("A").unwrap().as_str(), Some("1"));
+        assert_eq!(
+            doc.root.get("y").unwrap().get("A").unwrap().as_str(),
+            Some("1")
+        );
     }
 }

@@ -10,8 +10,14 @@ pub struct EntrypointCollector;
 
 /// File names that are shell entrypoints by convention.
 const ENTRYPOINT_NAMES: &[&str] = &[
-    "entrypoint.sh", "docker-entrypoint.sh", "start.sh", "run.sh", "start-server.sh", "boot.sh",
-    "start-django.sh", "gunicorn.sh",
+    "entrypoint.sh",
+    "docker-entrypoint.sh",
+    "start.sh",
+    "run.sh",
+    "start-server.sh",
+    "boot.sh",
+    "start-django.sh",
+    "gunicorn.sh",
 ];
 
 impl Collector for EntrypointCollector {
@@ -75,17 +81,47 @@ mod tests {
         let got: Vec<(&str, u32, bool, Option<DefaultValue>, bool)> = f
             .reads
             .iter()
-            .map(|r| (r.key.as_deref().unwrap_or(""), r.location.line(), r.required, r.default.clone(), r.has_default))
+            .map(|r| {
+                (
+                    r.key.as_deref().unwrap_or(""),
+                    r.location.line(),
+                    r.required,
+                    r.default.clone(),
+                    r.has_default,
+                )
+            })
             .collect();
         assert_eq!(
             got,
             [
                 ("DJANGO_SETTINGS_MODULE", 3, true, None, false),
-                ("PORT", 4, false, Some(DefaultValue::Str("8000".into())), true),
-                ("RUN_MIGRATIONS", 5, false, Some(DefaultValue::Str(String::new())), false),
-                ("WEB_CONCURRENCY", 6, false, Some(DefaultValue::Str("2".into())), true),
+                (
+                    "PORT",
+                    4,
+                    false,
+                    Some(DefaultValue::Str("8000".into())),
+                    true
+                ),
+                (
+                    "RUN_MIGRATIONS",
+                    5,
+                    false,
+                    Some(DefaultValue::Str(String::new())),
+                    false
+                ),
+                (
+                    "WEB_CONCURRENCY",
+                    6,
+                    false,
+                    Some(DefaultValue::Str("2".into())),
+                    true
+                ),
             ]
         );
-        assert!(f.reads.iter().all(|r| r.consumer == Consumer::Entrypoint && r.via == ReadVia::Shell));
+        assert!(
+            f.reads
+                .iter()
+                .all(|r| r.consumer == Consumer::Entrypoint && r.via == ReadVia::Shell)
+        );
     }
 }

@@ -49,8 +49,11 @@ fn capture(query: &Query, name: &str) -> u32 {
 }
 
 static STATEMENTS: LazyLock<StatementQuery> = LazyLock::new(|| {
-    let query = Query::new(&language(), include_str!("../../grammars/bash-statements.scm"))
-        .unwrap_or_else(|e| panic!("grammars/bash-statements.scm: {e}"));
+    let query = Query::new(
+        &language(),
+        include_str!("../../grammars/bash-statements.scm"),
+    )
+    .unwrap_or_else(|e| panic!("grammars/bash-statements.scm: {e}"));
     StatementQuery {
         command: capture(&query, "command"),
         declaration: capture(&query, "declaration"),
@@ -127,7 +130,10 @@ pub enum ScriptEvent {
         remote: bool,
     },
     /// The file is emptied (`> F`, `rm -f F`).
-    Truncate { sink: String, remote: bool },
+    Truncate {
+        sink: String,
+        remote: bool,
+    },
 }
 
 /// A `$K` / `${K…}` read of a variable the script does not set itself.
@@ -170,8 +176,12 @@ pub struct ScriptFacts {
 pub fn analyze(script: &str, ctx: &ScriptContext) -> ScriptFacts {
     let mut facts = ScriptFacts::default();
     analyze_into(script, ctx, 0, 0, &mut facts);
-    facts.reads.sort_by(|a, b| (a.row, a.column, &a.name).cmp(&(b.row, b.column, &b.name)));
-    facts.reads.dedup_by(|a, b| a.row == b.row && a.name == b.name);
+    facts
+        .reads
+        .sort_by(|a, b| (a.row, a.column, &a.name).cmp(&(b.row, b.column, &b.name)));
+    facts
+        .reads
+        .dedup_by(|a, b| a.row == b.row && a.name == b.name);
     facts
 }
 
@@ -183,18 +193,32 @@ pub fn is_dotenv_name(path: &str) -> bool {
 
 /// The last component of a path as written.
 pub fn basename(path: &str) -> &str {
-    path.trim_end_matches('/').rsplit('/').next().unwrap_or(path)
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
 }
 
-fn analyze_into(script: &str, ctx: &ScriptContext, row_offset: u32, depth: usize, facts: &mut ScriptFacts) {
+fn analyze_into(
+    script: &str,
+    ctx: &ScriptContext,
+    row_offset: u32,
+    depth: usize,
+    facts: &mut ScriptFacts,
+) {
     let Some(tree) = parse(script) else {
-        facts.errors.push((row_offset, "the shell parser gave up".into()));
+        facts
+            .errors
+            .push((row_offset, "the shell parser gave up".into()));
         return;
     };
     let root = tree.root_node();
     if root.has_error() {
         let row = first_error(root).map_or(0, |n| n.start_position().row as u32);
-        facts.errors.push((row_offset + row, "shell syntax error; the script is read as far as it parses".into()));
+        facts.errors.push((
+            row_offset + row,
+            "shell syntax error; the script is read as far as it parses".into(),
+        ));
     }
     let mut analyzer = Analyzer {
         src: script,
@@ -311,7 +335,8 @@ impl<'s> Analyzer<'s, '_> {
                     let from = node.parent().map_or(node.end_byte(), |a| a.end_byte());
                     self.assigned.push((name, from));
                 } else if cap.index == q.loop_var {
-                    self.assigned.push((self.text(node).to_string(), node.start_byte()));
+                    self.assigned
+                        .push((self.text(node).to_string(), node.start_byte()));
                 }
             }
         }
@@ -326,8 +351,12 @@ impl<'s> Analyzer<'s, '_> {
     }
 
     fn assignment(&mut self, node: Node<'_>) {
-        let Some(name) = node.child_by_field_name("name") else { return };
-        let value = node.child_by_field_name("value").map_or("", |v| self.text(v));
+        let Some(name) = node.child_by_field_name("name") else {
+            return;
+        };
+        let value = node
+            .child_by_field_name("value")
+            .map_or("", |v| self.text(v));
         let source = self.value_source(&unquote(value));
         self.locals.insert(self.text(name).to_string(), source);
     }
@@ -343,14 +372,31 @@ impl<'s> Analyzer<'s, '_> {
             if child.kind() != "variable_assignment" {
                 continue;
             }
-            let Some(name) = child.child_by_field_name("name") else { continue };
-            let value = child.child_by_field_name("value").map_or("", |v| self.text(v));
+            let Some(name) = child.child_by_field_name("name") else {
+                continue;
+            };
+            let value = child
+                .child_by_field_name("value")
+                .map_or("", |v| self.text(v));
             let source = self.value_source(&unquote(value));
-            self.push_write(self.text(name).to_string(), child, WriteVia::RemoteExport, source, None);
+            self.push_write(
+                self.text(name).to_string(),
+                child,
+                WriteVia::RemoteExport,
+                source,
+                None,
+            );
         }
     }
 
-    fn push_write(&mut self, key: String, at: Node<'_>, via: WriteVia, source: Source, sink: Option<String>) {
+    fn push_write(
+        &mut self,
+        key: String,
+        at: Node<'_>,
+        via: WriteVia,
+        source: Source,
+        sink: Option<String>,
+    ) {
         let pos = at.start_position();
         self.facts.events.push(ScriptEvent::Write(ScriptWrite {
             key,
@@ -364,15 +410,21 @@ impl<'s> Analyzer<'s, '_> {
     }
 
     fn command(&mut self, node: Node<'_>) {
-        let Some(name_node) = node.child_by_field_name("name") else { return };
+        let Some(name_node) = node.child_by_field_name("name") else {
+            return;
+        };
         let name = unquote(self.text(name_node));
         let name = basename(&name).to_string();
         let mut cursor = node.walk();
-        let mut args: Vec<Node<'_>> = node.children_by_field_name("argument", &mut cursor).collect();
+        let mut args: Vec<Node<'_>> = node
+            .children_by_field_name("argument", &mut cursor)
+            .collect();
         let mut name = name;
         if name == "sudo" {
             // `sudo -E docker run …`: the command is the first non-flag word.
-            let Some(at) = args.iter().position(|a| !self.text(*a).starts_with('-')) else { return };
+            let Some(at) = args.iter().position(|a| !self.text(*a).starts_with('-')) else {
+                return;
+            };
             name = basename(&unquote(self.text(args[at]))).to_string();
             args.drain(..=at);
         }
@@ -384,7 +436,10 @@ impl<'s> Analyzer<'s, '_> {
                 for arg in &args {
                     let path = unquote(self.text(*arg));
                     if !path.starts_with('-') {
-                        self.facts.events.push(ScriptEvent::Truncate { sink: path, remote: self.ctx.remote });
+                        self.facts.events.push(ScriptEvent::Truncate {
+                            sink: path,
+                            remote: self.ctx.remote,
+                        });
                     }
                 }
             }
@@ -430,8 +485,10 @@ impl<'s> Analyzer<'s, '_> {
                 }
                 "pipeline" => {
                     let mut cursor = parent.walk();
-                    let elems: Vec<Node<'_>> =
-                        parent.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect();
+                    let elems: Vec<Node<'_>> = parent
+                        .named_children(&mut cursor)
+                        .filter(|n| n.kind() != "comment")
+                        .collect();
                     let idx = elems.iter().position(|e| e.id() == node.id())?;
                     let Some(next) = elems.get(idx + 1).copied() else {
                         node = parent;
@@ -496,13 +553,17 @@ impl<'s> Analyzer<'s, '_> {
     /// The stdout file redirect of a redirected statement (`>`, `>>`, `&>`).
     fn file_redirect(&self, stmt: Node<'_>) -> Option<Dest> {
         let mut cursor = stmt.walk();
-        let redirects: Vec<Node<'_>> = stmt.children_by_field_name("redirect", &mut cursor).collect();
+        let redirects: Vec<Node<'_>> = stmt
+            .children_by_field_name("redirect", &mut cursor)
+            .collect();
         for redirect in redirects {
             let file = match redirect.kind() {
                 "file_redirect" => Some(redirect),
                 "heredoc_redirect" => {
                     let mut c = redirect.walk();
-                    redirect.named_children(&mut c).find(|n| n.kind() == "file_redirect")
+                    redirect
+                        .named_children(&mut c)
+                        .find(|n| n.kind() == "file_redirect")
                 }
                 _ => None,
             };
@@ -525,7 +586,9 @@ impl<'s> Analyzer<'s, '_> {
             if !fd_ok {
                 continue;
             }
-            let Some(dest) = file.child_by_field_name("destination") else { continue };
+            let Some(dest) = file.child_by_field_name("destination") else {
+                continue;
+            };
             return Some(Dest {
                 id: file.id(),
                 path: unquote(self.text(dest)),
@@ -538,12 +601,16 @@ impl<'s> Analyzer<'s, '_> {
     }
 
     fn echo(&mut self, node: Node<'_>, args: &[Node<'_>]) {
-        let Some(dest) = self.destination(node) else { return };
+        let Some(dest) = self.destination(node) else {
+            return;
+        };
         let mut content_args = args
             .iter()
             .skip_while(|a| {
                 let t = self.text(**a);
-                t.len() > 1 && t.starts_with('-') && t[1..].chars().all(|c| matches!(c, 'n' | 'e' | 'E'))
+                t.len() > 1
+                    && t.starts_with('-')
+                    && t[1..].chars().all(|c| matches!(c, 'n' | 'e' | 'E'))
             })
             .peekable();
         let Some(first) = content_args.peek().copied() else {
@@ -556,7 +623,9 @@ impl<'s> Analyzer<'s, '_> {
     }
 
     fn printf(&mut self, node: Node<'_>, args: &[Node<'_>]) {
-        let Some(dest) = self.destination(node) else { return };
+        let Some(dest) = self.destination(node) else {
+            return;
+        };
         let Some((format_node, values)) = args.split_first() else {
             self.begin_write(&dest);
             return;
@@ -576,20 +645,31 @@ impl<'s> Analyzer<'s, '_> {
         let mut next_value = 0;
         for line in format.split('\n').flat_map(|l| l.split("\\n")) {
             let specs = conversions(line);
-            let line_values: Vec<&str> =
-                (0..specs).filter_map(|i| values.get(next_value + i).map(String::as_str)).collect();
+            let line_values: Vec<&str> = (0..specs)
+                .filter_map(|i| values.get(next_value + i).map(String::as_str))
+                .collect();
             next_value += specs;
-            let Some((key, rest)) = split_key(line) else { continue };
+            let Some((key, rest)) = split_key(line) else {
+                continue;
+            };
             let source = match line_values.first() {
                 Some(value) if rest.contains('%') => self.value_source(value),
                 _ => self.value_source(rest),
             };
-            self.push_write(key.to_string(), *format_node, WriteVia::DotenvPrintf, source, sink.clone());
+            self.push_write(
+                key.to_string(),
+                *format_node,
+                WriteVia::DotenvPrintf,
+                source,
+                sink.clone(),
+            );
         }
     }
 
     fn cat(&mut self, node: Node<'_>, _args: &[Node<'_>]) {
-        let Some(dest) = self.destination(node) else { return };
+        let Some(dest) = self.destination(node) else {
+            return;
+        };
         let Some(body) = self.heredoc_body(node) else {
             // `cat a b > .env`: content unknown.
             self.begin_write(&dest);
@@ -601,13 +681,21 @@ impl<'s> Analyzer<'s, '_> {
 
     /// The heredoc fed to a command, if any.
     fn heredoc_body<'t>(&self, cmd: Node<'t>) -> Option<Node<'t>> {
-        let parent = cmd.parent().filter(|p| p.kind() == "redirected_statement")?;
+        let parent = cmd
+            .parent()
+            .filter(|p| p.kind() == "redirected_statement")?;
         let mut cursor = parent.walk();
-        let redirects: Vec<Node<'t>> = parent.children_by_field_name("redirect", &mut cursor).collect();
-        redirects.into_iter().filter(|r| r.kind() == "heredoc_redirect").find_map(|r| {
-            let mut c = r.walk();
-            r.named_children(&mut c).find(|n| n.kind() == "heredoc_body")
-        })
+        let redirects: Vec<Node<'t>> = parent
+            .children_by_field_name("redirect", &mut cursor)
+            .collect();
+        redirects
+            .into_iter()
+            .filter(|r| r.kind() == "heredoc_redirect")
+            .find_map(|r| {
+                let mut c = r.walk();
+                r.named_children(&mut c)
+                    .find(|n| n.kind() == "heredoc_body")
+            })
     }
 
     fn heredoc_text(&self, body: Node<'_>) -> String {
@@ -620,7 +708,10 @@ impl<'s> Analyzer<'s, '_> {
         }
         self.opened.push(dest.id);
         if !dest.append && !is_github_env(&dest.path) {
-            self.facts.events.push(ScriptEvent::Truncate { sink: dest.path.clone(), remote: self.ctx.remote });
+            self.facts.events.push(ScriptEvent::Truncate {
+                sink: dest.path.clone(),
+                remote: self.ctx.remote,
+            });
         }
     }
 
@@ -644,7 +735,11 @@ impl<'s> Analyzer<'s, '_> {
         } else {
             via
         };
-        let sink = if github_env { None } else { Some(dest.path.clone()) };
+        let sink = if github_env {
+            None
+        } else {
+            Some(dest.path.clone())
+        };
         let base = at.start_position();
         let mut keys = 0;
         let mut other: Vec<&str> = Vec::new();
@@ -725,12 +820,18 @@ impl<'s> Analyzer<'s, '_> {
     fn lone_value_source(&self, value: &str) -> Option<Source> {
         let value = value.trim().trim_matches('"');
         let ph = placeholders(value);
-        if ph.len() == 1 && value.trim_end_matches('_').starts_with(crate::collect::workflow::expr::PLACEHOLDER_PREFIX)
+        if ph.len() == 1
+            && value
+                .trim_end_matches('_')
+                .starts_with(crate::collect::workflow::expr::PLACEHOLDER_PREFIX)
         {
             return Some(self.placeholder_source(ph[0]));
         }
         let name = value.strip_prefix('$')?;
-        let name = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')).unwrap_or(name);
+        let name = name
+            .strip_prefix('{')
+            .and_then(|n| n.strip_suffix('}'))
+            .unwrap_or(name);
         is_identifier(name).then(|| self.var_source(name))
     }
 
@@ -794,7 +895,13 @@ impl<'s> Analyzer<'s, '_> {
         };
         if let Some(first) = command.first() {
             let inner: Vec<String> = command.iter().map(|a| unquote(self.text(*a))).collect();
-            analyze_into(&inner.join(" "), &remote, self.row(*first), self.depth + 1, self.facts);
+            analyze_into(
+                &inner.join(" "),
+                &remote,
+                self.row(*first),
+                self.depth + 1,
+                self.facts,
+            );
         }
         if let Some(parent) = node.parent().filter(|p| p.kind() == "redirected_statement") {
             let mut cursor = parent.walk();
@@ -803,7 +910,8 @@ impl<'s> Analyzer<'s, '_> {
                 .filter(|r| r.kind() == "heredoc_redirect")
                 .filter_map(|r| {
                     let mut c = r.walk();
-                    r.named_children(&mut c).find(|n| n.kind() == "heredoc_body")
+                    r.named_children(&mut c)
+                        .find(|n| n.kind() == "heredoc_body")
                 })
                 .collect();
             for body in bodies {
@@ -814,7 +922,8 @@ impl<'s> Analyzer<'s, '_> {
     }
 
     fn is_dash_heredoc(&self, body: Node<'_>) -> bool {
-        body.parent().is_some_and(|r| self.text(r).starts_with("<<-"))
+        body.parent()
+            .is_some_and(|r| self.text(r).starts_with("<<-"))
     }
 
     /// `aws ssm send-command --parameters commands=[…]`: each command string
@@ -838,7 +947,9 @@ impl<'s> Analyzer<'s, '_> {
             } else {
                 continue;
             };
-            let Some(script) = ssm_commands_script(value) else { continue };
+            let Some(script) = ssm_commands_script(value) else {
+                continue;
+            };
             let remote = ScriptContext {
                 remote: true,
                 ..self.ctx.clone()
@@ -849,9 +960,17 @@ impl<'s> Analyzer<'s, '_> {
 
     fn docker(&mut self, name: &str, args: &[Node<'_>]) {
         let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
-        let sub: Vec<&str> = words.iter().map(String::as_str).filter(|w| !w.starts_with('-')).take(2).collect();
+        let sub: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| !w.starts_with('-'))
+            .take(2)
+            .collect();
         let is_run = name != "docker-compose"
-            && matches!(sub.as_slice(), ["run" | "create", ..] | ["container", "run" | "create", ..]);
+            && matches!(
+                sub.as_slice(),
+                ["run" | "create", ..] | ["container", "run" | "create", ..]
+            );
         let mut i = 0;
         while i < words.len() {
             let word = words[i].as_str();
@@ -860,12 +979,22 @@ impl<'s> Analyzer<'s, '_> {
                 Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
                 _ => (word, None),
             };
-            let (flag, inline) = match flag.strip_prefix("-e").filter(|v| !v.is_empty() && !flag.starts_with("--")) {
-                Some(rest) => ("-e", Some(word[2..].to_string()).filter(|_| !rest.is_empty())),
+            let (flag, inline) = match flag
+                .strip_prefix("-e")
+                .filter(|v| !v.is_empty() && !flag.starts_with("--"))
+            {
+                Some(rest) => (
+                    "-e",
+                    Some(word[2..].to_string()).filter(|_| !rest.is_empty()),
+                ),
                 None => (flag, inline),
             };
             let value = |i: usize| inline.clone().or_else(|| words.get(i + 1).cloned());
-            let value_node = if inline.is_some() { node } else { args.get(i + 1).copied().unwrap_or(node) };
+            let value_node = if inline.is_some() {
+                node
+            } else {
+                args.get(i + 1).copied().unwrap_or(node)
+            };
             match flag {
                 "-e" | "--env" if is_run => {
                     if let Some(v) = value(i) {
@@ -923,8 +1052,16 @@ impl<'s> Analyzer<'s, '_> {
         let mut matches = cursor.matches(&q.query, root, self.src.as_bytes());
         let mut found = Vec::new();
         while let Some(m) = matches.next() {
-            let expansion = m.captures.iter().find(|c| c.index == q.expansion).map(|c| c.node);
-            let name = m.captures.iter().find(|c| c.index == q.name).map(|c| c.node);
+            let expansion = m
+                .captures
+                .iter()
+                .find(|c| c.index == q.expansion)
+                .map(|c| c.node);
+            let name = m
+                .captures
+                .iter()
+                .find(|c| c.index == q.name)
+                .map(|c| c.node);
             if let (Some(expansion), Some(name)) = (expansion, name) {
                 found.push((expansion, name));
             }
@@ -935,7 +1072,11 @@ impl<'s> Analyzer<'s, '_> {
                 continue;
             }
             let at = expansion.start_byte();
-            if self.assigned.iter().any(|(n, from)| n == name && *from <= at) {
+            if self
+                .assigned
+                .iter()
+                .any(|(n, from)| n == name && *from <= at)
+            {
                 continue;
             }
             let text = self.text(expansion);
@@ -955,8 +1096,27 @@ impl<'s> Analyzer<'s, '_> {
 
 /// Variables the shell itself sets: never env keys of the app.
 const SHELL_VARIABLES: &[&str] = &[
-    "HOME", "PWD", "OLDPWD", "PATH", "USER", "HOSTNAME", "SHELL", "IFS", "RANDOM", "LINENO", "SECONDS", "PPID",
-    "UID", "EUID", "BASH_SOURCE", "BASH_VERSION", "FUNCNAME", "PIPESTATUS", "REPLY", "OPTARG", "OPTIND",
+    "HOME",
+    "PWD",
+    "OLDPWD",
+    "PATH",
+    "USER",
+    "HOSTNAME",
+    "SHELL",
+    "IFS",
+    "RANDOM",
+    "LINENO",
+    "SECONDS",
+    "PPID",
+    "UID",
+    "EUID",
+    "BASH_SOURCE",
+    "BASH_VERSION",
+    "FUNCNAME",
+    "PIPESTATUS",
+    "REPLY",
+    "OPTARG",
+    "OPTIND",
 ];
 
 fn is_github_env(path: &str) -> bool {
@@ -965,13 +1125,19 @@ fn is_github_env(path: &str) -> bool {
 
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// `KEY=rest` (an optional `export ` before it).
 fn split_key(line: &str) -> Option<(&str, &str)> {
-    let line = line.trim().strip_prefix("export ").unwrap_or(line.trim()).trim_start();
+    let line = line
+        .trim()
+        .strip_prefix("export ")
+        .unwrap_or(line.trim())
+        .trim_start();
     let (key, rest) = line.split_once('=')?;
     is_identifier(key).then_some((key, rest))
 }
@@ -979,7 +1145,8 @@ fn split_key(line: &str) -> Option<(&str, &str)> {
 /// `KEY<<DELIM`, the `$GITHUB_ENV` multi-line form.
 fn split_multiline(line: &str) -> Option<(&str, &str)> {
     let (key, delim) = line.split_once("<<")?;
-    (is_identifier(key) && !delim.is_empty() && !delim.contains(char::is_whitespace)).then_some((key, delim))
+    (is_identifier(key) && !delim.is_empty() && !delim.contains(char::is_whitespace))
+        .then_some((key, delim))
 }
 
 /// The `%` conversions of a printf format line (`%%` is not one).
@@ -1006,7 +1173,10 @@ fn first_variable(value: &str) -> Option<&str> {
     while let Some(at) = rest.find('$') {
         let after = &rest[at + 1..];
         let after = after.strip_prefix('{').unwrap_or(after);
-        let len = after.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+        let len = after
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
         let name = &after[..len];
         if is_identifier(name) {
             return Some(name);
@@ -1025,7 +1195,14 @@ fn expansion_default(text: &str, name: &str) -> (bool, Option<String>, bool) {
         // `${#K}`, `${!K}`: a read with no default.
         return (false, Some(String::new()), false);
     };
-    for (op, required) in [(":-", false), (":=", false), (":?", true), ("-", false), ("=", false), ("?", true)] {
+    for (op, required) in [
+        (":-", false),
+        (":=", false),
+        (":?", true),
+        ("-", false),
+        ("=", false),
+        ("?", true),
+    ] {
         if let Some(word) = op_and_word.strip_prefix(op) {
             if required {
                 return (true, None, false);
@@ -1045,7 +1222,10 @@ fn strip_heredoc_tabs(text: &str, dash: bool) -> String {
     if !dash {
         return text.to_string();
     }
-    text.split('\n').map(|l| l.trim_start_matches('\t')).collect::<Vec<_>>().join("\n")
+    text.split('\n')
+        .map(|l| l.trim_start_matches('\t'))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Remove shell quoting from a word as written: `'…'` kept literally,
@@ -1153,7 +1333,10 @@ mod tests {
     fn run(script: &str, env: &[(&str, Source)]) -> ScriptFacts {
         let (text, placeholders) = substitute(script);
         let ctx = ScriptContext {
-            env: env.iter().map(|(k, s)| (k.to_string(), s.clone())).collect(),
+            env: env
+                .iter()
+                .map(|(k, s)| (k.to_string(), s.clone()))
+                .collect(),
             placeholders,
             remote: false,
         };
@@ -1165,9 +1348,14 @@ mod tests {
             .events
             .iter()
             .filter_map(|e| match e {
-                ScriptEvent::Write(w) => {
-                    Some((w.key.clone(), w.source.label(), w.row, w.via, w.sink.clone(), w.remote))
-                }
+                ScriptEvent::Write(w) => Some((
+                    w.key.clone(),
+                    w.source.label(),
+                    w.row,
+                    w.via,
+                    w.sink.clone(),
+                    w.remote,
+                )),
                 _ => None,
             })
             .collect()
@@ -1182,7 +1370,10 @@ mod tests {
     }
 
     fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -1192,15 +1383,33 @@ mod tests {
             &[],
         );
         let w = writes(&f);
-        assert_eq!(keys(&f), kv(&[("A", "secrets.A"), ("B", "secrets.B"), ("C", "literal")]));
-        assert_eq!((w[1].2, w[1].3, w[1].4.as_deref()), (1, WriteVia::DotenvEcho, Some(".env")));
-        assert_eq!(f.events[0], ScriptEvent::Truncate { sink: ".env".into(), remote: false });
+        assert_eq!(
+            keys(&f),
+            kv(&[("A", "secrets.A"), ("B", "secrets.B"), ("C", "literal")])
+        );
+        assert_eq!(
+            (w[1].2, w[1].3, w[1].4.as_deref()),
+            (1, WriteVia::DotenvEcho, Some(".env"))
+        );
+        assert_eq!(
+            f.events[0],
+            ScriptEvent::Truncate {
+                sink: ".env".into(),
+                remote: false
+            }
+        );
     }
 
     #[test]
     fn key_and_secret_names_differ() {
-        let f = run("echo \"DJANGO_SECRET_KEY=${{ secrets.DEV_DJANGO_SECRET_KEY }}\" >> .env", &[]);
-        assert_eq!(keys(&f), kv(&[("DJANGO_SECRET_KEY", "secrets.DEV_DJANGO_SECRET_KEY")]));
+        let f = run(
+            "echo \"DJANGO_SECRET_KEY=${{ secrets.DEV_DJANGO_SECRET_KEY }}\" >> .env",
+            &[],
+        );
+        assert_eq!(
+            keys(&f),
+            kv(&[("DJANGO_SECRET_KEY", "secrets.DEV_DJANGO_SECRET_KEY")])
+        );
     }
 
     #[test]
@@ -1211,14 +1420,25 @@ mod tests {
         );
         assert_eq!(
             keys(&f),
-            kv(&[("A", "secrets.S"), ("B", "secrets.LOCAL"), ("C", "unknown"), ("D", "env.OTHER")])
+            kv(&[
+                ("A", "secrets.S"),
+                ("B", "secrets.LOCAL"),
+                ("C", "unknown"),
+                ("D", "env.OTHER")
+            ])
         );
     }
 
     #[test]
     fn printf_maps_each_key_to_its_argument() {
-        let f = run("printf \"A=%s\\nB=%s\\nC=lit\\n\" \"$A\" \"${{ secrets.B }}\" > .env", &[("A", secret("SA"))]);
-        assert_eq!(keys(&f), kv(&[("A", "secrets.SA"), ("B", "secrets.B"), ("C", "literal")]));
+        let f = run(
+            "printf \"A=%s\\nB=%s\\nC=lit\\n\" \"$A\" \"${{ secrets.B }}\" > .env",
+            &[("A", secret("SA"))],
+        );
+        assert_eq!(
+            keys(&f),
+            kv(&[("A", "secrets.SA"), ("B", "secrets.B"), ("C", "literal")])
+        );
         assert!(writes(&f).iter().all(|w| w.3 == WriteVia::DotenvPrintf));
     }
 
@@ -1251,7 +1471,10 @@ mod tests {
         );
         let w = writes(&f);
         assert_eq!(keys(&f), kv(&[("A", "vars.A"), ("B", "secrets.B")]));
-        assert!(w.iter().all(|w| w.3 == WriteVia::GithubEnv && w.4.is_none()));
+        assert!(
+            w.iter()
+                .all(|w| w.3 == WriteVia::GithubEnv && w.4.is_none())
+        );
     }
 
     #[test]
@@ -1264,7 +1487,11 @@ mod tests {
         ] {
             let f = run(script, &[("ENV_FILE", secret("ENV_FILE"))]);
             assert!(writes(&f).is_empty(), "{script}");
-            let opaque: Vec<&ScriptEvent> = f.events.iter().filter(|e| matches!(e, ScriptEvent::Opaque { .. })).collect();
+            let opaque: Vec<&ScriptEvent> = f
+                .events
+                .iter()
+                .filter(|e| matches!(e, ScriptEvent::Opaque { .. }))
+                .collect();
             assert!(
                 matches!(opaque.as_slice(), [ScriptEvent::Opaque { source: Source::Secret(s), sink, .. }] if s == "ENV_FILE" && sink == ".env"),
                 "{script}: {:?}",
@@ -1280,7 +1507,8 @@ mod tests {
             &[],
         );
         let w = writes(&f);
-        let got: Vec<(&str, u32, WriteVia, bool)> = w.iter().map(|w| (w.0.as_str(), w.2, w.3, w.5)).collect();
+        let got: Vec<(&str, u32, WriteVia, bool)> =
+            w.iter().map(|w| (w.0.as_str(), w.2, w.3, w.5)).collect();
         assert_eq!(
             got,
             [
@@ -1297,20 +1525,38 @@ mod tests {
         let script = "aws ssm send-command --instance-ids \"${{ secrets.EC2_INSTANCE_ID }}\" --document-name \"AWS-RunShellScript\" \\\n  --parameters commands='[\n    \"cd /home/ubuntu/app\",\n    \"echo \\\"DATABASE_URL=${{ secrets.DATABASE_URL }}\\\" > .env\",\n    \"echo \\\"SECRET_KEY=${{ secrets.SECRET_KEY }}\\\" >> .env\",\n    \"docker-compose pull && docker-compose up -d\"\n  ]'\n";
         let f = run(script, &[]);
         let w = writes(&f);
-        let got: Vec<(&str, &str, u32, bool)> = w.iter().map(|w| (w.0.as_str(), w.1.as_str(), w.2, w.5)).collect();
-        assert_eq!(got, [("DATABASE_URL", "secrets.DATABASE_URL", 3, true), ("SECRET_KEY", "secrets.SECRET_KEY", 4, true)]);
+        let got: Vec<(&str, &str, u32, bool)> = w
+            .iter()
+            .map(|w| (w.0.as_str(), w.1.as_str(), w.2, w.5))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("DATABASE_URL", "secrets.DATABASE_URL", 3, true),
+                ("SECRET_KEY", "secrets.SECRET_KEY", 4, true)
+            ]
+        );
 
         let variant = "aws ssm send-command --parameters 'commands=[\"echo A=${{ secrets.A }} > /app/.env\",\"echo B=1 >> /app/.env\"]'";
-        assert_eq!(keys(&run(variant, &[])), kv(&[("A", "secrets.A"), ("B", "literal")]));
+        assert_eq!(
+            keys(&run(variant, &[])),
+            kv(&[("A", "secrets.A"), ("B", "literal")])
+        );
         let json = "aws ssm send-command --parameters '{\"commands\":[\"echo A=1 > .env\"]}'";
         assert_eq!(keys(&run(json, &[])), kv(&[("A", "literal")]));
     }
 
     #[test]
     fn docker_run_env_flags() {
-        let f = run("docker run -e A=1 -e B --env C=${{ secrets.C }} --env-file ./prod.env img", &[]);
+        let f = run(
+            "docker run -e A=1 -e B --env C=${{ secrets.C }} --env-file ./prod.env img",
+            &[],
+        );
         let w = writes(&f);
-        assert_eq!(keys(&f), kv(&[("A", "literal"), ("B", "env.B"), ("C", "secrets.C")]));
+        assert_eq!(
+            keys(&f),
+            kv(&[("A", "literal"), ("B", "env.B"), ("C", "secrets.C")])
+        );
         assert!(w.iter().all(|w| w.3 == WriteVia::DockerRunEnv));
         assert_eq!(f.env_file_uses.len(), 1);
         assert!(f.env_file_uses[0].docker_run);
@@ -1323,8 +1569,17 @@ mod tests {
 
     #[test]
     fn rm_truncates_and_scp_ships() {
-        let f = run("rm -f .env && touch .env\nscp -i k .env user@host:/app/.env", &[]);
-        assert_eq!(f.events, [ScriptEvent::Truncate { sink: ".env".into(), remote: false }]);
+        let f = run(
+            "rm -f .env && touch .env\nscp -i k .env user@host:/app/.env",
+            &[],
+        );
+        assert_eq!(
+            f.events,
+            [ScriptEvent::Truncate {
+                sink: ".env".into(),
+                remote: false
+            }]
+        );
         assert_eq!(f.shipped, [".env"]);
     }
 
@@ -1334,11 +1589,19 @@ mod tests {
             "#!/bin/sh\nPORT=${PORT:-8000}\necho $PORT ${DB:?need db} ${MODE-dev} $1 $HOME\nfor f in a b; do echo $f; done\nexec gunicorn --bind 0.0.0.0:$PORT ${WORKERS}\n",
             &ScriptContext::default(),
         );
-        let got: Vec<(&str, u32, bool, Option<&str>)> =
-            f.reads.iter().map(|r| (r.name.as_str(), r.row, r.required, r.default.as_deref())).collect();
+        let got: Vec<(&str, u32, bool, Option<&str>)> = f
+            .reads
+            .iter()
+            .map(|r| (r.name.as_str(), r.row, r.required, r.default.as_deref()))
+            .collect();
         assert_eq!(
             got,
-            [("PORT", 1, false, Some("8000")), ("DB", 2, true, None), ("MODE", 2, false, Some("dev")), ("WORKERS", 4, false, Some(""))]
+            [
+                ("PORT", 1, false, Some("8000")),
+                ("DB", 2, true, None),
+                ("MODE", 2, false, Some("dev")),
+                ("WORKERS", 4, false, Some(""))
+            ]
         );
     }
 

@@ -72,7 +72,9 @@ pub fn tokenize(expr: &str) -> Vec<Token<'_>> {
             i += 1;
         } else if c.is_ascii_alphabetic() || c == b'_' {
             let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'-') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'-')
+            {
                 i += 1;
             }
             out.push(Token::Ident(&expr[start..i]));
@@ -135,7 +137,9 @@ pub fn context_refs(expr: &str) -> Vec<(&'static str, String)> {
         };
         let property = match (tokens.get(i + 1), tokens.get(i + 2), tokens.get(i + 3)) {
             (Some(Token::Dot), Some(Token::Ident(p)), _) => Some(p.to_string()),
-            (Some(Token::OpenBracket), Some(Token::Str(p)), Some(Token::CloseBracket)) => Some(p.clone()),
+            (Some(Token::OpenBracket), Some(Token::Str(p)), Some(Token::CloseBracket)) => {
+                Some(p.clone())
+            }
             _ => None,
         };
         if let Some(p) = property {
@@ -264,6 +268,9 @@ mod tests {
         assert_eq!(out.len(), text.len());
         assert_eq!(out.lines().count(), 2);
         assert_eq!(placeholders(&out), [0, 1]);
-        assert_eq!(sources, [Source::Secret("K".into()), Source::Secret("Y".into())]);
+        assert_eq!(
+            sources,
+            [Source::Secret("K".into()), Source::Secret("Y".into())]
+        );
     }
 }

@@ -17,8 +17,12 @@
 use std::collections::{HashMap, HashSet};
 
 use super::expr::{source_of_value, substitute};
-use crate::collect::shell::{self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name};
-use crate::facts::{Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, ReadVia, Source, Unparsed, WriteVia};
+use crate::collect::shell::{
+    self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name,
+};
+use crate::facts::{
+    Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, ReadVia, Source, Unparsed, WriteVia,
+};
 use crate::location::Location;
 use crate::yaml::{Node, Scalar, Style};
 
@@ -74,7 +78,9 @@ fn push_env_writes(rel: &str, entries: &[EnvEntry], target: Option<&str>, facts:
 /// A job's `environment:` name, when it is a plain name.
 fn environment_name(job: &Node) -> Option<String> {
     let env = job.get("environment")?;
-    let name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str))?;
+    let name = env
+        .as_str()
+        .or_else(|| env.get("name").and_then(Node::as_str))?;
     (!name.contains("${{") && !name.is_empty()).then(|| name.to_string())
 }
 
@@ -97,14 +103,17 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
     let no_env = HashMap::new();
     let wf_entries = env_entries(root.get("env"), &no_env);
     push_env_writes(rel, &wf_entries, None, facts);
-    let wf_env: HashMap<String, Source> = wf_entries.into_iter().map(|e| (e.key, e.source)).collect();
+    let wf_env: HashMap<String, Source> =
+        wf_entries.into_iter().map(|e| (e.key, e.source)).collect();
 
     let Some(jobs) = root.get("jobs").and_then(Node::as_map) else {
         return;
     };
     let mut outputs = Vec::new();
     for (job_key, job) in jobs {
-        let Some(job_id) = job_key.as_str() else { continue };
+        let Some(job_id) = job_key.as_str() else {
+            continue;
+        };
         let target = environment_name(job).unwrap_or_else(|| format!("{rel}#{job_id}"));
         let job_entries = env_entries(job.get("env"), &wf_env);
         push_env_writes(rel, &job_entries, Some(&target), facts);
@@ -122,11 +131,21 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
     finish(outputs, facts);
 }
 
-fn step_facts(rel: &str, step: &Node, env: &mut HashMap<String, Source>, out: &mut JobOutput, facts: &mut Facts) {
+fn step_facts(
+    rel: &str,
+    step: &Node,
+    env: &mut HashMap<String, Source>,
+    out: &mut JobOutput,
+    facts: &mut Facts,
+) {
     let step_entries = env_entries(step.get("env"), env);
     push_env_writes(rel, &step_entries, Some(&out.target), facts);
     let mut step_env = env.clone();
-    step_env.extend(step_entries.iter().map(|e| (e.key.clone(), e.source.clone())));
+    step_env.extend(
+        step_entries
+            .iter()
+            .map(|e| (e.key.clone(), e.source.clone())),
+    );
     // Only keys of `env:` maps count as consumed by the script's reads.
     let mut map_keys: HashSet<String> = step_env.keys().cloned().collect();
     let before = out.placed.len();
@@ -147,11 +166,28 @@ fn step_facts(rel: &str, step: &Node, env: &mut HashMap<String, Source>, out: &m
         match action.as_str() {
             "appleboy/ssh-action" => {
                 if let Some(s) = with_str("script") {
-                    script(rel, s, &step_env, true, "with.script", &map_keys, out, facts);
+                    script(
+                        rel,
+                        s,
+                        &step_env,
+                        true,
+                        "with.script",
+                        &map_keys,
+                        out,
+                        facts,
+                    );
                 }
                 if let Some(envs) = with_str("envs") {
-                    for name in envs.value.split(',').map(str::trim).filter(|n| shell::is_identifier(n)) {
-                        let source = step_env.get(name).cloned().unwrap_or_else(|| Source::Env(name.to_string()));
+                    for name in envs
+                        .value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|n| shell::is_identifier(n))
+                    {
+                        let source = step_env
+                            .get(name)
+                            .cloned()
+                            .unwrap_or_else(|| Source::Env(name.to_string()));
                         map_keys.remove(name);
                         out.placed.push(Placed {
                             event: ScriptEvent::Write(shell::ScriptWrite {
@@ -170,12 +206,22 @@ fn step_facts(rel: &str, step: &Node, env: &mut HashMap<String, Source>, out: &m
             }
             "garygrossgarten/github-action-ssh" => {
                 if let Some(s) = with_str("command") {
-                    script(rel, s, &step_env, true, "with.command", &map_keys, out, facts);
+                    script(
+                        rel,
+                        s,
+                        &step_env,
+                        true,
+                        "with.command",
+                        &map_keys,
+                        out,
+                        facts,
+                    );
                 }
             }
             "appleboy/scp-action" => {
                 if let Some(source) = with_str("source") {
-                    out.shipped.extend(source.value.split(',').map(|s| s.trim().to_string()));
+                    out.shipped
+                        .extend(source.value.split(',').map(|s| s.trim().to_string()));
                 }
             }
             _ => {}
@@ -267,7 +313,11 @@ fn norm(path: &str) -> &str {
 fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
     let env_files: HashSet<String> = outputs
         .iter()
-        .flat_map(|o| o.env_file_uses.iter().map(|(u, _)| basename(&u.path).to_string()))
+        .flat_map(|o| {
+            o.env_file_uses
+                .iter()
+                .map(|(u, _)| basename(&u.path).to_string())
+        })
         .collect();
     let counts = |sink: &str| is_dotenv_name(sink) || env_files.contains(basename(sink));
     let mut kept_files: Vec<EnvWrite> = Vec::new();
@@ -277,7 +327,9 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
         for Placed { event, location } in out.placed {
             match event {
                 ScriptEvent::Truncate { sink, remote } => {
-                    writes.retain(|w| !(w.remote == remote && w.sink.as_deref().map(norm) == Some(norm(&sink))));
+                    writes.retain(|w| {
+                        !(w.remote == remote && w.sink.as_deref().map(norm) == Some(norm(&sink)))
+                    });
                     opaque.retain(|(o, r)| !(*r == remote && norm(&o.sink) == norm(&sink)));
                 }
                 ScriptEvent::Write(w) => {
@@ -295,7 +347,10 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
                     });
                 }
                 ScriptEvent::Opaque {
-                    source, sink, remote, ..
+                    source,
+                    sink,
+                    remote,
+                    ..
                 } => {
                     if counts(&sink) {
                         opaque.push((
@@ -313,7 +368,10 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
         }
         let shipped: HashSet<&str> = out.shipped.iter().map(|s| basename(s)).collect();
         for w in &mut writes {
-            if w.sink.as_deref().is_some_and(|s| shipped.contains(basename(s))) {
+            if w.sink
+                .as_deref()
+                .is_some_and(|s| shipped.contains(basename(s)))
+            {
                 w.remote = true;
             }
         }
@@ -325,7 +383,10 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
             let from_file: Vec<EnvWrite> = writes
                 .iter()
                 .chain(kept_files.iter())
-                .filter(|w| w.via != WriteVia::DockerRunEnvFile && w.sink.as_deref().is_some_and(|s| basename(s) == file))
+                .filter(|w| {
+                    w.via != WriteVia::DockerRunEnvFile
+                        && w.sink.as_deref().is_some_and(|s| basename(s) == file)
+                })
                 .map(|w| EnvWrite {
                     key: w.key.clone(),
                     location: location.clone(),
@@ -338,7 +399,12 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
                 .collect();
             writes.extend(from_file);
         }
-        kept_files.extend(writes.iter().filter(|w| w.sink.is_some() && w.via != WriteVia::DockerRunEnvFile).cloned());
+        kept_files.extend(
+            writes
+                .iter()
+                .filter(|w| w.sink.is_some() && w.via != WriteVia::DockerRunEnvFile)
+                .cloned(),
+        );
         facts.writes.extend(writes);
         facts.opaque.extend(opaque.into_iter().map(|(o, _)| o));
     }

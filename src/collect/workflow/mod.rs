@@ -51,7 +51,10 @@ pub fn collect_file(rel: &str, text: &str) -> Facts {
     let doc = match crate::yaml::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
-            return Facts::unparsed(Location::new(rel, e.row, 0), format!("not valid YAML: {}", e.message));
+            return Facts::unparsed(
+                Location::new(rel, e.row, 0),
+                format!("not valid YAML: {}", e.message),
+            );
         }
     };
     let mut facts = Facts::default();

@@ -1,7 +1,18 @@
 use super::collect_file;
 use crate::facts::{Consumer, EnvWrite, Facts, ReadVia, WriteVia};
 
-fn writes(f: &Facts) -> Vec<(String, u32, WriteVia, String, Option<String>, Option<String>, bool)> {
+/// (key, line, via, source, sink, target, remote)
+type Row = (
+    String,
+    u32,
+    WriteVia,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+fn writes(f: &Facts) -> Vec<Row> {
     f.writes
         .iter()
         .map(|w: &EnvWrite| {
@@ -48,11 +59,51 @@ fn env_maps_and_run_scripts_are_located() {
     assert_eq!(
         got,
         [
-            ("REGION".into(), 4, WriteVia::WorkflowEnv, "literal".into(), None, None, false),
-            ("TOKEN".into(), 10, WriteVia::WorkflowEnv, "secrets.TOKEN".into(), None, prod.clone(), false),
-            ("DB".into(), 14, WriteVia::WorkflowEnv, "secrets.DATABASE_URL".into(), None, prod.clone(), false),
-            ("DATABASE_URL".into(), 16, WriteVia::DotenvEcho, "secrets.DATABASE_URL".into(), Some(".env".into()), prod.clone(), false),
-            ("KEY".into(), 17, WriteVia::DotenvEcho, "secrets.KEY".into(), Some(".env".into()), prod, false),
+            (
+                "REGION".into(),
+                4,
+                WriteVia::WorkflowEnv,
+                "literal".into(),
+                None,
+                None,
+                false
+            ),
+            (
+                "TOKEN".into(),
+                10,
+                WriteVia::WorkflowEnv,
+                "secrets.TOKEN".into(),
+                None,
+                prod.clone(),
+                false
+            ),
+            (
+                "DB".into(),
+                14,
+                WriteVia::WorkflowEnv,
+                "secrets.DATABASE_URL".into(),
+                None,
+                prod.clone(),
+                false
+            ),
+            (
+                "DATABASE_URL".into(),
+                16,
+                WriteVia::DotenvEcho,
+                "secrets.DATABASE_URL".into(),
+                Some(".env".into()),
+                prod.clone(),
+                false
+            ),
+            (
+                "KEY".into(),
+                17,
+                WriteVia::DotenvEcho,
+                "secrets.KEY".into(),
+                Some(".env".into()),
+                prod,
+                false
+            ),
         ]
     );
     let reads: Vec<(&str, u32)> = f
@@ -62,7 +113,11 @@ fn env_maps_and_run_scripts_are_located() {
         .map(|r| (r.key.as_deref().unwrap_or(""), r.location.line()))
         .collect();
     assert_eq!(reads, [("DB", 16), ("TOKEN", 18)]);
-    let secrets: Vec<(&str, u32)> = f.secret_refs.iter().map(|s| (s.name.as_str(), s.location.line())).collect();
+    let secrets: Vec<(&str, u32)> = f
+        .secret_refs
+        .iter()
+        .map(|s| (s.name.as_str(), s.location.line()))
+        .collect();
     assert_eq!(secrets, [("TOKEN", 10), ("DATABASE_URL", 14), ("KEY", 17)]);
 }
 
@@ -72,7 +127,10 @@ fn target_is_file_and_job_without_environment() {
         ".gitea/workflows/ci.yaml",
         "on: push\njobs:\n  build:\n    steps:\n      - run: echo A=1 >> .env\n",
     );
-    assert_eq!(f.writes[0].target.as_deref(), Some(".gitea/workflows/ci.yaml#build"));
+    assert_eq!(
+        f.writes[0].target.as_deref(),
+        Some(".gitea/workflows/ci.yaml#build")
+    );
     assert_eq!(f.writes[0].location.line(), 5);
 }
 
@@ -92,15 +150,41 @@ fn ssh_action_script_and_envs() {
         "w.yml",
         "jobs:\n  a:\n    steps:\n      - uses: appleboy/ssh-action@v1\n        env:\n          API: ${{ secrets.API }}\n        with:\n          host: h\n          envs: API\n          script: |\n            cd app\n            echo \"API=$API\" > .env\n            export MODE=prod\n",
     );
-    let got: Vec<(String, u32, WriteVia, String, bool)> =
-        writes(&f).into_iter().map(|w| (w.0, w.1, w.2, w.3, w.6)).collect();
+    let got: Vec<(String, u32, WriteVia, String, bool)> = writes(&f)
+        .into_iter()
+        .map(|w| (w.0, w.1, w.2, w.3, w.6))
+        .collect();
     assert_eq!(
         got,
         [
-            ("API".into(), 6, WriteVia::WorkflowEnv, "secrets.API".into(), false),
-            ("API".into(), 12, WriteVia::DotenvEcho, "secrets.API".into(), true),
-            ("MODE".into(), 13, WriteVia::RemoteExport, "literal".into(), true),
-            ("API".into(), 9, WriteVia::SshActionEnvs, "secrets.API".into(), true),
+            (
+                "API".into(),
+                6,
+                WriteVia::WorkflowEnv,
+                "secrets.API".into(),
+                false
+            ),
+            (
+                "API".into(),
+                12,
+                WriteVia::DotenvEcho,
+                "secrets.API".into(),
+                true
+            ),
+            (
+                "MODE".into(),
+                13,
+                WriteVia::RemoteExport,
+                "literal".into(),
+                true
+            ),
+            (
+                "API".into(),
+                9,
+                WriteVia::SshActionEnvs,
+                "secrets.API".into(),
+                true
+            ),
         ]
     );
 }
@@ -111,22 +195,34 @@ fn shipped_files_and_env_file_runs() {
         "w.yml",
         "jobs:\n  a:\n    steps:\n      - run: |\n          echo \"A=${{ secrets.A }}\" > prod.vars\n          scp prod.vars host:/srv/prod.vars\n          ssh host docker run --env-file /srv/prod.vars img\n",
     );
-    let got: Vec<(String, u32, WriteVia, bool)> = writes(&f).into_iter().map(|w| (w.0, w.1, w.2, w.6)).collect();
+    let got: Vec<(String, u32, WriteVia, bool)> = writes(&f)
+        .into_iter()
+        .map(|w| (w.0, w.1, w.2, w.6))
+        .collect();
     assert_eq!(
         got,
-        [("A".into(), 5, WriteVia::DotenvEcho, true), ("A".into(), 7, WriteVia::DockerRunEnvFile, true)]
+        [
+            ("A".into(), 5, WriteVia::DotenvEcho, true),
+            ("A".into(), 7, WriteVia::DockerRunEnvFile, true)
+        ]
     );
 }
 
 #[test]
 fn non_dotenv_files_do_not_count() {
-    let f = collect_file("w.yml", "jobs:\n  a:\n    steps:\n      - run: echo A=1 > config.ini\n");
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: echo A=1 > config.ini\n",
+    );
     assert!(f.writes.is_empty());
 }
 
 #[test]
 fn opaque_file() {
-    let f = collect_file("w.yml", "jobs:\n  a:\n    steps:\n      - run: echo \"${{ secrets.ENV_FILE }}\" > .env\n");
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: echo \"${{ secrets.ENV_FILE }}\" > .env\n",
+    );
     assert!(f.writes.is_empty());
     assert_eq!(f.opaque.len(), 1);
     assert_eq!(f.opaque[0].source.label(), "secrets.ENV_FILE");
@@ -135,7 +231,11 @@ fn opaque_file() {
 
 #[test]
 fn bad_input_is_unparsed_not_a_panic() {
-    for (text, line) in [("jobs: [\n  a: b\n", 3), ("- just\n- a list\n", 1), ("plain text\n", 1)] {
+    for (text, line) in [
+        ("jobs: [\n  a: b\n", 3),
+        ("- just\n- a list\n", 1),
+        ("plain text\n", 1),
+    ] {
         let f = collect_file("w.yml", text);
         assert_eq!(f.unparsed.len(), 1, "{text}: {:?}", f.unparsed);
         assert_eq!(f.unparsed[0].location.line(), line, "{text}");
@@ -147,7 +247,9 @@ fn alias_bomb_becomes_unparsed() {
     let mut text = String::from("a0: &a0 [\"${{ secrets.X }}\", x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12 {
         let p = i - 1;
-        text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        text.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
     }
     let start = std::time::Instant::now();
     let f = collect_file("w.yml", &text);
