@@ -10,7 +10,7 @@
 //! the context says where each placeholder's value comes from.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use tree_sitter::{Node, Parser, Query, QueryCursor, StreamingIterator, Tree};
@@ -227,9 +227,9 @@ fn analyze_into(
         depth,
         facts,
         locals: HashMap::new(),
-        assigned: Vec::new(),
+        assigned: HashMap::new(),
         multiline: None,
-        opened: Vec::new(),
+        opened: HashSet::new(),
     };
     let start = analyzer.facts.events.len();
     analyzer.statements(root);
@@ -244,18 +244,28 @@ fn analyze_into(
 /// folders, so a `> .env` in one says nothing about the other's `.env`.
 fn resolve_truncations(events: &mut Vec<ScriptEvent>, start: usize) {
     let tail = events.split_off(start.min(events.len()));
-    let mut own: Vec<ScriptEvent> = Vec::with_capacity(tail.len());
+    // Tombstones and a per-file index keep this linear in the script's size.
+    let mut own: Vec<Option<ScriptEvent>> = Vec::with_capacity(tail.len());
+    let mut by_sink: HashMap<String, Vec<usize>> = HashMap::new();
     for event in tail {
-        match event {
-            ScriptEvent::Truncate { sink, .. } => own.retain(|e| match e {
-                ScriptEvent::Write(w) => w.sink.as_deref() != Some(sink.as_str()),
-                ScriptEvent::Opaque { sink: s, .. } => *s != sink,
-                ScriptEvent::Truncate { .. } => true,
-            }),
-            other => own.push(other),
+        let sink = match &event {
+            ScriptEvent::Truncate { sink, .. } => {
+                for i in by_sink.remove(sink).unwrap_or_default() {
+                    if let Some(slot) = own.get_mut(i) {
+                        *slot = None;
+                    }
+                }
+                continue;
+            }
+            ScriptEvent::Write(w) => w.sink.clone(),
+            ScriptEvent::Opaque { sink, .. } => Some(sink.clone()),
+        };
+        if let Some(sink) = sink {
+            by_sink.entry(sink).or_default().push(own.len());
         }
+        own.push(Some(event));
     }
-    events.extend(own);
+    events.extend(own.into_iter().flatten());
 }
 
 fn first_error(node: Node<'_>) -> Option<Node<'_>> {
@@ -294,11 +304,11 @@ struct Analyzer<'s, 'f> {
     facts: &'f mut ScriptFacts,
     /// The script's own variables and where their values come from.
     locals: HashMap<String, Source>,
-    /// (variable, byte from which it is the script's own).
-    assigned: Vec<(String, usize)>,
+    /// Variable → the byte from which it is the script's own.
+    assigned: HashMap<String, usize>,
     multiline: Option<Multiline>,
     /// Redirects already opened: `{ a; b; } > F` empties F once, not per command.
-    opened: Vec<usize>,
+    opened: HashSet<usize>,
 }
 
 enum Statement {
@@ -314,6 +324,12 @@ impl<'s> Analyzer<'s, '_> {
 
     fn row(&self, node: Node<'_>) -> u32 {
         self.row_offset + node.start_position().row as u32
+    }
+
+    /// `name` is the script's own variable from byte `from` on.
+    fn assign(&mut self, name: String, from: usize) {
+        let entry = self.assigned.entry(name).or_insert(from);
+        *entry = (*entry).min(from);
     }
 
     fn statements(&mut self, root: Node<'_>) {
@@ -333,10 +349,9 @@ impl<'s> Analyzer<'s, '_> {
                 } else if cap.index == q.assigned {
                     let name = self.text(node).to_string();
                     let from = node.parent().map_or(node.end_byte(), |a| a.end_byte());
-                    self.assigned.push((name, from));
+                    self.assign(name, from);
                 } else if cap.index == q.loop_var {
-                    self.assigned
-                        .push((self.text(node).to_string(), node.start_byte()));
+                    self.assign(self.text(node).to_string(), node.start_byte());
                 }
             }
         }
@@ -451,7 +466,7 @@ impl<'s> Analyzer<'s, '_> {
                 for arg in &args {
                     let var = self.text(*arg);
                     if !var.starts_with('-') {
-                        self.assigned.push((var.to_string(), node.end_byte()));
+                        self.assign(var.to_string(), node.end_byte());
                     }
                 }
             }
@@ -703,10 +718,9 @@ impl<'s> Analyzer<'s, '_> {
     }
 
     fn begin_write(&mut self, dest: &Dest) {
-        if self.opened.contains(&dest.id) {
+        if !self.opened.insert(dest.id) {
             return;
         }
-        self.opened.push(dest.id);
         if !dest.append && !is_github_env(&dest.path) {
             self.facts.events.push(ScriptEvent::Truncate {
                 sink: dest.path.clone(),
@@ -1072,11 +1086,7 @@ impl<'s> Analyzer<'s, '_> {
                 continue;
             }
             let at = expansion.start_byte();
-            if self
-                .assigned
-                .iter()
-                .any(|(n, from)| n == name && *from <= at)
-            {
+            if self.assigned.get(name).is_some_and(|from| *from <= at) {
                 continue;
             }
             let text = self.text(expansion);
@@ -1610,5 +1620,43 @@ mod tests {
         let f = run("echo \"A=1\" >> .env\nif then fi ((\n", &[]);
         assert!(!f.errors.is_empty());
         assert_eq!(keys(&f), kv(&[("A", "literal")]));
+    }
+}
+
+#[cfg(test)]
+mod scale_tests {
+    use super::*;
+
+    #[test]
+    fn long_scripts_stay_linear() {
+        let mut script = String::new();
+        for i in 0..40_000 {
+            script.push_str(&format!(
+                "X{i}=$V{i}\necho \"K{i}=$X{i} $R{i}\" >> f{}.env\n",
+                i % 7
+            ));
+            if i % 1000 == 0 {
+                script.push_str("echo A=1 > other.env\n");
+            }
+        }
+        let start = std::time::Instant::now();
+        let f = analyze(&script, &ScriptContext::default());
+        let elapsed = start.elapsed();
+        assert!(f.events.len() > 40_000);
+        assert!(f.reads.len() >= 80_000);
+        assert!(elapsed.as_secs() < 30, "{elapsed:?}");
+        // Remote scripts resolve their own truncations, also linearly.
+        let remote = ScriptContext {
+            remote: true,
+            ..ScriptContext::default()
+        };
+        let start = std::time::Instant::now();
+        let f = analyze(&script, &remote);
+        assert!(start.elapsed().as_secs() < 30);
+        assert!(
+            f.events
+                .iter()
+                .all(|e| !matches!(e, ScriptEvent::Truncate { .. }))
+        );
     }
 }

@@ -303,6 +303,12 @@ fn script(
     out.shipped.extend(shipped);
 }
 
+/// A write or opaque file that survived so far (opaque: written on a host?).
+enum Kept {
+    Write(EnvWrite),
+    Opaque(OpaqueEnvFile, bool),
+}
+
 /// A path as a comparison key: `./.env` and `.env` are the same file.
 fn norm(path: &str) -> &str {
     path.trim_start_matches("./")
@@ -322,21 +328,27 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
     let counts = |sink: &str| is_dotenv_name(sink) || env_files.contains(basename(sink));
     let mut kept_files: Vec<EnvWrite> = Vec::new();
     for out in outputs {
-        let mut writes: Vec<EnvWrite> = Vec::new();
-        let mut opaque: Vec<(OpaqueEnvFile, bool)> = Vec::new();
+        // Tombstones and a per-file index keep truncation linear.
+        let mut slots: Vec<Option<Kept>> = Vec::new();
+        let mut by_sink: HashMap<(bool, String), Vec<usize>> = HashMap::new();
         for Placed { event, location } in out.placed {
-            match event {
+            let kept = match event {
                 ScriptEvent::Truncate { sink, remote } => {
-                    writes.retain(|w| {
-                        !(w.remote == remote && w.sink.as_deref().map(norm) == Some(norm(&sink)))
-                    });
-                    opaque.retain(|(o, r)| !(*r == remote && norm(&o.sink) == norm(&sink)));
+                    for i in by_sink
+                        .remove(&(remote, norm(&sink).to_string()))
+                        .unwrap_or_default()
+                    {
+                        if let Some(slot) = slots.get_mut(i) {
+                            *slot = None;
+                        }
+                    }
+                    continue;
                 }
                 ScriptEvent::Write(w) => {
                     if w.sink.as_deref().is_some_and(|s| !counts(s)) {
                         continue;
                     }
-                    writes.push(EnvWrite {
+                    Kept::Write(EnvWrite {
                         key: w.key,
                         location,
                         via: w.via,
@@ -344,7 +356,7 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
                         sink: w.sink,
                         target: Some(out.target.clone()),
                         remote: w.remote,
-                    });
+                    })
                 }
                 ScriptEvent::Opaque {
                     source,
@@ -352,18 +364,35 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
                     remote,
                     ..
                 } => {
-                    if counts(&sink) {
-                        opaque.push((
-                            OpaqueEnvFile {
-                                location,
-                                source,
-                                sink,
-                                target: Some(out.target.clone()),
-                            },
-                            remote,
-                        ));
+                    if !counts(&sink) {
+                        continue;
                     }
+                    Kept::Opaque(
+                        OpaqueEnvFile {
+                            location,
+                            source,
+                            sink,
+                            target: Some(out.target.clone()),
+                        },
+                        remote,
+                    )
                 }
+            };
+            let key = match &kept {
+                Kept::Write(w) => w.sink.as_deref().map(|s| (w.remote, norm(s).to_string())),
+                Kept::Opaque(o, remote) => Some((*remote, norm(&o.sink).to_string())),
+            };
+            if let Some(key) = key {
+                by_sink.entry(key).or_default().push(slots.len());
+            }
+            slots.push(Some(kept));
+        }
+        let mut writes: Vec<EnvWrite> = Vec::new();
+        let mut opaque: Vec<OpaqueEnvFile> = Vec::new();
+        for kept in slots.into_iter().flatten() {
+            match kept {
+                Kept::Write(w) => writes.push(w),
+                Kept::Opaque(o, _) => opaque.push(o),
             }
         }
         let shipped: HashSet<&str> = out.shipped.iter().map(|s| basename(s)).collect();
@@ -406,6 +435,6 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
                 .cloned(),
         );
         facts.writes.extend(writes);
-        facts.opaque.extend(opaque.into_iter().map(|(o, _)| o));
+        facts.opaque.extend(opaque);
     }
 }
