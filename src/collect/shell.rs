@@ -490,11 +490,14 @@ impl<'s> Analyzer<'s, '_> {
             let parent = node.parent()?;
             match parent.kind() {
                 "redirected_statement" => {
-                    if parent.child_by_field_name("body").map(|b| b.id()) == Some(node.id())
-                        && let Some(mut dest) = self.file_redirect(parent)
-                    {
-                        dest.transformed = transformed;
-                        return Some(dest);
+                    if parent.child_by_field_name("body").map(|b| b.id()) == Some(node.id()) {
+                        if let Some(mut dest) = self.file_redirect(parent) {
+                            dest.transformed = transformed;
+                            return Some(dest);
+                        }
+                        if let Some(dest) = self.heredoc_pipe(parent, transformed) {
+                            return Some(dest);
+                        }
                     }
                     node = parent;
                 }
@@ -524,6 +527,43 @@ impl<'s> Analyzer<'s, '_> {
                 _ => node = parent,
             }
         }
+    }
+
+    /// `cat <<EOF | tee F`: tree-sitter-bash hangs the pipeline after a
+    /// heredoc start inside the heredoc redirect.
+    fn heredoc_pipe(&self, stmt: Node<'_>, transformed: bool) -> Option<Dest> {
+        let mut cursor = stmt.walk();
+        let redirects: Vec<Node<'_>> = stmt
+            .children_by_field_name("redirect", &mut cursor)
+            .collect();
+        let pipeline = redirects
+            .into_iter()
+            .filter(|r| r.kind() == "heredoc_redirect")
+            .find_map(|r| {
+                let mut c = r.walk();
+                r.named_children(&mut c).find(|n| n.kind() == "pipeline")
+            })?;
+        let mut c = pipeline.walk();
+        let elems: Vec<Node<'_>> = pipeline
+            .named_children(&mut c)
+            .filter(|n| n.kind() != "comment")
+            .collect();
+        let first = *elems.first()?;
+        let first_cmd = if first.kind() == "redirected_statement" {
+            first.child_by_field_name("body").unwrap_or(first)
+        } else {
+            first
+        };
+        if self.command_name(first_cmd).as_deref() == Some("tee") {
+            return self.tee_dest(first_cmd, transformed);
+        }
+        // A filter first (`| base64 -d > F`): the last element's redirect.
+        let last = *elems.last()?;
+        let mut dest = (last.kind() == "redirected_statement")
+            .then(|| self.file_redirect(last))
+            .flatten()?;
+        dest.transformed = true;
+        Some(dest)
     }
 
     fn command_name(&self, node: Node<'_>) -> Option<String> {
@@ -1471,6 +1511,38 @@ mod tests {
             ]
         );
         assert_eq!(w[1].1, "secrets.B");
+    }
+
+    #[test]
+    fn heredoc_piped_into_sudo_tee() {
+        let f = run(
+            "cat <<EOF | sudo tee /srv/app/.env > /dev/null\nA=${{ secrets.A }}\nB=2\nEOF\n",
+            &[],
+        );
+        let w = writes(&f);
+        let got: Vec<(&str, &str, u32, WriteVia, Option<&str>)> = w
+            .iter()
+            .map(|w| (w.0.as_str(), w.1.as_str(), w.2, w.3, w.4.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "A",
+                    "secrets.A",
+                    1,
+                    WriteVia::DotenvTee,
+                    Some("/srv/app/.env")
+                ),
+                (
+                    "B",
+                    "literal",
+                    2,
+                    WriteVia::DotenvTee,
+                    Some("/srv/app/.env")
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod jobs;
 mod secrets;
 
 use super::{Collector, Context, InputFile, read_text};
-use crate::facts::{Facts, Unparsed};
+use crate::facts::{Consumer, EnvRead, Facts, ReadVia, Unparsed, WriteVia};
 use crate::location::Location;
 
 pub struct WorkflowCollector;
@@ -73,7 +73,39 @@ pub fn collect_file(rel: &str, text: &str) -> Facts {
     }
     secrets::collect(rel, &doc.root, &mut facts);
     jobs::collect(rel, &doc.root, &mut facts);
+    env_expression_reads(rel, &doc.root, &mut facts);
     facts
+}
+
+/// `${{ env.X }}` where X is a key of one of the file's `env:` maps: the
+/// deploy consumes X (a registry password handed to an action...), so it is
+/// not written-unread.
+fn env_expression_reads(rel: &str, root: &crate::yaml::Node, facts: &mut Facts) {
+    let env_keys: std::collections::HashSet<String> = facts
+        .writes
+        .iter()
+        .filter(|w| w.via == WriteVia::WorkflowEnv)
+        .map(|w| w.key.clone())
+        .collect();
+    if env_keys.is_empty() {
+        return;
+    }
+    let mut scalars = Vec::new();
+    root.scalars(&mut scalars);
+    for scalar in scalars {
+        for e in expr::expressions(&scalar.value) {
+            for (context, name) in expr::context_refs(e.inner) {
+                if context == "env" && env_keys.contains(&name) {
+                    facts.reads.push(EnvRead::new(
+                        Some(name),
+                        secrets::position(rel, scalar, e.start),
+                        ReadVia::WorkflowScript,
+                        Consumer::Deploy,
+                    ));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -272,3 +272,17 @@ fn large_workflow_is_fast() {
     assert_eq!(f.writes.len(), i * 3);
     assert!(elapsed.as_secs() < 60, "{elapsed:?}");
 }
+
+#[test]
+fn env_expressions_consume_env_keys() {
+    let f = collect_file(
+        "w.yml",
+        "env:\n  TOKEN: ${{ secrets.TOKEN }}\njobs:\n  a:\n    steps:\n      - uses: docker/login-action@v3\n        with:\n          password: ${{ env.TOKEN }}\n          username: ${{ env.NOT_A_MAP_KEY }}\n",
+    );
+    let reads: Vec<(&str, u32)> = f
+        .reads
+        .iter()
+        .map(|r| (r.key.as_deref().unwrap_or(""), r.location.line()))
+        .collect();
+    assert_eq!(reads, [("TOKEN", 8)]);
+}
