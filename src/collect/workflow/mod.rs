@@ -34,16 +34,47 @@ impl Collector for WorkflowCollector {
         is_workflow_path(rel)
     }
 
-    fn collect(&self, files: &[InputFile], _ctx: &Context) -> Facts {
-        let mut facts = Facts::default();
-        for file in files {
-            match read_text(file) {
-                Ok(text) => facts.extend(collect_file(&file.rel, &text)),
-                Err(unparsed) => facts.unparsed.push(*unparsed),
-            }
+    fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
+        let threads = match ctx.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
         }
+        .clamp(1, files.len().max(1));
+        if threads == 1 {
+            return collect_files(files);
+        }
+        // Chunks in file order, joined in the same order: the facts do not
+        // depend on the thread count.
+        let chunk = files.len().div_ceil(threads);
+        let mut facts = Facts::default();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| scope.spawn(|| collect_files(part)))
+                .collect();
+            for handle in handles {
+                match handle.join() {
+                    Ok(part) => facts.extend(part),
+                    Err(_) => facts.unparsed.push(Unparsed {
+                        location: Location::file_start(".github/workflows"),
+                        message: "internal error while reading workflows; some were skipped".into(),
+                    }),
+                }
+            }
+        });
         facts
     }
+}
+
+fn collect_files(files: &[InputFile]) -> Facts {
+    let mut facts = Facts::default();
+    for file in files {
+        match read_text(file) {
+            Ok(text) => facts.extend(collect_file(&file.rel, &text)),
+            Err(unparsed) => facts.unparsed.push(*unparsed),
+        }
+    }
+    facts
 }
 
 /// The facts of one workflow file. `rel` names it in locations.
@@ -65,9 +96,15 @@ pub fn collect_file(rel: &str, text: &str) -> Facts {
         });
     }
     if doc.root.as_map().is_none() {
+        let message =
+            if text.trim().is_empty() || matches!(doc.root, crate::yaml::Node::Truncated { .. }) {
+                "empty workflow: no YAML document"
+            } else {
+                "not a workflow: the top level is not a mapping"
+            };
         facts.unparsed.push(Unparsed {
             location: Location::new(rel, doc.root.row(), 0),
-            message: "not a workflow: the top level is not a mapping".into(),
+            message: message.into(),
         });
         return facts;
     }

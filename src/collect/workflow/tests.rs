@@ -235,6 +235,8 @@ fn bad_input_is_unparsed_not_a_panic() {
         ("jobs: [\n  a: b\n", 3),
         ("- just\n- a list\n", 1),
         ("plain text\n", 1),
+        ("", 1),
+        ("# only a comment\n", 1),
     ] {
         let f = collect_file("w.yml", text);
         assert_eq!(f.unparsed.len(), 1, "{text}: {:?}", f.unparsed);
