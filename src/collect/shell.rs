@@ -1663,6 +1663,11 @@ mod tests {
             }]
         );
         assert_eq!(f.shipped, [".env"]);
+        let f = run(
+            "rsync -avz -e ssh ./deploy/.env.prod user@host:/srv/app/",
+            &[],
+        );
+        assert_eq!(f.shipped, ["./deploy/.env.prod"]);
     }
 
     #[test]

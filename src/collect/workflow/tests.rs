@@ -288,3 +288,20 @@ fn env_expressions_consume_env_keys() {
         .collect();
     assert_eq!(reads, [("TOKEN", 8)]);
 }
+
+#[test]
+fn unparseable_script_is_unparsed_and_the_rest_goes_on() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: |\n          echo A=1 >> .env\n          if then fi ((\n      - run: echo B=1 >> .env\n",
+    );
+    assert_eq!(f.unparsed.len(), 1, "{:?}", f.unparsed);
+    assert!(f.unparsed[0].message.starts_with("run: shell syntax error"));
+    assert!(
+        (5..=7).contains(&f.unparsed[0].location.line()),
+        "{:?}",
+        f.unparsed[0]
+    );
+    let keys: Vec<&str> = f.writes.iter().map(|w| w.key.as_str()).collect();
+    assert_eq!(keys, ["A", "B"]);
+}
