@@ -18,3 +18,4 @@ pub mod platform;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod yaml;

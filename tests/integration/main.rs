@@ -5,4 +5,6 @@ mod common;
 
 mod check;
 mod clean;
+mod entrypoint;
 mod stagelog;
+mod workflow;
