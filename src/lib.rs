@@ -6,9 +6,11 @@
 //! [`finding`]s; [`render`] prints a [`report`] in one of several formats.
 
 pub mod audit;
+pub mod checklist;
 pub mod chain;
 pub mod cli;
 pub mod collect;
+pub mod commands;
 pub mod config;
 pub mod error;
 pub mod facts;
@@ -18,3 +20,5 @@ pub mod platform;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod source_lines;
+pub mod trace;

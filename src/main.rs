@@ -4,9 +4,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use envtrail::audit::{self, AuditOptions};
+use envtrail::commands;
 use envtrail::cli::{Cli, ColorChoice, Command, CommonArgs};
 use envtrail::error::Error;
-use envtrail::render::{self, Format, RenderOptions};
+use envtrail::render::{self, Format, LinkBase, RenderOptions};
 use envtrail::report::Report;
 
 fn main() -> ExitCode {
@@ -35,9 +36,17 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let report = audit::run(&AuditOptions::new(&path, &common))?;
             emit(&report, &common)
         }
-        Command::Checklist { .. } | Command::Live { .. } | Command::Trace { .. } => {
-            Err(Error::Other(anyhow::anyhow!("this command is not available in this build")))
+        Command::Checklist { path, container, common } => {
+            let report = audit::run(&AuditOptions::new(&path, &common))?;
+            commands::checklist(&report, container.as_deref(), &common)
         }
+        Command::Trace { key, path, common } => {
+            let report = audit::run(&AuditOptions::new(&path, &common))?;
+            commands::trace(&report, &key, &common)
+        }
+        Command::Completions { shell } => commands::completions(shell),
+        Command::Man => commands::man(),
+        Command::Live { .. } => Err(Error::Other(anyhow::anyhow!("this command is not available in this build"))),
     }
 }
 
@@ -51,7 +60,7 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
             ColorChoice::Never => false,
             ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
-        let options = RenderOptions { color, fail_on };
+        let options = render_options(report, color, fail_on);
         let format: Format = common.format;
         match &common.output {
             Some(path) => {
@@ -66,9 +75,34 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
             }
         }
     }
+    if let Some(path) = &common.sarif_file {
+        let options = render_options(report, false, fail_on);
+        let mut file = io::BufWriter::new(std::fs::File::create(path)?);
+        render::render(Format::Sarif, report, &options, &mut file)?;
+        file.flush()?;
+    }
     Ok(if report.fails(fail_on) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What renderers need from the environment, read here so they stay pure:
+/// links to lines when running in GitHub or Gitea Actions, and the root to
+/// quote source lines from.
+fn render_options(report: &Report, color: bool, fail_on: Option<envtrail::finding::Severity>) -> RenderOptions {
+    let var = |name: &str| std::env::var(name).ok();
+    let (server, repository, sha) = (var("GITHUB_SERVER_URL"), var("GITHUB_REPOSITORY"), var("GITHUB_SHA"));
+    let links = if var("GITEA_ACTIONS").as_deref() == Some("true") {
+        LinkBase::from_gitea(server.as_deref(), repository.as_deref(), sha.as_deref())
+    } else {
+        LinkBase::from_github(server.as_deref(), repository.as_deref(), sha.as_deref())
+    };
+    RenderOptions {
+        color,
+        fail_on,
+        links,
+        source_root: Some(std::path::PathBuf::from(&report.root)),
+    }
 }

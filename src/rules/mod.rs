@@ -12,7 +12,7 @@ mod input_unparsed;
 pub mod near_miss;
 mod secret_undefined;
 mod secret_unwritten;
-mod unset;
+pub mod unset;
 mod unset_defaulted;
 mod unset_required;
 mod written_unread;
