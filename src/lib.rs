@@ -21,4 +21,5 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod source_lines;
+pub mod suppress;
 pub mod trace;
