@@ -3,3 +3,8 @@
 
 mod common;
 mod check;
+mod render;
+mod checklist;
+mod trace;
+mod suppress;
+mod cli;
