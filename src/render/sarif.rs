@@ -53,7 +53,6 @@ pub fn to_sarif(report: &Report, options: &RenderOptions) -> Value {
                     "rules": rules,
                 }
             },
-            "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     })
@@ -92,7 +91,8 @@ fn result(f: &Finding, line_text: &str) -> Value {
     let rule_index = RuleId::ALL.iter().position(|r| *r == f.rule).unwrap_or(0);
     let mut text = f.message.clone();
     if let Some(tip) = &f.tip {
-        text.push_str(&format!(" Tip: {tip}"));
+        let stop = if text.ends_with('.') { "" } else { "." };
+        text.push_str(&format!("{stop} Tip: {tip}"));
     }
     let related: Vec<Value> = f
         .related
