@@ -104,7 +104,11 @@ pub fn build(report: &Report, container: Option<&str>) -> Checklist {
             file: read.location.file.clone(),
             line: read.location.line(),
             required: read.required,
-            chain: if read.chain.len() > 1 { read.chain.clone() } else { Vec::new() },
+            chain: if read.chain.len() > 1 {
+                read.chain.clone()
+            } else {
+                Vec::new()
+            },
             items,
         });
     }
@@ -112,7 +116,14 @@ pub fn build(report: &Report, container: Option<&str>) -> Checklist {
         .findings
         .iter()
         .filter(|f| f.key.is_none() && f.severity >= Severity::Warning)
-        .map(|f| Item::new("audit", Status::Missing, format!("{}: {}", f.rule, f.message), Some(&f.location)))
+        .map(|f| {
+            Item::new(
+                "audit",
+                Status::Missing,
+                format!("{}: {}", f.rule, f.message),
+                Some(&f.location),
+            )
+        })
         .collect();
     Checklist {
         schema: "envtrail-checklist/v1",
@@ -125,7 +136,11 @@ pub fn build(report: &Report, container: Option<&str>) -> Checklist {
 }
 
 /// The writes that satisfy `row`'s read: its own, else an alias's.
-fn satisfying_writes<'a>(chain: &'a Chain, row: &'a KeyRow, aliases: &'a [String]) -> Vec<&'a EnvWrite> {
+fn satisfying_writes<'a>(
+    chain: &'a Chain,
+    row: &'a KeyRow,
+    aliases: &'a [String],
+) -> Vec<&'a EnvWrite> {
     let own: Vec<_> = row.written.iter().collect();
     if !own.is_empty() {
         return own;
@@ -139,7 +154,11 @@ fn satisfying_writes<'a>(chain: &'a Chain, row: &'a KeyRow, aliases: &'a [String
 
 fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
     let inventory = chain.inventory.as_ref().map(|i| i.file.as_str());
-    if let Some(w) = row.written.iter().find(|w| w.source.secret_name().is_some()) {
+    if let Some(w) = row
+        .written
+        .iter()
+        .find(|w| w.source.secret_name().is_some())
+    {
         let name = w.source.secret_name().unwrap_or_default();
         return match inventory {
             Some(file) if chain.in_inventory(name) => Item::new(
@@ -151,13 +170,17 @@ fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
             Some(file) => Item::new(
                 "secret",
                 Status::Missing,
-                format!("secret `{name}` is used by the deploy but the secret store ({file}) has no `{name}`: add it"),
+                format!(
+                    "secret `{name}` is used by the deploy but the secret store ({file}) has no `{name}`: add it"
+                ),
                 Some(&w.location),
             ),
             None => Item::new(
                 "secret",
                 Status::Verify,
-                format!("secret `{name}` exists in the secret store (no `--secrets` inventory was given)"),
+                format!(
+                    "secret `{name}` exists in the secret store (no `--secrets` inventory was given)"
+                ),
                 None,
             ),
         };
@@ -166,7 +189,11 @@ fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
         return Item::new(
             "secret",
             Status::Done,
-            format!("secret `{}` is in the secret store ({})", row.key, inventory.unwrap_or("inventory")),
+            format!(
+                "secret `{}` is in the secret store ({})",
+                row.key,
+                inventory.unwrap_or("inventory")
+            ),
             None,
         );
     }
@@ -181,7 +208,10 @@ fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
     Item::new(
         "secret",
         Status::Verify,
-        format!("decide where the value of `{}` lives and add it to the secret store", row.key),
+        format!(
+            "decide where the value of `{}` lives and add it to the secret store",
+            row.key
+        ),
         None,
     )
 }
@@ -205,7 +235,11 @@ fn workflow_item(chain: &Chain, row: &KeyRow, aliases: &[String], workflow: Opti
         return Item::new(
             "workflow",
             Status::Done,
-            format!("set by {} ({}); no workflow line needed", w.location, w.via.as_str()),
+            format!(
+                "set by {} ({}); no workflow line needed",
+                w.location,
+                w.via.as_str()
+            ),
             Some(&w.location),
         );
     }
@@ -281,7 +315,9 @@ fn container_item(row: &KeyRow, container: Option<&str>) -> Item {
         None => Item::new(
             "container",
             Status::Verify,
-            format!("present and non-empty in the running container `{name}` (`envtrail live` checks it)"),
+            format!(
+                "present and non-empty in the running container `{name}` (`envtrail live` checks it)"
+            ),
             None,
         ),
     }
@@ -309,19 +345,25 @@ fn post_deploy(report: &Report, container: Option<&str>) -> Vec<Item> {
         Item::new(
             "image",
             Status::Verify,
-            format!("the settings inside the deployed image match the repository's ({settings}): `envtrail live {root} --container {name}` reports no `image-drift`"),
+            format!(
+                "the settings inside the deployed image match the repository's ({settings}): `envtrail live {root} --container {name}` reports no `image-drift`"
+            ),
             None,
         ),
         Item::new(
             "health",
             Status::Verify,
-            format!("the container is up and healthy: `docker inspect --format '{{{{.State.Status}}}} {{{{if .State.Health}}}}{{{{.State.Health.Status}}}}{{{{end}}}}' {name}` prints `running healthy`"),
+            format!(
+                "the container is up and healthy: `docker inspect --format '{{{{.State.Status}}}} {{{{if .State.Health}}}}{{{{.State.Health.Status}}}}{{{{end}}}}' {name}` prints `running healthy`"
+            ),
             None,
         ),
         Item::new(
             "boot-log",
             Status::Verify,
-            format!("the boot log has no `ImproperlyConfigured` or connection errors: `docker logs --tail 200 {name}`"),
+            format!(
+                "the boot log has no `ImproperlyConfigured` or connection errors: `docker logs --tail 200 {name}`"
+            ),
             None,
         ),
         Item::new(
@@ -341,7 +383,13 @@ pub fn render_markdown(list: &Checklist, out: &mut dyn Write) -> io::Result<()> 
         .keys
         .iter()
         .flat_map(|k| &k.items)
-        .fold((0, 0), |(d, o), i| if i.status == Status::Done { (d + 1, o) } else { (d, o + 1) });
+        .fold((0, 0), |(d, o), i| {
+            if i.status == Status::Done {
+                (d + 1, o)
+            } else {
+                (d, o + 1)
+            }
+        });
     let missing = list
         .keys
         .iter()
@@ -361,7 +409,12 @@ pub fn render_markdown(list: &Checklist, out: &mut dyn Write) -> io::Result<()> 
     }
     for key in &list.keys {
         writeln!(out)?;
-        let mut head = format!("### {} (read at {}:{}", code(&key.key), inline(&key.file), key.line);
+        let mut head = format!(
+            "### {} (read at {}:{}",
+            code(&key.key),
+            inline(&key.file),
+            key.line
+        );
         if key.required {
             head.push_str(", required");
         }
@@ -394,7 +447,11 @@ pub fn render_markdown(list: &Checklist, out: &mut dyn Write) -> io::Result<()> 
 }
 
 fn write_item(out: &mut dyn Write, item: &Item) -> io::Result<()> {
-    let tick = if item.status == Status::Done { "x" } else { " " };
+    let tick = if item.status == Status::Done {
+        "x"
+    } else {
+        " "
+    };
     let flag = if item.status == Status::Missing && !item.text.starts_with("MISSING") {
         "**MISSING** "
     } else {
@@ -403,7 +460,9 @@ fn write_item(out: &mut dyn Write, item: &Item) -> io::Result<()> {
     // Item texts are built here from keys and paths with backticked code;
     // only a newline could break the list, so it is the one thing replaced.
     let text = item.text.replace(['\n', '\r'], " ");
-    let text = text.strip_prefix("MISSING").map_or(text.clone(), |rest| format!("**MISSING**{rest}"));
+    let text = text
+        .strip_prefix("MISSING")
+        .map_or(text.clone(), |rest| format!("**MISSING**{rest}"));
     writeln!(out, "- [{tick}] **{}**: {flag}{text}", item.stage)
 }
 
@@ -439,10 +498,22 @@ mod tests {
         let open: Vec<&str> = list
             .keys
             .iter()
-            .filter(|k| k.items.iter().any(|i| i.stage == "workflow" && i.status == Status::Missing))
+            .filter(|k| {
+                k.items
+                    .iter()
+                    .any(|i| i.stage == "workflow" && i.status == Status::Missing)
+            })
             .map(|k| k.key.as_str())
             .collect();
-        assert_eq!(open, ["AWS_REGION", "S3_PRESIGN_EXPIRES", "S3_UPLOAD_BUCKET", "S3_UPLOAD_PREFIX"]);
+        assert_eq!(
+            open,
+            [
+                "AWS_REGION",
+                "S3_PRESIGN_EXPIRES",
+                "S3_UPLOAD_BUCKET",
+                "S3_UPLOAD_PREFIX"
+            ]
+        );
         for k in list.keys.iter().filter(|k| open.contains(&k.key.as_str())) {
             let item = k.items.iter().find(|i| i.stage == "workflow").unwrap();
             assert!(item.text.contains(testdata::WORKFLOW), "{}", item.text);
@@ -450,7 +521,11 @@ mod tests {
         }
         // The keys the workflow does write are ticked.
         let secret_key = list.keys.iter().find(|k| k.key == "SECRET_KEY").unwrap();
-        assert!(secret_key.items[..2].iter().all(|i| i.status == Status::Done));
+        assert!(
+            secret_key.items[..2]
+                .iter()
+                .all(|i| i.status == Status::Done)
+        );
     }
 
     #[test]
@@ -460,7 +535,12 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["schema"], "envtrail-checklist/v1");
         assert_eq!(v["container"], "api");
-        let bucket = v["keys"].as_array().unwrap().iter().find(|k| k["key"] == "S3_UPLOAD_BUCKET").unwrap();
+        let bucket = v["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["key"] == "S3_UPLOAD_BUCKET")
+            .unwrap();
         assert_eq!(bucket["items"][1]["status"], "missing");
         assert_eq!(bucket["chain"][1], "AWS_STORAGE_BUCKET_NAME");
     }

@@ -15,7 +15,10 @@ use crate::trace;
 
 /// Run `write` on the output the user chose (`--output FILE` or stdout),
 /// or not at all with `--quiet`.
-pub fn write_output(common: &CommonArgs, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
+pub fn write_output(
+    common: &CommonArgs,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Error> {
     if common.quiet {
         return Ok(());
     }
@@ -38,19 +41,31 @@ fn unsupported(command: &str, format: Format, supported: &str) -> Error {
     let name = clap::ValueEnum::to_possible_value(&format)
         .map(|v| v.get_name().to_string())
         .unwrap_or_default();
-    Error::Other(anyhow::anyhow!("`envtrail {command}` prints {supported}, not --format {name}"))
+    Error::Other(anyhow::anyhow!(
+        "`envtrail {command}` prints {supported}, not --format {name}"
+    ))
 }
 
 fn exit_code(fails: bool) -> ExitCode {
-    if fails { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if fails {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// `envtrail checklist`: Markdown (also for the default `table`) or JSON.
 /// Exits 1 like `check` when a finding is at or above `--fail-on`.
-pub fn checklist(report: &Report, container: Option<&str>, common: &CommonArgs) -> Result<ExitCode, Error> {
+pub fn checklist(
+    report: &Report,
+    container: Option<&str>,
+    common: &CommonArgs,
+) -> Result<ExitCode, Error> {
     let list = checklist::build(report, container);
     match common.format {
-        Format::Table | Format::Markdown => write_output(common, |out| checklist::render_markdown(&list, out))?,
+        Format::Table | Format::Markdown => {
+            write_output(common, |out| checklist::render_markdown(&list, out))?
+        }
         Format::Json => write_output(common, |out| checklist::render_json(&list, out))?,
         other => return Err(unsupported("checklist", other, "markdown or json")),
     }

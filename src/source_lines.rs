@@ -31,8 +31,10 @@ impl SourceLines {
     pub fn lines(&mut self, file: &str) -> Option<&[String]> {
         if !self.files.contains_key(file) {
             let text = self.read(file);
-            self.files
-                .insert(file.to_string(), text.map(|t| t.lines().map(str::to_string).collect()));
+            self.files.insert(
+                file.to_string(),
+                text.map(|t| t.lines().map(str::to_string).collect()),
+            );
         }
         self.files.get(file)?.as_deref()
     }
@@ -59,7 +61,11 @@ mod tests {
     fn reads_lines_and_refuses_paths_outside_the_root() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("config")).unwrap();
-        std::fs::write(dir.path().join("config/settings.py"), "A = 1\r\nB = env('B')\n").unwrap();
+        std::fs::write(
+            dir.path().join("config/settings.py"),
+            "A = 1\r\nB = env('B')\n",
+        )
+        .unwrap();
         let mut lines = SourceLines::new(dir.path());
         assert_eq!(lines.line("config/settings.py", 1), Some("B = env('B')"));
         assert_eq!(lines.line("config/settings.py", 0), Some("A = 1"));

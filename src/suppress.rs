@@ -30,7 +30,9 @@ struct IgnoreComment {
 }
 
 fn is_comment_file(file: &str) -> bool {
-    [".py", ".pyi", ".yml", ".yaml"].iter().any(|ext| file.ends_with(ext))
+    [".py", ".pyi", ".yml", ".yaml"]
+        .iter()
+        .any(|ext| file.ends_with(ext))
 }
 
 /// The ignore comment on `line`, if there is one.
@@ -99,7 +101,10 @@ fn collect_comments(lines: &mut SourceLines, files: &BTreeSet<String>) -> Vec<Ig
 
 fn config_matches(ignore: &Ignore, f: &Finding) -> bool {
     ignore.rule.is_none_or(|r| r == f.rule)
-        && ignore.key.as_ref().is_none_or(|k| f.key.as_ref() == Some(k))
+        && ignore
+            .key
+            .as_ref()
+            .is_none_or(|k| f.key.as_ref() == Some(k))
         && ignore
             .file
             .as_ref()
@@ -148,7 +153,12 @@ pub fn apply(findings: Vec<Finding>, chain: &Chain, root: &Path, config: &Config
                     c.target_row + 1
                 )
             };
-            kept.push(Finding::new(RuleId::UnusedIgnore, None, c.location.clone(), message));
+            kept.push(Finding::new(
+                RuleId::UnusedIgnore,
+                None,
+                c.location.clone(),
+                message,
+            ));
         }
     }
     let config_file = config.file.as_deref().unwrap_or("envtrail.toml");
@@ -170,7 +180,10 @@ pub fn apply(findings: Vec<Finding>, chain: &Chain, root: &Path, config: &Config
             RuleId::UnusedIgnore,
             None,
             Location::new(config_file, ignore.row, 0),
-            format!("the ignore entry {{ {} }} matches no finding: remove it", what.join(", ")),
+            format!(
+                "the ignore entry {{ {} }} matches no finding: remove it",
+                what.join(", ")
+            ),
         ));
     }
     rules::sort(&mut kept);
@@ -184,13 +197,22 @@ mod tests {
 
     #[test]
     fn comments_are_parsed() {
-        assert_eq!(parse_comment("X = env('X')  # envtrail: ignore[unset-defaulted]"), Some((false, vec!["unset-defaulted".into()])));
+        assert_eq!(
+            parse_comment("X = env('X')  # envtrail: ignore[unset-defaulted]"),
+            Some((false, vec!["unset-defaulted".into()]))
+        );
         assert_eq!(
             parse_comment("    # envtrail: ignore[secret-unwritten, near-miss]"),
             Some((true, vec!["secret-unwritten".into(), "near-miss".into()]))
         );
-        assert_eq!(parse_comment("#envtrail:ignore[a]"), Some((true, vec!["a".into()])));
-        assert_eq!(parse_comment("run: echo x # see #12 # envtrail: ignore[a]"), Some((false, vec!["a".into()])));
+        assert_eq!(
+            parse_comment("#envtrail:ignore[a]"),
+            Some((true, vec!["a".into()]))
+        );
+        assert_eq!(
+            parse_comment("run: echo x # see #12 # envtrail: ignore[a]"),
+            Some((false, vec!["a".into()]))
+        );
         assert_eq!(parse_comment("# envtrail: ignore"), None);
         assert_eq!(parse_comment("X = 1"), None);
     }
@@ -220,14 +242,25 @@ mod tests {
             100,
             &[
                 (82, "# envtrail: ignore[secret-unwritten]"),
-                (83, "AWS_REGION = env('AWS_REGION', default='ap-northeast-2')"),
-                (85, "S3_UPLOAD_PREFIX = env('S3_UPLOAD_PREFIX')  # envtrail: ignore[secret-unwritten, near-miss]"),
+                (
+                    83,
+                    "AWS_REGION = env('AWS_REGION', default='ap-northeast-2')",
+                ),
+                (
+                    85,
+                    "S3_UPLOAD_PREFIX = env('S3_UPLOAD_PREFIX')  # envtrail: ignore[secret-unwritten, near-miss]",
+                ),
                 (90, "# envtrail: ignore[unset-required]"),
                 (91, "X = 1  # envtrail: ignore[no-such-rule]"),
             ],
         );
         let dir = repo(&settings, "");
-        let out = apply(report.findings.clone(), &report.chain, dir.path(), &Config::default());
+        let out = apply(
+            report.findings.clone(),
+            &report.chain,
+            dir.path(),
+            &Config::default(),
+        );
         let keys: Vec<_> = out
             .iter()
             .filter(|f| f.rule == RuleId::SecretUnwritten)
@@ -242,8 +275,14 @@ mod tests {
         assert_eq!(
             unused,
             [
-                (86, "ignore[near-miss] matches no finding on line 86: remove it, or move it to the finding's line"),
-                (91, "ignore[unset-required] matches no finding on line 92: remove it, or move it to the finding's line"),
+                (
+                    86,
+                    "ignore[near-miss] matches no finding on line 86: remove it, or move it to the finding's line"
+                ),
+                (
+                    91,
+                    "ignore[unset-required] matches no finding on line 92: remove it, or move it to the finding's line"
+                ),
                 (92, "ignore[no-such-rule] names no envtrail rule"),
             ]
         );
@@ -262,16 +301,31 @@ mod tests {
         let out = apply(report.findings.clone(), &report.chain, dir.path(), &config);
         assert!(!out.iter().any(|f| f.key.as_deref() == Some("LEGACY_FLAG")));
         assert!(!out.iter().any(|f| f.key.as_deref() == Some("AWS_REGION")));
-        let unused: Vec<_> = out.iter().filter(|f| f.rule == RuleId::UnusedIgnore).collect();
+        let unused: Vec<_> = out
+            .iter()
+            .filter(|f| f.rule == RuleId::UnusedIgnore)
+            .collect();
         assert_eq!(unused.len(), 1);
         assert_eq!(unused[0].location.to_string(), "envtrail.toml:9");
-        assert!(unused[0].message.contains("rule = \"near-miss\""), "{}", unused[0].message);
+        assert!(
+            unused[0].message.contains("rule = \"near-miss\""),
+            "{}",
+            unused[0].message
+        );
     }
 
     #[test]
     fn nothing_to_ignore_changes_nothing() {
         let report = testdata::stagelog();
         let dir = repo("", "");
-        assert_eq!(apply(report.findings.clone(), &report.chain, dir.path(), &Config::default()), report.findings);
+        assert_eq!(
+            apply(
+                report.findings.clone(),
+                &report.chain,
+                dir.path(),
+                &Config::default()
+            ),
+            report.findings
+        );
     }
 }

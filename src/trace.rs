@@ -82,7 +82,11 @@ pub fn build(report: &Report, key: &str) -> Trace {
 
     if let Some(secret) = chain.secrets.get(key) {
         for at in &secret.referenced {
-            steps.push(Step::new(Stage::Secret, at, format!("`secrets.{key}` is used here")));
+            steps.push(Step::new(
+                Stage::Secret,
+                at,
+                format!("`secrets.{key}` is used here"),
+            ));
         }
     }
     if let Some(row) = row {
@@ -220,7 +224,9 @@ fn breaks(chain: &Chain, key: &str, chains: &[FallbackChain]) -> Option<String> 
     let written = !row.written.is_empty() || platform::is_platform_key(key);
     if app_reads.is_empty() {
         if row.read.is_empty() && platform::library_consumer(key).is_none() {
-            return Some(format!("{key} is written but no code reads it: it ends at the last stage that writes it"));
+            return Some(format!(
+                "{key} is written but no code reads it: it ends at the last stage that writes it"
+            ));
         }
         return None;
     }
@@ -231,15 +237,22 @@ fn breaks(chain: &Chain, key: &str, chains: &[FallbackChain]) -> Option<String> 
     if chains.iter().any(|c| c.satisfied_by.is_some()) {
         return None;
     }
-    let read = app_reads.first().map(|r| r.location.to_string()).unwrap_or_default();
+    let read = app_reads
+        .first()
+        .map(|r| r.location.to_string())
+        .unwrap_or_default();
     Some(if chain.in_inventory(key) {
         format!(
             "between the secret store and the deploy: secret {key} exists, but no workflow or compose stage writes {key}, so {read} never gets it"
         )
     } else if chain.inventory.is_some() {
-        format!("at the start: the secret store has no {key} and no stage writes it, so {read} never gets it")
+        format!(
+            "at the start: the secret store has no {key} and no stage writes it, so {read} never gets it"
+        )
     } else {
-        format!("no stage writes {key}, so {read} never gets it (give --secrets to know whether a secret holds it)")
+        format!(
+            "no stage writes {key}, so {read} never gets it (give --secrets to know whether a secret holds it)"
+        )
     })
 }
 
@@ -261,7 +274,11 @@ pub fn render_text(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
         if step.file.is_empty() {
             writeln!(out, "  {stage:<9} {}", step.how)?;
         } else {
-            writeln!(out, "  {stage:<9} {}:{}  {}", step.file, step.line, step.how)?;
+            writeln!(
+                out,
+                "  {stage:<9} {}:{}  {}",
+                step.file, step.line, step.how
+            )?;
         }
     }
     for c in &trace.chains {
@@ -269,14 +286,24 @@ pub fn render_text(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
             Some(k) => format!("satisfied by {k}"),
             None => "none of them is set".to_string(),
         };
-        writeln!(out, "  fallback chain at {}:{}: {} ({state})", c.file, c.line, c.keys.join(" → "))?;
+        writeln!(
+            out,
+            "  fallback chain at {}:{}: {} ({state})",
+            c.file,
+            c.line,
+            c.keys.join(" → ")
+        )?;
     }
     match &trace.breaks {
         Some(b) => writeln!(out, "  ✗ the chain breaks {b}")?,
         None => writeln!(out, "  ✓ the value reaches the app")?,
     }
     for f in &trace.findings {
-        writeln!(out, "  {}[{}] {}:{}: {}", f.severity, f.rule, f.file, f.line, f.message)?;
+        writeln!(
+            out,
+            "  {}[{}] {}:{}: {}",
+            f.severity, f.rule, f.file, f.line, f.message
+        )?;
     }
     for n in &trace.near_misses {
         let role = match (n.written, n.read) {
@@ -325,14 +352,26 @@ mod tests {
     fn trace_of_a_typo_suggests_the_near_miss() {
         let t = build(&testdata::stagelog(), "S3_UPLOAD_BUCKETS");
         assert!(t.steps.is_empty());
-        assert_eq!(t.breaks.as_deref(), Some("no stage sets or reads S3_UPLOAD_BUCKETS"));
-        assert!(t.near_misses.iter().any(|n| n.key == "S3_UPLOAD_BUCKET"), "{:?}", t.near_misses);
+        assert_eq!(
+            t.breaks.as_deref(),
+            Some("no stage sets or reads S3_UPLOAD_BUCKETS")
+        );
+        assert!(
+            t.near_misses.iter().any(|n| n.key == "S3_UPLOAD_BUCKET"),
+            "{:?}",
+            t.near_misses
+        );
     }
 
     #[test]
     fn the_chain_breaks_between_store_and_deploy() {
         let t = build(&testdata::stagelog(), "S3_UPLOAD_PREFIX");
-        assert!(t.breaks.as_deref().unwrap().starts_with("between the secret store and the deploy"));
+        assert!(
+            t.breaks
+                .as_deref()
+                .unwrap()
+                .starts_with("between the secret store and the deploy")
+        );
         assert_eq!(t.findings.len(), 1);
         assert_eq!(t.findings[0].rule, "secret-unwritten");
     }

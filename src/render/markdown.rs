@@ -37,11 +37,18 @@ pub fn render_string(report: &Report, options: &RenderOptions, limit: usize) -> 
     // Blocks that may be left out when the comment is too long, in order.
     let mut blocks: Vec<(Option<&Finding>, String)> = Vec::new();
     for severity in [Severity::Error, Severity::Warning, Severity::Note] {
-        let group: Vec<&Finding> = report.findings.iter().filter(|f| f.severity == severity).collect();
+        let group: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect();
         if group.is_empty() {
             continue;
         }
-        blocks.push((None, format!("\n#### {} ({})\n\n", heading(severity), group.len())));
+        blocks.push((
+            None,
+            format!("\n#### {} ({})\n\n", heading(severity), group.len()),
+        ));
         for f in group {
             blocks.push((Some(f), finding_item(f, links)));
         }
@@ -49,7 +56,8 @@ pub fn render_string(report: &Report, options: &RenderOptions, limit: usize) -> 
     let matrix = matrix(&report.chain, links);
 
     let mut body = head;
-    let full: usize = body.chars().count() + blocks.iter().map(|(_, b)| b.chars().count()).sum::<usize>();
+    let full: usize =
+        body.chars().count() + blocks.iter().map(|(_, b)| b.chars().count()).sum::<usize>();
     let matrix_len = matrix.as_ref().map_or(0, |m| m.chars().count());
     if full + matrix_len + FOOTER.chars().count() <= limit {
         for (_, block) in &blocks {
@@ -76,11 +84,19 @@ pub fn render_string(report: &Report, options: &RenderOptions, limit: usize) -> 
             left_out += 1;
         }
     }
-    let matrix_note = if matrix.is_some() { " and the key × stage matrix" } else { "" };
+    let matrix_note = if matrix.is_some() {
+        " and the key × stage matrix"
+    } else {
+        ""
+    };
     let cut = format!(
         "\n> {left_out} finding{}{matrix_note} {} left out: the comment would exceed GitHub's limit of {COMMENT_LIMIT} characters. Run `envtrail check` for the full report.\n",
         if left_out == 1 { "" } else { "s" },
-        if left_out == 1 && matrix.is_none() { "was" } else { "were" }
+        if left_out == 1 && matrix.is_none() {
+            "was"
+        } else {
+            "were"
+        }
     );
     body.push_str(&cut);
     body.push_str(FOOTER);
@@ -102,7 +118,11 @@ fn verdict(report: &Report, options: &RenderOptions) -> String {
             plural(report.chain.rows.len())
         );
     }
-    let mark = if report.fails(options.fail_on) { "❌" } else { "⚠️" };
+    let mark = if report.fails(options.fail_on) {
+        "❌"
+    } else {
+        "⚠️"
+    };
     format!(
         "{mark} envtrail: {} error{}, {} warning{}, {} note{}",
         s.error,
@@ -123,7 +143,11 @@ fn heading(severity: Severity) -> &'static str {
 }
 
 fn finding_item(f: &Finding, links: Option<&LinkBase>) -> String {
-    let key = f.key.as_deref().map(|k| format!(" {}", code(k))).unwrap_or_default();
+    let key = f
+        .key
+        .as_deref()
+        .map(|k| format!(" {}", code(k)))
+        .unwrap_or_default();
     let mut item = format!(
         "- **{}**{key} at {}  \n  {}\n",
         f.rule,
@@ -131,7 +155,11 @@ fn finding_item(f: &Finding, links: Option<&LinkBase>) -> String {
         rich(&f.message)
     );
     for r in &f.related {
-        item.push_str(&format!("  - {}: {}\n", place(&r.location, links), rich(&r.label)));
+        item.push_str(&format!(
+            "  - {}: {}\n",
+            place(&r.location, links),
+            rich(&r.label)
+        ));
     }
     if let Some(tip) = &f.tip {
         item.push_str(&format!("  - 💡 {}\n", rich(tip)));
@@ -152,7 +180,10 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
     if chain.rows.is_empty() {
         return None;
     }
-    let has_deploy = chain.rows.values().any(|r| r.written.iter().any(|w| w.via.stage() == Stage::Deploy));
+    let has_deploy = chain
+        .rows
+        .values()
+        .any(|r| r.written.iter().any(|w| w.via.stage() == Stage::Deploy));
     let has_live = chain.rows.values().any(|r| r.live.is_some());
     let mut m = format!(
         "\n<details><summary>Key × stage matrix ({} key{})</summary>\n\n",
@@ -173,7 +204,12 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
     m.push_str(&"---|".repeat(columns));
     m.push('\n');
     for row in chain.rows.values() {
-        m.push_str(&format!("| {} | {} | {} |", code(&row.key), secret_cell(chain, row), stage_cell(row, Stage::Workflow, links)));
+        m.push_str(&format!(
+            "| {} | {} | {} |",
+            code(&row.key),
+            secret_cell(chain, row),
+            stage_cell(row, Stage::Workflow, links)
+        ));
         if has_deploy {
             m.push_str(&format!(" {} |", stage_cell(row, Stage::Deploy, links)));
         }
@@ -205,7 +241,11 @@ fn secret_cell(chain: &Chain, row: &KeyRow) -> String {
 }
 
 fn stage_cell(row: &KeyRow, stage: Stage, links: Option<&LinkBase>) -> String {
-    let writes: Vec<_> = row.written.iter().filter(|w| w.via.stage() == stage).collect();
+    let writes: Vec<_> = row
+        .written
+        .iter()
+        .filter(|w| w.via.stage() == stage)
+        .collect();
     match writes.as_slice() {
         [] => "❌".to_string(),
         [one] => format!("✅ {}", place(&one.location, links)),
@@ -215,7 +255,11 @@ fn stage_cell(row: &KeyRow, stage: Stage, links: Option<&LinkBase>) -> String {
 
 fn settings_cell(row: &KeyRow, links: Option<&LinkBase>) -> String {
     let Some(read) = row.head_read().or_else(|| row.app_reads().next()) else {
-        return if row.read.is_empty() { "unread".into() } else { "(consumed)".into() };
+        return if row.read.is_empty() {
+            "unread".into()
+        } else {
+            "(consumed)".into()
+        };
     };
     let how = if let Some(head) = &read.fallback_of {
         format!("alias of {}", code(head))
@@ -274,7 +318,10 @@ pub fn rich(text: &str) -> String {
         if i % 2 == 0 {
             out.push_str(&inline(part));
         } else if !part.trim().is_empty() {
-            let part: String = part.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+            let part: String = part
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
             // A span that starts and ends with a space loses one of each.
             out.push_str(&format!("` {part} `"));
         }
@@ -289,7 +336,11 @@ pub fn code(text: &str) -> String {
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || " _-.:/@=+,'\"$(){}".contains(c));
-    if safe { format!("`{text}`") } else { inline(text) }
+    if safe {
+        format!("`{text}`")
+    } else {
+        inline(text)
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -310,24 +361,40 @@ mod tests {
 
     fn with_links() -> RenderOptions {
         RenderOptions {
-            links: LinkBase::from_github(Some("https://github.com"), Some("stagelog/api"), Some("0123abc")),
+            links: LinkBase::from_github(
+                Some("https://github.com"),
+                Some("stagelog/api"),
+                Some("0123abc"),
+            ),
             ..options()
         }
     }
 
     #[test]
     fn stagelog_comment() {
-        insta::assert_snapshot!(render_string(&testdata::stagelog(), &options(), COMMENT_LIMIT));
+        insta::assert_snapshot!(render_string(
+            &testdata::stagelog(),
+            &options(),
+            COMMENT_LIMIT
+        ));
     }
 
     #[test]
     fn stagelog_comment_with_links() {
-        insta::assert_snapshot!(render_string(&testdata::stagelog(), &with_links(), COMMENT_LIMIT));
+        insta::assert_snapshot!(render_string(
+            &testdata::stagelog(),
+            &with_links(),
+            COMMENT_LIMIT
+        ));
     }
 
     #[test]
     fn clean_comment() {
-        insta::assert_snapshot!(render_string(&testdata::clean(), &with_links(), COMMENT_LIMIT));
+        insta::assert_snapshot!(render_string(
+            &testdata::clean(),
+            &with_links(),
+            COMMENT_LIMIT
+        ));
     }
 
     #[test]
@@ -347,9 +414,17 @@ mod tests {
             report.findings.push(f);
         }
         let text = render_string(&report, &options(), COMMENT_LIMIT);
-        assert!(text.chars().count() <= COMMENT_LIMIT, "{}", text.chars().count());
+        assert!(
+            text.chars().count() <= COMMENT_LIMIT,
+            "{}",
+            text.chars().count()
+        );
         assert!(text.starts_with(MARKER));
-        assert!(text.contains("findings and the key × stage matrix were left out"), "{}", &text[text.len() - 500..]);
+        assert!(
+            text.contains("findings and the key × stage matrix were left out"),
+            "{}",
+            &text[text.len() - 500..]
+        );
         assert!(!text.contains("<details>"));
         // Whole findings only: the last kept item is complete.
         let kept = text.matches("\n- **").count();
@@ -373,14 +448,23 @@ mod tests {
     fn hostile_text_is_escaped() {
         let mut report = testdata::stagelog();
         report.findings[0].key = Some("A|B`<script>".into());
-        report.findings[0].message = "line one\nline two | </details> [x](http://evil) *bold* `code`".into();
+        report.findings[0].message =
+            "line one\nline two | </details> [x](http://evil) *bold* `code`".into();
         report.findings[0].location.file = "dir with space/a|b.py".into();
         let text = render_string(&report, &with_links(), COMMENT_LIMIT);
         assert!(!text.contains("<script>"));
         assert!(!text.contains("line one\nline two"));
-        assert!(text.contains("line one line two \\| &lt;/details&gt; \\[x\\](http://evil) \\*bold\\* ` code `"), "{text}");
+        assert!(
+            text.contains(
+                "line one line two \\| &lt;/details&gt; \\[x\\](http://evil) \\*bold\\* ` code `"
+            ),
+            "{text}"
+        );
         assert!(text.contains("A\\|B\\`&lt;script&gt;"), "{text}");
-        assert!(text.contains("/blob/0123abc/dir%20with%20space/a%7Cb.py#L"), "{text}");
+        assert!(
+            text.contains("/blob/0123abc/dir%20with%20space/a%7Cb.py#L"),
+            "{text}"
+        );
         // Only the matrix opens a <details> block.
         assert_eq!(text.matches("<details>").count(), 1);
         assert_eq!(text.matches("</details>").count(), 1);
@@ -390,7 +474,10 @@ mod tests {
     fn escaping_keeps_keys_readable_and_closes_every_door() {
         assert_eq!(inline("AWS_REGION"), "AWS_REGION");
         assert_eq!(inline("_x_ *y* a__b"), "\\_x\\_ \\*y\\* a\\_\\_b");
-        assert_eq!(inline("<img src=x onerror=alert(1)>"), "&lt;img src=x onerror=alert(1)&gt;");
+        assert_eq!(
+            inline("<img src=x onerror=alert(1)>"),
+            "&lt;img src=x onerror=alert(1)&gt;"
+        );
         assert_eq!(rich("run `a > b | c` now"), "run ` a > b | c ` now");
         assert_eq!(rich("odd ` tick"), "odd \\` tick");
         assert_eq!(code("A|B"), "A\\|B");
@@ -400,12 +487,15 @@ mod tests {
     fn links_need_all_three_variables() {
         assert!(LinkBase::from_github(Some("https://github.com"), None, Some("abc")).is_none());
         assert!(LinkBase::from_github(Some(""), Some("o/r"), Some("abc")).is_none());
-        let base = LinkBase::from_github(Some("https://github.com/"), Some("o/r"), Some("abc")).unwrap();
+        let base =
+            LinkBase::from_github(Some("https://github.com/"), Some("o/r"), Some("abc")).unwrap();
         assert_eq!(
             base.line_url(&Location::new(testdata::SETTINGS, 84, 0)),
             "https://github.com/o/r/blob/abc/config/settings.py#L85"
         );
-        let base = LinkBase::from_gitea(Some("https://gitea.example.com"), Some("o/r"), Some("abc")).unwrap();
+        let base =
+            LinkBase::from_gitea(Some("https://gitea.example.com"), Some("o/r"), Some("abc"))
+                .unwrap();
         assert_eq!(
             base.line_url(&Location::new(testdata::SETTINGS, 84, 0)),
             "https://gitea.example.com/o/r/src/commit/abc/config/settings.py#L85"

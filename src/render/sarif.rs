@@ -73,8 +73,14 @@ fn rule(id: RuleId) -> Value {
         "shortDescription": { "text": id.summary() },
         "fullDescription": { "text": id.summary() },
         "help": {
-            "text": format!("{} (envtrail rule `{}`; see the README, section {}).", id.summary(), id, id.docs_anchor()),
-            "markdown": format!("**{}**: {}. See the README, section [`{}`]({}).", id, id.summary(), id, id.docs_anchor()),
+            "text": format!(
+                "{}. envtrail rule `{id}`: see the README, section {id}. To silence one finding, put `# envtrail: ignore[{id}]` on its line, or add an [[ignore]] entry to envtrail.toml.",
+                id.summary()
+            ),
+            "markdown": format!(
+                "{}.\n\nenvtrail rule `{id}`: see the README, section `{id}`. To silence one finding, put `# envtrail: ignore[{id}]` on its line, or add an `[[ignore]]` entry to `envtrail.toml`.",
+                id.summary()
+            ),
         },
         "defaultConfiguration": { "level": level(id.default_severity()) },
     })
@@ -128,7 +134,12 @@ fn result(f: &Finding, line_text: &str) -> Value {
 /// See the module doc: stable across runs, machines and Rust versions.
 pub fn fingerprint(f: &Finding, line_text: &str) -> String {
     let mut hash = Fnv1a::default();
-    for part in [f.rule.as_str(), f.key.as_deref().unwrap_or(""), &f.location.file, line_text.trim()] {
+    for part in [
+        f.rule.as_str(),
+        f.key.as_deref().unwrap_or(""),
+        &f.location.file,
+        line_text.trim(),
+    ] {
         hash.write(part.as_bytes());
         hash.write(&[0]);
     }
@@ -170,8 +181,15 @@ mod tests {
         let schema: Value = serde_json::from_str(SCHEMA).unwrap();
         let validator = jsonschema::draft7::new(&schema).expect("the SARIF schema compiles");
         let instance: Value = serde_json::from_str(text).expect("SARIF is JSON");
-        let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
-        assert!(errors.is_empty(), "SARIF schema violations:\n{}", errors.join("\n"));
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "SARIF schema violations:\n{}",
+            errors.join("\n")
+        );
     }
 
     #[test]
@@ -200,7 +218,9 @@ mod tests {
     #[test]
     fn every_rule_is_described_once() {
         let sarif = to_sarif(&testdata::clean(), &RenderOptions::default());
-        let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+        let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
         assert_eq!(rules.len(), RuleId::ALL.len());
         for (i, r) in RuleId::ALL.iter().enumerate() {
             assert_eq!(rules[i]["id"], r.as_str());
@@ -228,7 +248,10 @@ mod tests {
                 .find(|r| r["properties"]["key"] == "S3_UPLOAD_BUCKET")
                 .unwrap()
                 .clone();
-            r["partialFingerprints"][FINGERPRINT_KEY].as_str().unwrap().to_string()
+            r["partialFingerprints"][FINGERPRINT_KEY]
+                .as_str()
+                .unwrap()
+                .to_string()
         };
         let first = bucket(&report);
         assert_eq!(first, bucket(&report), "stable across runs");
@@ -251,7 +274,12 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r["partialFingerprints"][FINGERPRINT_KEY].as_str().unwrap().to_string())
+            .map(|r| {
+                r["partialFingerprints"][FINGERPRINT_KEY]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect();
         let n = prints.len();
         prints.sort();

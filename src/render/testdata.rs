@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 
 use crate::chain::{Chain, Inventory};
-use crate::facts::{Consumer, DefaultValue, EnvRead, EnvWrite, Facts, ReadVia, SecretRef, Source, WriteVia};
+use crate::facts::{
+    Consumer, DefaultValue, EnvRead, EnvWrite, Facts, ReadVia, SecretRef, Source, WriteVia,
+};
 use crate::location::Location;
 use crate::report::Report;
 use crate::rules;
@@ -26,7 +28,12 @@ fn echo(key: &str, row: u32, source: Source) -> EnvWrite {
 }
 
 fn read(key: &str, row: u32, required: bool, default: Option<DefaultValue>) -> EnvRead {
-    let mut r = EnvRead::new(Some(key.to_string()), Location::new(SETTINGS, row, 4), ReadVia::DjangoEnviron, Consumer::App);
+    let mut r = EnvRead::new(
+        Some(key.to_string()),
+        Location::new(SETTINGS, row, 4),
+        ReadVia::DjangoEnviron,
+        Consumer::App,
+    );
     r.required = required;
     r.has_default = default.is_some();
     r.default = default;
@@ -38,8 +45,14 @@ fn read(key: &str, row: u32, required: bool, default: Option<DefaultValue>) -> E
 /// without them.
 pub fn stagelog_facts() -> Facts {
     let mut facts = Facts::default();
-    for (key, row) in [("SECRET_KEY", 40), ("DATABASE_URL", 41), ("ALLOWED_HOSTS", 42)] {
-        facts.writes.push(echo(key, row, Source::Secret(key.to_string())));
+    for (key, row) in [
+        ("SECRET_KEY", 40),
+        ("DATABASE_URL", 41),
+        ("ALLOWED_HOSTS", 42),
+    ] {
+        facts
+            .writes
+            .push(echo(key, row, Source::Secret(key.to_string())));
         facts.secret_refs.push(SecretRef {
             name: key.to_string(),
             location: Location::new(WORKFLOW, row, 30),
@@ -58,19 +71,53 @@ pub fn stagelog_facts() -> Facts {
     });
     facts.reads.push(read("SECRET_KEY", 22, true, None));
     facts.reads.push(read("DATABASE_URL", 60, true, None));
-    facts.reads.push(read("ALLOWED_HOSTS", 30, false, Some(DefaultValue::Str("localhost".into()))));
-    facts.reads.push(read("DJANGO_DEBUG", 25, false, Some(DefaultValue::Bool(false))));
-    facts.reads.push(read("AWS_REGION", 83, false, Some(DefaultValue::Str("ap-northeast-2".into()))));
-    let mut bucket = read("S3_UPLOAD_BUCKET", 84, false, Some(DefaultValue::Str(String::new())));
-    bucket.chain = vec!["S3_UPLOAD_BUCKET".into(), "AWS_STORAGE_BUCKET_NAME".into(), "S3_BUCKET".into()];
+    facts.reads.push(read(
+        "ALLOWED_HOSTS",
+        30,
+        false,
+        Some(DefaultValue::Str("localhost".into())),
+    ));
+    facts.reads.push(read(
+        "DJANGO_DEBUG",
+        25,
+        false,
+        Some(DefaultValue::Bool(false)),
+    ));
+    facts.reads.push(read(
+        "AWS_REGION",
+        83,
+        false,
+        Some(DefaultValue::Str("ap-northeast-2".into())),
+    ));
+    let mut bucket = read(
+        "S3_UPLOAD_BUCKET",
+        84,
+        false,
+        Some(DefaultValue::Str(String::new())),
+    );
+    bucket.chain = vec![
+        "S3_UPLOAD_BUCKET".into(),
+        "AWS_STORAGE_BUCKET_NAME".into(),
+        "S3_BUCKET".into(),
+    ];
     facts.reads.push(bucket);
     for alias in ["AWS_STORAGE_BUCKET_NAME", "S3_BUCKET"] {
         let mut r = read(alias, 84, false, Some(DefaultValue::Str(String::new())));
         r.fallback_of = Some("S3_UPLOAD_BUCKET".into());
         facts.reads.push(r);
     }
-    facts.reads.push(read("S3_UPLOAD_PREFIX", 85, false, Some(DefaultValue::Str("uploads/".into()))));
-    facts.reads.push(read("S3_PRESIGN_EXPIRES", 86, false, Some(DefaultValue::Int(3600))));
+    facts.reads.push(read(
+        "S3_UPLOAD_PREFIX",
+        85,
+        false,
+        Some(DefaultValue::Str("uploads/".into())),
+    ));
+    facts.reads.push(read(
+        "S3_PRESIGN_EXPIRES",
+        86,
+        false,
+        Some(DefaultValue::Int(3600)),
+    ));
     facts
 }
 
@@ -94,19 +141,27 @@ pub fn stagelog_inventory() -> Inventory {
 }
 
 pub fn stagelog() -> Report {
-    report("fixtures/stagelog", Chain::build(stagelog_facts(), Some(stagelog_inventory())))
+    report(
+        "fixtures/stagelog",
+        Chain::build(stagelog_facts(), Some(stagelog_inventory())),
+    )
 }
 
 /// Every key the app reads is written by the workflow from a stored secret.
 pub fn clean() -> Report {
     let mut facts = Facts::default();
     for (key, row) in [("SECRET_KEY", 20), ("DATABASE_URL", 21)] {
-        facts.writes.push(echo(key, row, Source::Secret(key.to_string())));
+        facts
+            .writes
+            .push(echo(key, row, Source::Secret(key.to_string())));
     }
     facts.reads.push(read("SECRET_KEY", 22, true, None));
     facts.reads.push(read("DATABASE_URL", 60, true, None));
     let inventory = Inventory {
-        names: ["SECRET_KEY", "DATABASE_URL"].into_iter().map(String::from).collect(),
+        names: ["SECRET_KEY", "DATABASE_URL"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
         file: "secrets.json".into(),
     };
     report("fixtures/clean", Chain::build(facts, Some(inventory)))
@@ -130,6 +185,14 @@ fn the_replica_has_the_four_missing_injections() {
         .filter(|f| f.rule == rules::RuleId::SecretUnwritten)
         .filter_map(|f| f.key.as_deref())
         .collect();
-    assert_eq!(unwritten, ["AWS_REGION", "S3_PRESIGN_EXPIRES", "S3_UPLOAD_BUCKET", "S3_UPLOAD_PREFIX"]);
+    assert_eq!(
+        unwritten,
+        [
+            "AWS_REGION",
+            "S3_PRESIGN_EXPIRES",
+            "S3_UPLOAD_BUCKET",
+            "S3_UPLOAD_PREFIX"
+        ]
+    );
     assert!(clean().findings.is_empty(), "{:?}", clean().findings);
 }

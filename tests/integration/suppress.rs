@@ -11,7 +11,11 @@ fn an_unused_config_ignore_is_reported_at_its_line() {
         .unwrap()
         .iter()
         .filter(|f| f["rule"] == "unused-ignore" && f["file"] == "envtrail.toml")
-        .filter(|f| f["message"].as_str().is_some_and(|m| m.contains("NO_SUCH_KEY")))
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("NO_SUCH_KEY"))
+        })
         .collect();
     assert_eq!(unused.len(), 1, "{report:#}");
     assert_eq!(unused[0]["line"], 8);
@@ -21,8 +25,16 @@ fn an_unused_config_ignore_is_reported_at_its_line() {
 #[test]
 fn a_bad_ignore_entry_is_a_config_error() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("envtrail.toml"), "[[ignore]]\nrule = \"no-such-rule\"\n").unwrap();
-    let out = crate::common::envtrail().arg("check").arg(dir.path()).output().unwrap();
+    std::fs::write(
+        dir.path().join("envtrail.toml"),
+        "[[ignore]]\nrule = \"no-such-rule\"\n",
+    )
+    .unwrap();
+    let out = crate::common::envtrail()
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
 }
