@@ -119,7 +119,8 @@ pub struct CommonArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also write the report as SARIF to FILE, whatever --format prints
-    /// (one run gives the table or annotations and the code-scanning upload).
+    /// (one run gives the table or annotations and the code-scanning upload);
+    /// written even with --quiet.
     #[arg(long, value_name = "FILE")]
     pub sarif_file: Option<PathBuf>,
 }

@@ -9,7 +9,10 @@ use clap::CommandFactory;
 use crate::checklist;
 use crate::cli::{Cli, CommonArgs};
 use crate::error::Error;
-use crate::render::Format;
+use std::path::PathBuf;
+
+use crate::finding::Severity;
+use crate::render::{self, Format, LinkBase, RenderOptions};
 use crate::report::Report;
 use crate::trace;
 
@@ -33,6 +36,41 @@ pub fn write_output(
             write(&mut out)?;
             out.flush()?;
         }
+    }
+    Ok(())
+}
+
+/// What renderers need from the environment, read here so they stay pure:
+/// links to lines when running in GitHub or Gitea Actions, and the root to
+/// quote source lines from.
+pub fn render_options(report: &Report, color: bool, fail_on: Option<Severity>) -> RenderOptions {
+    let var = |name: &str| std::env::var(name).ok();
+    let (server, repository, sha) = (
+        var("GITHUB_SERVER_URL"),
+        var("GITHUB_REPOSITORY"),
+        var("GITHUB_SHA"),
+    );
+    let links = if var("GITEA_ACTIONS").as_deref() == Some("true") {
+        LinkBase::from_gitea(server.as_deref(), repository.as_deref(), sha.as_deref())
+    } else {
+        LinkBase::from_github(server.as_deref(), repository.as_deref(), sha.as_deref())
+    };
+    RenderOptions {
+        color,
+        fail_on,
+        links,
+        source_root: Some(PathBuf::from(&report.root)),
+    }
+}
+
+/// `--sarif-file FILE`: the report as SARIF, beside whatever else was
+/// printed (and even with `--quiet`: it is a file the user asked for).
+pub fn write_sarif_file(report: &Report, common: &CommonArgs) -> Result<(), Error> {
+    if let Some(path) = &common.sarif_file {
+        let options = render_options(report, false, common.fail_on.threshold());
+        let mut file = io::BufWriter::new(std::fs::File::create(path)?);
+        render::render(Format::Sarif, report, &options, &mut file)?;
+        file.flush()?;
     }
     Ok(())
 }
@@ -69,6 +107,7 @@ pub fn checklist(
         Format::Json => write_output(common, |out| checklist::render_json(&list, out))?,
         other => return Err(unsupported("checklist", other, "markdown or json")),
     }
+    write_sarif_file(report, common)?;
     Ok(exit_code(report.fails(common.fail_on.threshold())))
 }
 
@@ -86,6 +125,7 @@ pub fn trace(report: &Report, key: &str, common: &CommonArgs) -> Result<ExitCode
         Format::Json => write_output(common, |out| trace::render_json(&t, out))?,
         other => return Err(unsupported("trace", other, "table, markdown or json")),
     }
+    write_sarif_file(report, common)?;
     let threshold = common.fail_on.threshold();
     let fails = threshold.is_some_and(|min| {
         report

@@ -7,7 +7,7 @@ use envtrail::audit::{self, AuditOptions};
 use envtrail::commands;
 use envtrail::cli::{Cli, ColorChoice, Command, CommonArgs};
 use envtrail::error::Error;
-use envtrail::render::{self, Format, LinkBase, RenderOptions};
+use envtrail::render::{self, Format, RenderOptions};
 use envtrail::report::Report;
 
 fn main() -> ExitCode {
@@ -75,12 +75,7 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
             }
         }
     }
-    if let Some(path) = &common.sarif_file {
-        let options = render_options(report, false, fail_on);
-        let mut file = io::BufWriter::new(std::fs::File::create(path)?);
-        render::render(Format::Sarif, report, &options, &mut file)?;
-        file.flush()?;
-    }
+    commands::write_sarif_file(report, common)?;
     Ok(if report.fails(fail_on) {
         ExitCode::from(1)
     } else {
@@ -92,17 +87,5 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
 /// links to lines when running in GitHub or Gitea Actions, and the root to
 /// quote source lines from.
 fn render_options(report: &Report, color: bool, fail_on: Option<envtrail::finding::Severity>) -> RenderOptions {
-    let var = |name: &str| std::env::var(name).ok();
-    let (server, repository, sha) = (var("GITHUB_SERVER_URL"), var("GITHUB_REPOSITORY"), var("GITHUB_SHA"));
-    let links = if var("GITEA_ACTIONS").as_deref() == Some("true") {
-        LinkBase::from_gitea(server.as_deref(), repository.as_deref(), sha.as_deref())
-    } else {
-        LinkBase::from_github(server.as_deref(), repository.as_deref(), sha.as_deref())
-    };
-    RenderOptions {
-        color,
-        fail_on,
-        links,
-        source_root: Some(std::path::PathBuf::from(&report.root)),
-    }
+    commands::render_options(report, color, fail_on)
 }
