@@ -6,8 +6,8 @@
 //! [`finding`]s; [`render`] prints a [`report`] in one of several formats.
 
 pub mod audit;
-pub mod checklist;
 pub mod chain;
+pub mod checklist;
 pub mod cli;
 pub mod collect;
 pub mod commands;

@@ -7,7 +7,7 @@ use envtrail::audit::{self, AuditOptions};
 use envtrail::commands;
 use envtrail::cli::{Cli, ColorChoice, Command, CommonArgs};
 use envtrail::error::Error;
-use envtrail::render::{self, Format, RenderOptions};
+use envtrail::render::{self, Format};
 use envtrail::report::Report;
 
 fn main() -> ExitCode {
@@ -60,7 +60,7 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
             ColorChoice::Never => false,
             ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
-        let options = render_options(report, color, fail_on);
+        let options = commands::render_options(report, color, fail_on);
         let format: Format = common.format;
         match &common.output {
             Some(path) => {
@@ -81,11 +81,4 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// What renderers need from the environment, read here so they stay pure:
-/// links to lines when running in GitHub or Gitea Actions, and the root to
-/// quote source lines from.
-fn render_options(report: &Report, color: bool, fail_on: Option<envtrail::finding::Severity>) -> RenderOptions {
-    commands::render_options(report, color, fail_on)
 }
