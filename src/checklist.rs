@@ -14,7 +14,7 @@ use crate::facts::{EnvWrite, Stage};
 use crate::finding::Severity;
 use crate::location::Location;
 use crate::platform;
-use crate::render::markdown::{code, inline};
+use crate::render::markdown::{code, inline, rich};
 use crate::report::Report;
 use crate::rules::unset::injection_sites;
 
@@ -452,17 +452,13 @@ fn write_item(out: &mut dyn Write, item: &Item) -> io::Result<()> {
     } else {
         " "
     };
-    let flag = if item.status == Status::Missing && !item.text.starts_with("MISSING") {
-        "**MISSING** "
-    } else {
-        ""
+    // Texts quote commands between backticks and name keys and paths from
+    // the repository: `rich` keeps the former as code and escapes the rest.
+    let (flag, text) = match item.text.strip_prefix("MISSING") {
+        Some(rest) => ("**MISSING**", rich(rest)),
+        None if item.status == Status::Missing => ("**MISSING** ", rich(&item.text)),
+        None => ("", rich(&item.text)),
     };
-    // Item texts are built here from keys and paths with backticked code;
-    // only a newline could break the list, so it is the one thing replaced.
-    let text = item.text.replace(['\n', '\r'], " ");
-    let text = text
-        .strip_prefix("MISSING")
-        .map_or(text.clone(), |rest| format!("**MISSING**{rest}"));
     writeln!(out, "- [{tick}] **{}**: {flag}{text}", item.stage)
 }
 
@@ -525,6 +521,22 @@ mod tests {
             secret_key.items[..2]
                 .iter()
                 .all(|i| i.status == Status::Done)
+        );
+    }
+
+    #[test]
+    fn hostile_paths_are_escaped_in_markdown() {
+        let mut report = testdata::stagelog();
+        for row in report.chain.rows.values_mut() {
+            for w in &mut row.written {
+                w.location.file = "<img src=x>|*.yml".into();
+            }
+        }
+        let text = markdown(&build(&report, None));
+        assert!(!text.contains("<img"), "{text}");
+        assert!(
+            text.contains("injected by &lt;img src=x&gt;\\|\\*.yml:41"),
+            "{text}"
         );
     }
 

@@ -322,8 +322,9 @@ pub fn rich(text: &str) -> String {
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
-            // A span that starts and ends with a space loses one of each.
-            out.push_str(&format!("` {part} `"));
+            out.push('`');
+            out.push_str(&part);
+            out.push('`');
         }
     }
     out
@@ -456,7 +457,7 @@ mod tests {
         assert!(!text.contains("line one\nline two"));
         assert!(
             text.contains(
-                "line one line two \\| &lt;/details&gt; \\[x\\](http://evil) \\*bold\\* ` code `"
+                "line one line two \\| &lt;/details&gt; \\[x\\](http://evil) \\*bold\\* `code`"
             ),
             "{text}"
         );
@@ -478,7 +479,7 @@ mod tests {
             inline("<img src=x onerror=alert(1)>"),
             "&lt;img src=x onerror=alert(1)&gt;"
         );
-        assert_eq!(rich("run `a > b | c` now"), "run ` a > b | c ` now");
+        assert_eq!(rich("run `a > b | c` now"), "run `a > b | c` now");
         assert_eq!(rich("odd ` tick"), "odd \\` tick");
         assert_eq!(code("A|B"), "A\\|B");
     }
