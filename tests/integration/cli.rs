@@ -69,7 +69,10 @@ fn output_writes_the_file_and_sarif_file_adds_sarif_beside_the_table() {
     let sarif: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert!(results.iter().any(|r| r["ruleId"] == "unused-ignore"), "{sarif:#}");
+    assert!(
+        results.iter().any(|r| r["ruleId"] == "unused-ignore"),
+        "{sarif:#}"
+    );
 }
 
 #[test]
@@ -77,12 +80,18 @@ fn sarif_file_is_written_even_when_quiet_and_by_checklist() {
     let dir = tempfile::tempdir().unwrap();
     let sarif = dir.path().join("a.sarif");
     let out = envtrail()
-        .args(["checklist", "fixtures/ux-suppress", "--quiet", "--sarif-file"])
+        .args([
+            "checklist",
+            "fixtures/ux-suppress",
+            "--quiet",
+            "--sarif-file",
+        ])
         .arg(&sarif)
         .output()
         .unwrap();
     assert!(out.stdout.is_empty());
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(v["version"], "2.1.0");
 }
 
