@@ -11,6 +11,29 @@ pub struct Config {
     /// Extra globs of Python files to read as settings, on top of `--settings`.
     #[serde(default)]
     pub settings: Vec<String>,
+    /// Findings to ignore, by rule and/or key (and optionally file):
+    /// `[[ignore]]` tables. One that matches nothing is reported (`unused-ignore`).
+    #[serde(default)]
+    pub ignore: Vec<Ignore>,
+    /// The config file, relative to the audited root when inside it: where
+    /// `unused-ignore` points. Set by the loader, not read from the file.
+    #[serde(skip)]
+    pub file: Option<String>,
+}
+
+/// `[[ignore]] rule = "written-unread"  key = "LEGACY_FLAG"  reason = "..."`
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Ignore {
+    pub rule: Option<crate::rules::RuleId>,
+    pub key: Option<String>,
+    /// A glob of the finding's file (`config/*.py`).
+    pub file: Option<String>,
+    /// Why; for the reader, never interpreted.
+    pub reason: Option<String>,
+    /// 0-based row of the entry in the config file (its `[[ignore]]` header).
+    #[serde(skip)]
+    pub row: u32,
 }
 
 impl Config {
@@ -21,6 +44,27 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
+        let mut config: Config = Self::parse_toml(text)?;
+        // serde does not give array entries a position: the n-th
+        // `[[ignore]]` header is the n-th entry (an inline array points at
+        // its `ignore =` line).
+        let mut headers = text.lines().enumerate().filter_map(|(row, line)| {
+            let line = line.trim();
+            let inline = line.strip_prefix("ignore").is_some_and(|rest| rest.trim_start().starts_with('='));
+            (line.starts_with("[[ignore]]") || inline).then_some(row as u32)
+        });
+        let mut last = 0;
+        for (i, entry) in config.ignore.iter_mut().enumerate() {
+            if entry.rule.is_none() && entry.key.is_none() {
+                return Err(format!("ignore entry {}: give `rule`, `key`, or both", i + 1));
+            }
+            last = headers.next().unwrap_or(last);
+            entry.row = last;
+        }
+        Ok(config)
+    }
+
+    fn parse_toml(text: &str) -> Result<Config, String> {
         toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
@@ -66,6 +110,24 @@ mod tests {
         assert!(g("**/settings.py", "a/b/settings.py"));
         assert!(g("app/**", "app/x/y.py"));
         assert!(!g("*.py", "a/b.py"));
+    }
+
+    #[test]
+    fn ignores_parse_with_their_rows() {
+        let text = "settings = []\n\n[[ignore]]\nrule = \"written-unread\"\nkey = \"LEGACY_FLAG\"\n\n[[ignore]]\nkey = \"OLD\"\nreason = \"kept for v1\"\n";
+        let config = Config::parse(text).unwrap();
+        assert_eq!(config.ignore.len(), 2);
+        assert_eq!(config.ignore[0].rule, Some(crate::rules::RuleId::WrittenUnread));
+        assert_eq!(config.ignore[0].row, 2);
+        assert_eq!(config.ignore[1].key.as_deref(), Some("OLD"));
+        assert_eq!(config.ignore[1].row, 6);
+    }
+
+    #[test]
+    fn bad_ignores_are_errors() {
+        assert!(Config::parse("[[ignore]]\nrule = \"no-such-rule\"\n").unwrap_err().starts_with("line "));
+        assert!(Config::parse("[[ignore]]\nrule = \"near-miss\"\nbogus = 1\n").is_err());
+        assert!(Config::parse("[[ignore]]\nreason = \"everything\"\n").unwrap_err().contains("give `rule`"));
     }
 
     #[test]

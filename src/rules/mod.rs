@@ -3,7 +3,7 @@
 //! and pushes findings; none of them looks at files.
 
 use clap::ValueEnum;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::chain::Chain;
 use crate::finding::{Finding, Severity};
@@ -12,14 +12,14 @@ mod input_unparsed;
 pub mod near_miss;
 mod secret_undefined;
 mod secret_unwritten;
-mod unset;
+pub mod unset;
 mod unset_defaulted;
 mod unset_required;
 mod written_unread;
 
 /// Every rule envtrail knows. The kebab-case name is the rule's id in every
 /// output format and never changes (see the contract).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleId {
     UnsetRequired,
@@ -41,6 +41,11 @@ pub enum RuleId {
 }
 
 impl RuleId {
+    /// The rule whose id is `id`.
+    pub fn from_id(id: &str) -> Option<RuleId> {
+        RuleId::ALL.iter().copied().find(|r| r.as_str() == id)
+    }
+
     pub const ALL: &'static [RuleId] = &[
         RuleId::UnsetRequired,
         RuleId::UnsetDefaulted,

@@ -4,7 +4,12 @@
 mod common;
 
 mod check;
+mod checklist;
 mod clean;
+mod cli;
 mod entrypoint;
+mod render;
 mod stagelog;
+mod suppress;
+mod trace;
 mod workflow;
