@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
 
 use super::pydantic;
-use super::syntax::{Args, Param, first_error_row, literal, parameters, string_value, text, unwrap_parens};
+use super::syntax::{
+    Args, Param, first_error_row, literal, parameters, string_value, text, unwrap_parens,
+};
 use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia, Unparsed};
 use crate::location::Location;
 
@@ -287,7 +289,11 @@ impl<'t> Analysis<'t, '_> {
         loop {
             let node = cursor.node();
             let parent = ancestors.last().copied();
-            let grandparent = ancestors.len().checked_sub(2).and_then(|i| ancestors.get(i)).map(|(n, _)| *n);
+            let grandparent = ancestors
+                .len()
+                .checked_sub(2)
+                .and_then(|i| ancestors.get(i))
+                .map(|(n, _)| *n);
             let function = parent.and_then(|(_, f)| f);
             let mut descend = true;
             let mut own_function = function;
@@ -305,14 +311,14 @@ impl<'t> Analysis<'t, '_> {
                 "function_definition" => own_function = Some(self.function(node)),
                 "class_definition" => self.classes.push(node),
                 "call" => self.candidates.push(Candidate { node, function }),
-                "subscript" => {
-                    if !is_write_target(node, parent.map(|(n, _)| n), grandparent) {
-                        self.candidates.push(Candidate { node, function });
-                    }
+                "subscript" if !is_write_target(node, parent.map(|(n, _)| n), grandparent) => {
+                    self.candidates.push(Candidate { node, function });
                 }
                 "boolean_operator" => {
                     let continues_parent = parent.is_some_and(|(p, _)| {
-                        is_or(p) && p.child_by_field_name("left").is_some_and(|l| l.id() == node.id())
+                        is_or(p)
+                            && p.child_by_field_name("left")
+                                .is_some_and(|l| l.id() == node.id())
                     });
                     if is_or(node) && !continues_parent {
                         self.or_chains.push(or_operands(node));
@@ -362,7 +368,9 @@ impl<'t> Analysis<'t, '_> {
             .unwrap_or_default();
         let b = &mut self.bindings;
         let mut cursor = node.walk();
-        let star = node.children(&mut cursor).any(|c| c.kind() == "wildcard_import");
+        let star = node
+            .children(&mut cursor)
+            .any(|c| c.kind() == "wildcard_import");
         if star {
             match module.as_str() {
                 "os" => {
@@ -385,7 +393,9 @@ impl<'t> Analysis<'t, '_> {
                 ("environ", "Env" | "FileAwareEnv") => b.env_classes.push(local),
                 ("decouple", "config") => b.decouple_config.push(local),
                 ("decouple", "AutoConfig" | "Config") => b.decouple_classes.push(local),
-                ("pydantic_settings" | "pydantic" | "pydantic.v1", "BaseSettings") => b.settings_bases.push(local),
+                ("pydantic_settings" | "pydantic" | "pydantic.v1", "BaseSettings") => {
+                    b.settings_bases.push(local)
+                }
                 _ => {
                     b.modules.push(local.clone());
                     b.imported.push((local, original));
@@ -396,7 +406,10 @@ impl<'t> Analysis<'t, '_> {
 
     /// `env = environ.Env(...)`, `config = AutoConfig(...)`.
     fn assignment(&mut self, node: Node<'t>) {
-        let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else {
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
             return;
         };
         if left.kind() != "identifier" {
@@ -411,7 +424,9 @@ impl<'t> Analysis<'t, '_> {
         };
         let name = text(left, self.src).to_string();
         if self.is_env_class(callee) {
-            let scheme = Args::of(right).map(|args| self.scheme(&args)).unwrap_or_default();
+            let scheme = Args::of(right)
+                .map(|args| self.scheme(&args))
+                .unwrap_or_default();
             self.bindings.env_instances.push((name, scheme));
         } else if self.is_decouple_class(callee) {
             self.bindings.decouple_config.push(name);
@@ -451,9 +466,15 @@ impl<'t> Analysis<'t, '_> {
                 continue; // `KEY=cast` declares no default
             }
             let mut cursor = value.walk();
-            let items: Vec<Node> = value.named_children(&mut cursor).filter(|c| c.kind() != "comment").collect();
+            let items: Vec<Node> = value
+                .named_children(&mut cursor)
+                .filter(|c| c.kind() != "comment")
+                .collect();
             if let [_, default] = items.as_slice() {
-                scheme.push((text(*name, self.src).to_string(), literal(*default, self.src)));
+                scheme.push((
+                    text(*name, self.src).to_string(),
+                    literal(*default, self.src),
+                ));
             }
         }
         scheme
@@ -465,8 +486,14 @@ impl<'t> Analysis<'t, '_> {
             .map(|n| text(n, self.src).to_string())
             .unwrap_or_default();
         let params = parameters(node, self.src);
-        let is_method = params.first().is_some_and(|p| p.name == "self" || p.name == "cls");
-        self.bindings.functions.push(Function { name, params, is_method });
+        let is_method = params
+            .first()
+            .is_some_and(|p| p.name == "self" || p.name == "cls");
+        self.bindings.functions.push(Function {
+            name,
+            params,
+            is_method,
+        });
         self.bindings.functions.len() - 1
     }
 
@@ -476,18 +503,26 @@ impl<'t> Analysis<'t, '_> {
         let mut sites = Vec::new();
         for _ in 0..MAX_HELPER_ROUNDS {
             self.foreign_names.clear();
-            sites = (0..self.candidates.len()).filter_map(|i| self.site(i)).collect();
+            sites = (0..self.candidates.len())
+                .filter_map(|i| self.site(i))
+                .collect();
             let before = self.local_helpers.len();
             for site in &sites {
                 if let Some(helper) = self.helper_from(site) {
-                    self.local_helpers.entry(helper.name.clone()).or_insert(helper);
+                    self.local_helpers
+                        .entry(helper.name.clone())
+                        .or_insert(helper);
                 }
             }
             if self.local_helpers.len() == before {
                 break;
             }
         }
-        let index: HashMap<usize, usize> = sites.iter().enumerate().map(|(i, s)| (s.node.id(), i)).collect();
+        let index: HashMap<usize, usize> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.node.id(), i))
+            .collect();
         for chain in &self.or_chains {
             let Some(first) = chain.first() else { continue };
             if let Some(&i) = index.get(&unwrap_parens(*first).id())
@@ -516,7 +551,9 @@ impl<'t> Analysis<'t, '_> {
                 return None;
             }
             let mut cursor = node.walk();
-            let keys: Vec<Node> = node.children_by_field_name("subscript", &mut cursor).collect();
+            let keys: Vec<Node> = node
+                .children_by_field_name("subscript", &mut cursor)
+                .collect();
             let key = match keys.as_slice() {
                 [one] => self.key(*one),
                 _ => Key::Dynamic,
@@ -577,7 +614,8 @@ impl<'t> Analysis<'t, '_> {
                 if attr == "config" && Bindings::has(&self.bindings.decouple_modules, object) {
                     return self.decouple(&args, make);
                 }
-                if let Some(&(_, default_position, implicit)) = DJANGO_METHODS.iter().find(|(m, _, _)| *m == attr)
+                if let Some(&(_, default_position, implicit)) =
+                    DJANGO_METHODS.iter().find(|(m, _, _)| *m == attr)
                     && let Some(scheme) = self.env_instance(object)
                 {
                     let key = match (args.get(src, Some(0), "var"), implicit) {
@@ -586,7 +624,9 @@ impl<'t> Analysis<'t, '_> {
                         (None, None) => return None,
                     };
                     let fallback = match &key {
-                        Key::Literal(k) => self.django_fallback_for(&args, default_position, k, &scheme),
+                        Key::Literal(k) => {
+                            self.django_fallback_for(&args, default_position, k, &scheme)
+                        }
                         _ => self.django_fallback_for(&args, default_position, "", &scheme),
                     };
                     return Some(make(key, ReadVia::DjangoEnviron, fallback));
@@ -610,7 +650,11 @@ impl<'t> Analysis<'t, '_> {
         }
     }
 
-    fn decouple(&self, args: &Args<'t>, make: impl Fn(Key<'t>, ReadVia, Fallback<'t>) -> Site<'t>) -> Option<Site<'t>> {
+    fn decouple(
+        &self,
+        args: &Args<'t>,
+        make: impl Fn(Key<'t>, ReadVia, Fallback<'t>) -> Site<'t>,
+    ) -> Option<Site<'t>> {
         let key = args.get(self.src, Some(0), "option")?;
         let fallback = match args.get(self.src, Some(1), "default") {
             Some(d) => Fallback::Expr(d),
@@ -629,7 +673,11 @@ impl<'t> Analysis<'t, '_> {
         let fallback = match &helper.default {
             HelperDefault::Fails => Fallback::Fails,
             HelperDefault::Fixed(v) => Fallback::Value(v.clone()),
-            HelperDefault::Param { position, name, own } => match args.get(self.src, *position, name) {
+            HelperDefault::Param {
+                position,
+                name,
+                own,
+            } => match args.get(self.src, *position, name) {
                 Some(arg) => Fallback::Expr(arg),
                 None => match own {
                     Some(v) => Fallback::Value(v.clone()),
@@ -640,13 +688,25 @@ impl<'t> Analysis<'t, '_> {
         Some(make(self.key(key), ReadVia::Wrapper, fallback))
     }
 
-    fn django_fallback(&self, args: &Args<'t>, position: usize, key: Node<'t>, scheme: &Scheme) -> Fallback<'t> {
+    fn django_fallback(
+        &self,
+        args: &Args<'t>,
+        position: usize,
+        key: Node<'t>,
+        scheme: &Scheme,
+    ) -> Fallback<'t> {
         let key = string_value(key, self.src).unwrap_or_default();
         self.django_fallback_for(args, position, &key, scheme)
     }
 
     /// An explicit default, else the constructor's, else the read fails.
-    fn django_fallback_for(&self, args: &Args<'t>, position: usize, key: &str, scheme: &Scheme) -> Fallback<'t> {
+    fn django_fallback_for(
+        &self,
+        args: &Args<'t>,
+        position: usize,
+        key: &str,
+        scheme: &Scheme,
+    ) -> Fallback<'t> {
         if let Some(d) = args.get(self.src, Some(position), "default") {
             return Fallback::Expr(d);
         }
@@ -659,7 +719,13 @@ impl<'t> Analysis<'t, '_> {
     /// The scheme of the django-environ instance `name` is bound to: in this
     /// file, or imported from the module that binds it.
     fn env_instance(&self, name: &str) -> Option<Scheme> {
-        if let Some((_, scheme)) = self.bindings.env_instances.iter().rev().find(|(n, _)| n == name) {
+        if let Some((_, scheme)) = self
+            .bindings
+            .env_instances
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+        {
             return Some(scheme.clone());
         }
         let original = self.bindings.foreign(name)?;
@@ -680,7 +746,8 @@ impl<'t> Analysis<'t, '_> {
             "identifier" => Bindings::has(&self.bindings.os_environ, text(node, self.src)),
             "attribute" => {
                 let (object, attr) = attribute_parts(node, self.src);
-                attr == "environ" && object.is_some_and(|o| Bindings::has(&self.bindings.os_modules, o))
+                attr == "environ"
+                    && object.is_some_and(|o| Bindings::has(&self.bindings.os_modules, o))
             }
             _ => false,
         }
@@ -699,7 +766,9 @@ impl<'t> Analysis<'t, '_> {
 
     /// The parameter of the enclosing function a name-keyed read uses.
     fn key_param(&self, site: &Site<'t>) -> Option<(&Function<'t>, &Param<'t>)> {
-        let Key::Name(name) = site.key else { return None };
+        let Key::Name(name) = site.key else {
+            return None;
+        };
         let function = self.bindings.functions.get(site.function?)?;
         let name = text(name, self.src);
         let param = function.params.iter().find(|p| p.name == name)?;
@@ -720,15 +789,22 @@ impl<'t> Analysis<'t, '_> {
         let default = match site.fallback.clone() {
             Fallback::Fails => HelperDefault::Fails,
             // `v = os.getenv(name); return v if v is not None else default`
-            Fallback::Value(Some(DefaultValue::None)) => match function.params.iter().find(|p| p.name == "default") {
-                Some(p) => param_default(p),
-                None => HelperDefault::Fixed(Some(DefaultValue::None)),
-            },
+            Fallback::Value(Some(DefaultValue::None)) => {
+                match function.params.iter().find(|p| p.name == "default") {
+                    Some(p) => param_default(p),
+                    None => HelperDefault::Fixed(Some(DefaultValue::None)),
+                }
+            }
             Fallback::Value(v) => HelperDefault::Fixed(v),
             Fallback::Expr(expr) => {
                 let expr = unwrap_parens(expr);
                 let named = (expr.kind() == "identifier")
-                    .then(|| function.params.iter().find(|p| p.name == text(expr, self.src)))
+                    .then(|| {
+                        function
+                            .params
+                            .iter()
+                            .find(|p| p.name == text(expr, self.src))
+                    })
                     .flatten();
                 match named {
                     Some(p) => param_default(p),
@@ -745,7 +821,11 @@ impl<'t> Analysis<'t, '_> {
     }
 
     fn emit_reads(&self, sites: &[Site<'t>], facts: &mut Facts) {
-        let index: HashMap<usize, usize> = sites.iter().enumerate().map(|(i, s)| (s.node.id(), i)).collect();
+        let index: HashMap<usize, usize> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.node.id(), i))
+            .collect();
         let mut heads: Vec<Option<String>> = vec![None; sites.len()];
         for (i, site) in sites.iter().enumerate() {
             let key = match &site.key {
@@ -767,7 +847,9 @@ impl<'t> Analysis<'t, '_> {
             read.has_default = settled.has_default;
             read.fallback_of = heads.get(i).cloned().flatten();
             if let Some(key) = &key {
-                read.chain = std::iter::once(key.clone()).chain(settled.aliases).collect();
+                read.chain = std::iter::once(key.clone())
+                    .chain(settled.aliases)
+                    .collect();
                 let head = read.fallback_of.clone().unwrap_or_else(|| key.clone());
                 for nested in settled.nested {
                     if let Some(slot) = heads.get_mut(nested)
@@ -793,7 +875,12 @@ struct Settled {
 
 /// Follow a read's fallbacks (`default=env("B", ...)`, `or os.getenv("B")`)
 /// to the end: the aliases on the way and what is left when none is set.
-fn settle<'t>(site: &Site<'t>, sites: &[Site<'t>], index: &HashMap<usize, usize>, src: &str) -> Settled {
+fn settle<'t>(
+    site: &Site<'t>,
+    sites: &[Site<'t>],
+    index: &HashMap<usize, usize>,
+    src: &str,
+) -> Settled {
     let mut settled = Settled {
         aliases: Vec::new(),
         nested: Vec::new(),
@@ -846,7 +933,9 @@ fn settle<'t>(site: &Site<'t>, sites: &[Site<'t>], index: &HashMap<usize, usize>
 fn is_write_target(node: Node, parent: Option<Node>, grandparent: Option<Node>) -> bool {
     let Some(parent) = parent else { return false };
     match parent.kind() {
-        "assignment" => parent.child_by_field_name("left").is_some_and(|l| l.id() == node.id()),
+        "assignment" => parent
+            .child_by_field_name("left")
+            .is_some_and(|l| l.id() == node.id()),
         "pattern_list" | "tuple_pattern" | "list_pattern" | "delete_statement" => true,
         "expression_list" => grandparent.is_some_and(|g| g.kind() == "delete_statement"),
         _ => false,
@@ -854,7 +943,10 @@ fn is_write_target(node: Node, parent: Option<Node>, grandparent: Option<Node>) 
 }
 
 fn is_or(node: Node) -> bool {
-    node.kind() == "boolean_operator" && node.child_by_field_name("operator").is_some_and(|o| o.kind() == "or")
+    node.kind() == "boolean_operator"
+        && node
+            .child_by_field_name("operator")
+            .is_some_and(|o| o.kind() == "or")
 }
 
 /// `a or b or c` parses as `(a or b) or c`: walk down the left spine.
@@ -862,7 +954,10 @@ fn or_operands(top: Node) -> Vec<Node> {
     let mut rights = Vec::new();
     let mut node = top;
     while is_or(node) {
-        let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else {
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
             return Vec::new();
         };
         rights.push(right);
@@ -876,20 +971,33 @@ fn or_operands(top: Node) -> Vec<Node> {
 /// `a.b.c` → (`a.b` if it is a name... else None, `c`), as text.
 fn attribute_parts<'s>(node: Node, src: &'s str) -> (Option<&'s str>, &'s str) {
     let (object, attr) = attribute_node_parts(node, src);
-    (object.filter(|o| o.kind() == "identifier").map(|o| text(o, src)), attr)
+    (
+        object
+            .filter(|o| o.kind() == "identifier")
+            .map(|o| text(o, src)),
+        attr,
+    )
 }
 
 fn attribute_node_parts<'t, 's>(node: Node<'t>, src: &'s str) -> (Option<Node<'t>>, &'s str) {
     let object = node.child_by_field_name("object");
-    let attr = node.child_by_field_name("attribute").map(|a| text(a, src)).unwrap_or("");
+    let attr = node
+        .child_by_field_name("attribute")
+        .map(|a| text(a, src))
+        .unwrap_or("");
     (object, attr)
 }
 
 /// `a.b` / `a.b as c` of an import: (`a.b`, `Some("c")`).
 fn dotted_and_alias(node: Node, src: &str) -> (String, Option<String>) {
     if node.kind() == "aliased_import" {
-        let name = node.child_by_field_name("name").map(|n| text(n, src)).unwrap_or("");
-        let alias = node.child_by_field_name("alias").map(|a| text(a, src).to_string());
+        let name = node
+            .child_by_field_name("name")
+            .map(|n| text(n, src))
+            .unwrap_or("");
+        let alias = node
+            .child_by_field_name("alias")
+            .map(|a| text(a, src).to_string());
         (name.to_string(), alias)
     } else {
         (text(node, src).to_string(), None)

@@ -30,7 +30,8 @@ impl Collector for SettingsCollector {
     fn wants(&self, rel: &str, ctx: &Context) -> bool {
         rel.ends_with(".py")
             && !rel.split('/').any(|part| part == "migrations")
-            && (ctx.settings_globs.is_empty() || crate::config::glob_matches(&ctx.settings_globs, rel))
+            && (ctx.settings_globs.is_empty()
+                || crate::config::glob_matches(&ctx.settings_globs, rel))
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
@@ -61,7 +62,9 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
 const NEEDLES: &[&str] = &["env", "Env", "config", "BaseSettings", "decouple"];
 
 fn may_read_env(bytes: &[u8]) -> bool {
-    NEEDLES.iter().any(|n| memmem::find(bytes, n.as_bytes()).is_some())
+    NEEDLES
+        .iter()
+        .any(|n| memmem::find(bytes, n.as_bytes()).is_some())
 }
 
 /// What pass 1 made of a file.
@@ -69,7 +72,7 @@ enum Pass1 {
     Unreadable(Box<Unparsed>),
     /// Mentions none of the [`NEEDLES`].
     Skipped,
-    Analyzed(FileOutcome),
+    Analyzed(Box<FileOutcome>),
 }
 
 /// Every file's reads, in a deterministic order whatever the thread count.
@@ -77,7 +80,9 @@ pub fn collect_files(files: &[InputFile], threads: usize) -> Facts {
     let threads = worker_count(threads, files.len());
     let empty = Knowledge::default();
     let mut outcomes: Vec<Pass1> = run_parallel(files.len(), threads, |parser, i| {
-        let Some(file) = files.get(i) else { return Pass1::Skipped };
+        let Some(file) = files.get(i) else {
+            return Pass1::Skipped;
+        };
         let text = match read_text(file) {
             Ok(text) => text,
             Err(unparsed) => return Pass1::Unreadable(unparsed),
@@ -87,7 +92,7 @@ pub fn collect_files(files: &[InputFile], threads: usize) -> Facts {
         }
         match parser {
             Ok(parser) => match parse_and_analyze(parser, &file.rel, &text, &empty) {
-                Ok(outcome) => Pass1::Analyzed(outcome),
+                Ok(outcome) => Pass1::Analyzed(Box::new(outcome)),
                 Err(unparsed) => Pass1::Unreadable(Box::new(unparsed)),
             },
             Err(message) => Pass1::Unreadable(Box::new(Unparsed {
@@ -124,12 +129,18 @@ pub fn collect_files(files: &[InputFile], threads: usize) -> Facts {
 /// files that import one, and skipped files that mention one a pass-1
 /// needle would not have caught (`def setting(name): ...`).
 fn second_pass(files: &[InputFile], threads: usize, knowledge: &Knowledge, outcomes: &mut [Pass1]) {
-    let unseen_names: Vec<&str> = knowledge.names().filter(|n| !may_read_env(n.as_bytes())).collect();
+    let unseen_names: Vec<&str> = knowledge
+        .names()
+        .filter(|n| !may_read_env(n.as_bytes()))
+        .collect();
     let redo: Vec<usize> = outcomes
         .iter()
         .enumerate()
         .filter(|(_, outcome)| match outcome {
-            Pass1::Analyzed(o) => o.foreign_names.iter().any(|n| knowledge.names().any(|k| k == n)),
+            Pass1::Analyzed(o) => o
+                .foreign_names
+                .iter()
+                .any(|n| knowledge.names().any(|k| k == n)),
             Pass1::Skipped => !unseen_names.is_empty(),
             Pass1::Unreadable(_) => false,
         })
@@ -138,19 +149,29 @@ fn second_pass(files: &[InputFile], threads: usize, knowledge: &Knowledge, outco
     if redo.is_empty() {
         return;
     }
-    let redone: Vec<Option<Pass1>> = run_parallel(redo.len(), worker_count(threads, redo.len()), |parser, j| {
-        let file = redo.get(j).and_then(|&i| files.get(i))?;
-        let text = read_text(file).ok()?;
-        let bytes = text.as_bytes();
-        if !may_read_env(bytes) && !unseen_names.iter().any(|n| memmem::find(bytes, n.as_bytes()).is_some()) {
-            return None;
-        }
-        let parser = parser.as_mut().ok()?;
-        Some(match parse_and_analyze(parser, &file.rel, &text, knowledge) {
-            Ok(outcome) => Pass1::Analyzed(outcome),
-            Err(unparsed) => Pass1::Unreadable(Box::new(unparsed)),
-        })
-    });
+    let redone: Vec<Option<Pass1>> = run_parallel(
+        redo.len(),
+        worker_count(threads, redo.len()),
+        |parser, j| {
+            let file = redo.get(j).and_then(|&i| files.get(i))?;
+            let text = read_text(file).ok()?;
+            let bytes = text.as_bytes();
+            if !may_read_env(bytes)
+                && !unseen_names
+                    .iter()
+                    .any(|n| memmem::find(bytes, n.as_bytes()).is_some())
+            {
+                return None;
+            }
+            let parser = parser.as_mut().ok()?;
+            Some(
+                match parse_and_analyze(parser, &file.rel, &text, knowledge) {
+                    Ok(outcome) => Pass1::Analyzed(Box::new(outcome)),
+                    Err(unparsed) => Pass1::Unreadable(Box::new(unparsed)),
+                },
+            )
+        },
+    );
     for (j, result) in redone.into_iter().enumerate() {
         if let (Some(result), Some(&i)) = (result, redo.get(j))
             && let Some(slot) = outcomes.get_mut(i)
@@ -160,7 +181,12 @@ fn second_pass(files: &[InputFile], threads: usize, knowledge: &Knowledge, outco
     }
 }
 
-fn parse_and_analyze(parser: &mut Parser, rel: &str, text: &str, known: &Knowledge) -> Result<FileOutcome, Unparsed> {
+fn parse_and_analyze(
+    parser: &mut Parser,
+    rel: &str,
+    text: &str,
+    known: &Knowledge,
+) -> Result<FileOutcome, Unparsed> {
     let tree = parser.parse(text, None).ok_or_else(|| Unparsed {
         location: Location::file_start(rel),
         message: "tree-sitter-python could not parse the file".into(),
@@ -171,7 +197,9 @@ fn parse_and_analyze(parser: &mut Parser, rel: &str, text: &str, known: &Knowled
 /// `threads` workers (0: one per core), never more than there are files.
 fn worker_count(threads: usize, files: usize) -> usize {
     let wanted = if threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     } else {
         threads
     };
@@ -209,7 +237,10 @@ where
             .collect();
         workers
             .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     results.sort_by_key(|(i, _)| *i);

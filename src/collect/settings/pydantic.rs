@@ -41,7 +41,10 @@ pub struct SettingsClass {
 }
 
 /// The settings classes among `classes` and the reads their fields make.
-pub(super) fn settings_classes<'t>(analysis: &mut Analysis<'t, '_>, classes: &[Node<'t>]) -> Vec<SettingsClass> {
+pub(super) fn settings_classes<'t>(
+    analysis: &mut Analysis<'t, '_>,
+    classes: &[Node<'t>],
+) -> Vec<SettingsClass> {
     let mut found: Vec<SettingsClass> = Vec::new();
     let mut done = vec![false; classes.len()];
     for _ in 0..MAX_BASE_ROUNDS {
@@ -94,10 +97,18 @@ fn settings_base(analysis: &Analysis, class: Node, found: &[SettingsClass]) -> O
     let src = analysis.src;
     for base in bases(class) {
         if base.kind() == "attribute" {
-            let object = base.child_by_field_name("object").filter(|o| o.kind() == "identifier");
+            let object = base
+                .child_by_field_name("object")
+                .filter(|o| o.kind() == "identifier");
             let attr = base.child_by_field_name("attribute").map(|a| text(a, src));
             if attr == Some("BaseSettings")
-                && object.is_some_and(|o| analysis.bindings.settings_modules.iter().any(|m| m == text(o, src)))
+                && object.is_some_and(|o| {
+                    analysis
+                        .bindings
+                        .settings_modules
+                        .iter()
+                        .any(|m| m == text(o, src))
+                })
             {
                 return Some(ClassConfig::default());
             }
@@ -132,10 +143,15 @@ fn read_class(analysis: &Analysis, class: Node, inherited: ClassConfig) -> Setti
         for statement in body.named_children(&mut cursor) {
             match statement.kind() {
                 "expression_statement" => {
-                    let Some(assignment) = first_named(statement).filter(|a| a.kind() == "assignment") else {
+                    let Some(assignment) =
+                        first_named(statement).filter(|a| a.kind() == "assignment")
+                    else {
                         continue;
                     };
-                    let Some(left) = assignment.child_by_field_name("left").filter(|l| l.kind() == "identifier") else {
+                    let Some(left) = assignment
+                        .child_by_field_name("left")
+                        .filter(|l| l.kind() == "identifier")
+                    else {
                         continue;
                     };
                     let field = text(left, src);
@@ -151,7 +167,9 @@ fn read_class(analysis: &Analysis, class: Node, inherited: ClassConfig) -> Setti
                     }
                 }
                 "class_definition"
-                    if statement.child_by_field_name("name").is_some_and(|n| text(n, src) == "Config") =>
+                    if statement
+                        .child_by_field_name("name")
+                        .is_some_and(|n| text(n, src) == "Config") =>
                 {
                     inner_config(statement, src, &mut config);
                 }
@@ -163,7 +181,11 @@ fn read_class(analysis: &Analysis, class: Node, inherited: ClassConfig) -> Setti
         .into_iter()
         .map(|(left, value)| field_read(analysis, &config, left, value))
         .collect();
-    SettingsClass { name, config, reads }
+    SettingsClass {
+        name,
+        config,
+        reads,
+    }
 }
 
 /// `model_config = SettingsConfigDict(env_prefix="APP_", case_sensitive=True)`.
@@ -172,24 +194,34 @@ fn model_config(value: Node, src: &str, config: &mut ClassConfig) {
         return;
     }
     let Some(args) = Args::of(value) else { return };
-    if let Some(prefix) = args.keyword(src, "env_prefix").and_then(|p| string_value(p, src)) {
+    if let Some(prefix) = args
+        .keyword(src, "env_prefix")
+        .and_then(|p| string_value(p, src))
+    {
         config.prefix = prefix;
     }
-    if let Some(DefaultValue::Bool(b)) = args.keyword(src, "case_sensitive").and_then(|c| literal(c, src)) {
+    if let Some(DefaultValue::Bool(b)) = args
+        .keyword(src, "case_sensitive")
+        .and_then(|c| literal(c, src))
+    {
         config.case_sensitive = b;
     }
 }
 
 /// pydantic v1's `class Config: env_prefix = "APP_"`.
 fn inner_config(class: Node, src: &str, config: &mut ClassConfig) {
-    let Some(body) = class.child_by_field_name("body") else { return };
+    let Some(body) = class.child_by_field_name("body") else {
+        return;
+    };
     let mut cursor = body.walk();
     for statement in body.named_children(&mut cursor) {
         let Some(assignment) = first_named(statement).filter(|a| a.kind() == "assignment") else {
             continue;
         };
-        let (Some(left), Some(right)) = (assignment.child_by_field_name("left"), assignment.child_by_field_name("right"))
-        else {
+        let (Some(left), Some(right)) = (
+            assignment.child_by_field_name("left"),
+            assignment.child_by_field_name("right"),
+        ) else {
             continue;
         };
         match (text(left, src), literal(right, src)) {
@@ -206,7 +238,12 @@ enum FieldDefault<'t> {
     NonLiteral,
 }
 
-fn field_read(analysis: &Analysis, config: &ClassConfig, left: Node, value: Option<Node>) -> EnvRead {
+fn field_read(
+    analysis: &Analysis,
+    config: &ClassConfig,
+    left: Node,
+    value: Option<Node>,
+) -> EnvRead {
     let src = analysis.src;
     let mut key = config.key(text(left, src));
     let default = match value.map(unwrap_parens) {
@@ -254,9 +291,12 @@ fn field_read(analysis: &Analysis, config: &ClassConfig, left: Node, value: Opti
 }
 
 fn is_field(call: Node, src: &str) -> bool {
-    call.child_by_field_name("function").is_some_and(|f| match f.kind() {
-        "identifier" => text(f, src) == "Field",
-        "attribute" => f.child_by_field_name("attribute").is_some_and(|a| text(a, src) == "Field"),
-        _ => false,
-    })
+    call.child_by_field_name("function")
+        .is_some_and(|f| match f.kind() {
+            "identifier" => text(f, src) == "Field",
+            "attribute" => f
+                .child_by_field_name("attribute")
+                .is_some_and(|a| text(a, src) == "Field"),
+            _ => false,
+        })
 }

@@ -26,7 +26,8 @@ pub fn text<'s>(node: Node, src: &'s str) -> &'s str {
 /// The first named child that is not a comment.
 pub fn first_named(node: Node) -> Option<Node> {
     let mut cursor = node.walk();
-    node.named_children(&mut cursor).find(|c| c.kind() != "comment")
+    node.named_children(&mut cursor)
+        .find(|c| c.kind() != "comment")
 }
 
 /// `((x))` → `x`, a bounded number of times.
@@ -74,7 +75,9 @@ fn single_string(node: Node, src: &str) -> Option<String> {
     for child in node.children(&mut cursor) {
         match child.kind() {
             "string_start" => {
-                let prefix = text(child, src).trim_end_matches(['"', '\'']).to_ascii_lowercase();
+                let prefix = text(child, src)
+                    .trim_end_matches(['"', '\''])
+                    .to_ascii_lowercase();
                 if prefix.contains('b') {
                     return None;
                 }
@@ -136,10 +139,16 @@ pub fn literal(node: Node, src: &str) -> Option<DefaultValue> {
         "true" => Some(DefaultValue::Bool(true)),
         "false" => Some(DefaultValue::Bool(false)),
         "none" => Some(DefaultValue::None),
-        "unary_operator" if node.child_by_field_name("operator").is_some_and(|o| o.kind() == "-") => {
+        "unary_operator"
+            if node
+                .child_by_field_name("operator")
+                .is_some_and(|o| o.kind() == "-") =>
+        {
             let argument = unwrap_parens(node.child_by_field_name("argument")?);
             match argument.kind() {
-                "integer" => int_value(text(argument, src)).and_then(i64::checked_neg).map(DefaultValue::Int),
+                "integer" => int_value(text(argument, src))
+                    .and_then(i64::checked_neg)
+                    .map(DefaultValue::Int),
                 "float" => float_value(text(argument, src)).map(|f| DefaultValue::Float(-f)),
                 _ => None,
             }
@@ -149,8 +158,16 @@ pub fn literal(node: Node, src: &str) -> Option<DefaultValue> {
 }
 
 fn int_value(written: &str) -> Option<i64> {
-    let digits: String = written.chars().filter(|c| *c != '_').collect::<String>().to_ascii_lowercase();
-    let radix = |prefix: &str, radix: u32| digits.strip_prefix(prefix).and_then(|d| i64::from_str_radix(d, radix).ok());
+    let digits: String = written
+        .chars()
+        .filter(|c| *c != '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let radix = |prefix: &str, radix: u32| {
+        digits
+            .strip_prefix(prefix)
+            .and_then(|d| i64::from_str_radix(d, radix).ok())
+    };
     if digits.starts_with("0x") {
         radix("0x", 16)
     } else if digits.starts_with("0o") {
@@ -193,9 +210,10 @@ impl<'t> Args<'t> {
             match arg.kind() {
                 "comment" => {}
                 "keyword_argument" => {
-                    if let (Some(name), Some(value)) =
-                        (arg.child_by_field_name("name"), arg.child_by_field_name("value"))
-                    {
+                    if let (Some(name), Some(value)) = (
+                        arg.child_by_field_name("name"),
+                        arg.child_by_field_name("value"),
+                    ) {
                         args.keywords.push((name, value));
                     }
                 }
@@ -241,10 +259,15 @@ pub fn parameters<'t>(function: Node<'t>, src: &str) -> Vec<Param<'t>> {
         let (name, default) = match param.kind() {
             "identifier" => (Some(param), None),
             "default_parameter" | "typed_default_parameter" => (
-                param.child_by_field_name("name").filter(|n| n.kind() == "identifier"),
+                param
+                    .child_by_field_name("name")
+                    .filter(|n| n.kind() == "identifier"),
                 param.child_by_field_name("value"),
             ),
-            "typed_parameter" => (first_named(param).filter(|n| n.kind() == "identifier"), None),
+            "typed_parameter" => (
+                first_named(param).filter(|n| n.kind() == "identifier"),
+                None,
+            ),
             "list_splat_pattern" | "dictionary_splat_pattern" | "keyword_separator" => {
                 next_position = None;
                 continue;
@@ -326,10 +349,18 @@ mod tests {
         let tree = parser.parse(src, None).unwrap();
         let function = tree.root_node().named_child(0).unwrap();
         let params = parameters(function, src);
-        let summary: Vec<_> = params.iter().map(|p| (p.name.as_str(), p.position, p.default.is_some())).collect();
+        let summary: Vec<_> = params
+            .iter()
+            .map(|p| (p.name.as_str(), p.position, p.default.is_some()))
+            .collect();
         assert_eq!(
             summary,
-            vec![("a", Some(0), false), ("b", Some(1), false), ("c", Some(2), true), ("d", None, true)]
+            vec![
+                ("a", Some(0), false),
+                ("b", Some(1), false),
+                ("c", Some(2), true),
+                ("d", None, true)
+            ]
         );
     }
 }

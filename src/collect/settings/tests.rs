@@ -40,10 +40,19 @@ fn os_environ_subscript_is_required() {
 #[test]
 fn environ_get_and_getenv_without_default_are_none() {
     for (src, via) in [
-        ("import os\nA = os.environ.get('K')\n", ReadVia::OsEnvironGet),
+        (
+            "import os\nA = os.environ.get('K')\n",
+            ReadVia::OsEnvironGet,
+        ),
         ("import os\nA = os.getenv('K')\n", ReadVia::OsGetenv),
-        ("from os import environ\nA = environ.get('K')\n", ReadVia::OsEnvironGet),
-        ("from os import getenv\nA = getenv('K')\n", ReadVia::OsGetenv),
+        (
+            "from os import environ\nA = environ.get('K')\n",
+            ReadVia::OsEnvironGet,
+        ),
+        (
+            "from os import getenv\nA = getenv('K')\n",
+            ReadVia::OsGetenv,
+        ),
         ("import os as o\nA = o.getenv('K')\n", ReadVia::OsGetenv),
     ] {
         let r = only(src);
@@ -57,11 +66,26 @@ fn environ_get_and_getenv_without_default_are_none() {
 fn literal_defaults() {
     let default = |src: &str| only(&format!("import os\n{src}\n")).default;
     assert_eq!(default("A = os.getenv('K', '8000')"), str_default("8000"));
-    assert_eq!(default("A = os.environ.get('K', default='')"), str_default(""));
-    assert_eq!(default("A = int(os.environ.get('WORKERS', 4))"), Some(DefaultValue::Int(4)));
-    assert_eq!(default("A = float(os.getenv('RATIO', 0.5))"), Some(DefaultValue::Float(0.5)));
-    assert_eq!(default("A = os.getenv('K', False)"), Some(DefaultValue::Bool(false)));
-    assert_eq!(default("A = os.getenv('K', None)"), Some(DefaultValue::None));
+    assert_eq!(
+        default("A = os.environ.get('K', default='')"),
+        str_default("")
+    );
+    assert_eq!(
+        default("A = int(os.environ.get('WORKERS', 4))"),
+        Some(DefaultValue::Int(4))
+    );
+    assert_eq!(
+        default("A = float(os.getenv('RATIO', 0.5))"),
+        Some(DefaultValue::Float(0.5))
+    );
+    assert_eq!(
+        default("A = os.getenv('K', False)"),
+        Some(DefaultValue::Bool(false))
+    );
+    assert_eq!(
+        default("A = os.getenv('K', None)"),
+        Some(DefaultValue::None)
+    );
     let r = only("import os\nA = os.getenv('K', compute())\n");
     assert_eq!((r.default, r.has_default, r.required), (None, true, false));
 }
@@ -77,7 +101,10 @@ fn setdefault_is_a_read_with_its_default() {
 #[test]
 fn environ_from_os_subscript() {
     let r = only("from os import environ as E\nX = E['K']\n");
-    assert_eq!((key(&r), r.via, r.required), ("K", ReadVia::OsEnviron, true));
+    assert_eq!(
+        (key(&r), r.via, r.required),
+        ("K", ReadVia::OsEnviron, true)
+    );
 }
 
 #[test]
@@ -102,12 +129,18 @@ fn runtime_keys_are_unknown_reads() {
     let all = reads(src);
     assert_eq!(all.len(), 3);
     assert!(all.iter().all(|r| r.key.is_none() && r.chain.is_empty()));
-    assert_eq!(all.iter().map(|r| r.location.row).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(
+        all.iter().map(|r| r.location.row).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
 }
 
 #[test]
 fn f_string_fields_are_searched() {
-    assert_eq!(keys("import os\nURL = f\"https://{os.environ['HOST']}/\"\n"), vec!["HOST"]);
+    assert_eq!(
+        keys("import os\nURL = f\"https://{os.environ['HOST']}/\"\n"),
+        vec!["HOST"]
+    );
 }
 
 #[test]
@@ -130,7 +163,10 @@ EMAIL = env.email()
 OTHER_DB = env.db("REPLICA_URL", default="sqlite://")
 "#;
     let all = reads(src);
-    let summary: Vec<_> = all.iter().map(|r| (key(r), r.required, r.default.clone(), r.has_default)).collect();
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| (key(r), r.required, r.default.clone(), r.has_default))
+        .collect();
     assert_eq!(
         summary,
         vec![
@@ -165,8 +201,14 @@ fn incident_one_fallback_chain() {
     assert_eq!(all.len(), 3);
     let [a, b, c] = [&all[0], &all[1], &all[2]];
     assert_eq!(key(a), "S3_UPLOAD_BUCKET");
-    assert_eq!(a.chain, vec!["S3_UPLOAD_BUCKET", "AWS_STORAGE_BUCKET_NAME", "S3_BUCKET"]);
-    assert_eq!((a.required, a.default.clone(), a.fallback_of.as_deref()), (false, str_default(""), None));
+    assert_eq!(
+        a.chain,
+        vec!["S3_UPLOAD_BUCKET", "AWS_STORAGE_BUCKET_NAME", "S3_BUCKET"]
+    );
+    assert_eq!(
+        (a.required, a.default.clone(), a.fallback_of.as_deref()),
+        (false, str_default(""), None)
+    );
     assert_eq!(b.chain, vec!["AWS_STORAGE_BUCKET_NAME", "S3_BUCKET"]);
     assert_eq!(b.fallback_of.as_deref(), Some("S3_UPLOAD_BUCKET"));
     assert_eq!(c.chain, vec!["S3_BUCKET"]);
@@ -200,7 +242,10 @@ fn or_chains_and_nested_getenv() {
 fn decouple_config() {
     let src = "from decouple import config, Csv\nA = config('A')\nB = config('B', default=False, cast=bool)\nC = config('C', 'x')\nH = config('HOSTS', cast=Csv())\n";
     let all = reads(src);
-    let summary: Vec<_> = all.iter().map(|r| (key(r), r.required, r.default.clone())).collect();
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| (key(r), r.required, r.default.clone()))
+        .collect();
     assert_eq!(
         summary,
         vec![
@@ -211,12 +256,18 @@ fn decouple_config() {
         ]
     );
     assert!(all.iter().all(|r| r.via == ReadVia::Decouple));
-    assert_eq!(keys("from decouple import AutoConfig\ncfg = AutoConfig(search_path='.')\nA = cfg('A')\n"), vec!["A"]);
+    assert_eq!(
+        keys("from decouple import AutoConfig\ncfg = AutoConfig(search_path='.')\nA = cfg('A')\n"),
+        vec!["A"]
+    );
 }
 
 #[test]
 fn config_that_is_not_decouple_is_not_a_read() {
-    assert_eq!(keys("from app import config\nA = config('A')\n"), Vec::<String>::new());
+    assert_eq!(
+        keys("from app import config\nA = config('A')\n"),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -244,13 +295,27 @@ class Settings(BaseSettings):
     let all = reads(src);
     let summary: Vec<_> = all
         .iter()
-        .map(|r| (key(r), r.required, r.default.clone(), r.has_default, r.location.row))
+        .map(|r| {
+            (
+                key(r),
+                r.required,
+                r.default.clone(),
+                r.has_default,
+                r.location.row,
+            )
+        })
         .collect();
     assert_eq!(
         summary,
         vec![
             ("APP_DATABASE_URL", true, None, false, 6),
-            ("APP_DEBUG", false, Some(DefaultValue::Bool(false)), false, 7),
+            (
+                "APP_DEBUG",
+                false,
+                Some(DefaultValue::Bool(false)),
+                false,
+                7
+            ),
             ("APP_WORKERS", false, Some(DefaultValue::Int(4)), false, 8),
             ("APP_TOKEN", true, None, false, 9),
             ("APP_SENTRY", false, Some(DefaultValue::None), false, 10),
@@ -308,16 +373,29 @@ C = flag("C", True)
 D = env_bool("D")
 "#;
     let all = reads(src);
-    let summary: Vec<_> = all.iter().map(|r| (key(r), r.via, r.required, r.default.clone())).collect();
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| (key(r), r.via, r.required, r.default.clone()))
+        .collect();
     assert_eq!(
         summary,
         vec![
-            ("WORKERS", ReadVia::Wrapper, false, Some(DefaultValue::Int(4))),
+            (
+                "WORKERS",
+                ReadVia::Wrapper,
+                false,
+                Some(DefaultValue::Int(4))
+            ),
             ("SECRET", ReadVia::Wrapper, true, None),
             ("A", ReadVia::Wrapper, false, str_default("x")),
             ("B", ReadVia::Wrapper, false, str_default("b")),
             ("C", ReadVia::Wrapper, false, Some(DefaultValue::Bool(true))),
-            ("D", ReadVia::Wrapper, false, Some(DefaultValue::Bool(false))),
+            (
+                "D",
+                ReadVia::Wrapper,
+                false,
+                Some(DefaultValue::Bool(false))
+            ),
         ]
     );
 }
@@ -335,12 +413,30 @@ fn helpers_and_env_instances_across_files() {
         }
     };
     let files = vec![
-        write("app/conf.py", "from .util import setting\nA = setting('FROM_HELPER')\n"),
-        write("app/util.py", "import os\n\ndef setting(name):\n    return os.environ[name]\n"),
-        write("config/base.py", "import environ\nenv = environ.Env(DEBUG=(bool, False))\n"),
-        write("config/prod.py", "from .base import *  # noqa\nfrom .base import env\nX = env('PROD_KEY')\nD = env('DEBUG')\n"),
-        write("config/models.py", "from .base_settings import Base\nclass S(Base):\n    port: int = 1\n"),
-        write("config/base_settings.py", "from pydantic_settings import BaseSettings\nclass Base(BaseSettings):\n    model_config = {}\n"),
+        write(
+            "app/conf.py",
+            "from .util import setting\nA = setting('FROM_HELPER')\n",
+        ),
+        write(
+            "app/util.py",
+            "import os\n\ndef setting(name):\n    return os.environ[name]\n",
+        ),
+        write(
+            "config/base.py",
+            "import environ\nenv = environ.Env(DEBUG=(bool, False))\n",
+        ),
+        write(
+            "config/prod.py",
+            "from .base import *  # noqa\nfrom .base import env\nX = env('PROD_KEY')\nD = env('DEBUG')\n",
+        ),
+        write(
+            "config/models.py",
+            "from .base_settings import Base\nclass S(Base):\n    port: int = 1\n",
+        ),
+        write(
+            "config/base_settings.py",
+            "from pydantic_settings import BaseSettings\nclass Base(BaseSettings):\n    model_config = {}\n",
+        ),
     ];
     let expected = vec![
         ("app/conf.py".to_string(), "FROM_HELPER".to_string(), true),
@@ -369,20 +465,39 @@ fn prefilter_skips_files_without_env_words() {
 
 #[test]
 fn syntax_errors_keep_the_reads_and_say_where() {
-    let facts = collect_source("settings.py", "import os\nA = os.environ['A']\ndef broken(:\n    pass\n");
+    let facts = collect_source(
+        "settings.py",
+        "import os\nA = os.environ['A']\ndef broken(:\n    pass\n",
+    );
     assert_eq!(facts.reads.len(), 1);
     assert_eq!(facts.unparsed.len(), 1);
-    assert!(facts.unparsed[0].message.contains("syntax error"), "{:?}", facts.unparsed);
+    assert!(
+        facts.unparsed[0].message.contains("syntax error"),
+        "{:?}",
+        facts.unparsed
+    );
 }
 
 #[test]
 fn deep_nesting_does_not_overflow() {
     let depth = 100_000;
-    let src = format!("import os\nX = {}os.getenv('DEEP'){}\n", "(".repeat(depth), ")".repeat(depth));
+    let src = format!(
+        "import os\nX = {}os.getenv('DEEP'){}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
     let facts = collect_source("settings.py", &src);
     // Too deep to unwrap the parentheses as a default, never too deep to walk.
-    assert!(facts.reads.iter().any(|r| r.key.as_deref() == Some("DEEP")), "{:?}", facts.reads.len());
-    let src = format!("import os\nX = os.getenv('A', {}'d'{})\n", "(".repeat(depth), ")".repeat(depth));
+    assert!(
+        facts.reads.iter().any(|r| r.key.as_deref() == Some("DEEP")),
+        "{:?}",
+        facts.reads.len()
+    );
+    let src = format!(
+        "import os\nX = os.getenv('A', {}'d'{})\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
     let facts = collect_source("settings.py", &src);
     assert_eq!(facts.reads.len(), 1);
     assert!(facts.reads[0].has_default);
