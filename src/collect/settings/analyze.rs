@@ -8,6 +8,7 @@
 //! this file (or, for helpers and imported instances, in another one).
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use tree_sitter::{Node, Tree};
 
@@ -297,24 +298,26 @@ impl<'t> Analysis<'t, '_> {
             let function = parent.and_then(|(_, f)| f);
             let mut descend = true;
             let mut own_function = function;
-            match node.kind() {
-                "comment" | "future_import_statement" => descend = false,
-                "import_statement" => {
+            match walk_kind(node) {
+                WalkKind::Skip => descend = false,
+                WalkKind::Import => {
                     self.import(node);
                     descend = false;
                 }
-                "import_from_statement" => {
+                WalkKind::ImportFrom => {
                     self.import_from(node);
                     descend = false;
                 }
-                "assignment" => self.assignment(node),
-                "function_definition" => own_function = Some(self.function(node)),
-                "class_definition" => self.classes.push(node),
-                "call" => self.candidates.push(Candidate { node, function }),
-                "subscript" if !is_write_target(node, parent.map(|(n, _)| n), grandparent) => {
-                    self.candidates.push(Candidate { node, function });
+                WalkKind::Assignment => self.assignment(node),
+                WalkKind::Function => own_function = Some(self.function(node)),
+                WalkKind::Class => self.classes.push(node),
+                WalkKind::Call => self.candidates.push(Candidate { node, function }),
+                WalkKind::Subscript => {
+                    if !is_write_target(node, parent.map(|(n, _)| n), grandparent) {
+                        self.candidates.push(Candidate { node, function });
+                    }
                 }
-                "boolean_operator" => {
+                WalkKind::BooleanOperator => {
                     let continues_parent = parent.is_some_and(|(p, _)| {
                         is_or(p)
                             && p.child_by_field_name("left")
@@ -324,7 +327,7 @@ impl<'t> Analysis<'t, '_> {
                         self.or_chains.push(or_operands(node));
                     }
                 }
-                _ => {}
+                WalkKind::Other => {}
             }
             if descend && cursor.goto_first_child() {
                 ancestors.push((node, own_function));
@@ -831,7 +834,7 @@ impl<'t> Analysis<'t, '_> {
             let key = match &site.key {
                 Key::Literal(k) => Some(k.clone()),
                 // The key is the helper's parameter: its callers are the reads.
-                Key::Name(_) if self.key_param(site).is_some() => continue,
+                Key::Name(_) if self.helper_from(site).is_some() => continue,
                 _ => None,
             };
             let settled = settle(site, sites, &index, self.src);
@@ -862,6 +865,55 @@ impl<'t> Analysis<'t, '_> {
             facts.reads.push(read);
         }
     }
+}
+
+/// What the walk does with a node, by its kind.
+#[derive(Clone, Copy)]
+enum WalkKind {
+    Other,
+    /// Comments and `from __future__`: nothing below is code that reads env.
+    Skip,
+    Import,
+    ImportFrom,
+    Assignment,
+    Function,
+    Class,
+    Call,
+    Subscript,
+    BooleanOperator,
+}
+
+/// The walk visits every node: a table indexed by kind id spares it a
+/// string comparison (and `kind()`'s UTF-8 check) per node.
+static WALK_KINDS: LazyLock<Vec<WalkKind>> = LazyLock::new(|| {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    (0..language.node_kind_count())
+        .map(|id| {
+            let id = id as u16;
+            if !language.node_kind_is_named(id) {
+                return WalkKind::Other;
+            }
+            match language.node_kind_for_id(id).unwrap_or("") {
+                "comment" | "future_import_statement" => WalkKind::Skip,
+                "import_statement" => WalkKind::Import,
+                "import_from_statement" => WalkKind::ImportFrom,
+                "assignment" => WalkKind::Assignment,
+                "function_definition" => WalkKind::Function,
+                "class_definition" => WalkKind::Class,
+                "call" => WalkKind::Call,
+                "subscript" => WalkKind::Subscript,
+                "boolean_operator" => WalkKind::BooleanOperator,
+                _ => WalkKind::Other,
+            }
+        })
+        .collect()
+});
+
+fn walk_kind(node: Node) -> WalkKind {
+    WALK_KINDS
+        .get(usize::from(node.kind_id()))
+        .copied()
+        .unwrap_or(WalkKind::Other)
 }
 
 /// Where a read's value comes from when its key is unset.

@@ -502,3 +502,76 @@ fn deep_nesting_does_not_overflow() {
     assert_eq!(facts.reads.len(), 1);
     assert!(facts.reads[0].has_default);
 }
+
+#[test]
+fn a_method_keyed_by_its_parameter_is_an_unknown_read() {
+    let all = reads(
+        "import os\nclass Conf:\n    def get(self, name):\n        return os.environ[name]\n",
+    );
+    assert_eq!(all.len(), 1);
+    assert_eq!((all[0].key.clone(), all[0].location.row), (None, 3));
+}
+
+#[test]
+#[ignore = "timing: cargo test --config 'profile.dev.package.envtrail.opt-level=2' --lib perf_ -- --ignored --nocapture"]
+fn perf_analysis_against_bare_parse() {
+    let mut body =
+        String::from("import os\nimport environ\nenv = environ.Env(DEBUG=(bool, False))\n");
+    for i in 0..200 {
+        body.push_str(&format!(
+            "def view_{i}(request, pk=None):\n    obj = Model.objects.filter(pk=pk).first()\n    data = {{'a': [1, 2, 3], 'b': obj and obj.name or 'x'}}\n    return JsonResponse(data, status=200)\n\nSETTING_{i} = env('KEY_{i}', default=os.getenv('ALT_{i}', '{i}'))\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<_> = (0..300)
+        .map(|i| {
+            let path = dir.path().join(format!("m{i}.py"));
+            std::fs::write(&path, &body).unwrap();
+            crate::collect::InputFile {
+                rel: format!("m{i}.py"),
+                abs: path,
+            }
+        })
+        .collect();
+    // Interleaved, so a busy machine slows both sides alike.
+    let mut parser = syntax::python_parser().unwrap();
+    let (mut parse, mut analysis) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let known = analyze::Knowledge::default();
+    for f in &files {
+        let text = std::fs::read_to_string(&f.abs).unwrap();
+        let start = std::time::Instant::now();
+        let tree = parser.parse(&text, None).unwrap();
+        let parsed = std::time::Instant::now();
+        std::hint::black_box(analyze::analyze(&f.rel, &text, &tree, &known));
+        analysis += parsed.elapsed();
+        parse += parsed - start;
+    }
+    let mut bare_walk = std::time::Duration::ZERO;
+    for f in &files {
+        let text = std::fs::read_to_string(&f.abs).unwrap();
+        let tree = parser.parse(&text, None).unwrap();
+        let start = std::time::Instant::now();
+        let mut cursor = tree.walk();
+        let mut n = 0usize;
+        'walk: loop {
+            n += usize::from(cursor.node().kind_id());
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        std::hint::black_box(n);
+        bare_walk += start.elapsed();
+    }
+    // The floor for any tree-based collector, query or walk: visiting every node.
+    eprintln!("a bare cursor walk over the same trees: {bare_walk:?}");
+    assert_eq!(collect_files(&files, 1).reads.len(), 300 * 400);
+    eprintln!(
+        "parse {parse:?}, analysis {analysis:?}: collector/parse {:.2}",
+        (parse + analysis).as_secs_f64() / parse.as_secs_f64()
+    );
+}
