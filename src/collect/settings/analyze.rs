@@ -214,6 +214,9 @@ pub(super) struct Analysis<'t, 'k> {
     classes: Vec<Node<'t>>,
     local_helpers: HashMap<String, Helper>,
     foreign_names: Vec<String>,
+    /// Functions and classes defined at the top of the file: a helper or a
+    /// settings base may be used before the walk reaches its definition.
+    top_level_names: Vec<String>,
 }
 
 /// Judge one parsed file. `known` holds what other files define.
@@ -228,6 +231,7 @@ pub fn analyze(rel: &str, src: &str, tree: &Tree, known: &Knowledge) -> FileOutc
         classes: Vec::new(),
         local_helpers: HashMap::new(),
         foreign_names: Vec::new(),
+        top_level_names: top_level_names(tree.root_node(), src),
     };
     analysis.bindings.os_modules.push("os".into());
     analysis.walk(tree.root_node());
@@ -296,39 +300,13 @@ impl<'t> Analysis<'t, '_> {
                 .and_then(|i| ancestors.get(i))
                 .map(|(n, _)| *n);
             let function = parent.and_then(|(_, f)| f);
-            let mut descend = true;
-            let mut own_function = function;
-            match walk_kind(node) {
-                WalkKind::Skip => descend = false,
-                WalkKind::Import => {
-                    self.import(node);
-                    descend = false;
-                }
-                WalkKind::ImportFrom => {
-                    self.import_from(node);
-                    descend = false;
-                }
-                WalkKind::Assignment => self.assignment(node),
-                WalkKind::Function => own_function = Some(self.function(node)),
-                WalkKind::Class => self.classes.push(node),
-                WalkKind::Call => self.candidates.push(Candidate { node, function }),
-                WalkKind::Subscript => {
-                    if !is_write_target(node, parent.map(|(n, _)| n), grandparent) {
-                        self.candidates.push(Candidate { node, function });
-                    }
-                }
-                WalkKind::BooleanOperator => {
-                    let continues_parent = parent.is_some_and(|(p, _)| {
-                        is_or(p)
-                            && p.child_by_field_name("left")
-                                .is_some_and(|l| l.id() == node.id())
-                    });
-                    if is_or(node) && !continues_parent {
-                        self.or_chains.push(or_operands(node));
-                    }
-                }
-                WalkKind::Other => {}
-            }
+            // A top-level statement that names nothing a read could go
+            // through is not descended into: most of a file, usually.
+            let (descend, own_function) = if ancestors.len() == 1 && !self.may_read(node) {
+                (false, function)
+            } else {
+                self.visit(node, parent, grandparent, function)
+            };
             if descend && cursor.goto_first_child() {
                 ancestors.push((node, own_function));
                 continue;
@@ -343,6 +321,101 @@ impl<'t> Analysis<'t, '_> {
                 ancestors.pop();
             }
         }
+    }
+
+    /// Record what `node` binds or may read; say whether to descend and
+    /// which function encloses its children.
+    fn visit(
+        &mut self,
+        node: Node<'t>,
+        parent: Option<(Node<'t>, Option<usize>)>,
+        grandparent: Option<Node<'t>>,
+        function: Option<usize>,
+    ) -> (bool, Option<usize>) {
+        let mut descend = true;
+        let mut own_function = function;
+        match walk_kind(node) {
+            WalkKind::Skip => descend = false,
+            WalkKind::Import => {
+                self.import(node);
+                descend = false;
+            }
+            WalkKind::ImportFrom => {
+                self.import_from(node);
+                descend = false;
+            }
+            WalkKind::Assignment => self.assignment(node),
+            WalkKind::Function => own_function = Some(self.function(node)),
+            WalkKind::Class => self.classes.push(node),
+            WalkKind::Call => self.candidates.push(Candidate { node, function }),
+            WalkKind::Subscript => {
+                if !is_write_target(node, parent.map(|(n, _)| n), grandparent) {
+                    self.candidates.push(Candidate { node, function });
+                }
+            }
+            WalkKind::BooleanOperator => {
+                let continues_parent = parent.is_some_and(|(p, _)| {
+                    is_or(p)
+                        && p.child_by_field_name("left")
+                            .is_some_and(|l| l.id() == node.id())
+                });
+                if is_or(node) && !continues_parent {
+                    self.or_chains.push(or_operands(node));
+                }
+            }
+            WalkKind::Other => {}
+        }
+        (descend, own_function)
+    }
+
+    /// Whether `statement` could hold a read: it mentions one of the
+    /// [`NEEDLES`](super::NEEDLES), an import, or a name that this file or
+    /// another binds to something that reads (an alias, an env instance, a
+    /// function, a class). Sound as long as every read form goes through one
+    /// of those names; a star import could bind anything, so it turns this off.
+    fn may_read(&self, statement: Node) -> bool {
+        if self.bindings.star_import {
+            return true;
+        }
+        let bytes = self
+            .src
+            .as_bytes()
+            .get(statement.byte_range())
+            .unwrap_or_default();
+        let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
+        bytes
+            .split(|b| !is_word(b))
+            .filter(|w| !w.is_empty())
+            .any(|word| {
+                super::may_read_env(word)
+                    || word == b"import"
+                    || std::str::from_utf8(word).is_ok_and(|w| self.is_bound_name(w))
+            })
+    }
+
+    fn is_bound_name(&self, word: &str) -> bool {
+        let b = &self.bindings;
+        [
+            &b.os_modules,
+            &b.os_environ,
+            &b.os_getenv,
+            &b.environ_modules,
+            &b.env_classes,
+            &b.decouple_modules,
+            &b.decouple_config,
+            &b.decouple_classes,
+            &b.settings_bases,
+            &b.settings_modules,
+            &b.modules,
+            &self.top_level_names,
+        ]
+        .iter()
+        .any(|list| Bindings::has(list, word))
+            || b.env_instances.iter().any(|(n, _)| n == word)
+            || b.imported.iter().any(|(local, _)| local == word)
+            || self.known.helpers.contains_key(word)
+            || self.known.env_instances.contains_key(word)
+            || self.known.settings_classes.contains_key(word)
     }
 
     fn import(&mut self, node: Node<'t>) {
@@ -979,6 +1052,22 @@ fn settle<'t>(
     }
     settled.has_default = true; // cut: an expression as far as we know
     settled
+}
+
+fn top_level_names(root: Node, src: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut cursor = root.walk();
+    for statement in root.named_children(&mut cursor) {
+        let definition = match statement.kind() {
+            "decorated_definition" => statement.child_by_field_name("definition"),
+            "function_definition" | "class_definition" => Some(statement),
+            _ => None,
+        };
+        if let Some(name) = definition.and_then(|d| d.child_by_field_name("name")) {
+            names.push(text(name, src).to_string());
+        }
+    }
+    names
 }
 
 /// `os.environ["K"] = v`, `del os.environ["K"]`, `a, os.environ["K"] = ...`.

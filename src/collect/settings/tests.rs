@@ -575,3 +575,25 @@ fn perf_analysis_against_bare_parse() {
         (parse + analysis).as_secs_f64() / parse.as_secs_f64()
     );
 }
+
+#[test]
+fn statements_without_env_words_are_still_reads_through_bound_names() {
+    // None of these statements mentions an env word: the names bound above carry them.
+    let src = r#"from os import environ as E
+from decouple import AutoConfig
+import os
+
+def setting(name):
+    return os.environ[name]
+
+def flag(name):
+    return setting(name) == "1"
+
+cfg = AutoConfig()
+A = E["A"]
+B = cfg("B")
+C = flag("C")
+D = len("not a read")
+"#;
+    assert_eq!(keys(src), vec!["A", "B", "C"]);
+}
