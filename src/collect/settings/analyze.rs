@@ -14,7 +14,8 @@ use tree_sitter::{Node, Tree};
 
 use super::pydantic;
 use super::syntax::{
-    Args, Param, first_error_row, literal, parameters, string_value, text, unwrap_parens,
+    Args, Field, FieldExt, Param, first_error_row, literal, parameters, string_value, text,
+    unwrap_parens,
 };
 use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia, Unparsed};
 use crate::location::Location;
@@ -355,9 +356,7 @@ impl<'t> Analysis<'t, '_> {
             }
             WalkKind::BooleanOperator => {
                 let continues_parent = parent.is_some_and(|(p, _)| {
-                    is_or(p)
-                        && p.child_by_field_name("left")
-                            .is_some_and(|l| l.id() == node.id())
+                    is_or(p) && p.field(Field::Left).is_some_and(|l| l.id() == node.id())
                 });
                 if is_or(node) && !continues_parent {
                     self.or_chains.push(or_operands(node));
@@ -439,7 +438,7 @@ impl<'t> Analysis<'t, '_> {
 
     fn import_from(&mut self, node: Node<'t>) {
         let module = node
-            .child_by_field_name("module_name")
+            .field(Field::ModuleName)
             .map(|m| text(m, self.src).to_string())
             .unwrap_or_default();
         let b = &mut self.bindings;
@@ -482,10 +481,7 @@ impl<'t> Analysis<'t, '_> {
 
     /// `env = environ.Env(...)`, `config = AutoConfig(...)`.
     fn assignment(&mut self, node: Node<'t>) {
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
             return;
         };
         if left.kind() != "identifier" {
@@ -495,7 +491,7 @@ impl<'t> Analysis<'t, '_> {
         if right.kind() != "call" {
             return;
         }
-        let Some(callee) = right.child_by_field_name("function") else {
+        let Some(callee) = right.field(Field::Function) else {
             return;
         };
         let name = text(left, self.src).to_string();
@@ -558,7 +554,7 @@ impl<'t> Analysis<'t, '_> {
 
     fn function(&mut self, node: Node<'t>) -> usize {
         let name = node
-            .child_by_field_name("name")
+            .field(Field::Name)
             .map(|n| text(n, self.src).to_string())
             .unwrap_or_default();
         let params = parameters(node, self.src);
@@ -622,7 +618,7 @@ impl<'t> Analysis<'t, '_> {
             or_rest: Vec::new(),
         };
         if node.kind() == "subscript" {
-            let value = node.child_by_field_name("value")?;
+            let value = node.field(Field::Value)?;
             if !self.is_os_environ(value) {
                 return None;
             }
@@ -636,7 +632,7 @@ impl<'t> Analysis<'t, '_> {
             };
             return Some(make(key, ReadVia::OsEnviron, Fallback::Fails));
         }
-        let callee = node.child_by_field_name("function")?;
+        let callee = node.field(Field::Function)?;
         let args = Args::of(node)?;
         let getenv_like = |via, this: &Self| {
             let key = args.get(src, Some(0), "key")?;
@@ -1059,11 +1055,11 @@ fn top_level_names(root: Node, src: &str) -> Vec<String> {
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
         let definition = match statement.kind() {
-            "decorated_definition" => statement.child_by_field_name("definition"),
+            "decorated_definition" => statement.field(Field::Definition),
             "function_definition" | "class_definition" => Some(statement),
             _ => None,
         };
-        if let Some(name) = definition.and_then(|d| d.child_by_field_name("name")) {
+        if let Some(name) = definition.and_then(|d| d.field(Field::Name)) {
             names.push(text(name, src).to_string());
         }
     }
@@ -1075,7 +1071,7 @@ fn is_write_target(node: Node, parent: Option<Node>, grandparent: Option<Node>) 
     let Some(parent) = parent else { return false };
     match parent.kind() {
         "assignment" => parent
-            .child_by_field_name("left")
+            .field(Field::Left)
             .is_some_and(|l| l.id() == node.id()),
         "pattern_list" | "tuple_pattern" | "list_pattern" | "delete_statement" => true,
         "expression_list" => grandparent.is_some_and(|g| g.kind() == "delete_statement"),
@@ -1086,7 +1082,7 @@ fn is_write_target(node: Node, parent: Option<Node>, grandparent: Option<Node>) 
 fn is_or(node: Node) -> bool {
     node.kind() == "boolean_operator"
         && node
-            .child_by_field_name("operator")
+            .field(Field::Operator)
             .is_some_and(|o| o.kind() == "or")
 }
 
@@ -1095,10 +1091,7 @@ fn or_operands(top: Node) -> Vec<Node> {
     let mut rights = Vec::new();
     let mut node = top;
     while is_or(node) {
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
             return Vec::new();
         };
         rights.push(right);
@@ -1121,9 +1114,9 @@ fn attribute_parts<'s>(node: Node, src: &'s str) -> (Option<&'s str>, &'s str) {
 }
 
 fn attribute_node_parts<'t, 's>(node: Node<'t>, src: &'s str) -> (Option<Node<'t>>, &'s str) {
-    let object = node.child_by_field_name("object");
+    let object = node.field(Field::Object);
     let attr = node
-        .child_by_field_name("attribute")
+        .field(Field::Attribute)
         .map(|a| text(a, src))
         .unwrap_or("");
     (object, attr)
@@ -1132,13 +1125,8 @@ fn attribute_node_parts<'t, 's>(node: Node<'t>, src: &'s str) -> (Option<Node<'t
 /// `a.b` / `a.b as c` of an import: (`a.b`, `Some("c")`).
 fn dotted_and_alias(node: Node, src: &str) -> (String, Option<String>) {
     if node.kind() == "aliased_import" {
-        let name = node
-            .child_by_field_name("name")
-            .map(|n| text(n, src))
-            .unwrap_or("");
-        let alias = node
-            .child_by_field_name("alias")
-            .map(|a| text(a, src).to_string());
+        let name = node.field(Field::Name).map(|n| text(n, src)).unwrap_or("");
+        let alias = node.field(Field::Alias).map(|a| text(a, src).to_string());
         (name.to_string(), alias)
     } else {
         (text(node, src).to_string(), None)

@@ -4,7 +4,9 @@
 use tree_sitter::Node;
 
 use super::analyze::Analysis;
-use super::syntax::{Args, first_named, literal, string_value, text, unwrap_parens};
+use super::syntax::{
+    Args, Field, FieldExt, first_named, literal, string_value, text, unwrap_parens,
+};
 use crate::facts::{Consumer, DefaultValue, EnvRead, ReadVia};
 use crate::location::Location;
 
@@ -83,7 +85,7 @@ pub(super) fn settings_classes<'t>(
 }
 
 fn bases(class: Node) -> Vec<Node> {
-    let Some(list) = class.child_by_field_name("superclasses") else {
+    let Some(list) = class.field(Field::Superclasses) else {
         return Vec::new();
     };
     let mut cursor = list.walk();
@@ -98,9 +100,9 @@ fn settings_base(analysis: &Analysis, class: Node, found: &[SettingsClass]) -> O
     for base in bases(class) {
         if base.kind() == "attribute" {
             let object = base
-                .child_by_field_name("object")
+                .field(Field::Object)
                 .filter(|o| o.kind() == "identifier");
-            let attr = base.child_by_field_name("attribute").map(|a| text(a, src));
+            let attr = base.field(Field::Attribute).map(|a| text(a, src));
             if attr == Some("BaseSettings")
                 && object.is_some_and(|o| {
                     analysis
@@ -133,12 +135,12 @@ fn settings_base(analysis: &Analysis, class: Node, found: &[SettingsClass]) -> O
 fn read_class(analysis: &Analysis, class: Node, inherited: ClassConfig) -> SettingsClass {
     let src = analysis.src;
     let name = class
-        .child_by_field_name("name")
+        .field(Field::Name)
         .map(|n| text(n, src).to_string())
         .unwrap_or_default();
     let mut config = inherited;
     let mut fields = Vec::new();
-    if let Some(body) = class.child_by_field_name("body") {
+    if let Some(body) = class.field(Field::Body) {
         let mut cursor = body.walk();
         for statement in body.named_children(&mut cursor) {
             match statement.kind() {
@@ -149,26 +151,26 @@ fn read_class(analysis: &Analysis, class: Node, inherited: ClassConfig) -> Setti
                         continue;
                     };
                     let Some(left) = assignment
-                        .child_by_field_name("left")
+                        .field(Field::Left)
                         .filter(|l| l.kind() == "identifier")
                     else {
                         continue;
                     };
                     let field = text(left, src);
                     if field == "model_config" {
-                        if let Some(value) = assignment.child_by_field_name("right") {
+                        if let Some(value) = assignment.field(Field::Right) {
                             model_config(unwrap_parens(value), src, &mut config);
                         }
-                    } else if let Some(annotation) = assignment.child_by_field_name("type")
+                    } else if let Some(annotation) = assignment.field(Field::Type)
                         && !field.starts_with('_')
                         && !text(annotation, src).contains("ClassVar")
                     {
-                        fields.push((left, assignment.child_by_field_name("right")));
+                        fields.push((left, assignment.field(Field::Right)));
                     }
                 }
                 "class_definition"
                     if statement
-                        .child_by_field_name("name")
+                        .field(Field::Name)
                         .is_some_and(|n| text(n, src) == "Config") =>
                 {
                     inner_config(statement, src, &mut config);
@@ -210,7 +212,7 @@ fn model_config(value: Node, src: &str, config: &mut ClassConfig) {
 
 /// pydantic v1's `class Config: env_prefix = "APP_"`.
 fn inner_config(class: Node, src: &str, config: &mut ClassConfig) {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.field(Field::Body) else {
         return;
     };
     let mut cursor = body.walk();
@@ -219,8 +221,8 @@ fn inner_config(class: Node, src: &str, config: &mut ClassConfig) {
             continue;
         };
         let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
+            assignment.field(Field::Left),
+            assignment.field(Field::Right),
         ) else {
             continue;
         };
@@ -291,12 +293,11 @@ fn field_read(
 }
 
 fn is_field(call: Node, src: &str) -> bool {
-    call.child_by_field_name("function")
-        .is_some_and(|f| match f.kind() {
-            "identifier" => text(f, src) == "Field",
-            "attribute" => f
-                .child_by_field_name("attribute")
-                .is_some_and(|a| text(a, src) == "Field"),
-            _ => false,
-        })
+    call.field(Field::Function).is_some_and(|f| match f.kind() {
+        "identifier" => text(f, src) == "Field",
+        "attribute" => f
+            .field(Field::Attribute)
+            .is_some_and(|a| text(a, src) == "Field"),
+        _ => false,
+    })
 }

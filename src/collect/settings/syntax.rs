@@ -2,6 +2,8 @@
 //! default would be written, call arguments, parameters. None of them
 //! recurses without a bound, so hostile nesting cannot exhaust the stack.
 
+use std::sync::LazyLock;
+
 use tree_sitter::{Node, Parser};
 
 use crate::facts::DefaultValue;
@@ -9,6 +11,66 @@ use crate::facts::DefaultValue;
 /// More nested parentheses than this around one expression is not a
 /// settings file anybody wrote; the expression is then treated as opaque.
 const MAX_PAREN_DEPTH: usize = 64;
+
+/// The grammar's fields this collector reads. `child_by_field_name` looks a
+/// name up by string comparison on every call; these ids are looked up once.
+#[derive(Clone, Copy)]
+pub enum Field {
+    Alias,
+    Argument,
+    Arguments,
+    Attribute,
+    Body,
+    Definition,
+    Function,
+    Left,
+    ModuleName,
+    Name,
+    Object,
+    Operator,
+    Parameters,
+    Right,
+    Superclasses,
+    Type,
+    Value,
+}
+
+const FIELD_NAMES: [&str; 17] = [
+    "alias",
+    "argument",
+    "arguments",
+    "attribute",
+    "body",
+    "definition",
+    "function",
+    "left",
+    "module_name",
+    "name",
+    "object",
+    "operator",
+    "parameters",
+    "right",
+    "superclasses",
+    "type",
+    "value",
+];
+
+static FIELD_IDS: LazyLock<[u16; 17]> = LazyLock::new(|| {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    FIELD_NAMES.map(|name| language.field_id_for_name(name).map_or(0, |id| id.get()))
+});
+
+pub trait FieldExt<'t> {
+    /// The child in `field`.
+    fn field(&self, field: Field) -> Option<Node<'t>>;
+}
+
+impl<'t> FieldExt<'t> for Node<'t> {
+    fn field(&self, field: Field) -> Option<Node<'t>> {
+        let id = FIELD_IDS.get(field as usize).copied().unwrap_or(0);
+        (id != 0).then(|| self.child_by_field_id(id)).flatten()
+    }
+}
 
 /// A parser for Python, one per worker thread.
 pub fn python_parser() -> Result<Parser, String> {
@@ -139,12 +201,8 @@ pub fn literal(node: Node, src: &str) -> Option<DefaultValue> {
         "true" => Some(DefaultValue::Bool(true)),
         "false" => Some(DefaultValue::Bool(false)),
         "none" => Some(DefaultValue::None),
-        "unary_operator"
-            if node
-                .child_by_field_name("operator")
-                .is_some_and(|o| o.kind() == "-") =>
-        {
-            let argument = unwrap_parens(node.child_by_field_name("argument")?);
+        "unary_operator" if node.field(Field::Operator).is_some_and(|o| o.kind() == "-") => {
+            let argument = unwrap_parens(node.field(Field::Argument)?);
             match argument.kind() {
                 "integer" => int_value(text(argument, src))
                     .and_then(i64::checked_neg)
@@ -197,7 +255,7 @@ pub struct Args<'t> {
 impl<'t> Args<'t> {
     /// `None` for `f(x for x in y)`.
     pub fn of(call: Node<'t>) -> Option<Args<'t>> {
-        let list = call.child_by_field_name("arguments")?;
+        let list = call.field(Field::Arguments)?;
         if list.kind() != "argument_list" {
             return None;
         }
@@ -210,10 +268,9 @@ impl<'t> Args<'t> {
             match arg.kind() {
                 "comment" => {}
                 "keyword_argument" => {
-                    if let (Some(name), Some(value)) = (
-                        arg.child_by_field_name("name"),
-                        arg.child_by_field_name("value"),
-                    ) {
+                    if let (Some(name), Some(value)) =
+                        (arg.field(Field::Name), arg.field(Field::Value))
+                    {
                         args.keywords.push((name, value));
                     }
                 }
@@ -250,7 +307,7 @@ pub struct Param<'t> {
 
 pub fn parameters<'t>(function: Node<'t>, src: &str) -> Vec<Param<'t>> {
     let mut params = Vec::new();
-    let Some(list) = function.child_by_field_name("parameters") else {
+    let Some(list) = function.field(Field::Parameters) else {
         return params;
     };
     let mut next_position = Some(0usize);
@@ -260,9 +317,9 @@ pub fn parameters<'t>(function: Node<'t>, src: &str) -> Vec<Param<'t>> {
             "identifier" => (Some(param), None),
             "default_parameter" | "typed_default_parameter" => (
                 param
-                    .child_by_field_name("name")
+                    .field(Field::Name)
                     .filter(|n| n.kind() == "identifier"),
-                param.child_by_field_name("value"),
+                param.field(Field::Value),
             ),
             "typed_parameter" => (
                 first_named(param).filter(|n| n.kind() == "identifier"),
@@ -316,7 +373,7 @@ mod tests {
         let tree = parser.parse(src, None).unwrap();
         let statement = tree.root_node().named_child(0).unwrap();
         let assignment = statement.named_child(0).unwrap();
-        literal(assignment.child_by_field_name("right").unwrap(), src)
+        literal(assignment.field(Field::Right).unwrap(), src)
     }
 
     #[test]
@@ -340,6 +397,13 @@ mod tests {
         assert_eq!(lit("x = None"), Some(DefaultValue::None));
         assert_eq!(lit("x = [1]"), None);
         assert_eq!(lit("x = y"), None);
+    }
+
+    #[test]
+    fn every_field_is_in_the_grammar() {
+        for (name, id) in FIELD_NAMES.iter().zip(FIELD_IDS.iter()) {
+            assert_ne!(*id, 0, "{name}");
+        }
     }
 
     #[test]
