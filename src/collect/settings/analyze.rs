@@ -376,20 +376,27 @@ impl<'t> Analysis<'t, '_> {
         if self.bindings.star_import {
             return true;
         }
-        let bytes = self
-            .src
-            .as_bytes()
-            .get(statement.byte_range())
-            .unwrap_or_default();
-        let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
-        bytes
-            .split(|b| !is_word(b))
-            .filter(|w| !w.is_empty())
-            .any(|word| {
-                super::may_read_env(word)
-                    || word == b"import"
-                    || std::str::from_utf8(word).is_ok_and(|w| self.is_bound_name(w))
-            })
+        // A definition's own name is not a use of it: without this, every
+        // top-level `def` would name itself and never be skipped.
+        let own_name = definition_name(statement).map(|n| n.byte_range());
+        let (before, after) = match own_name {
+            Some(name) => (
+                statement.start_byte()..name.start,
+                name.end..statement.end_byte(),
+            ),
+            None => (statement.byte_range(), 0..0),
+        };
+        [before, after].into_iter().any(|range| {
+            let bytes = self.src.as_bytes().get(range).unwrap_or_default();
+            bytes
+                .split(|b| !is_word_byte(*b))
+                .filter(|w| !w.is_empty())
+                .any(|word| {
+                    super::may_read_env(word)
+                        || word == b"import"
+                        || std::str::from_utf8(word).is_ok_and(|w| self.is_bound_name(w))
+                })
+        })
     }
 
     fn is_bound_name(&self, word: &str) -> bool {
@@ -1051,19 +1058,25 @@ fn settle<'t>(
 }
 
 fn top_level_names(root: Node, src: &str) -> Vec<String> {
-    let mut names = Vec::new();
     let mut cursor = root.walk();
-    for statement in root.named_children(&mut cursor) {
-        let definition = match statement.kind() {
-            "decorated_definition" => statement.field(Field::Definition),
-            "function_definition" | "class_definition" => Some(statement),
-            _ => None,
-        };
-        if let Some(name) = definition.and_then(|d| d.field(Field::Name)) {
-            names.push(text(name, src).to_string());
-        }
-    }
-    names
+    root.named_children(&mut cursor)
+        .filter_map(definition_name)
+        .map(|name| text(name, src).to_string())
+        .collect()
+}
+
+/// The name node of a `def` or `class` statement, decorated or not.
+fn definition_name(statement: Node) -> Option<Node> {
+    let definition = match statement.kind() {
+        "decorated_definition" => statement.field(Field::Definition)?,
+        "function_definition" | "class_definition" => statement,
+        _ => return None,
+    };
+    definition.field(Field::Name)
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
 /// `os.environ["K"] = v`, `del os.environ["K"]`, `a, os.environ["K"] = ...`.
