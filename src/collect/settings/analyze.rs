@@ -6,6 +6,10 @@
 //! judged against those bindings. A query would only be a node-kind filter
 //! here: whether `env(...)` is a read depends on what `env` is bound to in
 //! this file (or, for helpers and imported instances, in another one).
+//!
+//! The walk does not descend into a top-level statement that names nothing
+//! a read could go through (see `Analysis::may_read`): in most files that is
+//! most of the tree, and it keeps the collector close to bare parse time.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -1115,7 +1119,7 @@ fn or_operands(top: Node) -> Vec<Node> {
     rights
 }
 
-/// `a.b.c` → (`a.b` if it is a name... else None, `c`), as text.
+/// `o.attr` → (`Some("o")`, `"attr"`); the object is `None` unless it is a plain name.
 fn attribute_parts<'s>(node: Node, src: &'s str) -> (Option<&'s str>, &'s str) {
     let (object, attr) = attribute_node_parts(node, src);
     (
