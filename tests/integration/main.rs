@@ -9,6 +9,7 @@ mod clean;
 mod cli;
 mod entrypoint;
 mod render;
+mod settings;
 mod stagelog;
 mod suppress;
 mod trace;
