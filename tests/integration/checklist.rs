@@ -44,7 +44,6 @@ fn json_on_request_and_no_sarif() {
 
 /// The done-criterion of the issue. Needs the workflow and settings collectors.
 #[test]
-#[ignore = "needs the workflow and settings collectors; the lead re-checks after merge"]
 fn the_four_missing_injections_are_open_items_naming_the_workflow() {
     let out = envtrail()
         .args([

@@ -96,7 +96,6 @@ fn markdown_links_to_lines_when_github_variables_are_set() {
 
 /// Incident 1 end to end. Needs the workflow and settings collectors.
 #[test]
-#[ignore = "needs the workflow and settings collectors; the lead re-checks after merge"]
 fn stagelog_in_every_format() {
     let secrets = ["--secrets", "fixtures/ux-release/secrets.json"];
     let (md, code) = run(&[

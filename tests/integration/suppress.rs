@@ -41,7 +41,6 @@ fn a_bad_ignore_entry_is_a_config_error() {
 
 /// Needs the workflow and settings collectors.
 #[test]
-#[ignore = "needs the workflow and settings collectors; the lead re-checks after merge"]
 fn comments_and_config_silence_exactly_what_they_name() {
     let (report, _) = check_json("ux-suppress", &["--fail-on", "never"]);
     assert_eq!(

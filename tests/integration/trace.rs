@@ -31,7 +31,6 @@ fn trace_prints_the_key_and_json_on_request() {
 
 /// Needs the workflow and settings collectors.
 #[test]
-#[ignore = "needs the workflow and settings collectors; the lead re-checks after merge"]
 fn trace_shows_where_the_chain_breaks() {
     let out = envtrail()
         .args([
