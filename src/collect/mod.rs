@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::facts::Facts;
 use crate::location::Location;
 
+pub mod compose;
 pub mod entrypoint;
 pub mod inventory;
 pub mod settings;
@@ -55,6 +56,7 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(workflow::WorkflowCollector),
         Box::new(settings::SettingsCollector),
         Box::new(entrypoint::EntrypointCollector),
+        Box::new(compose::ComposeCollector),
     ]
 }
 
