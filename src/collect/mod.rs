@@ -11,6 +11,8 @@ use crate::facts::Facts;
 use crate::location::Location;
 
 pub mod compose;
+pub mod dockerfile;
+pub mod dotenv;
 pub mod entrypoint;
 pub mod inventory;
 pub mod settings;
@@ -57,6 +59,8 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(settings::SettingsCollector),
         Box::new(entrypoint::EntrypointCollector),
         Box::new(compose::ComposeCollector),
+        Box::new(dockerfile::DockerfileCollector),
+        Box::new(dotenv::DotenvCollector),
     ]
 }
 
