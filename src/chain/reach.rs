@@ -427,6 +427,18 @@ impl Unit<'_> {
     }
 }
 
+/// Images of databases, caches, proxies: never the Python app.
+fn is_infra_image(image: &str) -> bool {
+    const INFRA: &[&str] = &[
+        "postgres", "postgis", "mysql", "mariadb", "mongo", "redis", "valkey", "memcached", "rabbitmq", "nginx", "traefik",
+        "haproxy", "envoy", "caddy", "elasticsearch", "opensearch", "minio", "busybox", "alpine", "clickhouse", "kafka",
+        "zookeeper",
+    ];
+    let repo = image.rsplit('/').next().unwrap_or(image);
+    let repo = repo.split([':', '@']).next().unwrap_or(repo);
+    INFRA.iter().any(|i| repo.starts_with(i))
+}
+
 /// Which compose services run the app: the config's `app-service`, else
 /// services built from a folder holding the settings module or otherwise
 /// running Python, and services using the image such a service builds.
@@ -518,6 +530,11 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
     let kube_app = |name: &str| config.app_service.0.is_empty() || glob_matches(&config.app_service.0, name);
     for w in &facts.workloads {
         if !w.containers.iter().any(|c| kube_app(&w.name) || kube_app(&c.name)) {
+            continue;
+        }
+        // Without a configured app service, a workload made only of
+        // well-known infrastructure images is not the app.
+        if config.app_service.0.is_empty() && !w.containers.iter().any(|c| !c.image.as_deref().is_some_and(is_infra_image)) {
             continue;
         }
         let dir = dir_of(&w.file).to_string();

@@ -15,6 +15,7 @@ pub mod dockerfile;
 pub mod dotenv;
 pub mod entrypoint;
 pub mod inventory;
+pub mod kubernetes;
 pub mod settings;
 pub mod shell;
 pub mod workflow;
@@ -61,6 +62,7 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(compose::ComposeCollector),
         Box::new(dockerfile::DockerfileCollector),
         Box::new(dotenv::DotenvCollector),
+        Box::new(kubernetes::KubernetesCollector),
     ]
 }
 
