@@ -15,8 +15,8 @@ use std::path::Path;
 use self::yaml_loc::{Node, Value};
 use super::{Collector, Context, InputFile, read_text};
 use crate::facts::{
-    ComposeEnv, ComposeEnvFile, ComposeService, ComposeValue, Consumer, EnvRead, Facts, Interpolation,
-    InterpolationKind, ReadVia,
+    ComposeEnv, ComposeEnvFile, ComposeService, ComposeValue, Consumer, EnvRead, Facts,
+    Interpolation, InterpolationKind, ReadVia,
 };
 use crate::location::Location;
 
@@ -56,7 +56,12 @@ impl Collector for ComposeCollector {
 pub fn collect_source(rel: &str, text: &str, root: Option<&Path>) -> Facts {
     let docs = match yaml_loc::parse(text) {
         Ok(docs) => docs,
-        Err(e) => return Facts::unparsed(Location::new(rel, e.row, 0), format!("invalid YAML: {}", e.message)),
+        Err(e) => {
+            return Facts::unparsed(
+                Location::new(rel, e.row, 0),
+                format!("invalid YAML: {}", e.message),
+            );
+        }
     };
     let mut facts = Facts::default();
     let Some(doc) = docs.first() else {
@@ -78,7 +83,14 @@ pub fn collect_source(rel: &str, text: &str, root: Option<&Path>) -> Facts {
             });
             continue;
         }
-        facts.services.push(service_facts(rel, compose_dir, name, name_node, service, root));
+        facts.services.push(service_facts(
+            rel,
+            compose_dir,
+            name,
+            name_node,
+            service,
+            root,
+        ));
         for (key, value) in service.entries() {
             if matches!(key.as_str(), Some("environment")) {
                 continue;
@@ -98,7 +110,14 @@ fn loc(rel: &str, node: &Node) -> Location {
     Location::new(rel, node.row, node.column)
 }
 
-fn service_facts(rel: &str, dir: &str, name: &str, name_node: &Node, service: &Node, root: Option<&Path>) -> ComposeService {
+fn service_facts(
+    rel: &str,
+    dir: &str,
+    name: &str,
+    name_node: &Node,
+    service: &Node,
+    root: Option<&Path>,
+) -> ComposeService {
     let mut environment = Vec::new();
     if let Some(env) = service.get("environment") {
         match &env.value {
@@ -185,9 +204,15 @@ fn service_facts(rel: &str, dir: &str, name: &str, name_node: &Node, service: &N
             }
         }
     }
-    let image = service.get("image").and_then(Node::as_str).map(str::to_string);
+    let image = service
+        .get("image")
+        .and_then(Node::as_str)
+        .map(str::to_string);
     let restart = service.get("restart").is_some()
-        || service.get("deploy").and_then(|d| d.get("restart_policy")).is_some();
+        || service
+            .get("deploy")
+            .and_then(|d| d.get("restart_policy"))
+            .is_some();
     let mut depends_on = Vec::new();
     if let Some(deps) = service.get("depends_on") {
         match &deps.value {
@@ -201,7 +226,10 @@ fn service_facts(rel: &str, dir: &str, name: &str, name_node: &Node, service: &N
             Value::Map(_) => {
                 for (k, v) in deps.entries() {
                     if let Some(n) = k.as_str() {
-                        let condition = v.get("condition").and_then(Node::as_str).unwrap_or("service_started");
+                        let condition = v
+                            .get("condition")
+                            .and_then(Node::as_str)
+                            .unwrap_or("service_started");
                         depends_on.push((n.to_string(), condition.to_string()));
                     }
                 }
@@ -239,15 +267,29 @@ fn scalars(node: &Node) -> Vec<String> {
     match &node.value {
         Value::Scalar { text, .. } => vec![text.clone()],
         Value::Seq(items) => items.iter().flat_map(scalars).collect(),
-        Value::Map(_) => node.entries().into_iter().flat_map(|(_, v)| scalars(v)).collect(),
+        Value::Map(_) => node
+            .entries()
+            .into_iter()
+            .flat_map(|(_, v)| scalars(v))
+            .collect(),
     }
 }
 
 /// A command that starts the Python app, or one of its workers.
 pub fn command_runs_python(command: &str) -> bool {
     const MARKERS: &[&str] = &[
-        "gunicorn", "uvicorn", "daphne", "hypercorn", "granian", "uwsgi", "manage.py", "celery", "django", "python",
-        "flask", "fastapi",
+        "gunicorn",
+        "uvicorn",
+        "daphne",
+        "hypercorn",
+        "granian",
+        "uwsgi",
+        "manage.py",
+        "celery",
+        "django",
+        "python",
+        "flask",
+        "fastapi",
     ];
     let lower = command.to_ascii_lowercase();
     MARKERS.iter().any(|m| lower.contains(m))
@@ -256,7 +298,14 @@ pub fn command_runs_python(command: &str) -> bool {
 /// A folder holding a Python web app: `manage.py`, a settings module or a
 /// WSGI/ASGI entry point, within three levels.
 fn has_python_app(dir: &Path, depth: u32) -> bool {
-    const SKIP: &[&str] = &["node_modules", ".git", "venv", ".venv", "__pycache__", "site-packages"];
+    const SKIP: &[&str] = &[
+        "node_modules",
+        ".git",
+        "venv",
+        ".venv",
+        "__pycache__",
+        "site-packages",
+    ];
     let Ok(entries) = std::fs::read_dir(dir) else {
         return false;
     };
@@ -266,7 +315,12 @@ fn has_python_app(dir: &Path, depth: u32) -> bool {
         let Ok(kind) = entry.file_type() else {
             continue;
         };
-        if kind.is_file() && matches!(name.as_str(), "manage.py" | "settings.py" | "wsgi.py" | "asgi.py") {
+        if kind.is_file()
+            && matches!(
+                name.as_str(),
+                "manage.py" | "settings.py" | "wsgi.py" | "asgi.py"
+            )
+        {
             return true;
         }
         if kind.is_dir() && !SKIP.contains(&name.as_str()) {
@@ -285,7 +339,10 @@ pub fn join(dir: &str, path: &str) -> Option<String> {
     if path.starts_with('/') {
         return None;
     }
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let mut parts: Vec<&str> = dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     for part in path.split('/') {
         match part {
             "" | "." => {}
@@ -295,7 +352,11 @@ pub fn join(dir: &str, path: &str) -> Option<String> {
             p => parts.push(p),
         }
     }
-    Some(if parts.is_empty() { ".".to_string() } else { parts.join("/") })
+    Some(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
 }
 
 /// Every interpolation in `node` becomes a read by deploy tooling.
@@ -363,7 +424,9 @@ pub fn parse_value(value: &str) -> ComposeValue {
             Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
                 let start = i + 1;
                 let mut end = start;
-                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
+                {
                     end += 1;
                 }
                 refs.push(Interpolation {
@@ -379,7 +442,9 @@ pub fn parse_value(value: &str) -> ComposeValue {
         }
     }
     if refs.is_empty() {
-        ComposeValue::Literal { empty: value.is_empty() }
+        ComposeValue::Literal {
+            empty: value.is_empty(),
+        }
     } else {
         ComposeValue::Interpolated { refs, has_text }
     }
@@ -435,7 +500,9 @@ mod tests {
 
     fn refs(value: &str) -> Vec<(String, InterpolationKind)> {
         match parse_value(value) {
-            ComposeValue::Interpolated { refs, .. } => refs.into_iter().map(|r| (r.key, r.kind)).collect(),
+            ComposeValue::Interpolated { refs, .. } => {
+                refs.into_iter().map(|r| (r.key, r.kind)).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -445,14 +512,56 @@ mod tests {
         use InterpolationKind::*;
         assert_eq!(refs("${K}"), [("K".into(), Plain)]);
         assert_eq!(refs("$K"), [("K".into(), Plain)]);
-        assert_eq!(refs("${K:-x}"), [("K".into(), Default { if_empty: true, default_empty: false })]);
-        assert_eq!(refs("${K:-}"), [("K".into(), Default { if_empty: true, default_empty: true })]);
-        assert_eq!(refs("${K-x}"), [("K".into(), Default { if_empty: false, default_empty: false })]);
-        assert_eq!(refs("${K:?err}"), [("K".into(), Required { if_empty: true })]);
-        assert_eq!(refs("${K?err}"), [("K".into(), Required { if_empty: false })]);
+        assert_eq!(
+            refs("${K:-x}"),
+            [(
+                "K".into(),
+                Default {
+                    if_empty: true,
+                    default_empty: false
+                }
+            )]
+        );
+        assert_eq!(
+            refs("${K:-}"),
+            [(
+                "K".into(),
+                Default {
+                    if_empty: true,
+                    default_empty: true
+                }
+            )]
+        );
+        assert_eq!(
+            refs("${K-x}"),
+            [(
+                "K".into(),
+                Default {
+                    if_empty: false,
+                    default_empty: false
+                }
+            )]
+        );
+        assert_eq!(
+            refs("${K:?err}"),
+            [("K".into(), Required { if_empty: true })]
+        );
+        assert_eq!(
+            refs("${K?err}"),
+            [("K".into(), Required { if_empty: false })]
+        );
         assert_eq!(refs("${K:+on}"), [("K".into(), Alternative)]);
         assert_eq!(refs("${K+on}"), [("K".into(), Alternative)]);
-        assert_eq!(refs("${A:-${B}}"), [("A".into(), Default { if_empty: true, default_empty: false })]);
+        assert_eq!(
+            refs("${A:-${B}}"),
+            [(
+                "A".into(),
+                Default {
+                    if_empty: true,
+                    default_empty: false
+                }
+            )]
+        );
         assert_eq!(
             refs("postgres://${U}:$P@db/x"),
             [("U".into(), Plain), ("P".into(), Plain)]
@@ -461,10 +570,16 @@ mod tests {
 
     #[test]
     fn dollar_escapes_are_literal() {
-        assert_eq!(parse_value("$$HOME"), ComposeValue::Literal { empty: false });
+        assert_eq!(
+            parse_value("$$HOME"),
+            ComposeValue::Literal { empty: false }
+        );
         assert_eq!(parse_value("a$$b"), ComposeValue::Literal { empty: false });
         assert_eq!(parse_value(""), ComposeValue::Literal { empty: true });
-        assert_eq!(parse_value("cost $5"), ComposeValue::Literal { empty: false });
+        assert_eq!(
+            parse_value("cost $5"),
+            ComposeValue::Literal { empty: false }
+        );
         match parse_value("pre-${K}") {
             ComposeValue::Interpolated { has_text, .. } => assert!(has_text),
             other => panic!("{other:?}"),
@@ -473,8 +588,14 @@ mod tests {
 
     #[test]
     fn names() {
-        for n in ["compose.yml", "compose.yaml", "docker-compose.yml", "docker-compose.prod.yaml", "app.compose.yml",
-            "staging_pull_compose.template.yaml"] {
+        for n in [
+            "compose.yml",
+            "compose.yaml",
+            "docker-compose.yml",
+            "docker-compose.prod.yaml",
+            "app.compose.yml",
+            "staging_pull_compose.template.yaml",
+        ] {
             assert!(is_compose_name(n), "{n}");
         }
         for n in ["deploy.yml", "compose.json", "settings.py"] {
@@ -484,7 +605,10 @@ mod tests {
 
     #[test]
     fn join_paths() {
-        assert_eq!(join("deploy", "../.env.docker").as_deref(), Some(".env.docker"));
+        assert_eq!(
+            join("deploy", "../.env.docker").as_deref(),
+            Some(".env.docker")
+        );
         assert_eq!(join("", "./backend").as_deref(), Some("backend"));
         assert_eq!(join("", ".").as_deref(), Some("."));
         assert_eq!(join("", "../x"), None);
@@ -541,11 +665,17 @@ services:
         assert_eq!(web.name, "web");
         assert_eq!(web.location.row, 3);
         assert_eq!(web.build_context.as_deref(), Some("deploy/backend"));
-        assert_eq!(web.dockerfile.as_deref(), Some("deploy/backend/docker/Dockerfile"));
+        assert_eq!(
+            web.dockerfile.as_deref(),
+            Some("deploy/backend/docker/Dockerfile")
+        );
         assert!(web.runs_python);
         assert!(!web.restart);
-        let env: Vec<(&str, u32, &ComposeValue)> =
-            web.environment.iter().map(|e| (e.key.as_str(), e.location.row, &e.value)).collect();
+        let env: Vec<(&str, u32, &ComposeValue)> = web
+            .environment
+            .iter()
+            .map(|e| (e.key.as_str(), e.location.row, &e.value))
+            .collect();
         assert_eq!(env[0].0, "DATABASE_URL");
         assert_eq!(env[0].2, &ComposeValue::Literal { empty: false });
         assert_eq!(env[1], ("EMAIL_HOST", 13, &ComposeValue::Passthrough));
@@ -560,7 +690,10 @@ services:
         assert_eq!(
             web.depends_on,
             [
-                ("migrate".to_string(), "service_completed_successfully".to_string()),
+                (
+                    "migrate".to_string(),
+                    "service_completed_successfully".to_string()
+                ),
                 ("db".to_string(), "service_healthy".to_string())
             ]
         );
@@ -570,17 +703,26 @@ services:
         assert_eq!(worker.env_files[0].path, "../.env.docker");
         assert_eq!(worker.environment[0].value, ComposeValue::Passthrough);
         assert_eq!(worker.environment[0].location.row, 31);
-        assert_eq!(worker.environment[2].value, ComposeValue::Literal { empty: false });
+        assert_eq!(
+            worker.environment[2].value,
+            ComposeValue::Literal { empty: false }
+        );
         let migrate = &facts.services[2];
         assert!(migrate.restart, "deploy.restart_policy counts");
-        assert_eq!(migrate.depends_on, [("db".to_string(), "service_started".to_string())]);
+        assert_eq!(
+            migrate.depends_on,
+            [("db".to_string(), "service_started".to_string())]
+        );
     }
 
     #[test]
     fn compose_level_interpolations_are_deploy_reads() {
         let facts = collect_source("compose.yml", COMPOSE, None);
-        let reads: Vec<(&str, u32)> =
-            facts.reads.iter().map(|r| (r.key.as_deref().unwrap_or(""), r.location.row)).collect();
+        let reads: Vec<(&str, u32)> = facts
+            .reads
+            .iter()
+            .map(|r| (r.key.as_deref().unwrap_or(""), r.location.row))
+            .collect();
         assert_eq!(reads, [("TAG", 7), ("PORT", 9)]);
         assert!(facts.reads.iter().all(|r| r.consumer == Consumer::Deploy));
         assert!(facts.reads[0].has_default);

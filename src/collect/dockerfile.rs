@@ -11,6 +11,19 @@ use crate::location::Location;
 
 pub struct DockerfileCollector;
 
+/// Words in a `RUN`/`CMD`/`ENTRYPOINT` that mean the image runs Python.
+const PYTHON_MARKERS: &[&str] = &[
+    "pip install",
+    "poetry",
+    "uv sync",
+    "uv pip",
+    "pipenv",
+    "gunicorn",
+    "uvicorn",
+    "manage.py",
+    "python",
+];
+
 pub fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "dockerfile"
@@ -121,8 +134,14 @@ pub fn parse(rel: &str, text: &str) -> DockerImage {
                 if let Some(name) = stage_name.take() {
                     stages.insert(name, std::mem::take(&mut env));
                 }
-                let args: Vec<&str> = rest.split_whitespace().filter(|a| !a.starts_with("--")).collect();
-                let base = args.first().map(|b| b.to_ascii_lowercase()).unwrap_or_default();
+                let args: Vec<&str> = rest
+                    .split_whitespace()
+                    .filter(|a| !a.starts_with("--"))
+                    .collect();
+                let base = args
+                    .first()
+                    .map(|b| b.to_ascii_lowercase())
+                    .unwrap_or_default();
                 // A stage built on an earlier stage keeps its env; any other base starts clean.
                 env = stages.get(&base).cloned().unwrap_or_default();
                 if base.starts_with("python") || base.contains("/python") {
@@ -156,17 +175,16 @@ pub fn parse(rel: &str, text: &str) -> DockerImage {
                     env.push(ImageEnv {
                         key,
                         location: location.clone(),
-                        source: if from_var { Source::Unknown } else { Source::Literal },
+                        source: if from_var {
+                            Source::Unknown
+                        } else {
+                            Source::Literal
+                        },
                     });
                 }
             }
-            "RUN" | "CMD" | "ENTRYPOINT" => {
-                if ["pip install", "poetry", "uv sync", "uv pip", "pipenv", "gunicorn", "uvicorn", "manage.py", "python"]
-                    .iter()
-                    .any(|m| lower.contains(m))
-                {
-                    python = true;
-                }
+            "RUN" | "CMD" | "ENTRYPOINT" if PYTHON_MARKERS.iter().any(|m| lower.contains(m)) => {
+                python = true
             }
             _ => {}
         }
@@ -183,7 +201,11 @@ mod tests {
     use super::*;
 
     fn keys(image: &DockerImage) -> Vec<(&str, u32)> {
-        image.env.iter().map(|e| (e.key.as_str(), e.location.row)).collect()
+        image
+            .env
+            .iter()
+            .map(|e| (e.key.as_str(), e.location.row))
+            .collect()
     }
 
     #[test]
@@ -192,7 +214,15 @@ mod tests {
             "Dockerfile",
             "FROM python:3.12-slim\nARG DJANGO_ENV=production\nENV DJANGO_ENV=$DJANGO_ENV \\\n    PYTHONUNBUFFERED=1 LABEL=\"a b\"\nENV PORT 8000\n# ENV NOT_ME=1\nCMD [\"gunicorn\"]\n",
         );
-        assert_eq!(keys(&image), [("DJANGO_ENV", 2), ("PYTHONUNBUFFERED", 2), ("LABEL", 2), ("PORT", 4)]);
+        assert_eq!(
+            keys(&image),
+            [
+                ("DJANGO_ENV", 2),
+                ("PYTHONUNBUFFERED", 2),
+                ("LABEL", 2),
+                ("PORT", 4)
+            ]
+        );
         assert_eq!(image.env[0].source, Source::Unknown);
         assert_eq!(image.env[1].source, Source::Literal);
         assert!(image.python);
@@ -220,7 +250,12 @@ mod tests {
 
     #[test]
     fn names() {
-        for n in ["Dockerfile", "Dockerfile.prod", "api.Dockerfile", "dockerfile"] {
+        for n in [
+            "Dockerfile",
+            "Dockerfile.prod",
+            "api.Dockerfile",
+            "dockerfile",
+        ] {
             assert!(is_dockerfile_name(n), "{n}");
         }
         for n in [".dockerfile", "Dockerfiles", "docker-compose.yml"] {

@@ -27,7 +27,8 @@ pub fn is_dotenv_path(rel: &str) -> bool {
 
 pub fn is_example(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
-    name.split(['.', '-', '_']).any(|part| EXAMPLE_WORDS.contains(&part))
+    name.split(['.', '-', '_'])
+        .any(|part| EXAMPLE_WORDS.contains(&part))
 }
 
 impl Collector for DotenvCollector {
@@ -57,8 +58,12 @@ fn key_row(text: &str, key: &str) -> u32 {
         .enumerate()
         .filter(|(_, line)| {
             let line = line.trim_start();
-            let line = line.strip_prefix("export ").map(str::trim_start).unwrap_or(line);
-            line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+            let line = line
+                .strip_prefix("export ")
+                .map(str::trim_start)
+                .unwrap_or(line);
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
         })
         .map(|(row, _)| row as u32)
         .last()
@@ -81,7 +86,10 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
                 });
             }
             Err(dotenvy::Error::LineParse(line, _)) => {
-                let row = text.lines().position(|l| l.contains(line.trim())).unwrap_or(0) as u32;
+                let row = text
+                    .lines()
+                    .position(|l| l.contains(line.trim()))
+                    .unwrap_or(0) as u32;
                 // The line itself may hold a secret: say where, never what.
                 facts.unparsed.push(Unparsed {
                     location: Location::new(rel, row, 0),
@@ -115,14 +123,28 @@ mod tests {
         );
         let file = &facts.dotenv_files[0];
         assert!(file.example);
-        let keys: Vec<(&str, u32, bool)> = file.keys.iter().map(|k| (k.key.as_str(), k.location.row, k.empty)).collect();
-        assert_eq!(keys, [("SECRET_KEY", 1, true), ("DATABASE_URL", 4, false), ("DEBUG", 5, false)]);
+        let keys: Vec<(&str, u32, bool)> = file
+            .keys
+            .iter()
+            .map(|k| (k.key.as_str(), k.location.row, k.empty))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("SECRET_KEY", 1, true),
+                ("DATABASE_URL", 4, false),
+                ("DEBUG", 5, false)
+            ]
+        );
         assert!(!format!("{facts:?}").contains("pw@h"));
     }
 
     #[test]
     fn bad_line_is_unparsed_without_its_content() {
-        let facts = collect_source(".env.production", "A=1\nnot a line with secret s3cr3t\nB=2\n");
+        let facts = collect_source(
+            ".env.production",
+            "A=1\nnot a line with secret s3cr3t\nB=2\n",
+        );
         assert_eq!(facts.unparsed.len(), 1);
         assert_eq!(facts.unparsed[0].location.row, 1);
         assert!(!facts.unparsed[0].message.contains("s3cr3t"));
@@ -131,7 +153,14 @@ mod tests {
 
     #[test]
     fn paths() {
-        for p in [".env", ".env.example", "deploy/.env.production", ".envs/.production/.django", "prod.env", "env.sample"] {
+        for p in [
+            ".env",
+            ".env.example",
+            "deploy/.env.production",
+            ".envs/.production/.django",
+            "prod.env",
+            "env.sample",
+        ] {
             assert!(is_dotenv_path(p), "{p}");
         }
         for p in ["environment.py", ".envrc", "README.md", "src/env.py"] {

@@ -12,13 +12,22 @@
 use super::compose::yaml_loc::{self, Node, Value};
 use super::{Collector, Context, InputFile, read_text};
 use crate::facts::{
-    Facts, KubeContainer, KubeEnv, KubeEnvFrom, KubeObject, KubeObjectKind, KubeValue, KubeWorkload, Source,
+    Facts, KubeContainer, KubeEnv, KubeEnvFrom, KubeObject, KubeObjectKind, KubeValue,
+    KubeWorkload, Source,
 };
 use crate::location::Location;
 
 pub struct KubernetesCollector;
 
-const WORKLOAD_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"];
+const WORKLOAD_KINDS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "Pod",
+    "ReplicaSet",
+];
 
 impl Collector for KubernetesCollector {
     fn name(&self) -> &'static str {
@@ -49,7 +58,9 @@ fn loc(rel: &str, node: &Node) -> Location {
 }
 
 fn str_at<'a>(node: &'a Node, path: &[&str]) -> Option<&'a str> {
-    path.iter().try_fold(node, |n, k| n.get(k)).and_then(Node::as_str)
+    path.iter()
+        .try_fold(node, |n, k| n.get(k))
+        .and_then(Node::as_str)
 }
 
 /// The facts of one YAML file, when it is a Kubernetes manifest; anything
@@ -63,27 +74,49 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
         Ok(docs) => docs,
         // A Helm template is not YAML until rendered: not an error of the repository.
         Err(_) if text.contains("{{") => return facts,
-        Err(e) => return Facts::unparsed(Location::new(rel, e.row, 0), format!("invalid YAML: {}", e.message)),
+        Err(e) => {
+            return Facts::unparsed(
+                Location::new(rel, e.row, 0),
+                format!("invalid YAML: {}", e.message),
+            );
+        }
     };
     for doc in &docs {
         let (Some(kind), Some(_)) = (str_at(doc, &["kind"]), doc.get("apiVersion")) else {
             continue;
         };
         let name = str_at(doc, &["metadata", "name"]).unwrap_or("").to_string();
-        let location = doc.get("kind").map(|k| loc(rel, k)).unwrap_or_else(|| Location::file_start(rel));
+        let location = doc
+            .get("kind")
+            .map(|k| loc(rel, k))
+            .unwrap_or_else(|| Location::file_start(rel));
         match kind {
             "Secret" | "ConfigMap" => {
-                let kind = if kind == "Secret" { KubeObjectKind::Secret } else { KubeObjectKind::ConfigMap };
+                let kind = if kind == "Secret" {
+                    KubeObjectKind::Secret
+                } else {
+                    KubeObjectKind::ConfigMap
+                };
                 let keys = ["data", "stringData"]
                     .iter()
                     .filter_map(|field| doc.get(field))
                     .flat_map(|data| data.entries())
                     .filter_map(|(k, _)| k.as_str().map(|s| (s.to_string(), loc(rel, k))))
                     .collect();
-                facts.kube_objects.push(KubeObject { kind, name, location, keys, env_file: None, target: None });
+                facts.kube_objects.push(KubeObject {
+                    kind,
+                    name,
+                    location,
+                    keys,
+                    env_file: None,
+                    target: None,
+                });
             }
             "Kustomization" => {
-                for (field, kind) in [("secretGenerator", KubeObjectKind::Secret), ("configMapGenerator", KubeObjectKind::ConfigMap)] {
+                for (field, kind) in [
+                    ("secretGenerator", KubeObjectKind::Secret),
+                    ("configMapGenerator", KubeObjectKind::ConfigMap),
+                ] {
                     for generator in doc.get(field).and_then(Node::as_seq).unwrap_or(&[]) {
                         let name = str_at(generator, &["name"]).unwrap_or("").to_string();
                         let envs: Vec<&Node> = match generator.get("envs").map(|e| &e.value) {
@@ -106,7 +139,9 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
             k if WORKLOAD_KINDS.contains(&k) => {
                 let pod = match k {
                     "Pod" => Some(doc),
-                    "CronJob" => ["spec", "jobTemplate", "spec", "template"].iter().try_fold(doc, |n, f| n.get(f)),
+                    "CronJob" => ["spec", "jobTemplate", "spec", "template"]
+                        .iter()
+                        .try_fold(doc, |n, f| n.get(f)),
                     _ => ["spec", "template"].iter().try_fold(doc, |n, f| n.get(f)),
                 };
                 let containers = pod
@@ -150,7 +185,9 @@ fn container(rel: &str, node: &Node) -> KubeContainer {
                 .unwrap_or(KubeValue::Field)
         } else {
             KubeValue::Literal {
-                empty: item.get("value").is_none_or(|v| v.as_str().is_some_and(str::is_empty)),
+                empty: item
+                    .get("value")
+                    .is_none_or(|v| v.as_str().is_some_and(str::is_empty)),
             }
         };
         env.push(KubeEnv {
@@ -162,7 +199,10 @@ fn container(rel: &str, node: &Node) -> KubeContainer {
     let mut env_from = Vec::new();
     for item in node.get("envFrom").and_then(Node::as_seq).unwrap_or(&[]) {
         let prefix = str_at(item, &["prefix"]).unwrap_or("").to_string();
-        for (field, kind) in [("secretRef", KubeObjectKind::Secret), ("configMapRef", KubeObjectKind::ConfigMap)] {
+        for (field, kind) in [
+            ("secretRef", KubeObjectKind::Secret),
+            ("configMapRef", KubeObjectKind::ConfigMap),
+        ] {
             if let Some(name) = str_at(item, &[field, "name"]) {
                 env_from.push(KubeEnvFrom {
                     kind,
@@ -187,7 +227,11 @@ fn container(rel: &str, node: &Node) -> KubeContainer {
 /// leading `kubectl`): the object it creates, for the workflow collector to
 /// push into `Facts::kube_objects`. `None` for any other command.
 /// `--from-literal` keys are kept, never their values.
-pub fn kubectl_env_object(args: &[&str], location: Location, target: Option<String>) -> Option<KubeObject> {
+pub fn kubectl_env_object(
+    args: &[&str],
+    location: Location,
+    target: Option<String>,
+) -> Option<KubeObject> {
     let args = args.strip_prefix(&["kubectl"]).unwrap_or(args);
     let mut positional = Vec::new();
     let mut env_file = None;
@@ -198,7 +242,18 @@ pub fn kubectl_env_object(args: &[&str], location: Location, target: Option<Stri
             Some((f, v)) if f.starts_with("--") => (f, Some(v)),
             _ => (*arg, None),
         };
-        let takes_value = matches!(flag, "--from-env-file" | "--from-literal" | "--from-file" | "-n" | "--namespace" | "-o" | "--output" | "--type" | "--context");
+        let takes_value = matches!(
+            flag,
+            "--from-env-file"
+                | "--from-literal"
+                | "--from-file"
+                | "-n"
+                | "--namespace"
+                | "-o"
+                | "--output"
+                | "--type"
+                | "--context"
+        );
         let value = if takes_value && inline.is_none() {
             i += 1;
             args.get(i).copied()
@@ -245,13 +300,20 @@ fn value_source(value: &str) -> Source {
             _ => Source::Unknown,
         };
     }
-    if let Some(name) = expr.strip_prefix("${").and_then(|r| r.strip_suffix('}')).or_else(|| expr.strip_prefix('$'))
+    if let Some(name) = expr
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| expr.strip_prefix('$'))
         && !name.is_empty()
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
         return Source::Env(name.to_string());
     }
-    if expr.contains('$') { Source::Unknown } else { Source::Literal }
+    if expr.contains('$') {
+        Source::Unknown
+    } else {
+        Source::Literal
+    }
 }
 
 /// The keys `gcloud run deploy` / `gcloud run services update` sets, from
@@ -288,7 +350,11 @@ pub fn cloud_run_env_args(args: &[&str]) -> Vec<(String, Source)> {
                 let Some((key, v)) = pair.split_once('=') else {
                     continue;
                 };
-                let source = if is_secret { Source::Unknown } else { value_source(v) };
+                let source = if is_secret {
+                    Source::Unknown
+                } else {
+                    value_source(v)
+                };
                 out.push((key.trim().to_string(), source));
             }
         }
@@ -346,12 +412,23 @@ data:
         assert!(facts.unparsed.is_empty());
         let c = &facts.workloads[0].containers[0];
         assert_eq!(facts.workloads[0].name, "api");
-        let env: Vec<(&str, u32)> = c.env.iter().map(|e| (e.key.as_str(), e.location.row)).collect();
-        assert_eq!(env, [("DJANGO_ENV", 17), ("SECRET_KEY", 19), ("POD_IP", 24)]);
+        let env: Vec<(&str, u32)> = c
+            .env
+            .iter()
+            .map(|e| (e.key.as_str(), e.location.row))
+            .collect();
+        assert_eq!(
+            env,
+            [("DJANGO_ENV", 17), ("SECRET_KEY", 19), ("POD_IP", 24)]
+        );
         assert_eq!(c.env[0].value, KubeValue::Literal { empty: false });
         assert_eq!(
             c.env[1].value,
-            KubeValue::ObjectKey { kind: KubeObjectKind::Secret, name: "app-env".into(), key: "SECRET_KEY".into() }
+            KubeValue::ObjectKey {
+                kind: KubeObjectKind::Secret,
+                name: "app-env".into(),
+                key: "SECRET_KEY".into()
+            }
         );
         assert_eq!(c.env[2].value, KubeValue::Field);
         assert_eq!(c.env_from.len(), 2);
@@ -364,7 +441,11 @@ data:
 
     #[test]
     fn other_yaml_is_not_ours() {
-        assert!(collect_source("mkdocs.yml", "site_name: x\n").workloads.is_empty());
+        assert!(
+            collect_source("mkdocs.yml", "site_name: x\n")
+                .workloads
+                .is_empty()
+        );
         let helm = "apiVersion: v1\nkind: ConfigMap\ndata:\n  {{- range .Values.x }}\n";
         let facts = collect_source("chart/templates/cm.yaml", helm);
         assert!(facts.unparsed.is_empty() && facts.kube_objects.is_empty());
@@ -374,26 +455,64 @@ data:
     fn kubectl_create_from_env_file() {
         let at = Location::new("wf.yml", 3, 0);
         let o = kubectl_env_object(
-            &["kubectl", "create", "secret", "generic", "app-env", "--from-env-file=.env", "-n", "prod", "--from-literal", "A=s3cret", "--dry-run=client", "-o", "yaml"],
+            &[
+                "kubectl",
+                "create",
+                "secret",
+                "generic",
+                "app-env",
+                "--from-env-file=.env",
+                "-n",
+                "prod",
+                "--from-literal",
+                "A=s3cret",
+                "--dry-run=client",
+                "-o",
+                "yaml",
+            ],
             at.clone(),
             Some("production".into()),
         )
         .unwrap();
-        assert_eq!((o.kind, o.name.as_str(), o.env_file.as_deref()), (KubeObjectKind::Secret, "app-env", Some(".env")));
+        assert_eq!(
+            (o.kind, o.name.as_str(), o.env_file.as_deref()),
+            (KubeObjectKind::Secret, "app-env", Some(".env"))
+        );
         assert_eq!(o.keys[0].0, "A");
         assert!(!format!("{o:?}").contains("s3cret"));
-        let cm = kubectl_env_object(&["create", "configmap", "cfg", "--from-env-file", "config.env"], at.clone(), None).unwrap();
-        assert_eq!((cm.kind, cm.env_file.as_deref()), (KubeObjectKind::ConfigMap, Some("config.env")));
+        let cm = kubectl_env_object(
+            &[
+                "create",
+                "configmap",
+                "cfg",
+                "--from-env-file",
+                "config.env",
+            ],
+            at.clone(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (cm.kind, cm.env_file.as_deref()),
+            (KubeObjectKind::ConfigMap, Some("config.env"))
+        );
         assert!(kubectl_env_object(&["kubectl", "apply", "-f", "k8s/"], at, None).is_none());
     }
 
     #[test]
     fn cloud_run_flags() {
         let pairs = cloud_run_env_args(&[
-            "gcloud", "run", "deploy", "api", "--image", "x",
-            "--set-env-vars", "DEBUG=false,DB_URL=${{ secrets.DB_URL }},REGION=$REGION",
+            "gcloud",
+            "run",
+            "deploy",
+            "api",
+            "--image",
+            "x",
+            "--set-env-vars",
+            "DEBUG=false,DB_URL=${{ secrets.DB_URL }},REGION=$REGION",
             "--update-env-vars=^:^ALLOWED=a,b:MODE=${{ vars.MODE }}",
-            "--update-secrets", "SECRET_KEY=django-secret:latest",
+            "--update-secrets",
+            "SECRET_KEY=django-secret:latest",
         ]);
         assert_eq!(
             pairs,
@@ -406,6 +525,9 @@ data:
                 ("SECRET_KEY".to_string(), Source::Unknown),
             ]
         );
-        assert!(cloud_run_env_args(&["gcloud", "run", "deploy", "--env-vars-file", "env.yaml"]).is_empty());
+        assert!(
+            cloud_run_env_args(&["gcloud", "run", "deploy", "--env-vars-file", "env.yaml"])
+                .is_empty()
+        );
     }
 }

@@ -11,7 +11,12 @@ use crate::finding::Finding;
 use crate::platform;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
-    let targets: Vec<_> = chain.deploy.targets.iter().filter(|t| t.for_drift).collect();
+    let targets: Vec<_> = chain
+        .deploy
+        .targets
+        .iter()
+        .filter(|t| t.for_drift)
+        .collect();
     if targets.len() < 2 {
         return;
     }
@@ -20,15 +25,22 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         if platform::is_platform_key(key) {
             continue;
         }
-        let (with, without): (Vec<&Target>, Vec<&Target>) =
-            targets.iter().copied().partition(|t| t.keys.contains_key(key.as_str()));
+        let (with, without): (Vec<&Target>, Vec<&Target>) = targets
+            .iter()
+            .copied()
+            .partition(|t| t.keys.contains_key(key.as_str()));
         let (Some(first), false) = (with.first(), without.is_empty()) else {
             continue;
         };
         let Some(location) = first.keys.get(key.as_str()) else {
             continue;
         };
-        let names = |ts: &[&Target]| ts.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
+        let names = |ts: &[&Target]| {
+            ts.iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let mut finding = Finding::new(
             RuleId::EnvDrift,
             Some(key),
@@ -40,7 +52,8 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             ),
         );
         for t in &without {
-            finding = finding.with_related(t.location.clone(), format!("target {} lacks {key}", t.name));
+            finding =
+                finding.with_related(t.location.clone(), format!("target {} lacks {key}", t.name));
         }
         out.push(finding);
     }

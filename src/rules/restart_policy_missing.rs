@@ -13,13 +13,16 @@ use crate::facts::ComposeService;
 use crate::finding::Finding;
 
 /// A service that runs to completion rather than serving.
-pub fn is_oneshot(service: &ComposeService, file_services: &[&ComposeService], patterns: &[String]) -> bool {
+pub fn is_oneshot(
+    service: &ComposeService,
+    file_services: &[&ComposeService],
+    patterns: &[String],
+) -> bool {
     glob_matches(patterns, &service.name)
         || file_services.iter().any(|other| {
-            other
-                .depends_on
-                .iter()
-                .any(|(name, condition)| *name == service.name && condition == "service_completed_successfully")
+            other.depends_on.iter().any(|(name, condition)| {
+                *name == service.name && condition == "service_completed_successfully"
+            })
         })
 }
 
@@ -30,7 +33,8 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         if service.restart || is_dev_file(&service.file) {
             continue;
         }
-        let same_file: Vec<&ComposeService> = services.iter().filter(|s| s.file == service.file).collect();
+        let same_file: Vec<&ComposeService> =
+            services.iter().filter(|s| s.file == service.file).collect();
         if is_oneshot(service, &same_file, &chain.deploy.oneshot_patterns) {
             continue;
         }

@@ -21,7 +21,12 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             continue;
         };
         let aliases = chain.deploy.aliases.get(&row.key);
-        if read.chain.iter().chain(aliases.into_iter().flatten()).any(|k| documented(k)) {
+        if read
+            .chain
+            .iter()
+            .chain(aliases.into_iter().flatten())
+            .any(|k| documented(k))
+        {
             continue;
         }
         let files: Vec<&str> = examples.iter().map(|f| f.file.as_str()).collect();
@@ -37,7 +42,10 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             ),
         );
         for f in examples {
-            finding = finding.with_related(crate::location::Location::file_start(f.file.clone()), "documented keys");
+            finding = finding.with_related(
+                crate::location::Location::file_start(f.file.clone()),
+                "documented keys",
+            );
         }
         out.push(finding.with_tip(format!("add `{}=` to {}", row.key, files.join(" / "))));
     }

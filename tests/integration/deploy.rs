@@ -22,7 +22,11 @@ fn messages_of<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a str> {
 }
 
 fn keys_of(report: &serde_json::Value, rule: &str) -> BTreeSet<String> {
-    findings(report).into_iter().filter(|(r, _)| r == rule).filter_map(|(_, k)| k).collect()
+    findings(report)
+        .into_iter()
+        .filter(|(r, _)| r == rule)
+        .filter_map(|(_, k)| k)
+        .collect()
 }
 
 #[test]
@@ -41,10 +45,19 @@ fn baron_sso_flags_exactly_the_long_running_services() {
             msg.split('`').nth(1).unwrap().to_string()
         })
         .collect();
-    let expected: BTreeSet<String> = ["backend", "userfront", "adminfront", "orgfront", "devfront", "kratos", "hydra", "keto"]
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let expected: BTreeSet<String> = [
+        "backend",
+        "userfront",
+        "adminfront",
+        "orgfront",
+        "devfront",
+        "kratos",
+        "hydra",
+        "keto",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
     assert_eq!(flagged, expected);
     let backend = report["findings"]
         .as_array()
@@ -63,7 +76,11 @@ fn oneshot_patterns_come_from_the_config() {
         "services:\n  seed:\n    image: app\n  kratos-migrate:\n    image: kratos\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("envtrail.toml"), "oneshot-services = [\"seed\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("envtrail.toml"),
+        "oneshot-services = [\"seed\"]\n",
+    )
+    .unwrap();
     let out = envtrail()
         .args(["check", dir.path().to_str().unwrap(), "--format", "json"])
         .output()
@@ -71,14 +88,20 @@ fn oneshot_patterns_come_from_the_config() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let msgs = messages_of(&report, "restart-policy-missing");
     assert_eq!(msgs.len(), 1, "{msgs:?}");
-    assert!(msgs[0].contains("`kratos-migrate`"), "the config replaces the default patterns");
+    assert!(
+        msgs[0].contains("`kratos-migrate`"),
+        "the config replaces the default patterns"
+    );
 }
 
 #[test]
 fn unknown_config_field_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("envtrail.toml"), "app-services = \"web\"\n").unwrap();
-    let out = envtrail().args(["check", dir.path().to_str().unwrap()]).output().unwrap();
+    let out = envtrail()
+        .args(["check", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("app-services"));
 }
@@ -86,20 +109,46 @@ fn unknown_config_field_exits_2() {
 #[test]
 fn compose_variants_drift() {
     let (report, _) = check_json("drift-compose-variants", &[]);
-    assert_eq!(keys_of(&report, "env-drift"), ["FEATURE_FLAGS", "SENTRY_DSN"].map(String::from).into());
-    let targets: Vec<&str> = report["targets"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(targets, ["docker-compose.prod.yml", "docker-compose.staging.yml"]);
+    assert_eq!(
+        keys_of(&report, "env-drift"),
+        ["FEATURE_FLAGS", "SENTRY_DSN"].map(String::from).into()
+    );
+    let targets: Vec<&str> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        ["docker-compose.prod.yml", "docker-compose.staging.yml"]
+    );
     let sentry = key_entry(&report, "SENTRY_DSN");
     assert_eq!(sentry["targets"]["docker-compose.staging.yml"], true);
     assert_eq!(sentry["targets"]["docker-compose.prod.yml"], false);
-    let vias: BTreeSet<&str> = sentry["written"].as_array().unwrap().iter().map(|w| w["via"].as_str().unwrap()).collect();
+    let vias: BTreeSet<&str> = sentry["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["via"].as_str().unwrap())
+        .collect();
     assert_eq!(vias, ["compose-env-file", "dotenv-file"].into());
-    let port_vias: Vec<&str> = key_entry(&report, "PORT")["written"].as_array().unwrap().iter().map(|w| w["via"].as_str().unwrap()).collect();
+    let port_vias: Vec<&str> = key_entry(&report, "PORT")["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["via"].as_str().unwrap())
+        .collect();
     assert_eq!(port_vias, ["dockerfile-env"]);
     let flags = key_entry(&report, "FEATURE_FLAGS");
     assert_eq!(flags["written"][0]["via"], "compose-environment");
     assert_eq!(flags["written"][0]["source"], "literal");
-    let drift = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "env-drift" && f["key"] == "SENTRY_DSN").unwrap();
+    let drift = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "env-drift" && f["key"] == "SENTRY_DSN")
+        .unwrap();
     assert_eq!(drift["file"], ".envs/.staging/.django");
     assert_eq!(drift["related"][0]["file"], "docker-compose.prod.yml");
 }
@@ -108,18 +157,35 @@ fn compose_variants_drift() {
 fn committed_env_values_never_print() {
     for format in ["json", "table"] {
         let out = envtrail()
-            .args(["check", "fixtures/drift-compose-variants", "--format", format, "--color", "never"])
+            .args([
+                "check",
+                "fixtures/drift-compose-variants",
+                "--format",
+                format,
+                "--color",
+                "never",
+            ])
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(!stdout.contains("do-not-print") && !stdout.contains("beta-checkout") && !stdout.contains("sentry.example.com"), "{stdout}");
+        assert!(
+            !stdout.contains("do-not-print")
+                && !stdout.contains("beta-checkout")
+                && !stdout.contains("sentry.example.com"),
+            "{stdout}"
+        );
     }
 }
 
 #[test]
 fn table_grows_a_column_per_target() {
     let out = envtrail()
-        .args(["check", "fixtures/drift-compose-variants", "--color", "never"])
+        .args([
+            "check",
+            "fixtures/drift-compose-variants",
+            "--color",
+            "never",
+        ])
         .output()
         .unwrap();
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
@@ -129,8 +195,20 @@ fn table_grows_a_column_per_target() {
 fn documented_unread() {
     let (report, _) = check_json("dotenv-documented", &[]);
     assert!(keys_of(&report, "documented-unread").contains("LEGACY_FLAG"));
-    let f = report["findings"].as_array().unwrap().iter().find(|f| f["key"] == "LEGACY_FLAG").unwrap();
-    assert_eq!((f["file"].as_str(), f["line"].as_u64(), f["severity"].as_str()), (Some(".env.example"), Some(4), Some("note")));
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "LEGACY_FLAG")
+        .unwrap();
+    assert_eq!(
+        (
+            f["file"].as_str(),
+            f["line"].as_u64(),
+            f["severity"].as_str()
+        ),
+        (Some(".env.example"), Some(4), Some("note"))
+    );
     assert!(!report.to_string().contains("password@localhost"));
 }
 
@@ -138,8 +216,14 @@ fn documented_unread() {
 #[ignore = "needs the settings collector"]
 fn undocumented_and_documented_unread_end_to_end() {
     let (report, _) = check_json("dotenv-documented", &[]);
-    assert_eq!(keys_of(&report, "undocumented"), ["SENTRY_URL".to_string()].into());
-    assert_eq!(keys_of(&report, "documented-unread"), ["LEGACY_FLAG".to_string()].into());
+    assert_eq!(
+        keys_of(&report, "undocumented"),
+        ["SENTRY_URL".to_string()].into()
+    );
+    assert_eq!(
+        keys_of(&report, "documented-unread"),
+        ["LEGACY_FLAG".to_string()].into()
+    );
 }
 
 #[test]
@@ -148,16 +232,27 @@ fn workflow_targets_drift() {
     let (report, _) = check_json("drift-targets", &[]);
     assert_eq!(
         keys_of(&report, "env-drift"),
-        ["EMAIL_HOST_PASSWORD", "S3_UPLOAD_BUCKET"].map(String::from).into()
+        ["EMAIL_HOST_PASSWORD", "S3_UPLOAD_BUCKET"]
+            .map(String::from)
+            .into()
     );
     for msg in messages_of(&report, "env-drift") {
-        assert!(msg.contains("staging") && msg.contains("production"), "{msg}");
+        assert!(
+            msg.contains("staging") && msg.contains("production"),
+            "{msg}"
+        );
     }
     let bucket = key_entry(&report, "S3_UPLOAD_BUCKET");
     let targets = bucket["targets"].as_object().unwrap();
     assert_eq!(targets.len(), 2);
     assert_eq!(targets.values().filter(|v| **v == true).count(), 1);
-    assert!(bucket["written"].as_array().unwrap().iter().any(|w| w["via"] == "compose-env-file"));
+    assert!(
+        bucket["written"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["via"] == "compose-env-file")
+    );
     assert!(keys_of(&report, "unset-required").is_empty());
 }
 
@@ -165,11 +260,20 @@ fn workflow_targets_drift() {
 #[ignore = "needs the workflow and settings collectors"]
 fn environment_list_omits_a_written_key() {
     let (report, _) = check_json("compose-environment-omits", &[]);
-    assert_eq!(keys_of(&report, "unset-defaulted"), ["S3_UPLOAD_BUCKET".to_string()].into());
+    assert_eq!(
+        keys_of(&report, "unset-defaulted"),
+        ["S3_UPLOAD_BUCKET".to_string()].into()
+    );
     let msg = messages_of(&report, "unset-defaulted")[0];
-    assert!(msg.contains("S3_UPLOAD_BUCKET is written to .env by .github/workflows/deploy.yml:18"), "{msg}");
+    assert!(
+        msg.contains("S3_UPLOAD_BUCKET is written to .env by .github/workflows/deploy.yml:18"),
+        "{msg}"
+    );
     assert!(msg.contains("service `api` passes only its `environment:` list (docker-compose.yml:9), which omits S3_UPLOAD_BUCKET"), "{msg}");
-    assert!(keys_of(&report, "unset-required").is_empty(), "SECRET_KEY and DATABASE_URL get through");
+    assert!(
+        keys_of(&report, "unset-required").is_empty(),
+        "SECRET_KEY and DATABASE_URL get through"
+    );
     assert!(keys_of(&report, "written-unread").is_empty());
 }
 
@@ -178,9 +282,18 @@ fn environment_list_omits_a_written_key() {
 fn env_file_naming_another_file() {
     let (report, code) = check_json("compose-env-file-broken", &[]);
     assert_eq!(code, 1);
-    assert_eq!(keys_of(&report, "unset-required"), ["DATABASE_URL", "SECRET_KEY"].map(String::from).into());
+    assert_eq!(
+        keys_of(&report, "unset-required"),
+        ["DATABASE_URL", "SECRET_KEY"].map(String::from).into()
+    );
     for msg in messages_of(&report, "unset-required") {
-        assert!(msg.contains("written to .env by .github/workflows/deploy.yml:"), "{msg}");
-        assert!(msg.contains("takes env_file ../.env.docker (deploy/docker-compose.yml:6)"), "{msg}");
+        assert!(
+            msg.contains("written to .env by .github/workflows/deploy.yml:"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("takes env_file ../.env.docker (deploy/docker-compose.yml:6)"),
+            "{msg}"
+        );
     }
 }

@@ -13,7 +13,10 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 pub enum Value {
     /// A scalar as written; `plain` is false for quoted and block scalars,
     /// so `"null"` stays a string while a bare `null` / `~` / nothing is null.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -83,7 +86,10 @@ impl Node {
 
     /// The value under `key` in a mapping (merges included).
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries().into_iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+        self.entries()
+            .into_iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
     }
 }
 
@@ -157,10 +163,13 @@ impl MarkedEventReceiver for Builder {
                 let plain = style == TScalarStyle::Plain;
                 self.place(located(Value::Scalar { text, plain }, mark), anchor);
             }
-            Event::SequenceStart(anchor, _) => self.stack.push((Open::Seq(located(Value::Seq(Vec::new()), mark)), anchor)),
-            Event::MappingStart(anchor, _) => {
-                self.stack.push((Open::Map(located(Value::Map(Vec::new()), mark), None), anchor))
-            }
+            Event::SequenceStart(anchor, _) => self
+                .stack
+                .push((Open::Seq(located(Value::Seq(Vec::new()), mark)), anchor)),
+            Event::MappingStart(anchor, _) => self.stack.push((
+                Open::Map(located(Value::Map(Vec::new()), mark), None),
+                anchor,
+            )),
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some((open, anchor)) = self.stack.pop() {
                     let node = match open {
@@ -181,7 +190,11 @@ impl MarkedEventReceiver for Builder {
                 });
                 self.place(node, 0);
             }
-            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {}
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart
+            | Event::DocumentEnd => {}
         }
     }
 }
@@ -192,11 +205,16 @@ mod tests {
 
     #[test]
     fn rows_and_merges() {
-        let doc = "x-env: &env\n  A: 1\n  B: 2\nservices:\n  web:\n    <<: *env\n    B: 3\n    C: ~\n";
+        let doc =
+            "x-env: &env\n  A: 1\n  B: 2\nservices:\n  web:\n    <<: *env\n    B: 3\n    C: ~\n";
         let root = &parse(doc).unwrap()[0];
         let web = root.get("services").and_then(|s| s.get("web")).unwrap();
         assert_eq!(web.row, 5);
-        let keys: Vec<_> = web.entries().iter().map(|(k, _)| k.as_str().unwrap().to_string()).collect();
+        let keys: Vec<_> = web
+            .entries()
+            .iter()
+            .map(|(k, _)| k.as_str().unwrap().to_string())
+            .collect();
         assert_eq!(keys, ["B", "C", "A"]);
         assert_eq!(web.get("B").unwrap().as_str(), Some("3"));
         assert!(web.get("C").unwrap().is_null());
