@@ -432,13 +432,29 @@ fn workload_reach(
     out: &mut Outcome,
 ) {
     let target = dir_of(&workload.file).to_string();
+    let workload_dir = dir_of(&workload.file);
+    // Objects of the same name in several folders (one per environment): take
+    // the one beside (or above) the workload, else one created from an env file.
     let find = |kind: KubeObjectKind, name: &str| -> Vec<&KubeObject> {
-        inputs
+        let all: Vec<&KubeObject> = inputs
             .facts
             .kube_objects
             .iter()
             .filter(|o| o.kind == kind && o.name == name)
-            .collect()
+            .collect();
+        let beside: Vec<&KubeObject> = all
+            .iter()
+            .copied()
+            .filter(|o| {
+                let d = dir_of(&o.location.file);
+                d.is_empty() || workload_dir == d || workload_dir.starts_with(&format!("{d}/"))
+            })
+            .collect();
+        if !beside.is_empty() {
+            return beside;
+        }
+        // One only in a sibling folder (another environment's) says nothing of this one.
+        all.into_iter().filter(|o| o.env_file.is_some()).collect()
     };
     let object_keys = |o: &KubeObject| -> Vec<(String, Location, Source)> {
         let mut keys: Vec<_> = o
@@ -472,8 +488,8 @@ fn workload_reach(
         };
         for from in &c.env_from {
             for o in find(from.kind, &from.name) {
-                for (k, _, source) in object_keys(o) {
-                    push(&format!("{}{k}", from.prefix), &from.location, source);
+                for (k, at, source) in object_keys(o) {
+                    push(&format!("{}{k}", from.prefix), &at, source);
                 }
             }
         }

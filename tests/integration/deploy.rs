@@ -297,3 +297,28 @@ fn env_file_naming_another_file() {
         );
     }
 }
+
+#[test]
+fn kubernetes_folders_are_targets() {
+    let (report, _) = check_json("k8s-secret-env", &[]);
+    assert_eq!(
+        keys_of(&report, "env-drift"),
+        ["FEATURE_PREVIEW", "SECRET_KEY"].map(String::from).into()
+    );
+    let secret = key_entry(&report, "SECRET_KEY");
+    assert_eq!(secret["targets"]["k8s/staging"], true);
+    assert_eq!(
+        secret["targets"]["k8s/production"], false,
+        "the production Secret has no SECRET_KEY"
+    );
+    assert_eq!(secret["written"][0]["via"], "kubernetes");
+    let flag = key_entry(&report, "FEATURE_PREVIEW");
+    assert_eq!(
+        (
+            flag["written"][0]["file"].as_str(),
+            flag["written"][0]["line"].as_u64()
+        ),
+        (Some("k8s/staging/config.yaml"), Some(7))
+    );
+    assert!(!report.to_string().contains("do-not-print"));
+}
