@@ -456,7 +456,9 @@ fn workload_reach(
         // One only in a sibling folder (another environment's) says nothing of this one.
         all.into_iter().filter(|o| o.env_file.is_some()).collect()
     };
-    let object_keys = |o: &KubeObject| -> Vec<(String, Location, Source)> {
+    // Keys an object holds; those from the env file it is created from are
+    // located at `at`, the manifest line that takes them.
+    let object_keys = |o: &KubeObject, at: &Location| -> Vec<(String, Location, Source)> {
         let mut keys: Vec<_> = o
             .keys
             .iter()
@@ -466,7 +468,7 @@ fn workload_reach(
             keys.extend(
                 host.file_writes(basename(file))
                     .iter()
-                    .map(|w| (w.key.clone(), o.location.clone(), w.source.clone())),
+                    .map(|w| (w.key.clone(), at.clone(), w.source.clone())),
             );
         }
         keys
@@ -488,7 +490,7 @@ fn workload_reach(
         };
         for from in &c.env_from {
             for o in find(from.kind, &from.name) {
-                for (k, at, source) in object_keys(o) {
+                for (k, at, source) in object_keys(o, &from.location) {
                     push(&format!("{}{k}", from.prefix), &at, source);
                 }
             }
@@ -501,7 +503,7 @@ fn workload_reach(
                     let known: Vec<&KubeObject> = find(*kind, name);
                     let found = known
                         .iter()
-                        .flat_map(|o| object_keys(o))
+                        .flat_map(|o| object_keys(o, &e.location))
                         .find(|(k, _, _)| k == key);
                     match (known.is_empty(), found) {
                         // Created outside the repository (sealed secrets, by hand): trust it.
