@@ -35,7 +35,8 @@ pub fn injection_sites(chain: &Chain) -> Vec<crate::location::Location> {
         .rows
         .values()
         .flat_map(|r| r.written.iter())
-        .filter(|w| w.sink.is_some())
+        // The workflow's own writes: where a missing injection line belongs.
+        .filter(|w| w.sink.is_some() && w.via.stage() == crate::facts::Stage::Workflow)
         .map(|w| w.location.clone())
         .collect();
     sites.sort();
