@@ -161,6 +161,14 @@ impl<'a> HostEnv<'a> {
     }
 
     /// Compose sees host key `key`: exported, or in the project's `.env`.
+    /// The workflow line that gives compose host key `key`.
+    fn origin(&self, key: &str) -> Option<Location> {
+        self.exported
+            .get(key)
+            .or_else(|| self.file_writes(".env").iter().find(|w| w.key == key))
+            .map(|w| w.location.clone())
+    }
+
     fn has(&self, key: &str, project_dotenv: Option<&DotenvFile>) -> Option<Source> {
         if let Some(w) = self.exported.get(key) {
             return Some(w.source.clone());
@@ -811,8 +819,19 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
                     }
                 }
                 for a in out.arrivals {
+                    // Where the target sets the key: the workflow's own write
+                    // when compose only passes it on, else the deploy stage.
+                    let upstream = match (a.via, &a.source, &a.sink) {
+                        (WriteVia::ComposeEnvFile, _, Some(sink)) => host
+                            .file_writes(basename(sink))
+                            .iter()
+                            .find(|w| w.key == a.key)
+                            .map(|w| w.location.clone()),
+                        (WriteVia::ComposeEnvironment, Source::Env(h), _) => host.origin(h),
+                        _ => None,
+                    };
                     keys.entry(a.key.clone())
-                        .or_insert_with(|| a.location.clone());
+                        .or_insert_with(|| upstream.unwrap_or_else(|| a.location.clone()));
                     derived_writes
                         .entry((a.key.clone(), a.location.clone(), a.via))
                         .or_insert(EnvWrite {
@@ -1266,8 +1285,9 @@ mod tests {
             "SENTRY_URL reaches the app in deploy-staging.yml#deploy but not in deploy-production.yml#deploy"
         );
         assert_eq!(
-            f.location.file, "compose.yml",
-            "where the key is set in the target that has it"
+            (f.location.file.as_str(), f.location.row),
+            (WF, 6),
+            "where the target sets the key: the workflow line compose passes on"
         );
         assert_eq!(f.related[0].location.row, 20);
         assert!(

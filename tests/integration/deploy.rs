@@ -242,6 +242,21 @@ fn workflow_targets_drift() {
             "{msg}"
         );
     }
+    for f in report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "env-drift")
+    {
+        assert_eq!(
+            f["file"], ".github/workflows/deploy-staging.yml",
+            "where the staging target sets it"
+        );
+        assert_eq!(
+            f["related"][0]["file"],
+            ".github/workflows/deploy-production.yml"
+        );
+    }
     let bucket = key_entry(&report, "S3_UPLOAD_BUCKET");
     let targets = bucket["targets"].as_object().unwrap();
     assert_eq!(targets.len(), 2);
