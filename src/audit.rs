@@ -98,5 +98,5 @@ pub fn build_chain(options: &AuditOptions) -> Result<Chain, Error> {
         threads: options.threads,
     };
     let facts = collect::collect_all(&ctx);
-    Ok(Chain::build(facts, inventory))
+    Ok(Chain::build_with(facts, inventory, &ctx.config))
 }

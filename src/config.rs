@@ -19,6 +19,18 @@ pub struct Config {
     /// `unused-ignore` points. Set by the loader, not read from the file.
     #[serde(skip)]
     pub file: Option<String>,
+    /// The compose services (or Kubernetes workloads/containers) that run the
+    /// Python app; globs allowed. Without it envtrail infers them.
+    #[serde(default)]
+    pub app_service: OneOrMany,
+    /// Names that mean the same key (`SECRET_KEY = ["DJANGO_SECRET_KEY"]`): a
+    /// read of one is satisfied when any of them reaches the app.
+    #[serde(default)]
+    pub aliases: std::collections::BTreeMap<String, OneOrMany>,
+    /// Name patterns of one-shot compose services, exempt from
+    /// `restart-policy-missing`. Replaces [`DEFAULT_ONESHOT_SERVICES`] when given.
+    #[serde(default)]
+    pub oneshot_services: Option<Vec<String>>,
 }
 
 /// `[[ignore]] rule = "written-unread"  key = "LEGACY_FLAG"  reason = "..."`
@@ -36,7 +48,44 @@ pub struct Ignore {
     pub row: u32,
 }
 
+/// A string or a list of strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "OneOrManyRepr")]
+pub struct OneOrMany(pub Vec<String>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrManyRepr {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<OneOrManyRepr> for OneOrMany {
+    fn from(repr: OneOrManyRepr) -> Self {
+        match repr {
+            OneOrManyRepr::One(s) => OneOrMany(vec![s]),
+            OneOrManyRepr::Many(v) => OneOrMany(v),
+        }
+    }
+}
+
+/// One-shot jobs by the conventions seen in incident 2 (`kratos-migrate`,
+/// `clickhouse_init`, `db_check`, `init-rp`): they run to completion, so a
+/// restart policy would rerun them forever.
+pub const DEFAULT_ONESHOT_SERVICES: &[&str] = &[
+    "*-migrate", "*_migrate", "migrate", "*-migrations", "*_migrations", "*_init", "*-init", "init-*", "init_*",
+    "*_check", "*-check", "*-setup", "*_setup",
+];
+
 impl Config {
+    /// The one-shot service patterns in force.
+    pub fn oneshot_patterns(&self) -> Vec<String> {
+        match &self.oneshot_services {
+            Some(patterns) => patterns.clone(),
+            None => DEFAULT_ONESHOT_SERVICES.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
     /// Read and validate a config file; the error names the file and line.
     pub fn load(path: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -134,5 +183,18 @@ mod tests {
     fn unknown_fields_are_errors_with_a_line() {
         let err = Config::parse("settings = []\nbogus = 1\n").unwrap_err();
         assert!(err.starts_with("line 2"), "{err}");
+    }
+
+    #[test]
+    fn deploy_fields() {
+        let c = Config::parse(
+            "app-service = \"web\"\noneshot-services = [\"seed\"]\n[aliases]\nSECRET_KEY = [\"DJANGO_SECRET_KEY\"]\nDEBUG = \"DJANGO_DEBUG\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.app_service.0, ["web"]);
+        assert_eq!(c.oneshot_patterns(), ["seed"]);
+        assert_eq!(c.aliases["DEBUG"].0, ["DJANGO_DEBUG"]);
+        assert!(Config::default().oneshot_patterns().contains(&"*-migrate".to_string()));
+        assert!(Config::parse("app-services = []\n").is_err());
     }
 }

@@ -22,6 +22,16 @@ pub struct ReportV1<'a> {
     pub opaque_env_files: Vec<OpaqueV1<'a>>,
     /// Reads whose key is built at run time.
     pub unknown_reads: Vec<PlaceV1<'a>>,
+    /// The deploy targets (workflow jobs, GitHub environments, compose file
+    /// variants, Kubernetes folders), each with where it is defined.
+    pub targets: Vec<TargetV1<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct TargetV1<'a> {
+    pub name: &'a str,
+    pub file: &'a str,
+    pub line: u32,
 }
 
 #[derive(Serialize)]
@@ -30,6 +40,9 @@ pub struct KeyV1<'a> {
     pub written: Vec<WriteV1<'a>>,
     pub read: Vec<ReadV1<'a>>,
     pub live: Option<LiveV1>,
+    /// Per deploy target: whether the key reaches the app there. Empty when
+    /// the repository has no distinct targets.
+    pub targets: std::collections::BTreeMap<&'a str, bool>,
 }
 
 #[derive(Serialize)]
@@ -168,6 +181,12 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 present: l.present,
                 empty: l.empty,
             }),
+            targets: chain
+                .deploy
+                .targets
+                .iter()
+                .map(|t| (t.name.as_str(), t.keys.contains_key(&row.key)))
+                .collect(),
         })
         .collect();
     let secrets = chain
@@ -236,6 +255,16 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             .map(|r| PlaceV1 {
                 file: &r.location.file,
                 line: r.location.line(),
+            })
+            .collect(),
+        targets: chain
+            .deploy
+            .targets
+            .iter()
+            .map(|t| TargetV1 {
+                name: &t.name,
+                file: &t.location.file,
+                line: t.location.line(),
             })
             .collect(),
     }

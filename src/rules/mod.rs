@@ -8,13 +8,17 @@ use serde::{Deserialize, Serialize};
 use crate::chain::Chain;
 use crate::finding::{Finding, Severity};
 
+mod documented_unread;
+mod env_drift;
 mod input_unparsed;
 pub mod near_miss;
+mod restart_policy_missing;
 mod secret_undefined;
 mod secret_unwritten;
 pub mod unset;
 mod unset_defaulted;
 mod unset_required;
+mod undocumented;
 mod written_unread;
 
 /// Every rule envtrail knows. The kebab-case name is the rule's id in every
@@ -158,6 +162,10 @@ pub const RULES: &[Check] = &[
     written_unread::check,
     near_miss::check,
     input_unparsed::check,
+    env_drift::check,
+    restart_policy_missing::check,
+    undocumented::check,
+    documented_unread::check,
 ];
 
 /// Run every rule over the chain; findings come back in the contract's order.

@@ -7,6 +7,7 @@ mod check;
 mod checklist;
 mod clean;
 mod cli;
+mod deploy;
 mod entrypoint;
 mod render;
 mod settings;
