@@ -3,9 +3,7 @@
 //! `env-drift`, `undocumented`, `documented-unread`, and `unset-*` saying
 //! where the chain breaks.
 //!
-//! Tests marked `#[ignore = "needs ..."]` run end to end through the
-//! workflow and settings collectors, which live on other branches: they are
-//! written to pass once those are merged (`cargo test -- --ignored`).
+//! Most run end to end through the workflow and settings collectors too.
 
 use std::collections::BTreeSet;
 
@@ -213,7 +211,6 @@ fn documented_unread() {
 }
 
 #[test]
-#[ignore = "needs the settings collector"]
 fn undocumented_and_documented_unread_end_to_end() {
     let (report, _) = check_json("dotenv-documented", &[]);
     assert_eq!(
