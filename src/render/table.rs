@@ -77,6 +77,8 @@ fn secret_cell(chain: &Chain, row: &KeyRow, p: &Palette) -> String {
 fn stage_cell(row: &KeyRow, stage: Stage, p: &Palette) -> String {
     let writes: Vec<_> = row.written.iter().filter(|w| w.via.stage() == stage).collect();
     match writes.as_slice() {
+        // Nobody has to write what the platform sets: not a gap, so not red.
+        [] if crate::platform::is_platform_key(&row.key) => p.dim("platform"),
         [] => p.bad("✗"),
         [one] => p.ok(&format!("✓ {}", short_place(&one.location))),
         [first, rest @ ..] => p.ok(&format!("✓ {} +{}", short_place(&first.location), rest.len())),
