@@ -71,6 +71,8 @@ pub struct Chain {
     pub secrets: BTreeMap<String, SecretRow>,
     pub inventory: Option<Inventory>,
     pub unparsed: Vec<Unparsed>,
+    /// What the run skipped and why (files over the size cap...): said, not judged.
+    pub notes: Vec<Unparsed>,
 }
 
 impl Chain {
@@ -79,6 +81,7 @@ impl Chain {
             inventory,
             opaque: facts.opaque,
             unparsed: facts.unparsed,
+            notes: facts.notes,
             ..Chain::default()
         };
         for write in facts.writes {
@@ -119,6 +122,7 @@ impl Chain {
         chain.unknown_reads.sort_by(|a, b| a.location.cmp(&b.location));
         chain.opaque.sort_by(|a, b| a.location.cmp(&b.location));
         chain.unparsed.sort_by(|a, b| a.location.cmp(&b.location));
+        chain.notes.sort_by(|a, b| a.location.cmp(&b.location));
         chain
     }
 

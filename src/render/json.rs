@@ -22,6 +22,15 @@ pub struct ReportV1<'a> {
     pub opaque_env_files: Vec<OpaqueV1<'a>>,
     /// Reads whose key is built at run time.
     pub unknown_reads: Vec<PlaceV1<'a>>,
+    /// What the run skipped and why (files over the size cap...); absent when nothing was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<NoteV1<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct NoteV1<'a> {
+    pub file: &'a str,
+    pub message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -236,6 +245,14 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             .map(|r| PlaceV1 {
                 file: &r.location.file,
                 line: r.location.line(),
+            })
+            .collect(),
+        notes: chain
+            .notes
+            .iter()
+            .map(|n| NoteV1 {
+                file: &n.location.file,
+                message: &n.message,
             })
             .collect(),
     }
