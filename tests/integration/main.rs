@@ -5,4 +5,5 @@ mod common;
 
 mod check;
 mod clean;
+mod determinism;
 mod stagelog;
