@@ -142,6 +142,11 @@ print()
 for k, v in machine.items():
     print(f"- {k}: {v}")
 print()
+if facts.get("corpus_envtrail_matches") == 0 or any(
+    facts.get(f"mono_{n}_envtrail_matches") == 0 for n in sizes
+):
+    print("**Warning: envtrail reported no reads: this build has no Python collector, its timings measure the walk only.**")
+    print()
 print("| run | runs | wall median (s) | min–max (s) | peak RSS median (MiB) | matches |")
 print("|---|---:|---:|---:|---:|---:|")
 for name, t in tools.items():

@@ -71,15 +71,15 @@ if [ "$SMOKE" = 1 ]; then
   command -v python3 >/dev/null && [ -x /usr/bin/time ] || { echo "run.sh --smoke needs python3 and /usr/bin/time" >&2; exit 2; }
 else
   apt_install hyperfine:hyperfine rg:ripgrep /usr/bin/time:time python3:python3
-  if [ ! -x "$VENV/bin/semgrep" ] || [ ! -x "$VENV/bin/ast-grep" ] \
-     || ! "$VENV/bin/pip" show -q "semgrep==$SEMGREP_VERSION" >/dev/null 2>&1; then
+  venv_version() { "$VENV/bin/pip" show "$1" 2>/dev/null | sed -n 's/^Version: //p'; }
+  if [ ! -x "$VENV/bin/pip" ] || [ "$(venv_version semgrep)" != "$SEMGREP_VERSION" ] \
+     || [ "$(venv_version ast-grep-cli)" != "$AST_GREP_VERSION" ]; then
     log "pip install semgrep==$SEMGREP_VERSION ast-grep-cli==$AST_GREP_VERSION into $VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q "semgrep==$SEMGREP_VERSION" "ast-grep-cli==$AST_GREP_VERSION"
   fi
   for pkg in "semgrep==$SEMGREP_VERSION" "ast-grep-cli==$AST_GREP_VERSION"; do
-    [ "$("$VENV/bin/pip" show "${pkg%%==*}" | sed -n 's/^Version: //p')" = "${pkg##*==}" ] \
-      || { echo "run.sh: $VENV does not hold $pkg" >&2; exit 2; }
+    [ "$(venv_version "${pkg%%==*}")" = "${pkg##*==}" ] || { echo "run.sh: $VENV does not hold $pkg" >&2; exit 2; }
   done
 fi
 
@@ -196,8 +196,10 @@ if [ "$SMOKE" = 0 ]; then
     # shellcheck disable=SC2086
     "$VENV/bin/pip" download -q --no-deps --no-binary :all: -d "$CORPUS/sdists" $CORPUS_PACKAGES
     for sdist in "$CORPUS"/sdists/*.tar.gz; do tar -xzf "$sdist" -C "$SRC"; done
-    # An empty .semgrepignore stops semgrep's default ignores (tests/, build/...),
-    # so every tool sees the same files.
+    # The corpus sits inside this git repository, ignored: semgrep is told
+    # `--project-root .` so it neither limits itself to tracked files nor
+    # applies its default ignores (tests/, build/...) but reads this empty
+    # .semgrepignore, and every tool sees the same files.
     echo "# every file is scanned" > "$SRC/.semgrepignore"
     touch "$SRC/.complete"
   fi
@@ -206,7 +208,7 @@ if [ "$SMOKE" = 0 ]; then
 
   cd "$SRC"
   AG="$VENV/bin/ast-grep scan --rule $BENCH/ast-grep-rule.yml --json=stream --globs '**/*.py' --globs '!**/migrations/**' -j $THREADS ."
-  SG="$VENV/bin/semgrep scan --config $BENCH/semgrep-rule.yml --json --metrics=off --disable-version-check --quiet --jobs $THREADS --include '*.py' --exclude migrations --max-target-bytes 8388608 --timeout 0 -o /dev/null ."
+  SG="$VENV/bin/semgrep scan --config $BENCH/semgrep-rule.yml --json --metrics=off --disable-version-check --quiet --project-root . --jobs $THREADS --include '*.py' --exclude migrations --max-target-bytes 8388608 --timeout 0 -o /dev/null ."
   measure corpus-envtrail "$RUNS" "$ENVTRAIL check . --format json --fail-on never --output /dev/null"
   measure corpus-envtrail-1thread "$RUNS" "$ENVTRAIL check . --format json --fail-on never --output /dev/null --threads 1"
   measure corpus-parse-only "$RUNS" "$PARSE_ONLY ."
@@ -279,6 +281,6 @@ python3 "$BENCH/report.py" "$OUT/runs" "$SMOKE" "$SIZES" > "$OUT/results.md"
 cat "$OUT/results.md"
 echo "wrote $OUT/results.json and $OUT/results.md" >&2
 if [ "$FAILED" = 1 ]; then
-  echo "run.sh: a check failed (see 'checks' above)" >&2
+  echo "run.sh: a correctness check failed: see the targets table (match counts, identical JSON)" >&2
   exit 1
 fi

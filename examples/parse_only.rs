@@ -55,7 +55,11 @@ fn main() -> ExitCode {
         files.len(),
         collect::effective_threads(threads)
     );
-    if ok == files.len() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok == files.len() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn usage() -> ExitCode {

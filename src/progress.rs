@@ -19,7 +19,9 @@ static CURRENT: RwLock<Option<ProgressBar>> = RwLock::new(None);
 /// Whether a bar may be shown at all: stderr is a terminal, not a dumb one,
 /// and this is not a CI run.
 pub fn stderr_is_interactive() -> bool {
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
+    let set = |name: &str| {
+        std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+    };
     std::io::stderr().is_terminal()
         && !set("CI")
         && !set("GITHUB_ACTIONS")
@@ -84,7 +86,10 @@ impl Progress {
     /// The walk: a spinner, its length is not known yet.
     pub fn walking(&self) {
         if let Some(bar) = &self.bar {
-            bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             bar.set_message("walking the repository");
         }
     }
@@ -95,9 +100,11 @@ impl Progress {
             bar.set_length(total);
             bar.set_position(0);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} files ({elapsed})")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{spinner} {msg} [{bar:30}] {pos}/{len} files ({elapsed})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             );
             bar.set_message("reading");
         }

@@ -24,8 +24,22 @@ pub struct Generated {
 }
 
 const DOMAINS: &[&str] = &[
-    "billing", "orders", "catalog", "search", "accounts", "payments", "shipping", "inventory", "reviews",
-    "notify", "media", "reports", "pricing", "loyalty", "support", "auth",
+    "billing",
+    "orders",
+    "catalog",
+    "search",
+    "accounts",
+    "payments",
+    "shipping",
+    "inventory",
+    "reviews",
+    "notify",
+    "media",
+    "reports",
+    "pricing",
+    "loyalty",
+    "support",
+    "auth",
 ];
 
 /// One service's names: `billing-007`, package `billing_007`, key prefix `BILLING_007`.
@@ -51,12 +65,21 @@ impl Service {
 
 /// Write `services` services under `root` (created if missing).
 pub fn generate(root: &Path, services: usize) -> io::Result<Generated> {
-    let mut out = Writer { root, done: Generated { services, ..Generated::default() } };
+    let mut out = Writer {
+        root,
+        done: Generated {
+            services,
+            ..Generated::default()
+        },
+    };
     out.write(
         ".gitignore",
         "# Local state never audited\n.env\n__pycache__/\n*.pyc\n.venv/\nnode_modules/\n",
     )?;
-    out.write("README.md", &format!("# Platform monorepo\n\n{services} services under `services/`.\n"))?;
+    out.write(
+        "README.md",
+        &format!("# Platform monorepo\n\n{services} services under `services/`.\n"),
+    )?;
     let mut secrets = String::new();
     for index in 0..services {
         let svc = Service::new(index);
@@ -108,22 +131,37 @@ fn write_service(out: &mut Writer<'_>, svc: &Service) -> io::Result<()> {
     let dir = format!("services/{}", svc.name);
     let pkg = &svc.package;
     match svc.index % 3 {
-        0 => out.write(&format!("{dir}/{pkg}/settings.py"), &django_environ_settings(svc))?,
-        1 => out.write(&format!("{dir}/{pkg}/settings.py"), &django_os_environ_settings(svc))?,
-        _ => out.write(&format!("{dir}/{pkg}/settings.py"), &fastapi_decouple_settings(svc))?,
+        0 => out.write(
+            &format!("{dir}/{pkg}/settings.py"),
+            &django_environ_settings(svc),
+        )?,
+        1 => out.write(
+            &format!("{dir}/{pkg}/settings.py"),
+            &django_os_environ_settings(svc),
+        )?,
+        _ => out.write(
+            &format!("{dir}/{pkg}/settings.py"),
+            &fastapi_decouple_settings(svc),
+        )?,
     }
     out.write(&format!("{dir}/{pkg}/__init__.py"), "")?;
     out.write(&format!("{dir}/manage.py"), &manage_py(svc))?;
     out.write(&format!("{dir}/{pkg}/views.py"), &views_py(svc))?;
     out.write(&format!("{dir}/{pkg}/models.py"), &models_py(svc))?;
     out.write(&format!("{dir}/{pkg}/storage.py"), &storage_py(svc))?;
-    out.write(&format!("{dir}/{pkg}/migrations/0001_initial.py"), &migration_py(svc))?;
+    out.write(
+        &format!("{dir}/{pkg}/migrations/0001_initial.py"),
+        &migration_py(svc),
+    )?;
     out.write(&format!("{dir}/tests/test_views.py"), &tests_py(svc))?;
     out.write(&format!("{dir}/docker-compose.yml"), &compose_yml(svc))?;
     out.write(&format!("{dir}/Dockerfile"), &dockerfile(svc))?;
     out.write(&format!("{dir}/entrypoint.sh"), &entrypoint_sh(svc))?;
     out.write(&format!("{dir}/requirements.txt"), "Django==5.1.4\ndjango-environ==0.14.0\npython-decouple==3.8\ngunicorn==23.0.0\nboto3==1.35.0\n")?;
-    out.write(&format!(".github/workflows/deploy-{}.yml", svc.name), &workflow_yml(svc))?;
+    out.write(
+        &format!(".github/workflows/deploy-{}.yml", svc.name),
+        &workflow_yml(svc),
+    )?;
     Ok(())
 }
 
@@ -306,7 +344,10 @@ def list_items_{view}(request):
 }
 
 fn models_py(svc: &Service) -> String {
-    let mut text = format!("\"\"\"Models of {}.\"\"\"\nfrom django.db import models\n", svc.package);
+    let mut text = format!(
+        "\"\"\"Models of {}.\"\"\"\nfrom django.db import models\n",
+        svc.package
+    );
     for model in 0..8 {
         let _ = write!(
             text,
@@ -397,7 +438,11 @@ class ViewTests(TestCase):
 fn compose_yml(svc: &Service) -> String {
     let (p, name) = (&svc.prefix, &svc.name);
     // Every fourth service forgets the worker's restart policy.
-    let worker_restart = if svc.index % 4 == 3 { "" } else { "    restart: unless-stopped\n" };
+    let worker_restart = if svc.index % 4 == 3 {
+        ""
+    } else {
+        "    restart: unless-stopped\n"
+    };
     format!(
         r#"services:
   web:

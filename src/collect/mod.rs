@@ -68,9 +68,24 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
 /// Directories that never hold the app's configuration: VCS data,
 /// virtualenvs, caches and build output.
 const SKIPPED_DIRS: &[&str] = &[
-    ".git", "node_modules", "venv", ".venv", "virtualenv", ".virtualenv", "env.d", ".tox", ".nox",
-    "__pycache__", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", "target",
-    ".eggs", "__pypackages__", ".hg", ".svn",
+    ".git",
+    "node_modules",
+    "venv",
+    ".venv",
+    "virtualenv",
+    ".virtualenv",
+    "env.d",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    "site-packages",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".eggs",
+    "__pypackages__",
+    ".hg",
+    ".svn",
 ];
 
 /// What the walk found: each collector's files, sorted by path, and notes
@@ -142,7 +157,9 @@ pub fn walk_for(ctx: &Context, collectors: &[Box<dyn Collector>]) -> Walked {
         sink: &sink,
     };
     walker.visit(&mut builder);
-    let mut walked = sink.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut walked = sink
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     for files in &mut walked.files {
         files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     }
@@ -234,7 +251,10 @@ impl ignore::ParallelVisitor for Visitor<'_> {
 impl Drop for Visitor<'_> {
     fn drop(&mut self) {
         let found = std::mem::take(&mut self.found);
-        let mut sink = self.sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut sink = self
+            .sink
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         for (all, mine) in sink.files.iter_mut().zip(found.files) {
             all.extend(mine);
         }
@@ -247,7 +267,9 @@ fn walk_error_note(root: &Path, err: &ignore::Error) -> Unparsed {
     fn path_of(err: &ignore::Error) -> Option<&Path> {
         match err {
             ignore::Error::WithPath { path, .. } => Some(path),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => path_of(err),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
             ignore::Error::Loop { child, .. } => Some(child),
             _ => None,
         }
@@ -268,6 +290,9 @@ fn is_skipped_dir(path: &Path) -> bool {
         || name.ends_with(".egg-info")
         || path.join("pyvenv.cfg").is_file()
         || (name == "build" && is_setuptools_build(path))
+        // Cargo's output tags itself; a Python package named `target`
+        // (ansible-test has one) is code.
+        || (name == "target" && path.join("CACHEDIR.TAG").is_file())
 }
 
 /// `build/` as setuptools leaves it (`build/lib`, `build/bdist.linux-x86_64`,
@@ -278,7 +303,10 @@ fn is_setuptools_build(path: &Path) -> bool {
         entries.flatten().any(|e| {
             let name = e.file_name();
             let name = name.to_string_lossy();
-            name == "lib" || name.starts_with("lib.") || name.starts_with("bdist.") || name.starts_with("temp.")
+            name == "lib"
+                || name.starts_with("lib.")
+                || name.starts_with("bdist.")
+                || name.starts_with("temp.")
         })
     })
 }
@@ -358,7 +386,11 @@ pub fn collect_all_reporting(ctx: &Context, progress: &Progress) -> Facts {
 /// `f` over `items` on up to `threads` threads (0 = one per core), results
 /// in input order whatever the scheduling. Threads take the next item from a
 /// shared counter, so one big file does not hold up a whole share.
-pub fn par_map<I: Sync, T: Send>(items: &[I], threads: usize, f: impl Fn(&I) -> T + Sync) -> Vec<T> {
+pub fn par_map<I: Sync, T: Send>(
+    items: &[I],
+    threads: usize,
+    f: impl Fn(&I) -> T + Sync,
+) -> Vec<T> {
     par_map_init(items, threads, || (), |(), item| f(item))
 }
 
@@ -434,7 +466,11 @@ pub fn read_text(file: &InputFile) -> Result<String, Box<crate::facts::Unparsed>
     if meta.len() > MAX_FILE_BYTES {
         return Err(fail(
             0,
-            format!("{} bytes is over the {} MiB cap; skipped", meta.len(), MAX_FILE_BYTES / 1024 / 1024),
+            format!(
+                "{} bytes is over the {} MiB cap; skipped",
+                meta.len(),
+                MAX_FILE_BYTES / 1024 / 1024
+            ),
         ));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
@@ -469,7 +505,11 @@ mod tests {
         let items: Vec<u64> = (0..1000).collect();
         let expect: Vec<u64> = items.iter().map(|i| i * i).collect();
         for threads in [0, 1, 2, 7, 2000] {
-            assert_eq!(par_map(&items, threads, |i| i * i), expect, "{threads} threads");
+            assert_eq!(
+                par_map(&items, threads, |i| i * i),
+                expect,
+                "{threads} threads"
+            );
         }
         assert!(par_map(&Vec::<u64>::new(), 4, |i| *i).is_empty());
     }
@@ -546,6 +586,13 @@ mod tests {
         write(root, "build/lib/app/settings.py", b"");
         write(root, "services/build/settings.py", b"");
         write(root, "pkg.egg-info/z.py", b"");
+        write(
+            root,
+            "target/CACHEDIR.TAG",
+            b"Signature: 8a477f597d28d172789f06886806bc55\n",
+        );
+        write(root, "target/debug/build.py", b"");
+        write(root, "tools/target/probe.py", b"");
         let big = fs::File::create(root.join("app/huge.py")).unwrap();
         big.set_len(MAX_FILE_BYTES + 1).unwrap();
         for i in 0..40 {
@@ -559,14 +606,22 @@ mod tests {
             ".github/workflows/deploy.yml".to_string(),
             "app/settings.py".to_string(),
             "services/build/settings.py".to_string(),
+            "tools/target/probe.py".to_string(),
         ];
         expect.extend((0..40).map(|i| format!("many/m{i:02}.py")));
         expect.sort();
         assert_eq!(files, expect);
         assert_eq!(notes.len(), 1, "{notes:?}");
-        assert!(notes[0].starts_with("app/huge.py: ") && notes[0].contains("cap"), "{notes:?}");
+        assert!(
+            notes[0].starts_with("app/huge.py: ") && notes[0].contains("cap"),
+            "{notes:?}"
+        );
         for threads in [0, 2, 4] {
-            assert_eq!(walked(root, threads), (files.clone(), notes.clone()), "{threads} threads");
+            assert_eq!(
+                walked(root, threads),
+                (files.clone(), notes.clone()),
+                "{threads} threads"
+            );
         }
     }
 
@@ -616,7 +671,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.py");
         fs::write(&path, "\u{feff}X = 1\n").unwrap();
-        let text = read_text(&InputFile { rel: "a.py".into(), abs: path }).unwrap();
+        let text = read_text(&InputFile {
+            rel: "a.py".into(),
+            abs: path,
+        })
+        .unwrap();
         assert_eq!(text, "X = 1\n");
     }
 }

@@ -19,7 +19,9 @@ fn add_oversized_files(root: &std::path::Path) {
 
 fn report(root: &std::path::Path, threads: Option<&str>) -> Vec<u8> {
     let mut cmd = envtrail();
-    cmd.arg("check").arg(root).args(["--format", "json", "--secrets"]);
+    cmd.arg("check")
+        .arg(root)
+        .args(["--format", "json", "--secrets"]);
     cmd.arg(root.join("secrets.txt"));
     if let Some(n) = threads {
         cmd.args(["--threads", n]);
@@ -42,7 +44,9 @@ fn json_report_is_byte_identical_at_any_thread_count() {
 
     let one = report(dir.path(), Some("1"));
     let parsed: serde_json::Value = serde_json::from_slice(&one).unwrap();
-    let notes = parsed["notes"].as_array().expect("the oversized files are noted");
+    let notes = parsed["notes"]
+        .as_array()
+        .expect("the oversized files are noted");
     assert_eq!(notes.len(), 3, "{notes:?}");
     for threads in [None, Some("2"), Some("4"), Some("1")] {
         let other = report(dir.path(), threads);
@@ -57,9 +61,20 @@ fn json_report_is_byte_identical_at_any_thread_count() {
 #[test]
 fn generator_is_deterministic() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    assert_eq!(monorepo::generate(a.path(), 5).unwrap(), monorepo::generate(b.path(), 5).unwrap());
-    for rel in ["services/billing-000/billing_000/settings.py", ".github/workflows/deploy-catalog-000.yml", "secrets.txt"] {
-        assert_eq!(std::fs::read(a.path().join(rel)).unwrap(), std::fs::read(b.path().join(rel)).unwrap(), "{rel}");
+    assert_eq!(
+        monorepo::generate(a.path(), 5).unwrap(),
+        monorepo::generate(b.path(), 5).unwrap()
+    );
+    for rel in [
+        "services/billing-000/billing_000/settings.py",
+        ".github/workflows/deploy-catalog-000.yml",
+        "secrets.txt",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join(rel)).unwrap(),
+            std::fs::read(b.path().join(rel)).unwrap(),
+            "{rel}"
+        );
     }
 }
 
