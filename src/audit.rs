@@ -19,6 +19,9 @@ pub struct AuditOptions {
     pub config: Option<PathBuf>,
     pub settings: Vec<String>,
     pub threads: usize,
+    /// A progress bar may be shown on stderr: the output is a table for a
+    /// person (the bar still needs an interactive stderr outside CI).
+    pub progress: bool,
 }
 
 impl AuditOptions {
@@ -29,6 +32,7 @@ impl AuditOptions {
             config: common.config.clone(),
             settings: common.settings.clone(),
             threads: common.threads,
+            progress: common.format == crate::render::Format::Table && !common.quiet,
         }
     }
 }
@@ -97,6 +101,7 @@ pub fn build_chain(options: &AuditOptions) -> Result<Chain, Error> {
         settings_globs,
         threads: options.threads,
     };
-    let facts = collect::collect_all(&ctx);
+    let progress = crate::progress::Progress::for_audit(options.progress);
+    let facts = collect::collect_all_reporting(&ctx, &progress);
     Ok(Chain::build_with(facts, inventory, &ctx.config))
 }

@@ -75,6 +75,8 @@ pub struct Chain {
     pub unparsed: Vec<Unparsed>,
     /// The deploy side: targets, what reaches the app in each, where chains break.
     pub deploy: reach::Deploy,
+    /// What the run skipped and why (files over the size cap...): said, not judged.
+    pub notes: Vec<Unparsed>,
 }
 
 impl Chain {
@@ -93,6 +95,7 @@ impl Chain {
             opaque: facts.opaque,
             unparsed: facts.unparsed,
             deploy: derived.deploy,
+            notes: facts.notes,
             ..Chain::default()
         };
         for write in facts.writes {
@@ -133,6 +136,7 @@ impl Chain {
         chain.unknown_reads.sort_by(|a, b| a.location.cmp(&b.location));
         chain.opaque.sort_by(|a, b| a.location.cmp(&b.location));
         chain.unparsed.sort_by(|a, b| a.location.cmp(&b.location));
+        chain.notes.sort_by(|a, b| a.location.cmp(&b.location));
         chain
     }
 

@@ -17,6 +17,7 @@ pub mod facts;
 pub mod finding;
 pub mod location;
 pub mod platform;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod rules;

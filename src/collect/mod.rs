@@ -1,14 +1,21 @@
 //! Collectors: one module per stage of the chain, each turning files into
 //! located [`Facts`]. They are listed in [`collectors`]; the walk hands each
 //! one the files it wants.
+//!
+//! Speed: the walk is parallel and sorts its result, so the report is the
+//! same at any thread count; collectors run side by side and may spread their
+//! own files over threads with [`par_map`] / [`par_map_init`].
 
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::Config;
-use crate::facts::Facts;
+use crate::facts::{Facts, Unparsed};
 use crate::location::Location;
+use crate::progress::Progress;
 
 pub mod compose;
 pub mod dockerfile;
@@ -66,17 +73,79 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
     ]
 }
 
-/// Directories that never hold the app's configuration.
+/// Directories that never hold the app's configuration: VCS data,
+/// virtualenvs, caches and build output.
 const SKIPPED_DIRS: &[&str] = &[
-    ".git", "node_modules", "venv", ".venv", "virtualenv", ".virtualenv", "env.d", ".tox", ".nox",
-    "__pycache__", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", "target",
+    ".git",
+    "node_modules",
+    "venv",
+    ".venv",
+    "virtualenv",
+    ".virtualenv",
+    "env.d",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    "site-packages",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".eggs",
+    "__pypackages__",
+    ".hg",
+    ".svn",
 ];
 
-/// Every file under the root that is not ignored: `.gitignore` is honoured
-/// (with or without a `.git` folder), hidden folders such as `.github` are
-/// kept, symlinks are not followed.
+/// What the walk found: each collector's files, sorted by path, and notes
+/// on what was skipped.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// `files[i]` are the files `collectors()[i]` wants.
+    pub files: Vec<Vec<InputFile>>,
+    pub notes: Vec<Unparsed>,
+}
+
+impl Walked {
+    pub fn total(&self) -> usize {
+        self.files.iter().map(Vec::len).sum()
+    }
+}
+
+/// Every file under the root that is not ignored, sorted by path: see [`walk_for`].
 pub fn walk(root: &Path) -> Vec<InputFile> {
-    let mut files = Vec::new();
+    struct Everything;
+    impl Collector for Everything {
+        fn name(&self) -> &'static str {
+            "everything"
+        }
+        fn wants(&self, _rel: &str, _ctx: &Context) -> bool {
+            true
+        }
+        fn collect(&self, _files: &[InputFile], _ctx: &Context) -> Facts {
+            Facts::default()
+        }
+    }
+    let ctx = Context {
+        root: root.to_path_buf(),
+        ..Context::default()
+    };
+    let everything: [Box<dyn Collector>; 1] = [Box::new(Everything)];
+    walk_for(&ctx, &everything).files.pop().unwrap_or_default()
+}
+
+/// The parallel walk, on `ctx.threads` threads: `.gitignore` is honoured
+/// (with or without a `.git` folder), hidden folders such as `.github` are
+/// kept, virtualenvs and build output are skipped, symlinks are not followed
+/// (so a symlink loop cannot trap it). Each file is offered to every
+/// collector; a wanted file over [`MAX_FILE_BYTES`] is dropped with a note.
+/// Only wanted files are stat-ed, so a large tree of unrelated files costs
+/// one directory read each.
+pub fn walk_for(ctx: &Context, collectors: &[Box<dyn Collector>]) -> Walked {
+    let root = ctx.root.as_path();
+    let sink: Mutex<Walked> = Mutex::new(Walked {
+        files: collectors.iter().map(|_| Vec::new()).collect(),
+        notes: Vec::new(),
+    });
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
@@ -84,31 +153,170 @@ pub fn walk(root: &Path) -> Vec<InputFile> {
         .git_exclude(false)
         .require_git(false)
         .follow_links(false)
+        .threads(effective_threads(ctx.threads))
         .filter_entry(|entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             !(is_dir && entry.depth() > 0 && is_skipped_dir(entry.path()))
         })
-        .build();
-    for entry in walker.flatten() {
+        .build_parallel();
+    let mut builder = VisitorBuilder {
+        ctx,
+        collectors,
+        sink: &sink,
+    };
+    walker.visit(&mut builder);
+    let mut walked = sink
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for files in &mut walked.files {
+        files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+    }
+    walked.notes.sort_by(|a, b| a.location.cmp(&b.location));
+    walked
+}
+
+struct VisitorBuilder<'a> {
+    ctx: &'a Context,
+    collectors: &'a [Box<dyn Collector>],
+    sink: &'a Mutex<Walked>,
+}
+
+impl<'s> ignore::ParallelVisitorBuilder<'s> for VisitorBuilder<'s> {
+    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
+        Box::new(Visitor {
+            ctx: self.ctx,
+            collectors: self.collectors,
+            sink: self.sink,
+            found: Walked {
+                files: self.collectors.iter().map(|_| Vec::new()).collect(),
+                notes: Vec::new(),
+            },
+        })
+    }
+}
+
+/// One walker thread: gathers locally, hands its share over once when done.
+struct Visitor<'a> {
+    ctx: &'a Context,
+    collectors: &'a [Box<dyn Collector>],
+    sink: &'a Mutex<Walked>,
+    found: Walked,
+}
+
+impl ignore::ParallelVisitor for Visitor<'_> {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
+        let root = self.ctx.root.as_path();
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                self.found.notes.push(walk_error_note(root, &err));
+                return ignore::WalkState::Continue;
+            }
+        };
         if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
+            return ignore::WalkState::Continue;
         }
         let Ok(rel) = entry.path().strip_prefix(root) else {
-            continue;
+            return ignore::WalkState::Continue;
         };
-        files.push(InputFile {
-            rel: rel_string(rel),
-            abs: entry.path().to_path_buf(),
-        });
+        let rel = rel_string(rel);
+        let wanted: Vec<usize> = self
+            .collectors
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.wants(&rel, self.ctx))
+            .map(|(i, _)| i)
+            .collect();
+        if wanted.is_empty() {
+            return ignore::WalkState::Continue;
+        }
+        if let Ok(meta) = entry.metadata()
+            && meta.len() > MAX_FILE_BYTES
+        {
+            self.found.notes.push(Unparsed {
+                location: Location::new(rel, 0, 0),
+                message: format!(
+                    "{} bytes is over the {} MiB cap; skipped",
+                    meta.len(),
+                    MAX_FILE_BYTES / 1024 / 1024
+                ),
+            });
+            return ignore::WalkState::Continue;
+        }
+        let file = InputFile {
+            rel,
+            abs: entry.into_path(),
+        };
+        for i in wanted {
+            if let Some(files) = self.found.files.get_mut(i) {
+                files.push(file.clone());
+            }
+        }
+        ignore::WalkState::Continue
     }
-    files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    files
+}
+
+impl Drop for Visitor<'_> {
+    fn drop(&mut self) {
+        let found = std::mem::take(&mut self.found);
+        let mut sink = self
+            .sink
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (all, mine) in sink.files.iter_mut().zip(found.files) {
+            all.extend(mine);
+        }
+        sink.notes.extend(found.notes);
+    }
+}
+
+/// An unreadable directory or entry: a note naming it, relative to the root.
+fn walk_error_note(root: &Path, err: &ignore::Error) -> Unparsed {
+    fn path_of(err: &ignore::Error) -> Option<&Path> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            ignore::Error::Loop { child, .. } => Some(child),
+            _ => None,
+        }
+    }
+    let rel = path_of(err)
+        .map(|p| rel_string(p.strip_prefix(root).unwrap_or(p)))
+        .unwrap_or_default();
+    Unparsed {
+        location: Location::new(rel, 0, 0),
+        message: format!("skipped: {err}"),
+    }
 }
 
 fn is_skipped_dir(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     // A virtualenv under any name carries this marker.
-    SKIPPED_DIRS.contains(&name) || path.join("pyvenv.cfg").is_file()
+    SKIPPED_DIRS.contains(&name)
+        || name.ends_with(".egg-info")
+        || path.join("pyvenv.cfg").is_file()
+        || (name == "build" && is_setuptools_build(path))
+        // Cargo's output tags itself; a Python package named `target`
+        // (ansible-test has one) is code.
+        || (name == "target" && path.join("CACHEDIR.TAG").is_file())
+}
+
+/// `build/` as setuptools leaves it (`build/lib`, `build/bdist.linux-x86_64`,
+/// `build/temp.*`): a copy of the sources, read twice otherwise. A folder
+/// merely named `build` (a service, a Django app) is kept.
+fn is_setuptools_build(path: &Path) -> bool {
+    fs::read_dir(path).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name == "lib"
+                || name.starts_with("lib.")
+                || name.starts_with("bdist.")
+                || name.starts_with("temp.")
+        })
+    })
 }
 
 /// `a/b/c` whatever the platform separator.
@@ -119,19 +327,136 @@ pub fn rel_string(rel: &Path) -> String {
         .join("/")
 }
 
+/// The number of worker threads `requested` means: 0 = one per core.
+pub fn effective_threads(requested: usize) -> usize {
+    match requested {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
 /// Run every collector over the walked files.
 pub fn collect_all(ctx: &Context) -> Facts {
-    let files = walk(&ctx.root);
-    let mut facts = Facts::default();
-    for collector in collectors() {
-        let wanted: Vec<InputFile> = files.iter().filter(|f| collector.wants(&f.rel, ctx)).cloned().collect();
-        if !wanted.is_empty() {
-            facts.extend(collector.collect(&wanted, ctx));
+    collect_all_reporting(ctx, &Progress::hidden())
+}
+
+/// [`collect_all`], advancing `progress` as files are done. Collectors run
+/// side by side (each on its own files, in chain order in the result), so
+/// a slow stage does not wait for a fast one; a collector with no files is
+/// never called, so its grammar and queries are never built.
+pub fn collect_all_reporting(ctx: &Context, progress: &Progress) -> Facts {
+    let collectors = collectors();
+    progress.walking();
+    let walked = walk_for(ctx, &collectors);
+    progress.collecting(walked.total() as u64);
+    let _ticking = progress.activate();
+    let jobs: Vec<(&dyn Collector, &[InputFile])> = collectors
+        .iter()
+        .zip(&walked.files)
+        .filter(|(_, files)| !files.is_empty())
+        .map(|(c, files)| (c.as_ref(), files.as_slice()))
+        .collect();
+    let done = AtomicUsize::new(0);
+    let run = |(collector, files): &(&dyn Collector, &[InputFile])| {
+        let facts = collector.collect(files, ctx);
+        // Collectors that do not tick per file still move the bar per stage.
+        let done = done.fetch_add(files.len(), Ordering::Relaxed) + files.len();
+        progress.at_least(done as u64);
+        facts
+    };
+    let results: Vec<Facts> = match jobs.split_first() {
+        Some((first, rest)) if effective_threads(ctx.threads) > 1 && !rest.is_empty() => {
+            std::thread::scope(|scope| {
+                let others: Vec<_> = rest.iter().map(|job| scope.spawn(|| run(job))).collect();
+                let mut results = vec![run(first)];
+                for other in others {
+                    match other.join() {
+                        Ok(facts) => results.push(facts),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+                results
+            })
         }
+        _ => jobs.iter().map(run).collect(),
+    };
+    let mut facts = Facts {
+        notes: walked.notes,
+        ..Facts::default()
+    };
+    for result in results {
+        facts.extend(result);
     }
+    progress.finish();
     facts
 }
 
+/// `f` over `items` on up to `threads` threads (0 = one per core), results
+/// in input order whatever the scheduling. Threads take the next item from a
+/// shared counter, so one big file does not hold up a whole share.
+pub fn par_map<I: Sync, T: Send>(
+    items: &[I],
+    threads: usize,
+    f: impl Fn(&I) -> T + Sync,
+) -> Vec<T> {
+    par_map_init(items, threads, || (), |(), item| f(item))
+}
+
+/// [`par_map`] with per-thread state built once per thread by `init` (a
+/// tree-sitter `Parser`, a reusable buffer): `f` gets it mutably.
+pub fn par_map_init<I: Sync, S, T: Send>(
+    items: &[I],
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &I) -> T + Sync,
+) -> Vec<T> {
+    let threads = effective_threads(threads).min(items.len());
+    let tick = crate::progress::ticker();
+    if threads <= 1 {
+        let mut state = init();
+        return items
+            .iter()
+            .map(|item| {
+                let out = f(&mut state, item);
+                tick.tick();
+                out
+            })
+            .collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<T>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut state = init();
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(&mut state, item)));
+                        tick.tick();
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => {
+                    for (i, out) in done {
+                        if let Some(slot) = slots.get_mut(i) {
+                            *slot = Some(out);
+                        }
+                    }
+                }
+                // A panic in `f` is a bug: surface it as if it happened here.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    slots.into_iter().flatten().collect()
+}
 /// Read a file as UTF-8 text, or say why not in the words `input-unparsed`
 /// will print: not a regular file (a FIFO must not block the audit), too
 /// big, binary, or invalid UTF-8 (with the line of the first bad byte).
@@ -149,7 +474,11 @@ pub fn read_text(file: &InputFile) -> Result<String, Box<crate::facts::Unparsed>
     if meta.len() > MAX_FILE_BYTES {
         return Err(fail(
             0,
-            format!("{} bytes is over the {} MiB cap; skipped", meta.len(), MAX_FILE_BYTES / 1024 / 1024),
+            format!(
+                "{} bytes is over the {} MiB cap; skipped",
+                meta.len(),
+                MAX_FILE_BYTES / 1024 / 1024
+            ),
         ));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
@@ -178,6 +507,145 @@ pub fn read_text(file: &InputFile) -> Result<String, Box<crate::facts::Unparsed>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn par_map_keeps_input_order_at_any_thread_count() {
+        let items: Vec<u64> = (0..1000).collect();
+        let expect: Vec<u64> = items.iter().map(|i| i * i).collect();
+        for threads in [0, 1, 2, 7, 2000] {
+            assert_eq!(
+                par_map(&items, threads, |i| i * i),
+                expect,
+                "{threads} threads"
+            );
+        }
+        assert!(par_map(&Vec::<u64>::new(), 4, |i| *i).is_empty());
+    }
+
+    #[test]
+    fn par_map_init_builds_state_once_per_thread() {
+        let inits = AtomicUsize::new(0);
+        let items: Vec<usize> = (0..100).collect();
+        let out = par_map_init(
+            &items,
+            3,
+            || {
+                inits.fetch_add(1, Ordering::Relaxed);
+                Vec::<usize>::new()
+            },
+            |seen, i| {
+                seen.push(*i);
+                *i + 1
+            },
+        );
+        assert_eq!(out, (1..=100).collect::<Vec<_>>());
+        assert!(inits.load(Ordering::Relaxed) <= 3);
+    }
+
+    /// Wants every `.py` and `.yml` file.
+    struct PyAndYaml;
+    impl Collector for PyAndYaml {
+        fn name(&self) -> &'static str {
+            "test"
+        }
+        fn wants(&self, rel: &str, _ctx: &Context) -> bool {
+            rel.ends_with(".py") || rel.ends_with(".yml")
+        }
+        fn collect(&self, _files: &[InputFile], _ctx: &Context) -> Facts {
+            Facts::default()
+        }
+    }
+
+    fn write(root: &Path, rel: &str, bytes: &[u8]) {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+
+    fn walked(root: &Path, threads: usize) -> (Vec<String>, Vec<String>) {
+        let ctx = Context {
+            root: root.to_path_buf(),
+            threads,
+            ..Context::default()
+        };
+        let collectors: [Box<dyn Collector>; 1] = [Box::new(PyAndYaml)];
+        let walked = walk_for(&ctx, &collectors);
+        let files = walked.files[0].iter().map(|f| f.rel.clone()).collect();
+        let notes = walked
+            .notes
+            .iter()
+            .map(|n| format!("{}: {}", n.location.file, n.message))
+            .collect();
+        (files, notes)
+    }
+
+    #[test]
+    fn walk_skips_ignored_venvs_build_output_and_big_files_sorted_at_any_thread_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, ".gitignore", b"generated/\n");
+        write(root, "generated/settings.py", b"");
+        write(root, "app/settings.py", b"");
+        write(root, "app/notes.txt", b"");
+        write(root, ".github/workflows/deploy.yml", b"");
+        write(root, "envs/prod/pyvenv.cfg", b"home = /usr/bin\n");
+        write(root, "envs/prod/lib/x.py", b"");
+        write(root, ".venv/lib/y.py", b"");
+        write(root, "build/lib/app/settings.py", b"");
+        write(root, "services/build/settings.py", b"");
+        write(root, "pkg.egg-info/z.py", b"");
+        write(
+            root,
+            "target/CACHEDIR.TAG",
+            b"Signature: 8a477f597d28d172789f06886806bc55\n",
+        );
+        write(root, "target/debug/build.py", b"");
+        write(root, "tools/target/probe.py", b"");
+        let big = fs::File::create(root.join("app/huge.py")).unwrap();
+        big.set_len(MAX_FILE_BYTES + 1).unwrap();
+        for i in 0..40 {
+            write(root, &format!("many/m{i:02}.py"), b"");
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root, root.join("app/loop")).unwrap();
+
+        let (files, notes) = walked(root, 1);
+        let mut expect = vec![
+            ".github/workflows/deploy.yml".to_string(),
+            "app/settings.py".to_string(),
+            "services/build/settings.py".to_string(),
+            "tools/target/probe.py".to_string(),
+        ];
+        expect.extend((0..40).map(|i| format!("many/m{i:02}.py")));
+        expect.sort();
+        assert_eq!(files, expect);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with("app/huge.py: ") && notes[0].contains("cap"),
+            "{notes:?}"
+        );
+        for threads in [0, 2, 4] {
+            assert_eq!(
+                walked(root, threads),
+                (files.clone(), notes.clone()),
+                "{threads} threads"
+            );
+        }
+    }
+
+    #[test]
+    fn collect_all_notes_the_big_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = fs::File::create(dir.path().join("settings.py")).unwrap();
+        big.set_len(MAX_FILE_BYTES + 1).unwrap();
+        let facts = collect_all(&Context {
+            root: dir.path().to_path_buf(),
+            ..Context::default()
+        });
+        assert_eq!(facts.notes.len(), 1);
+        assert_eq!(facts.notes[0].location.file, "settings.py");
+        assert!(facts.unparsed.is_empty());
+    }
 
     #[test]
     fn invalid_utf8_names_the_line() {
@@ -211,7 +679,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.py");
         fs::write(&path, "\u{feff}X = 1\n").unwrap();
-        let text = read_text(&InputFile { rel: "a.py".into(), abs: path }).unwrap();
+        let text = read_text(&InputFile {
+            rel: "a.py".into(),
+            abs: path,
+        })
+        .unwrap();
         assert_eq!(text, "X = 1\n");
     }
 }

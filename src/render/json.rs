@@ -25,6 +25,9 @@ pub struct ReportV1<'a> {
     /// The deploy targets (workflow jobs, GitHub environments, compose file
     /// variants, Kubernetes folders), each with where it is defined.
     pub targets: Vec<TargetV1<'a>>,
+    /// What the run skipped and why (files over the size cap...); absent when nothing was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<NoteV1<'a>>,
 }
 
 #[derive(Serialize)]
@@ -32,6 +35,12 @@ pub struct TargetV1<'a> {
     pub name: &'a str,
     pub file: &'a str,
     pub line: u32,
+}
+
+#[derive(Serialize)]
+pub struct NoteV1<'a> {
+    pub file: &'a str,
+    pub message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -265,6 +274,14 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 name: &t.name,
                 file: &t.location.file,
                 line: t.location.line(),
+            })
+            .collect(),
+        notes: chain
+            .notes
+            .iter()
+            .map(|n| NoteV1 {
+                file: &n.location.file,
+                message: &n.message,
             })
             .collect(),
     }

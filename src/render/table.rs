@@ -183,6 +183,9 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         let places: Vec<String> = chain.unknown_reads.iter().map(|r| r.location.to_string()).collect();
         writeln!(out, "{} keys built at run time (not audited): {}", p.dim("?"), places.join(", "))?;
     }
+    for note in &chain.notes {
+        writeln!(out, "{} {}: {}", p.dim("note:"), note.location.file, note.message)?;
+    }
 
     for f in &report.findings {
         writeln!(out)?;

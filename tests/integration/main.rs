@@ -8,6 +8,7 @@ mod checklist;
 mod clean;
 mod cli;
 mod deploy;
+mod determinism;
 mod entrypoint;
 mod render;
 mod settings;
