@@ -71,6 +71,8 @@ pub struct Chain {
     pub secrets: BTreeMap<String, SecretRow>,
     pub inventory: Option<Inventory>,
     pub unparsed: Vec<Unparsed>,
+    /// The audited container, in `live` only: what the live rules judge.
+    pub container: Option<crate::live::ContainerFacts>,
 }
 
 impl Chain {

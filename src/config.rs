@@ -11,6 +11,19 @@ pub struct Config {
     /// Extra globs of Python files to read as settings, on top of `--settings`.
     #[serde(default)]
     pub settings: Vec<String>,
+    /// `[live]`: how `envtrail live` finds things in the container.
+    #[serde(default)]
+    pub live: LiveConfig,
+}
+
+/// `[live]` in `envtrail.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LiveConfig {
+    /// The settings module's path inside the container
+    /// (`/app/config/settings.py`), when it is not the working directory
+    /// plus the repository path.
+    pub settings_path: Option<String>,
 }
 
 impl Config {
@@ -66,6 +79,14 @@ mod tests {
         assert!(g("**/settings.py", "a/b/settings.py"));
         assert!(g("app/**", "app/x/y.py"));
         assert!(!g("*.py", "a/b.py"));
+    }
+
+    #[test]
+    fn live_table() {
+        let config = Config::parse("[live]\nsettings-path = \"/app/config/settings.py\"\n").unwrap();
+        assert_eq!(config.live.settings_path.as_deref(), Some("/app/config/settings.py"));
+        let err = Config::parse("[live]\nsettings_path = \"/x\"\n").unwrap_err();
+        assert!(err.starts_with("line 2"), "{err}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod collect;
 pub mod config;
 pub mod error;
 pub mod facts;
+pub mod live;
 pub mod finding;
 pub mod location;
 pub mod platform;

@@ -8,7 +8,11 @@ use serde::Serialize;
 use crate::chain::Chain;
 use crate::finding::{Finding, Severity};
 
+mod container_down;
+mod image_drift;
 mod input_unparsed;
+mod live_empty;
+mod live_missing;
 pub mod near_miss;
 mod secret_undefined;
 mod secret_unwritten;
@@ -153,6 +157,10 @@ pub const RULES: &[Check] = &[
     written_unread::check,
     near_miss::check,
     input_unparsed::check,
+    live_missing::check,
+    live_empty::check,
+    container_down::check,
+    image_drift::check,
 ];
 
 /// Run every rule over the chain; findings come back in the contract's order.
