@@ -575,3 +575,108 @@ mod tests {
         assert_eq!(second_string_literal("x = os.environ['DJANGO_SETTINGS_MODULE']"), None);
     }
 }
+
+#[cfg(test)]
+mod chain_tests {
+    //! The live rules on a hand-built chain: what the settings collector
+    //! would find, plus a container's env.
+    use super::*;
+    use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia};
+    use crate::chain::LiveKey;
+
+    fn read(key: &str, row: u32, required: bool, default: Option<DefaultValue>) -> EnvRead {
+        let mut r = EnvRead::new(
+            Some(key.into()),
+            Location::new("config/settings.py", row, 0),
+            ReadVia::DjangoEnviron,
+            Consumer::App,
+        );
+        r.required = required;
+        r.has_default = default.is_some();
+        r.default = default;
+        r
+    }
+
+    fn chain_with(env: &[&str]) -> Chain {
+        let mut alias = read("AWS_STORAGE_BUCKET_NAME", 11, false, Some(DefaultValue::Str(String::new())));
+        alias.fallback_of = Some("S3_UPLOAD_BUCKET".into());
+        let mut head = read("S3_UPLOAD_BUCKET", 11, false, None);
+        head.has_default = true;
+        head.chain = vec!["S3_UPLOAD_BUCKET".into(), "AWS_STORAGE_BUCKET_NAME".into()];
+        let facts = Facts {
+            reads: vec![
+                read("DJANGO_SECRET_KEY", 7, true, None),
+                read("DATABASE_URL", 8, true, None),
+                head,
+                alias,
+                read("HOSTNAME", 13, true, None),
+            ],
+            ..Facts::default()
+        };
+        let mut chain = Chain::build(facts, None);
+        let mut keys = EnvKeys::default();
+        for entry in env {
+            keys.insert_entry(entry);
+        }
+        attach(
+            &mut chain,
+            ContainerFacts {
+                name: "api".into(),
+                status: "running".into(),
+                running: true,
+                env: keys,
+                anchor: Location::new("docker-compose.yml", 1, 2),
+                anchor_what: "the compose service `api`".into(),
+                ..ContainerFacts::default()
+            },
+        );
+        chain
+    }
+
+    fn live_findings(chain: &Chain) -> Vec<(String, Option<String>, u32)> {
+        // The static rules fire too (nothing writes these keys); only the live ones matter here.
+        rules::run(chain)
+            .into_iter()
+            .filter(|f| f.rule.as_str().starts_with("live-"))
+            .map(|f| (f.rule.as_str().to_owned(), f.key, f.location.line()))
+            .collect()
+    }
+
+    #[test]
+    fn every_key_present_no_finding() {
+        let chain = chain_with(&["DJANGO_SECRET_KEY=s", "DATABASE_URL=postgres://", "S3_UPLOAD_BUCKET=b"]);
+        assert_eq!(live_findings(&chain), []);
+        assert_eq!(chain.rows["DATABASE_URL"].live, Some(LiveKey { present: true, empty: false }));
+        assert_eq!(chain.rows["AWS_STORAGE_BUCKET_NAME"].live, Some(LiveKey { present: false, empty: false }));
+    }
+
+    #[test]
+    fn missing_required_and_empty_read() {
+        let chain = chain_with(&["DJANGO_SECRET_KEY=s", "S3_UPLOAD_BUCKET="]);
+        assert_eq!(
+            live_findings(&chain),
+            [
+                ("live-missing".into(), Some("DATABASE_URL".into()), 9),
+                ("live-empty".into(), Some("S3_UPLOAD_BUCKET".into()), 12),
+            ]
+        );
+        let empty = rules::run(&chain).into_iter().find(|f| f.rule == rules::RuleId::LiveEmpty).unwrap();
+        assert!(empty.message.contains("the default in the code is NOT used"), "{}", empty.message);
+        assert_eq!(chain.rows["S3_UPLOAD_BUCKET"].live, Some(LiveKey { present: true, empty: true }));
+    }
+
+    #[test]
+    fn an_empty_alias_counts_only_when_its_head_is_absent() {
+        let chain = chain_with(&["DJANGO_SECRET_KEY=s", "DATABASE_URL=x", "S3_UPLOAD_BUCKET=b", "AWS_STORAGE_BUCKET_NAME="]);
+        assert_eq!(live_findings(&chain), []);
+        let chain = chain_with(&["DJANGO_SECRET_KEY=s", "DATABASE_URL=x", "AWS_STORAGE_BUCKET_NAME="]);
+        assert_eq!(live_findings(&chain), [("live-empty".into(), Some("AWS_STORAGE_BUCKET_NAME".into()), 12)]);
+    }
+
+    #[test]
+    fn static_audit_has_no_live_findings() {
+        let mut chain = chain_with(&[]);
+        chain.container = None;
+        assert!(live_findings(&chain).iter().all(|(rule, ..)| !rule.starts_with("live-")));
+    }
+}
