@@ -104,11 +104,18 @@ impl Cleanup {
         .expect("write Dockerfile");
         let out = Command::new("docker")
             .env("DOCKER_BUILDKIT", "0")
-            .args(["build", "-q", "-t", &tag])
+            // No cache: a parallel test removing its image must not pull a
+            // cached parent layer from under this build.
+            .args(["build", "--no-cache", "-q", "-t", &tag])
             .arg(dir.path())
             .output()
             .expect("docker build runs");
-        assert!(out.status.success(), "docker build: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "docker build: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         tag
     }
 
@@ -273,6 +280,11 @@ fn settings_drift_inside_the_image_is_named() {
     assert!(!message.contains("setting S3_UPLOAD_BUCKET"), "{message}");
     let finding = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "image-drift").unwrap();
     assert_eq!(finding["file"], "config/settings.py");
+    let compared = &report["container"]["settings_compared"];
+    assert_eq!(
+        compared,
+        &serde_json::json!([{"file": "config/settings.py", "container_path": "/app/config/settings.py", "drift": true}])
+    );
     if collector_reads("settings_drift_inside_the_image_is_named") {
         assert!(message.contains("the read of S3_UPLOAD_BUCKET"), "{message}");
     }
@@ -414,6 +426,14 @@ fn inspect_file_single_object_and_missing_container() {
     assert!(live_findings(&report).contains(&("container-down".to_string(), None)));
     let finding = &report["findings"][0];
     assert_eq!((finding["file"].as_str(), finding["line"].as_u64()), (Some("docker-compose.yml"), Some(2)));
+    let container = &report["container"];
+    assert_eq!(container["name"], "stagelog-api-1");
+    assert_eq!(container["status"], "exited");
+    assert_eq!(container["up"], false);
+    assert_eq!(container["exit_code"], 1);
+    assert_eq!(container["restart_policy"], "none");
+    assert_eq!(container["finished_at"], "2026-11-11T02:58:14.000000000Z");
+    assert!(container["notes"][0].as_str().is_some_and(|n| n.contains("--inspect-file")), "{container}");
 
     let out = live("worker", "json", &["--inspect-file", "fixtures/live-app/docker-inspect/api-exited.json"]);
     assert_eq!(out.status.code(), Some(2));
