@@ -10,7 +10,9 @@ pub const MAX_SETTINGS_BYTES: usize = crate::collect::MAX_FILE_BYTES as usize;
 /// quoting its content).
 pub fn single_file_text(archive: &[u8], cap: usize) -> Result<String, String> {
     let mut tar = tar::Archive::new(archive);
-    let entries = tar.entries().map_err(|e| format!("not a tar archive: {e}"))?;
+    let entries = tar
+        .entries()
+        .map_err(|e| format!("not a tar archive: {e}"))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("broken tar archive: {e}"))?;
         let kind = entry.header().entry_type();
@@ -24,7 +26,9 @@ pub fn single_file_text(archive: &[u8], cap: usize) -> Result<String, String> {
                 .flatten()
                 .map(|p| p.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            return Err(format!("it is a link to {target:?}; point [live] settings-path at the file itself"));
+            return Err(format!(
+                "it is a link to {target:?}; point [live] settings-path at the file itself"
+            ));
         }
         if !kind.is_file() {
             continue;
@@ -42,7 +46,11 @@ pub fn single_file_text(archive: &[u8], cap: usize) -> Result<String, String> {
             return Err(format!("over the {cap}-byte cap; not read"));
         }
         return String::from_utf8(bytes)
-            .map(|text| text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text))
+            .map(|text| {
+                text.strip_prefix('\u{feff}')
+                    .map(str::to_owned)
+                    .unwrap_or(text)
+            })
             .map_err(|e| format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()));
     }
     Err("the archive holds no file".into())
@@ -65,7 +73,10 @@ mod tests {
     #[test]
     fn takes_the_file() {
         let tar = tar_of("settings.py", b"STATIC_ROOT = '/s'\n");
-        assert_eq!(single_file_text(&tar, 1024).unwrap(), "STATIC_ROOT = '/s'\n");
+        assert_eq!(
+            single_file_text(&tar, 1024).unwrap(),
+            "STATIC_ROOT = '/s'\n"
+        );
     }
 
     #[test]

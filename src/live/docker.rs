@@ -32,7 +32,11 @@ pub enum DockerError {
     #[error("unsupported Docker host {0:?}")]
     UnsupportedHost(String),
     #[error("the Docker daemon at {host} answered {status}: {message}")]
-    Daemon { host: String, status: u16, message: String },
+    Daemon {
+        host: String,
+        status: u16,
+        message: String,
+    },
     #[error("--inspect-file {path}: {message}")]
     InspectFile { path: String, message: String },
 }
@@ -40,7 +44,9 @@ pub enum DockerError {
 impl DockerError {
     pub fn hint(&self) -> &'static str {
         match self {
-            DockerError::Unreachable { .. } => "is the Docker daemon running? set DOCKER_HOST or --docker-host",
+            DockerError::Unreachable { .. } => {
+                "is the Docker daemon running? set DOCKER_HOST or --docker-host"
+            }
             DockerError::PermissionDenied { .. } => {
                 "add your user to the `docker` group (then log in again), or run where the socket is readable"
             }
@@ -50,11 +56,15 @@ impl DockerError {
             DockerError::ApiVersion { .. } => {
                 "the daemon is older or newer than envtrail's Docker client supports; upgrade one of them"
             }
-            DockerError::Timeout { .. } => "the daemon may be hung or far away; raise --timeout SECONDS",
+            DockerError::Timeout { .. } => {
+                "the daemon may be hung or far away; raise --timeout SECONDS"
+            }
             DockerError::UnsupportedHost(_) => {
                 "use unix:///path/to/docker.sock or tcp://host:port (ssh:// and TLS hosts are not supported)"
             }
-            DockerError::Daemon { .. } => "`docker inspect` on the same container shows what the daemon thinks",
+            DockerError::Daemon { .. } => {
+                "`docker inspect` on the same container shows what the daemon thinks"
+            }
             DockerError::InspectFile { .. } => {
                 "--inspect-file takes what `docker inspect NAME > FILE` writes (an array or one object)"
             }
@@ -72,7 +82,11 @@ pub struct Client {
 /// Where to connect: `--docker-host`, else `DOCKER_HOST`, else the local socket.
 pub fn resolve_host(flag: Option<&str>) -> String {
     flag.map(str::to_owned)
-        .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.trim().is_empty()))
+        .or_else(|| {
+            std::env::var("DOCKER_HOST")
+                .ok()
+                .filter(|h| !h.trim().is_empty())
+        })
         .unwrap_or_else(|| DEFAULT_SOCKET.to_owned())
 }
 
@@ -104,7 +118,8 @@ impl Client {
         let response = bounded(
             &self.host,
             self.timeout,
-            self.docker.inspect_container(container, None::<InspectContainerOptions>),
+            self.docker
+                .inspect_container(container, None::<InspectContainerOptions>),
         )
         .await
         .map_err(|e| match e {
@@ -131,10 +146,19 @@ impl Client {
 
     /// The tar archive of `path` in the container, at most `cap` bytes.
     /// `Ok(None)` when the path does not exist there. Works on stopped containers.
-    pub async fn download(&self, container: &str, path: &str, cap: usize) -> Result<Option<Vec<u8>>, DockerError> {
-        let options = DownloadFromContainerOptions { path: path.to_owned() };
+    pub async fn download(
+        &self,
+        container: &str,
+        path: &str,
+        cap: usize,
+    ) -> Result<Option<Vec<u8>>, DockerError> {
+        let options = DownloadFromContainerOptions {
+            path: path.to_owned(),
+        };
         let fetch = async {
-            let mut stream = self.docker.download_from_container(container, Some(options));
+            let mut stream = self
+                .docker
+                .download_from_container(container, Some(options));
             let mut archive = Vec::new();
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk?;
@@ -150,7 +174,9 @@ impl Client {
             Ok(Err(size)) => Err(DockerError::Daemon {
                 host: self.host.clone(),
                 status: 200,
-                message: format!("the archive of {path} is over {cap} bytes ({size} read); not downloaded"),
+                message: format!(
+                    "the archive of {path} is over {cap} bytes ({size} read); not downloaded"
+                ),
             }),
             Err(DockerError::Daemon { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
@@ -162,7 +188,9 @@ fn socket(host: &str, path: &str, seconds: u64) -> Result<Docker, DockerError> {
     // bollard's own check says "socket not found"; say what it means.
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return Err(DockerError::PermissionDenied { host: host.to_owned() });
+            return Err(DockerError::PermissionDenied {
+                host: host.to_owned(),
+            });
         }
         Err(_) => {
             return Err(DockerError::Unreachable {
@@ -172,7 +200,8 @@ fn socket(host: &str, path: &str, seconds: u64) -> Result<Docker, DockerError> {
         }
         Ok(_) => {}
     }
-    Docker::connect_with_socket(path, seconds, bollard::API_DEFAULT_VERSION).map_err(|e| map_error(e, host, None))
+    Docker::connect_with_socket(path, seconds, bollard::API_DEFAULT_VERSION)
+        .map_err(|e| map_error(e, host, None))
 }
 
 /// Run one call under the time limit, mapping its error.
@@ -195,9 +224,15 @@ fn map_error(error: bollard::errors::Error, host: &str, timeout: Option<Duration
     use bollard::errors::Error as E;
     let host = host.to_owned();
     match error {
-        E::DockerResponseServerError { status_code, message } => {
+        E::DockerResponseServerError {
+            status_code,
+            message,
+        } => {
             let lower = message.to_ascii_lowercase();
-            if status_code == 400 && lower.contains("version") && (lower.contains("too new") || lower.contains("too old")) {
+            if status_code == 400
+                && lower.contains("version")
+                && (lower.contains("too new") || lower.contains("too old"))
+            {
                 DockerError::ApiVersion { host, message }
             } else {
                 DockerError::Daemon {
@@ -260,7 +295,9 @@ fn io_cause(kind: std::io::ErrorKind) -> String {
     match kind {
         K::ConnectionRefused => "connection refused".into(),
         K::NotFound => "no such socket".into(),
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => "the connection was dropped".into(),
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => {
+            "the connection was dropped".into()
+        }
         K::TimedOut => "timed out".into(),
         other => other.to_string(),
     }
@@ -300,7 +337,8 @@ mod tests {
         let e = map_error(
             bollard::errors::Error::DockerResponseServerError {
                 status_code: 400,
-                message: "client version 1.53 is too new. Maximum supported API version is 1.41".into(),
+                message: "client version 1.53 is too new. Maximum supported API version is 1.41"
+                    .into(),
             },
             "unix:///x",
             None,
@@ -321,12 +359,18 @@ mod tests {
             "tcp://127.0.0.1:1",
             None,
         );
-        assert_eq!(e.to_string(), "cannot reach the Docker daemon at tcp://127.0.0.1:1: connection refused");
+        assert_eq!(
+            e.to_string(),
+            "cannot reach the Docker daemon at tcp://127.0.0.1:1: connection refused"
+        );
     }
 
     #[test]
     fn unsupported_schemes_say_so() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let e = rt
             .block_on(Client::connect("ssh://user@host", Duration::from_secs(1)))
             .err()

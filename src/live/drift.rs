@@ -56,7 +56,12 @@ impl SettingsDrift {
 }
 
 /// Compare the two shapes of one module.
-pub fn compare(repo_file: &str, container_path: &str, repo: &SettingsShape, image: &SettingsShape) -> SettingsDrift {
+pub fn compare(
+    repo_file: &str,
+    container_path: &str,
+    repo: &SettingsShape,
+    image: &SettingsShape,
+) -> SettingsDrift {
     let missing = |a: &BTreeMap<String, Location>, b: &BTreeMap<String, Location>| {
         a.iter()
             .filter(|(k, _)| !b.contains_key(*k))
@@ -64,7 +69,10 @@ pub fn compare(repo_file: &str, container_path: &str, repo: &SettingsShape, imag
             .collect::<Vec<_>>()
     };
     let extra = |a: &BTreeMap<String, Location>, b: &BTreeMap<String, Location>| {
-        b.keys().filter(|k| !a.contains_key(*k)).cloned().collect::<Vec<_>>()
+        b.keys()
+            .filter(|k| !a.contains_key(*k))
+            .cloned()
+            .collect::<Vec<_>>()
     };
     SettingsDrift {
         repo_file: repo_file.to_owned(),
@@ -98,7 +106,11 @@ struct TopLevelQuery {
 
 static TOP_LEVEL: LazyLock<Option<TopLevelQuery>> = LazyLock::new(|| {
     let language = tree_sitter::Language::from(tree_sitter_python::LANGUAGE);
-    let query = Query::new(&language, include_str!("../../grammars/python-top-level-assignments.scm")).ok()?;
+    let query = Query::new(
+        &language,
+        include_str!("../../grammars/python-top-level-assignments.scm"),
+    )
+    .ok()?;
     let name = query.capture_index_for_name("name")?;
     Some(TopLevelQuery { query, name })
 });
@@ -111,7 +123,10 @@ pub fn top_level_settings(rel: &str, text: &str) -> BTreeMap<String, Location> {
         return found;
     };
     let mut parser = Parser::new();
-    if parser.set_language(&tree_sitter_python::LANGUAGE.into()).is_err() {
+    if parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .is_err()
+    {
         return found;
     }
     let Some(tree) = parser.parse(text, None) else {
@@ -139,7 +154,9 @@ pub fn top_level_settings(rel: &str, text: &str) -> BTreeMap<String, Location> {
 
 fn is_setting_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_uppercase())
-        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// No function, class or comprehension between the node and the module.
@@ -192,9 +209,21 @@ class Conf:
         let names: Vec<&str> = defined.keys().map(String::as_str).collect();
         assert_eq!(
             names,
-            ["A1", "BASE_DIR", "B_2", "DEBUG", "INTERNAL_IPS", "LOCAL", "STATIC_ROOT", "STATIC_URL"]
+            [
+                "A1",
+                "BASE_DIR",
+                "B_2",
+                "DEBUG",
+                "INTERNAL_IPS",
+                "LOCAL",
+                "STATIC_ROOT",
+                "STATIC_URL"
+            ]
         );
-        assert_eq!(defined["STATIC_ROOT"], Location::new("config/settings.py", 7, 0));
+        assert_eq!(
+            defined["STATIC_ROOT"],
+            Location::new("config/settings.py", 7, 0)
+        );
     }
 
     #[test]
@@ -218,10 +247,27 @@ class Conf:
 
     #[test]
     fn compare_names_both_sides() {
-        let repo = shape_of(&[("DATABASE_URL", 3), ("S3_UPLOAD_BUCKET", 9)], &[("STATIC_ROOT", 7), ("DEBUG", 2)]);
-        let image = shape_of(&[("DATABASE_URL", 3), ("LEGACY_KEY", 4)], &[("DEBUG", 2), ("OLD_SETTING", 5)]);
-        let drift = compare("config/settings.py", "/app/config/settings.py", &repo, &image);
-        assert_eq!(drift.reads_missing, [("S3_UPLOAD_BUCKET".to_string(), Location::new("config/settings.py", 9, 0))]);
+        let repo = shape_of(
+            &[("DATABASE_URL", 3), ("S3_UPLOAD_BUCKET", 9)],
+            &[("STATIC_ROOT", 7), ("DEBUG", 2)],
+        );
+        let image = shape_of(
+            &[("DATABASE_URL", 3), ("LEGACY_KEY", 4)],
+            &[("DEBUG", 2), ("OLD_SETTING", 5)],
+        );
+        let drift = compare(
+            "config/settings.py",
+            "/app/config/settings.py",
+            &repo,
+            &image,
+        );
+        assert_eq!(
+            drift.reads_missing,
+            [(
+                "S3_UPLOAD_BUCKET".to_string(),
+                Location::new("config/settings.py", 9, 0)
+            )]
+        );
         assert_eq!(drift.reads_extra, ["LEGACY_KEY"]);
         assert_eq!(drift.defined_missing[0].0, "STATIC_ROOT");
         assert_eq!(drift.defined_extra, ["OLD_SETTING"]);
@@ -233,7 +279,12 @@ class Conf:
     #[test]
     fn same_shapes_do_not_drift() {
         let repo = shape_of(&[("DATABASE_URL", 3)], &[("STATIC_ROOT", 7)]);
-        let drift = compare("config/settings.py", "/app/config/settings.py", &repo, &repo.clone());
+        let drift = compare(
+            "config/settings.py",
+            "/app/config/settings.py",
+            &repo,
+            &repo.clone(),
+        );
         assert!(drift.is_empty());
         assert_eq!(drift.location(), Location::file_start("config/settings.py"));
     }

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{Deserializer, SeqAccess, Visitor};
 
 use crate::chain::LiveKey;
 
@@ -94,7 +94,13 @@ impl EnvKeys {
             return;
         }
         // The last entry wins, as in the process environment.
-        self.0.insert(key.to_owned(), LiveKey { present: true, empty });
+        self.0.insert(
+            key.to_owned(),
+            LiveKey {
+                present: true,
+                empty,
+            },
+        );
     }
 
     pub fn get(&self, key: &str) -> Option<LiveKey> {
@@ -173,7 +179,10 @@ pub fn parse(bytes: &[u8], wanted: &str) -> Result<Inspect, String> {
             match many.into_iter().find(|c| c.matches(wanted)) {
                 Some(found) => Ok(found),
                 None if names.is_empty() => Err("the array holds no container".into()),
-                None => Err(format!("no container {wanted:?} in it (it holds: {})", names.join(", "))),
+                None => Err(format!(
+                    "no container {wanted:?} in it (it holds: {})",
+                    names.join(", ")
+                )),
             }
         }
     }
@@ -207,11 +216,41 @@ mod tests {
     fn env_becomes_keys_and_emptiness() {
         let c = parse(ONE.as_bytes(), "api").unwrap();
         let env = &c.config.env;
-        assert_eq!(env.get("DATABASE_URL"), Some(LiveKey { present: true, empty: false }));
-        assert_eq!(env.get("EMPTY"), Some(LiveKey { present: true, empty: true }));
-        assert_eq!(env.get("BLANK"), Some(LiveKey { present: true, empty: true }));
-        assert_eq!(env.get("BARE"), Some(LiveKey { present: true, empty: true }));
-        assert_eq!(env.get("A"), Some(LiveKey { present: true, empty: false }));
+        assert_eq!(
+            env.get("DATABASE_URL"),
+            Some(LiveKey {
+                present: true,
+                empty: false
+            })
+        );
+        assert_eq!(
+            env.get("EMPTY"),
+            Some(LiveKey {
+                present: true,
+                empty: true
+            })
+        );
+        assert_eq!(
+            env.get("BLANK"),
+            Some(LiveKey {
+                present: true,
+                empty: true
+            })
+        );
+        assert_eq!(
+            env.get("BARE"),
+            Some(LiveKey {
+                present: true,
+                empty: true
+            })
+        );
+        assert_eq!(
+            env.get("A"),
+            Some(LiveKey {
+                present: true,
+                empty: false
+            })
+        );
         assert_eq!(env.get("MISSING"), None);
         // Nothing reachable from the parsed struct holds a value.
         assert!(!format!("{c:?}").contains("hunter2"));
@@ -219,9 +258,18 @@ mod tests {
 
     #[test]
     fn array_picks_the_container_by_name_or_id() {
-        let two = format!("[{ONE}, {}]", ONE.replace("/api", "/worker").replace("4f2a", "9999"));
-        assert_eq!(parse(two.as_bytes(), "worker").unwrap().display_name(), "worker");
-        assert_eq!(parse(two.as_bytes(), "4f2a9").unwrap().display_name(), "api");
+        let two = format!(
+            "[{ONE}, {}]",
+            ONE.replace("/api", "/worker").replace("4f2a", "9999")
+        );
+        assert_eq!(
+            parse(two.as_bytes(), "worker").unwrap().display_name(),
+            "worker"
+        );
+        assert_eq!(
+            parse(two.as_bytes(), "4f2a9").unwrap().display_name(),
+            "api"
+        );
         let err = parse(two.as_bytes(), "nope").unwrap_err();
         assert!(err.contains("api, worker"), "{err}");
     }

@@ -89,7 +89,11 @@ impl ContainerFacts {
             id: c.id.chars().take(12).collect(),
             image: c.config.image.clone(),
             status: if state.status.is_empty() {
-                if state.running { "running".into() } else { "exited".into() }
+                if state.running {
+                    "running".into()
+                } else {
+                    "exited".into()
+                }
             } else {
                 state.status.clone()
             },
@@ -102,7 +106,11 @@ impl ContainerFacts {
             finished_ago: finished_at.as_deref().and_then(when::ago),
             finished_at,
             health: state.health.as_ref().and_then(|h| non_empty(&h.status)),
-            failing_streak: state.health.as_ref().map(|h| h.failing_streak).unwrap_or_default(),
+            failing_streak: state
+                .health
+                .as_ref()
+                .map(|h| h.failing_streak)
+                .unwrap_or_default(),
             restart_policy: match policy.name.as_str() {
                 "" | "no" => "none".into(),
                 other => other.to_owned(),
@@ -122,7 +130,10 @@ impl ContainerFacts {
 
     /// Up and not reported unhealthy.
     pub fn is_up(&self) -> bool {
-        self.running && !self.restarting && !self.paused && self.health.as_deref() != Some("unhealthy")
+        self.running
+            && !self.restarting
+            && !self.paused
+            && self.health.as_deref() != Some("unhealthy")
     }
 }
 
@@ -196,7 +207,11 @@ fn from_daemon(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Other(anyhow::anyhow!("cannot start the Docker client's runtime: {e}")))?;
+        .map_err(|e| {
+            Error::Other(anyhow::anyhow!(
+                "cannot start the Docker client's runtime: {e}"
+            ))
+        })?;
     let host = docker::resolve_host(live.docker_host.as_deref());
     let result = runtime.block_on(async {
         let client = Client::connect(&host, live.timeout).await?;
@@ -217,7 +232,11 @@ async fn compare_settings(
 ) -> (Vec<SettingsDrift>, Vec<String>) {
     let mut drifts = Vec::new();
     let mut notes = Vec::new();
-    let plan = plan_paths(modules, &inspect.config.working_dir, config.live.settings_path.as_deref());
+    let plan = plan_paths(
+        modules,
+        &inspect.config.working_dir,
+        config.live.settings_path.as_deref(),
+    );
     if modules.is_empty() {
         notes.push("image drift not checked: no settings module (settings.py, settings/*.py, config.py) in the repository".into());
     }
@@ -228,15 +247,24 @@ async fn compare_settings(
         let repo_text = match collect::read_text(module) {
             Ok(text) => text,
             Err(unparsed) => {
-                notes.push(format!("image drift not checked for {}: {}", module.rel, unparsed.message));
+                notes.push(format!(
+                    "image drift not checked for {}: {}",
+                    module.rel, unparsed.message
+                ));
                 continue;
             }
         };
         let mut found = None;
         for path in &candidates {
-            match client.download(&inspect.id, path, archive::MAX_SETTINGS_BYTES * 2).await {
+            match client
+                .download(&inspect.id, path, archive::MAX_SETTINGS_BYTES * 2)
+                .await
+            {
                 Ok(Some(tar)) => {
-                    found = Some((path.clone(), archive::single_file_text(&tar, archive::MAX_SETTINGS_BYTES)));
+                    found = Some((
+                        path.clone(),
+                        archive::single_file_text(&tar, archive::MAX_SETTINGS_BYTES),
+                    ));
                     break;
                 }
                 Ok(None) => continue,
@@ -275,11 +303,18 @@ pub fn is_settings_module(rel: &str) -> bool {
         return false;
     };
     let parts: Vec<&str> = stem.split('/').collect();
-    if parts.iter().any(|p| matches!(*p, "tests" | "test" | "migrations")) {
+    if parts
+        .iter()
+        .any(|p| matches!(*p, "tests" | "test" | "migrations"))
+    {
         return false;
     }
     let name = parts.last().copied().unwrap_or_default();
-    let parent = parts.len().checked_sub(2).and_then(|i| parts.get(i)).copied();
+    let parent = parts
+        .len()
+        .checked_sub(2)
+        .and_then(|i| parts.get(i))
+        .copied();
     matches!(name, "settings" | "config")
         || name.starts_with("settings_")
         || name.ends_with("_settings")
@@ -317,16 +352,31 @@ fn django_settings_modules(files: &[InputFile]) -> Vec<InputFile> {
         let Ok(text) = collect::read_text(file) else {
             continue;
         };
-        for line in text.lines().filter(|l| l.contains("DJANGO_SETTINGS_MODULE")) {
+        for line in text
+            .lines()
+            .filter(|l| l.contains("DJANGO_SETTINGS_MODULE"))
+        {
             let Some(module) = second_string_literal(line) else {
                 continue;
             };
             let module_path = module.replace('.', "/");
             // manage.py sits at the import root; wsgi.py one package below it.
-            let roots = [dir.to_owned(), dir.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default()];
+            let roots = [
+                dir.to_owned(),
+                dir.rsplit_once('/')
+                    .map(|(d, _)| d.to_owned())
+                    .unwrap_or_default(),
+            ];
             for root in roots {
-                let prefix = if root.is_empty() { String::new() } else { format!("{root}/") };
-                for rel in [format!("{prefix}{module_path}.py"), format!("{prefix}{module_path}/__init__.py")] {
+                let prefix = if root.is_empty() {
+                    String::new()
+                } else {
+                    format!("{root}/")
+                };
+                for rel in [
+                    format!("{prefix}{module_path}.py"),
+                    format!("{prefix}{module_path}/__init__.py"),
+                ] {
                     if let Some(hit) = files.iter().find(|f| f.rel == rel) {
                         found.push(hit.clone());
                     }
@@ -341,14 +391,22 @@ fn django_settings_modules(files: &[InputFile]) -> Vec<InputFile> {
 fn second_string_literal(line: &str) -> Option<&str> {
     let mut literals = line.split(['"', '\'']).skip(1).step_by(2);
     literals.next()?;
-    literals.next().filter(|m| !m.is_empty() && m.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '_'))
+    literals.next().filter(|m| {
+        !m.is_empty()
+            && m.chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '_')
+    })
 }
 
 type Plan<'a> = Vec<(&'a InputFile, Vec<String>)>;
 
 /// For each settings module, the container paths to try, in order. With
 /// `[live] settings-path`, only the module that path names is compared.
-fn plan_paths<'a>(modules: &'a [InputFile], working_dir: &str, configured: Option<&str>) -> Result<Plan<'a>, String> {
+fn plan_paths<'a>(
+    modules: &'a [InputFile],
+    working_dir: &str,
+    configured: Option<&str>,
+) -> Result<Plan<'a>, String> {
     if let Some(path) = configured {
         let best = modules
             .iter()
@@ -356,7 +414,11 @@ fn plan_paths<'a>(modules: &'a [InputFile], working_dir: &str, configured: Optio
             .filter(|(n, _)| *n > 0)
             .max_by_key(|(n, _)| *n)
             .map(|(_, m)| m)
-            .or(if modules.len() == 1 { modules.first() } else { None });
+            .or(if modules.len() == 1 {
+                modules.first()
+            } else {
+                None
+            });
         return match best {
             Some(module) => Ok(vec![(module, vec![path.to_owned()])]),
             None => Err(format!(
@@ -364,7 +426,10 @@ fn plan_paths<'a>(modules: &'a [InputFile], working_dir: &str, configured: Optio
             )),
         };
     }
-    Ok(modules.iter().map(|m| (m, container_paths(&m.rel, working_dir))).collect())
+    Ok(modules
+        .iter()
+        .map(|m| (m, container_paths(&m.rel, working_dir)))
+        .collect())
 }
 
 /// `WorkingDir` + the repository path, then with leading folders stripped
@@ -373,7 +438,11 @@ fn plan_paths<'a>(modules: &'a [InputFile], working_dir: &str, configured: Optio
 pub fn container_paths(rel: &str, working_dir: &str) -> Vec<String> {
     let mut bases = Vec::new();
     let wd = working_dir.trim_end_matches('/');
-    bases.push(if wd.is_empty() { String::new() } else { wd.to_owned() });
+    bases.push(if wd.is_empty() {
+        String::new()
+    } else {
+        wd.to_owned()
+    });
     if wd != "/app" {
         bases.push("/app".to_owned());
     }
@@ -392,13 +461,20 @@ pub fn container_paths(rel: &str, working_dir: &str) -> Vec<String> {
 
 /// How many trailing path components two paths share.
 fn common_suffix(a: &str, b: &str) -> usize {
-    a.rsplit('/').zip(b.rsplit('/')).take_while(|(x, y)| x == y).count()
+    a.rsplit('/')
+        .zip(b.rsplit('/'))
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Where findings about the whole container point: the compose service that
 /// runs it, else the Dockerfile that builds it, else the settings module,
 /// else the first workflow. Each is true of the container and says why.
-fn anchor(facts: &ContainerFacts, files: &[InputFile], modules: &[InputFile]) -> (Location, String) {
+fn anchor(
+    facts: &ContainerFacts,
+    files: &[InputFile],
+    modules: &[InputFile],
+) -> (Location, String) {
     if let Some(found) = compose_service(facts, files) {
         return found;
     }
@@ -408,16 +484,28 @@ fn anchor(facts: &ContainerFacts, files: &[InputFile], modules: &[InputFile]) ->
     if let Some(module) = modules.first() {
         return (
             Location::file_start(module.rel.clone()),
-            format!("the app's settings {} (no compose service or Dockerfile in the repository names the container)", module.rel),
+            format!(
+                "the app's settings {} (no compose service or Dockerfile in the repository names the container)",
+                module.rel
+            ),
         );
     }
-    if let Some(workflow) = files.iter().find(|f| collect::workflow::is_workflow_path(&f.rel)) {
+    if let Some(workflow) = files
+        .iter()
+        .find(|f| collect::workflow::is_workflow_path(&f.rel))
+    {
         return (
             Location::file_start(workflow.rel.clone()),
-            format!("the workflow {} (no compose file, Dockerfile or settings module in the repository)", workflow.rel),
+            format!(
+                "the workflow {} (no compose file, Dockerfile or settings module in the repository)",
+                workflow.rel
+            ),
         );
     }
-    let first = files.first().map(|f| f.rel.clone()).unwrap_or_else(|| ".".into());
+    let first = files
+        .first()
+        .map(|f| f.rel.clone())
+        .unwrap_or_else(|| ".".into());
     (
         Location::file_start(first.clone()),
         format!("{first}, the first file of the repository (nothing in it names the container)"),
@@ -443,7 +531,10 @@ fn compose_service(facts: &ContainerFacts, files: &[InputFile]) -> Option<(Locat
     // The compose file Compose itself used, when its name is known.
     compose.sort_by_key(|f| {
         let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
-        !labels.config_files.iter().any(|c| c.rsplit('/').next() == Some(name))
+        !labels
+            .config_files
+            .iter()
+            .any(|c| c.rsplit('/').next() == Some(name))
     });
     for file in compose {
         let Ok(text) = collect::read_text(file) else {
@@ -453,7 +544,10 @@ fn compose_service(facts: &ContainerFacts, files: &[InputFile]) -> Option<(Locat
             if let Some(row) = service_row(&text, service) {
                 return Some((
                     Location::new(file.rel.clone(), row.0, row.1),
-                    format!("the compose service `{service}` that runs it ({})", file.rel),
+                    format!(
+                        "the compose service `{service}` that runs it ({})",
+                        file.rel
+                    ),
                 ));
             }
         }
@@ -477,7 +571,12 @@ fn service_row(text: &str, service: &str) -> Option<(u32, u32)> {
         if !in_services {
             continue;
         }
-        let key = content.split(':').next().unwrap_or_default().trim().trim_matches(['"', '\'']);
+        let key = content
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .trim_matches(['"', '\'']);
         if key == service && content.contains(':') {
             return Some((row as u32, indent as u32));
         }
@@ -541,8 +640,14 @@ mod tests {
                 "/app/settings.py",
             ]
         );
-        assert_eq!(container_paths("settings.py", "/app/"), ["/app/settings.py"]);
-        assert_eq!(container_paths("settings.py", ""), ["/settings.py", "/app/settings.py"]);
+        assert_eq!(
+            container_paths("settings.py", "/app/"),
+            ["/app/settings.py"]
+        );
+        assert_eq!(
+            container_paths("settings.py", ""),
+            ["/settings.py", "/app/settings.py"]
+        );
     }
 
     #[test]
@@ -551,7 +656,10 @@ mod tests {
             rel: rel.into(),
             abs: PathBuf::from(rel),
         };
-        let modules = [module("config/settings/base.py"), module("config/settings/prod.py")];
+        let modules = [
+            module("config/settings/base.py"),
+            module("config/settings/prod.py"),
+        ];
         let plan = plan_paths(&modules, "/app", Some("/srv/config/settings/prod.py")).unwrap();
         assert_eq!(plan.len(), 1);
         assert_eq!(plan[0].0.rel, "config/settings/prod.py");
@@ -569,10 +677,15 @@ mod tests {
     #[test]
     fn django_settings_module_literal() {
         assert_eq!(
-            second_string_literal("    os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"config.settings.prod\")"),
+            second_string_literal(
+                "    os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"config.settings.prod\")"
+            ),
             Some("config.settings.prod")
         );
-        assert_eq!(second_string_literal("x = os.environ['DJANGO_SETTINGS_MODULE']"), None);
+        assert_eq!(
+            second_string_literal("x = os.environ['DJANGO_SETTINGS_MODULE']"),
+            None
+        );
     }
 }
 
@@ -581,8 +694,8 @@ mod chain_tests {
     //! The live rules on a hand-built chain: what the settings collector
     //! would find, plus a container's env.
     use super::*;
-    use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia};
     use crate::chain::LiveKey;
+    use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia};
 
     fn read(key: &str, row: u32, required: bool, default: Option<DefaultValue>) -> EnvRead {
         let mut r = EnvRead::new(
@@ -598,7 +711,12 @@ mod chain_tests {
     }
 
     fn chain_with(env: &[&str]) -> Chain {
-        let mut alias = read("AWS_STORAGE_BUCKET_NAME", 11, false, Some(DefaultValue::Str(String::new())));
+        let mut alias = read(
+            "AWS_STORAGE_BUCKET_NAME",
+            11,
+            false,
+            Some(DefaultValue::Str(String::new())),
+        );
         alias.fallback_of = Some("S3_UPLOAD_BUCKET".into());
         let mut head = read("S3_UPLOAD_BUCKET", 11, false, None);
         head.has_default = true;
@@ -644,10 +762,26 @@ mod chain_tests {
 
     #[test]
     fn every_key_present_no_finding() {
-        let chain = chain_with(&["DJANGO_SECRET_KEY=s", "DATABASE_URL=postgres://", "S3_UPLOAD_BUCKET=b"]);
+        let chain = chain_with(&[
+            "DJANGO_SECRET_KEY=s",
+            "DATABASE_URL=postgres://",
+            "S3_UPLOAD_BUCKET=b",
+        ]);
         assert_eq!(live_findings(&chain), []);
-        assert_eq!(chain.rows["DATABASE_URL"].live, Some(LiveKey { present: true, empty: false }));
-        assert_eq!(chain.rows["AWS_STORAGE_BUCKET_NAME"].live, Some(LiveKey { present: false, empty: false }));
+        assert_eq!(
+            chain.rows["DATABASE_URL"].live,
+            Some(LiveKey {
+                present: true,
+                empty: false
+            })
+        );
+        assert_eq!(
+            chain.rows["AWS_STORAGE_BUCKET_NAME"].live,
+            Some(LiveKey {
+                present: false,
+                empty: false
+            })
+        );
     }
 
     #[test]
@@ -660,23 +794,58 @@ mod chain_tests {
                 ("live-empty".into(), Some("S3_UPLOAD_BUCKET".into()), 12),
             ]
         );
-        let empty = rules::run(&chain).into_iter().find(|f| f.rule == rules::RuleId::LiveEmpty).unwrap();
-        assert!(empty.message.contains("the default in the code is NOT used"), "{}", empty.message);
-        assert_eq!(chain.rows["S3_UPLOAD_BUCKET"].live, Some(LiveKey { present: true, empty: true }));
+        let empty = rules::run(&chain)
+            .into_iter()
+            .find(|f| f.rule == rules::RuleId::LiveEmpty)
+            .unwrap();
+        assert!(
+            empty
+                .message
+                .contains("the default in the code is NOT used"),
+            "{}",
+            empty.message
+        );
+        assert_eq!(
+            chain.rows["S3_UPLOAD_BUCKET"].live,
+            Some(LiveKey {
+                present: true,
+                empty: true
+            })
+        );
     }
 
     #[test]
     fn an_empty_alias_counts_only_when_its_head_is_absent() {
-        let chain = chain_with(&["DJANGO_SECRET_KEY=s", "DATABASE_URL=x", "S3_UPLOAD_BUCKET=b", "AWS_STORAGE_BUCKET_NAME="]);
+        let chain = chain_with(&[
+            "DJANGO_SECRET_KEY=s",
+            "DATABASE_URL=x",
+            "S3_UPLOAD_BUCKET=b",
+            "AWS_STORAGE_BUCKET_NAME=",
+        ]);
         assert_eq!(live_findings(&chain), []);
-        let chain = chain_with(&["DJANGO_SECRET_KEY=s", "DATABASE_URL=x", "AWS_STORAGE_BUCKET_NAME="]);
-        assert_eq!(live_findings(&chain), [("live-empty".into(), Some("AWS_STORAGE_BUCKET_NAME".into()), 12)]);
+        let chain = chain_with(&[
+            "DJANGO_SECRET_KEY=s",
+            "DATABASE_URL=x",
+            "AWS_STORAGE_BUCKET_NAME=",
+        ]);
+        assert_eq!(
+            live_findings(&chain),
+            [(
+                "live-empty".into(),
+                Some("AWS_STORAGE_BUCKET_NAME".into()),
+                12
+            )]
+        );
     }
 
     #[test]
     fn static_audit_has_no_live_findings() {
         let mut chain = chain_with(&[]);
         chain.container = None;
-        assert!(live_findings(&chain).iter().all(|(rule, ..)| !rule.starts_with("live-")));
+        assert!(
+            live_findings(&chain)
+                .iter()
+                .all(|(rule, ..)| !rule.starts_with("live-"))
+        );
     }
 }

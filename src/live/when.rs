@@ -7,17 +7,27 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let num = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
     let bytes = text.as_bytes();
-    if bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') || !matches!(bytes.get(10), Some(b'T' | b't' | b' ')) {
+    if bytes.get(4) != Some(&b'-')
+        || bytes.get(7) != Some(&b'-')
+        || !matches!(bytes.get(10), Some(b'T' | b't' | b' '))
+    {
         return None;
     }
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     // After the seconds: an optional fraction, then `Z` or `±HH:MM`.
     let rest = text.get(19..)?;
-    let rest = rest.strip_prefix('.').map_or(rest, |r| r.trim_start_matches(|c: char| c.is_ascii_digit()));
+    let rest = rest
+        .strip_prefix('.')
+        .map_or(rest, |r| r.trim_start_matches(|c: char| c.is_ascii_digit()));
     let offset = match rest {
         "Z" | "z" => 0,
         _ => {
@@ -70,8 +80,14 @@ mod tests {
     #[test]
     fn parses_docker_times() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2026-11-22T03:00:00.123456789Z"), Some(1_795_316_400));
-        assert_eq!(parse_rfc3339("2026-11-22T05:00:00+02:00"), Some(1_795_316_400));
+        assert_eq!(
+            parse_rfc3339("2026-11-22T03:00:00.123456789Z"),
+            Some(1_795_316_400)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-22T05:00:00+02:00"),
+            Some(1_795_316_400)
+        );
         assert_eq!(parse_rfc3339("yesterday"), None);
         assert_eq!(parse_rfc3339("2026-13-22T03:00:00Z"), None);
     }

@@ -18,7 +18,11 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let message = format!(
         "container `{}` (image {}) {}; restart policy: {}; shown at {}",
         c.name,
-        if c.image.is_empty() { "unknown" } else { &c.image },
+        if c.image.is_empty() {
+            "unknown"
+        } else {
+            &c.image
+        },
         state_phrase(c),
         policy_phrase(c),
         c.anchor_what
@@ -33,7 +37,11 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
 
 /// `is exited (1) 2 minutes ago`, `is restarting...`, `is running but unhealthy...`.
 fn state_phrase(c: &ContainerFacts) -> String {
-    let when = c.finished_ago.as_deref().map(|a| format!(" {a}")).unwrap_or_default();
+    let when = c
+        .finished_ago
+        .as_deref()
+        .map(|a| format!(" {a}"))
+        .unwrap_or_default();
     let mut phrase = if c.restarting {
         format!(
             "is restarting: it keeps exiting (last exit code {}{when}) and Docker keeps starting it again",
@@ -111,7 +119,11 @@ mod tests {
         let f = &out[0];
         assert_eq!(f.key, None);
         assert_eq!(f.location, Location::new("docker-compose.yml", 4, 2));
-        assert!(f.message.contains("is exited (1) 2 minutes ago"), "{}", f.message);
+        assert!(
+            f.message.contains("is exited (1) 2 minutes ago"),
+            "{}",
+            f.message
+        );
         assert!(f.message.contains("restart policy: none"), "{}", f.message);
     }
 
@@ -126,7 +138,13 @@ mod tests {
             ..exited()
         };
         let out = run(running("unhealthy"));
-        assert!(out[0].message.contains("unhealthy (3 failed checks in a row)"), "{}", out[0].message);
+        assert!(
+            out[0]
+                .message
+                .contains("unhealthy (3 failed checks in a row)"),
+            "{}",
+            out[0].message
+        );
         assert!(out[0].message.contains("restart policy: unless-stopped"));
         assert!(run(running("healthy")).is_empty());
     }
@@ -140,7 +158,11 @@ mod tests {
             restart_policy: "always".into(),
             ..exited()
         });
-        assert!(out[0].message.contains("is restarting"), "{}", out[0].message);
+        assert!(
+            out[0].message.contains("is restarting"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]

@@ -36,10 +36,16 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         )
         .with_tip("the image was built from other sources than this repository: rebuild it from this commit and redeploy");
         for (name, location) in &drift.defined_missing {
-            finding = finding.with_related(location.clone(), format!("{name} is defined here, not in the image"));
+            finding = finding.with_related(
+                location.clone(),
+                format!("{name} is defined here, not in the image"),
+            );
         }
         for (key, location) in &drift.reads_missing {
-            finding = finding.with_related(location.clone(), format!("{key} is read here, not in the image"));
+            finding = finding.with_related(
+                location.clone(),
+                format!("{key} is read here, not in the image"),
+            );
         }
         out.push(finding);
     }
@@ -51,13 +57,27 @@ fn lacks(drift: &SettingsDrift) -> Vec<String> {
         .iter()
         .map(|(name, loc)| format!("setting {name} (defined at {loc})"))
         .collect();
-    items.extend(drift.reads_missing.iter().map(|(key, loc)| format!("the read of {key} ({loc})")));
+    items.extend(
+        drift
+            .reads_missing
+            .iter()
+            .map(|(key, loc)| format!("the read of {key} ({loc})")),
+    );
     items
 }
 
 fn extra(drift: &SettingsDrift) -> Vec<String> {
-    let mut items: Vec<String> = drift.defined_extra.iter().map(|name| format!("setting {name}")).collect();
-    items.extend(drift.reads_extra.iter().map(|key| format!("a read of {key}")));
+    let mut items: Vec<String> = drift
+        .defined_extra
+        .iter()
+        .map(|name| format!("setting {name}"))
+        .collect();
+    items.extend(
+        drift
+            .reads_extra
+            .iter()
+            .map(|key| format!("a read of {key}")),
+    );
     items
 }
 
@@ -72,9 +92,15 @@ mod tests {
         let drift = SettingsDrift {
             repo_file: "config/settings.py".into(),
             container_path: "/app/config/settings.py".into(),
-            reads_missing: vec![("S3_UPLOAD_BUCKET".into(), Location::new("config/settings.py", 11, 0))],
+            reads_missing: vec![(
+                "S3_UPLOAD_BUCKET".into(),
+                Location::new("config/settings.py", 11, 0),
+            )],
             reads_extra: vec!["LEGACY_BUCKET".into()],
-            defined_missing: vec![("STATIC_ROOT".into(), Location::new("config/settings.py", 7, 0))],
+            defined_missing: vec![(
+                "STATIC_ROOT".into(),
+                Location::new("config/settings.py", 7, 0),
+            )],
             defined_extra: vec![],
         };
         let chain = Chain {

@@ -14,7 +14,10 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         if platform::is_platform_key(&row.key) {
             continue;
         }
-        let Some(read) = row.app_reads().find(|r| r.required && r.fallback_of.is_none()) else {
+        let Some(read) = row
+            .app_reads()
+            .find(|r| r.required && r.fallback_of.is_none())
+        else {
             continue;
         };
         // Any key of the fallback chain being there satisfies the read.
