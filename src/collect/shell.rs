@@ -2,3 +2,1738 @@
 //! (to dotenv files, `$GITHUB_ENV`, `docker run -e`, remote hosts) and the
 //! keys it reads. Used for workflow `run:` steps, remote scripts sent over
 //! ssh or SSM, and the app's shell entrypoints.
+//!
+//! [`analyze`] is a pure function of the script and a [`ScriptContext`];
+//! rows in its [`ScriptFacts`] are relative to the script, and callers move
+//! them into the file (`Location::offset_rows`). Workflow expressions are
+//! replaced by placeholder words before parsing (see `workflow::expr`), and
+//! the context says where each placeholder's value comes from.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use tree_sitter::{Node, Parser, Query, QueryCursor, StreamingIterator, Tree};
+
+use crate::collect::workflow::expr::placeholders;
+use crate::facts::{Source, WriteVia};
+
+/// Remote scripts nested deeper than this (ssh in ssh in ssh...) are not followed.
+const MAX_DEPTH: usize = 4;
+
+struct StatementQuery {
+    query: Query,
+    command: u32,
+    declaration: u32,
+    assignment: u32,
+    assigned: u32,
+    loop_var: u32,
+}
+
+struct ReadQuery {
+    query: Query,
+    expansion: u32,
+    name: u32,
+}
+
+fn language() -> tree_sitter::Language {
+    tree_sitter_bash::LANGUAGE.into()
+}
+
+fn capture(query: &Query, name: &str) -> u32 {
+    // The queries are compiled into the binary: a missing capture is a bug
+    // caught by every test, never something a user's input can cause.
+    query
+        .capture_index_for_name(name)
+        .unwrap_or_else(|| panic!("grammars/bash-*.scm lacks @{name}"))
+}
+
+static STATEMENTS: LazyLock<StatementQuery> = LazyLock::new(|| {
+    let query = Query::new(
+        &language(),
+        include_str!("../../grammars/bash-statements.scm"),
+    )
+    .unwrap_or_else(|e| panic!("grammars/bash-statements.scm: {e}"));
+    StatementQuery {
+        command: capture(&query, "command"),
+        declaration: capture(&query, "declaration"),
+        assignment: capture(&query, "assignment"),
+        assigned: capture(&query, "assigned"),
+        loop_var: capture(&query, "loop_var"),
+        query,
+    }
+});
+
+static READS: LazyLock<ReadQuery> = LazyLock::new(|| {
+    let query = Query::new(&language(), include_str!("../../grammars/bash-reads.scm"))
+        .unwrap_or_else(|e| panic!("grammars/bash-reads.scm: {e}"));
+    ReadQuery {
+        expansion: capture(&query, "expansion"),
+        name: capture(&query, "name"),
+        query,
+    }
+});
+
+thread_local! {
+    /// One parser per thread, reused for every script.
+    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+}
+
+fn parse(text: &str) -> Option<Tree> {
+    PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser.set_language(&language()).ok()?;
+            *slot = Some(parser);
+        }
+        slot.as_mut()?.parse(text, None)
+    })
+}
+
+/// What the surrounding workflow tells the analyser.
+#[derive(Debug, Clone, Default)]
+pub struct ScriptContext {
+    /// Variables the workflow puts in the script's environment (`env:` maps,
+    /// earlier `$GITHUB_ENV` writes), each with its resolved source.
+    pub env: HashMap<String, Source>,
+    /// The source of each `_ET<n>_` placeholder, by index.
+    pub placeholders: Vec<Source>,
+    /// The script runs on a deploy host (ssh, SSM), not on the runner.
+    pub remote: bool,
+}
+
+/// A key written by the script. `sink` is `None` for process environments
+/// (`$GITHUB_ENV`, `docker run -e`, `export` on a host).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptWrite {
+    pub key: String,
+    pub row: u32,
+    pub column: u32,
+    pub via: WriteVia,
+    pub source: Source,
+    pub sink: Option<String>,
+    pub remote: bool,
+}
+
+/// What happens to files and environments, in script order: truncations
+/// matter, since a `> .env` throws away what earlier lines wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScriptEvent {
+    Write(ScriptWrite),
+    /// A dotenv file written from one opaque value.
+    Opaque {
+        row: u32,
+        column: u32,
+        source: Source,
+        sink: String,
+        remote: bool,
+    },
+    /// The file is emptied (`> F`, `rm -f F`).
+    Truncate {
+        sink: String,
+        remote: bool,
+    },
+}
+
+/// A `$K` / `${K…}` read of a variable the script does not set itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellRead {
+    pub name: String,
+    pub row: u32,
+    pub column: u32,
+    /// `${K:?msg}`: the script fails without K.
+    pub required: bool,
+    /// The default as written when it is a literal (`$K` alone: `""`).
+    pub default: Option<String>,
+    /// A default exists (literal or not).
+    pub has_default: bool,
+}
+
+/// `--env-file F` on a docker (compose) command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvFileUse {
+    pub path: String,
+    pub row: u32,
+    pub column: u32,
+    /// `docker run --env-file`: the file's keys reach that container.
+    pub docker_run: bool,
+    pub remote: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScriptFacts {
+    pub events: Vec<ScriptEvent>,
+    pub reads: Vec<ShellRead>,
+    pub env_file_uses: Vec<EnvFileUse>,
+    /// Local files copied to a host (`scp`, `rsync`), as written.
+    pub shipped: Vec<String>,
+    /// Syntax errors: (row, message).
+    pub errors: Vec<(u32, String)>,
+}
+
+/// Analyse one script. Rows are relative to the script.
+pub fn analyze(script: &str, ctx: &ScriptContext) -> ScriptFacts {
+    let mut facts = ScriptFacts::default();
+    analyze_into(script, ctx, 0, 0, &mut facts);
+    facts
+        .reads
+        .sort_by(|a, b| (a.row, a.column, &a.name).cmp(&(b.row, b.column, &b.name)));
+    facts
+        .reads
+        .dedup_by(|a, b| a.row == b.row && a.name == b.name);
+    facts
+}
+
+/// Whether `path` names a dotenv file by its name: `.env`, `*.env`, `.env.<suffix>`.
+pub fn is_dotenv_name(path: &str) -> bool {
+    let name = basename(path);
+    name == ".env" || name.ends_with(".env") || name.starts_with(".env.")
+}
+
+/// The last component of a path as written.
+pub fn basename(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+}
+
+fn analyze_into(
+    script: &str,
+    ctx: &ScriptContext,
+    row_offset: u32,
+    depth: usize,
+    facts: &mut ScriptFacts,
+) {
+    let Some(tree) = parse(script) else {
+        facts
+            .errors
+            .push((row_offset, "the shell parser gave up".into()));
+        return;
+    };
+    let root = tree.root_node();
+    if root.has_error() {
+        let row = first_error(root).map_or(0, |n| n.start_position().row as u32);
+        facts.errors.push((
+            row_offset + row,
+            "shell syntax error; the script is read as far as it parses".into(),
+        ));
+    }
+    let mut analyzer = Analyzer {
+        src: script,
+        ctx,
+        row_offset,
+        depth,
+        facts,
+        locals: HashMap::new(),
+        assigned: HashMap::new(),
+        multiline: None,
+        opened: HashSet::new(),
+    };
+    let start = analyzer.facts.events.len();
+    analyzer.statements(root);
+    analyzer.reads(root);
+    if ctx.remote {
+        resolve_truncations(&mut facts.events, start);
+    }
+}
+
+/// Apply the truncations of one remote script to its own writes and drop
+/// them: two scripts sent to hosts may well go to different hosts or
+/// folders, so a `> .env` in one says nothing about the other's `.env`.
+fn resolve_truncations(events: &mut Vec<ScriptEvent>, start: usize) {
+    let tail = events.split_off(start.min(events.len()));
+    // Tombstones and a per-file index keep this linear in the script's size.
+    let mut own: Vec<Option<ScriptEvent>> = Vec::with_capacity(tail.len());
+    let mut by_sink: HashMap<String, Vec<usize>> = HashMap::new();
+    for event in tail {
+        let sink = match &event {
+            ScriptEvent::Truncate { sink, .. } => {
+                for i in by_sink.remove(sink).unwrap_or_default() {
+                    if let Some(slot) = own.get_mut(i) {
+                        *slot = None;
+                    }
+                }
+                continue;
+            }
+            ScriptEvent::Write(w) => w.sink.clone(),
+            ScriptEvent::Opaque { sink, .. } => Some(sink.clone()),
+        };
+        if let Some(sink) = sink {
+            by_sink.entry(sink).or_default().push(own.len());
+        }
+        own.push(Some(event));
+    }
+    events.extend(own.into_iter().flatten());
+}
+
+fn first_error(node: Node<'_>) -> Option<Node<'_>> {
+    if node.is_error() || node.is_missing() {
+        return Some(node);
+    }
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .filter(|c| c.has_error() || c.is_error() || c.is_missing())
+        .find_map(first_error)
+}
+
+/// Where a command's standard output goes.
+struct Dest {
+    /// The redirect (or `tee`) node: one truncation per node.
+    id: usize,
+    path: String,
+    append: bool,
+    tee: bool,
+    /// The output went through a filter (`base64 -d`, `sed`) first.
+    transformed: bool,
+}
+
+/// A `$GITHUB_ENV` multi-line value being written (`K<<EOF` … `EOF`).
+struct Multiline {
+    delim: String,
+    event: usize,
+    has_source: bool,
+}
+
+struct Analyzer<'s, 'f> {
+    src: &'s str,
+    ctx: &'s ScriptContext,
+    row_offset: u32,
+    depth: usize,
+    facts: &'f mut ScriptFacts,
+    /// The script's own variables and where their values come from.
+    locals: HashMap<String, Source>,
+    /// Variable → the byte from which it is the script's own.
+    assigned: HashMap<String, usize>,
+    multiline: Option<Multiline>,
+    /// Redirects already opened: `{ a; b; } > F` empties F once, not per command.
+    opened: HashSet<usize>,
+}
+
+enum Statement {
+    Command,
+    Declaration,
+    Assignment,
+}
+
+impl<'s> Analyzer<'s, '_> {
+    fn text(&self, node: Node<'_>) -> &'s str {
+        node.utf8_text(self.src.as_bytes()).unwrap_or("")
+    }
+
+    fn row(&self, node: Node<'_>) -> u32 {
+        self.row_offset + node.start_position().row as u32
+    }
+
+    /// `name` is the script's own variable from byte `from` on.
+    fn assign(&mut self, name: String, from: usize) {
+        let entry = self.assigned.entry(name).or_insert(from);
+        *entry = (*entry).min(from);
+    }
+
+    fn statements(&mut self, root: Node<'_>) {
+        let q = &*STATEMENTS;
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(&q.query, root, self.src.as_bytes());
+        let mut found: Vec<(usize, Statement, Node<'_>)> = Vec::new();
+        while let Some(m) = matches.next() {
+            for cap in m.captures {
+                let node = cap.node;
+                if cap.index == q.command {
+                    found.push((node.start_byte(), Statement::Command, node));
+                } else if cap.index == q.declaration {
+                    found.push((node.start_byte(), Statement::Declaration, node));
+                } else if cap.index == q.assignment {
+                    found.push((node.start_byte(), Statement::Assignment, node));
+                } else if cap.index == q.assigned {
+                    let name = self.text(node).to_string();
+                    let from = node.parent().map_or(node.end_byte(), |a| a.end_byte());
+                    self.assign(name, from);
+                } else if cap.index == q.loop_var {
+                    self.assign(self.text(node).to_string(), node.start_byte());
+                }
+            }
+        }
+        found.sort_by_key(|(start, _, _)| *start);
+        for (_, kind, node) in found {
+            match kind {
+                Statement::Command => self.command(node),
+                Statement::Declaration => self.declaration(node),
+                Statement::Assignment => self.assignment(node),
+            }
+        }
+    }
+
+    fn assignment(&mut self, node: Node<'_>) {
+        let Some(name) = node.child_by_field_name("name") else {
+            return;
+        };
+        let value = node
+            .child_by_field_name("value")
+            .map_or("", |v| self.text(v));
+        let source = self.value_source(&unquote(value));
+        self.locals.insert(self.text(name).to_string(), source);
+    }
+
+    /// `export K=V` on a deploy host puts K in the environment of what the
+    /// script starts there.
+    fn declaration(&mut self, node: Node<'_>) {
+        if !self.ctx.remote || !self.text(node).starts_with("export") {
+            return;
+        }
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if child.kind() != "variable_assignment" {
+                continue;
+            }
+            let Some(name) = child.child_by_field_name("name") else {
+                continue;
+            };
+            let value = child
+                .child_by_field_name("value")
+                .map_or("", |v| self.text(v));
+            let source = self.value_source(&unquote(value));
+            self.push_write(
+                self.text(name).to_string(),
+                child,
+                WriteVia::RemoteExport,
+                source,
+                None,
+            );
+        }
+    }
+
+    fn push_write(
+        &mut self,
+        key: String,
+        at: Node<'_>,
+        via: WriteVia,
+        source: Source,
+        sink: Option<String>,
+    ) {
+        let pos = at.start_position();
+        self.facts.events.push(ScriptEvent::Write(ScriptWrite {
+            key,
+            row: self.row_offset + pos.row as u32,
+            column: pos.column as u32,
+            via,
+            source,
+            sink,
+            remote: self.ctx.remote,
+        }));
+    }
+
+    fn command(&mut self, node: Node<'_>) {
+        let Some(name_node) = node.child_by_field_name("name") else {
+            return;
+        };
+        let name = unquote(self.text(name_node));
+        let name = basename(&name).to_string();
+        let mut cursor = node.walk();
+        let mut args: Vec<Node<'_>> = node
+            .children_by_field_name("argument", &mut cursor)
+            .collect();
+        let mut name = name;
+        if name == "sudo" {
+            // `sudo -E docker run …`: the command is the first non-flag word.
+            let Some(at) = args.iter().position(|a| !self.text(*a).starts_with('-')) else {
+                return;
+            };
+            name = basename(&unquote(self.text(args[at]))).to_string();
+            args.drain(..=at);
+        }
+        match name.as_str() {
+            "echo" => self.echo(node, &args),
+            "printf" => self.printf(node, &args),
+            "cat" => self.cat(node, &args),
+            "rm" => {
+                for arg in &args {
+                    let path = unquote(self.text(*arg));
+                    if !path.starts_with('-') {
+                        self.facts.events.push(ScriptEvent::Truncate {
+                            sink: path,
+                            remote: self.ctx.remote,
+                        });
+                    }
+                }
+            }
+            "ssh" => self.ssh(node, &args),
+            "aws" => self.ssm(&args),
+            "docker" | "docker-compose" | "podman" => self.docker(&name, &args),
+            "scp" | "rsync" => self.ship(&args),
+            "read" => {
+                for arg in &args {
+                    let var = self.text(*arg);
+                    if !var.starts_with('-') {
+                        self.assign(var.to_string(), node.end_byte());
+                    }
+                }
+            }
+            "tee" => {}
+            _ => {
+                // Any other command writing a file with `>` empties it; what
+                // it writes is unknown.
+                if let Some(dest) = self.destination(node) {
+                    self.begin_write(&dest);
+                }
+            }
+        }
+    }
+
+    /// Where `cmd`'s output goes: a redirect on it or on an enclosing group,
+    /// or a `tee` later in its pipeline.
+    fn destination(&self, cmd: Node<'_>) -> Option<Dest> {
+        let mut node = cmd;
+        let mut transformed = false;
+        loop {
+            let parent = node.parent()?;
+            match parent.kind() {
+                "redirected_statement" => {
+                    if parent.child_by_field_name("body").map(|b| b.id()) == Some(node.id()) {
+                        if let Some(mut dest) = self.file_redirect(parent) {
+                            dest.transformed = transformed;
+                            return Some(dest);
+                        }
+                        if let Some(dest) = self.heredoc_pipe(parent, transformed) {
+                            return Some(dest);
+                        }
+                    }
+                    node = parent;
+                }
+                "pipeline" => {
+                    let mut cursor = parent.walk();
+                    let elems: Vec<Node<'_>> = parent
+                        .named_children(&mut cursor)
+                        .filter(|n| n.kind() != "comment")
+                        .collect();
+                    let idx = elems.iter().position(|e| e.id() == node.id())?;
+                    let Some(next) = elems.get(idx + 1).copied() else {
+                        node = parent;
+                        continue;
+                    };
+                    let next_cmd = if next.kind() == "redirected_statement" {
+                        next.child_by_field_name("body").unwrap_or(next)
+                    } else {
+                        next
+                    };
+                    if self.command_name(next_cmd).as_deref() == Some("tee") {
+                        return self.tee_dest(next_cmd, transformed);
+                    }
+                    transformed = true;
+                    node = next_cmd;
+                }
+                "command_substitution" | "process_substitution" | "program" => return None,
+                _ => node = parent,
+            }
+        }
+    }
+
+    /// `cat <<EOF | tee F`: tree-sitter-bash hangs the pipeline after a
+    /// heredoc start inside the heredoc redirect.
+    fn heredoc_pipe(&self, stmt: Node<'_>, transformed: bool) -> Option<Dest> {
+        let mut cursor = stmt.walk();
+        let redirects: Vec<Node<'_>> = stmt
+            .children_by_field_name("redirect", &mut cursor)
+            .collect();
+        let pipeline = redirects
+            .into_iter()
+            .filter(|r| r.kind() == "heredoc_redirect")
+            .find_map(|r| {
+                let mut c = r.walk();
+                r.named_children(&mut c).find(|n| n.kind() == "pipeline")
+            })?;
+        let mut c = pipeline.walk();
+        let elems: Vec<Node<'_>> = pipeline
+            .named_children(&mut c)
+            .filter(|n| n.kind() != "comment")
+            .collect();
+        let first = *elems.first()?;
+        let first_cmd = if first.kind() == "redirected_statement" {
+            first.child_by_field_name("body").unwrap_or(first)
+        } else {
+            first
+        };
+        if self.command_name(first_cmd).as_deref() == Some("tee") {
+            return self.tee_dest(first_cmd, transformed);
+        }
+        // A filter first (`| base64 -d > F`): the last element's redirect.
+        let last = *elems.last()?;
+        let mut dest = (last.kind() == "redirected_statement")
+            .then(|| self.file_redirect(last))
+            .flatten()?;
+        dest.transformed = true;
+        Some(dest)
+    }
+
+    fn command_name(&self, node: Node<'_>) -> Option<String> {
+        if node.kind() != "command" {
+            return None;
+        }
+        let name = unquote(self.text(node.child_by_field_name("name")?));
+        if name == "sudo" {
+            let mut cursor = node.walk();
+            let first = node
+                .children_by_field_name("argument", &mut cursor)
+                .map(|a| unquote(self.text(a)))
+                .find(|a| !a.starts_with('-'))?;
+            return Some(basename(&first).to_string());
+        }
+        Some(basename(&name).to_string())
+    }
+
+    fn tee_dest(&self, tee: Node<'_>, transformed: bool) -> Option<Dest> {
+        let mut cursor = tee.walk();
+        let mut append = false;
+        let mut past_name = self.text(tee.child_by_field_name("name")?) != "sudo";
+        for arg in tee.children_by_field_name("argument", &mut cursor) {
+            let text = unquote(self.text(arg));
+            if !past_name {
+                past_name = basename(&text) == "tee";
+            } else if text == "-a" || text == "--append" {
+                append = true;
+            } else if !text.starts_with('-') {
+                return Some(Dest {
+                    id: tee.id(),
+                    path: text,
+                    append,
+                    tee: true,
+                    transformed,
+                });
+            }
+        }
+        None
+    }
+
+    /// The stdout file redirect of a redirected statement (`>`, `>>`, `&>`).
+    fn file_redirect(&self, stmt: Node<'_>) -> Option<Dest> {
+        let mut cursor = stmt.walk();
+        let redirects: Vec<Node<'_>> = stmt
+            .children_by_field_name("redirect", &mut cursor)
+            .collect();
+        for redirect in redirects {
+            let file = match redirect.kind() {
+                "file_redirect" => Some(redirect),
+                "heredoc_redirect" => {
+                    let mut c = redirect.walk();
+                    redirect
+                        .named_children(&mut c)
+                        .find(|n| n.kind() == "file_redirect")
+                }
+                _ => None,
+            };
+            let Some(file) = file else { continue };
+            let mut c = file.walk();
+            let mut op = "";
+            let mut fd_ok = true;
+            for child in file.children(&mut c) {
+                if child.kind() == "file_descriptor" {
+                    fd_ok = self.text(child) == "1";
+                } else if !child.is_named() {
+                    op = self.text(child);
+                }
+            }
+            let append = match op {
+                ">>" | "&>>" => true,
+                ">" | ">|" | "&>" => false,
+                _ => continue,
+            };
+            if !fd_ok {
+                continue;
+            }
+            let Some(dest) = file.child_by_field_name("destination") else {
+                continue;
+            };
+            return Some(Dest {
+                id: file.id(),
+                path: unquote(self.text(dest)),
+                append,
+                tee: false,
+                transformed: false,
+            });
+        }
+        None
+    }
+
+    fn echo(&mut self, node: Node<'_>, args: &[Node<'_>]) {
+        let Some(dest) = self.destination(node) else {
+            return;
+        };
+        let mut content_args = args
+            .iter()
+            .skip_while(|a| {
+                let t = self.text(**a);
+                t.len() > 1
+                    && t.starts_with('-')
+                    && t[1..].chars().all(|c| matches!(c, 'n' | 'e' | 'E'))
+            })
+            .peekable();
+        let Some(first) = content_args.peek().copied() else {
+            self.begin_write(&dest);
+            return;
+        };
+        let content: Vec<String> = content_args.map(|a| unquote(self.text(*a))).collect();
+        let content = content.join(" ");
+        self.write_content(&dest, &content, *first, WriteVia::DotenvEcho);
+    }
+
+    fn printf(&mut self, node: Node<'_>, args: &[Node<'_>]) {
+        let Some(dest) = self.destination(node) else {
+            return;
+        };
+        let Some((format_node, values)) = args.split_first() else {
+            self.begin_write(&dest);
+            return;
+        };
+        let format = unquote(self.text(*format_node));
+        let values: Vec<String> = values.iter().map(|v| unquote(self.text(*v))).collect();
+        if !format.contains('=') {
+            // `printf '%s\n' "A=1" "B=2"` / `printf '%s' "$ENV_FILE"`: the
+            // arguments are the content.
+            let content = values.join("\n");
+            let at = args.get(1).copied().unwrap_or(*format_node);
+            self.write_content(&dest, &content, at, WriteVia::DotenvPrintf);
+            return;
+        }
+        self.begin_write(&dest);
+        let Some(sink) = self.sink(&dest) else { return };
+        let mut next_value = 0;
+        for line in format.split('\n').flat_map(|l| l.split("\\n")) {
+            let specs = conversions(line);
+            let line_values: Vec<&str> = (0..specs)
+                .filter_map(|i| values.get(next_value + i).map(String::as_str))
+                .collect();
+            next_value += specs;
+            let Some((key, rest)) = split_key(line) else {
+                continue;
+            };
+            let source = match line_values.first() {
+                Some(value) if rest.contains('%') => self.value_source(value),
+                _ => self.value_source(rest),
+            };
+            self.push_write(
+                key.to_string(),
+                *format_node,
+                WriteVia::DotenvPrintf,
+                source,
+                sink.clone(),
+            );
+        }
+    }
+
+    fn cat(&mut self, node: Node<'_>, _args: &[Node<'_>]) {
+        let Some(dest) = self.destination(node) else {
+            return;
+        };
+        let Some(body) = self.heredoc_body(node) else {
+            // `cat a b > .env`: content unknown.
+            self.begin_write(&dest);
+            return;
+        };
+        let content = self.heredoc_text(body);
+        self.write_content(&dest, &content, body, WriteVia::DotenvHeredoc);
+    }
+
+    /// The heredoc fed to a command, if any.
+    fn heredoc_body<'t>(&self, cmd: Node<'t>) -> Option<Node<'t>> {
+        let parent = cmd
+            .parent()
+            .filter(|p| p.kind() == "redirected_statement")?;
+        let mut cursor = parent.walk();
+        let redirects: Vec<Node<'t>> = parent
+            .children_by_field_name("redirect", &mut cursor)
+            .collect();
+        redirects
+            .into_iter()
+            .filter(|r| r.kind() == "heredoc_redirect")
+            .find_map(|r| {
+                let mut c = r.walk();
+                r.named_children(&mut c)
+                    .find(|n| n.kind() == "heredoc_body")
+            })
+    }
+
+    fn heredoc_text(&self, body: Node<'_>) -> String {
+        strip_heredoc_tabs(self.text(body), self.is_dash_heredoc(body))
+    }
+
+    fn begin_write(&mut self, dest: &Dest) {
+        if !self.opened.insert(dest.id) {
+            return;
+        }
+        if !dest.append && !is_github_env(&dest.path) {
+            self.facts.events.push(ScriptEvent::Truncate {
+                sink: dest.path.clone(),
+                remote: self.ctx.remote,
+            });
+        }
+    }
+
+    /// The sink of a file write: `None` for `$GITHUB_ENV`.
+    fn sink(&self, dest: &Dest) -> Option<Option<String>> {
+        if is_github_env(&dest.path) {
+            Some(None)
+        } else {
+            Some(Some(dest.path.clone()))
+        }
+    }
+
+    /// `KEY=VALUE` lines written to `dest`, starting at `at`'s row.
+    fn write_content(&mut self, dest: &Dest, content: &str, at: Node<'_>, via: WriteVia) {
+        self.begin_write(dest);
+        let github_env = is_github_env(&dest.path);
+        let via = if github_env {
+            WriteVia::GithubEnv
+        } else if dest.tee {
+            WriteVia::DotenvTee
+        } else {
+            via
+        };
+        let sink = if github_env {
+            None
+        } else {
+            Some(dest.path.clone())
+        };
+        let base = at.start_position();
+        let mut keys = 0;
+        let mut other: Vec<&str> = Vec::new();
+        for (i, line) in content.split('\n').enumerate() {
+            let row = self.row_offset + base.row as u32 + i as u32;
+            let column = if i == 0 { base.column as u32 } else { 0 };
+            for piece in line.split("\\n") {
+                let piece = piece.trim();
+                if piece.is_empty() || piece.starts_with('#') {
+                    continue;
+                }
+                if let Some(m) = self.multiline.as_mut().filter(|_| github_env) {
+                    if piece == m.delim {
+                        self.multiline = None;
+                    } else if !m.has_source {
+                        m.has_source = true;
+                        let event = m.event;
+                        let source = self.value_source(piece);
+                        if let Some(ScriptEvent::Write(w)) = self.facts.events.get_mut(event) {
+                            w.source = source;
+                        }
+                    }
+                    continue;
+                }
+                if github_env && let Some((key, delim)) = split_multiline(piece) {
+                    self.multiline = Some(Multiline {
+                        delim: delim.to_string(),
+                        event: self.facts.events.len(),
+                        has_source: false,
+                    });
+                    self.facts.events.push(ScriptEvent::Write(ScriptWrite {
+                        key: key.to_string(),
+                        row,
+                        column,
+                        via,
+                        source: Source::Unknown,
+                        sink: None,
+                        remote: self.ctx.remote,
+                    }));
+                    keys += 1;
+                    continue;
+                }
+                match split_key(piece) {
+                    Some((key, value)) => {
+                        let source = self.value_source(value);
+                        self.facts.events.push(ScriptEvent::Write(ScriptWrite {
+                            key: key.to_string(),
+                            row,
+                            column,
+                            via,
+                            source,
+                            sink: sink.clone(),
+                            remote: self.ctx.remote,
+                        }));
+                        keys += 1;
+                    }
+                    None => other.push(piece),
+                }
+            }
+        }
+        // One lone value and no keys: the file's keys live inside that value.
+        if keys == 0
+            && !github_env
+            && let [value] = other.as_slice()
+            && let Some(source) = self.lone_value_source(value)
+        {
+            self.facts.events.push(ScriptEvent::Opaque {
+                row: self.row_offset + base.row as u32,
+                column: base.column as u32,
+                source,
+                sink: dest.path.clone(),
+                remote: self.ctx.remote,
+            });
+        }
+    }
+
+    /// The source of a word that is a single expression or variable.
+    fn lone_value_source(&self, value: &str) -> Option<Source> {
+        let value = value.trim().trim_matches('"');
+        let ph = placeholders(value);
+        if ph.len() == 1
+            && value
+                .trim_end_matches('_')
+                .starts_with(crate::collect::workflow::expr::PLACEHOLDER_PREFIX)
+        {
+            return Some(self.placeholder_source(ph[0]));
+        }
+        let name = value.strip_prefix('$')?;
+        let name = name
+            .strip_prefix('{')
+            .and_then(|n| n.strip_suffix('}'))
+            .unwrap_or(name);
+        is_identifier(name).then(|| self.var_source(name))
+    }
+
+    fn placeholder_source(&self, n: usize) -> Source {
+        match self.ctx.placeholders.get(n) {
+            Some(Source::Env(name)) => self.var_source(name),
+            Some(s) => s.clone(),
+            None => Source::Unknown,
+        }
+    }
+
+    fn var_source(&self, name: &str) -> Source {
+        self.locals
+            .get(name)
+            .or_else(|| self.ctx.env.get(name))
+            .cloned()
+            .unwrap_or_else(|| Source::Env(name.to_string()))
+    }
+
+    /// Where a written value comes from; never keeps the value.
+    fn value_source(&self, value: &str) -> Source {
+        let value = value.trim();
+        if let Some(&n) = placeholders(value).first() {
+            return self.placeholder_source(n);
+        }
+        if value.contains("$(") || value.contains('`') {
+            return Source::Unknown;
+        }
+        match first_variable(value) {
+            Some(name) => self.var_source(name),
+            None => Source::Literal,
+        }
+    }
+
+    fn ssh(&mut self, node: Node<'_>, args: &[Node<'_>]) {
+        if self.depth >= MAX_DEPTH {
+            return;
+        }
+        const WITH_VALUE: &str = "bcDEeFIiJLlmOopQRSWw";
+        let mut i = 0;
+        let mut host_seen = false;
+        let mut command: Vec<Node<'_>> = Vec::new();
+        while i < args.len() {
+            let text = self.text(args[i]);
+            if !host_seen {
+                if let Some(flag) = text.strip_prefix('-') {
+                    if flag.len() == 1 && WITH_VALUE.contains(flag) {
+                        i += 1;
+                    }
+                } else {
+                    host_seen = true;
+                }
+            } else {
+                command.push(args[i]);
+            }
+            i += 1;
+        }
+        let remote = ScriptContext {
+            remote: true,
+            ..self.ctx.clone()
+        };
+        if let Some(first) = command.first() {
+            let inner: Vec<String> = command.iter().map(|a| unquote(self.text(*a))).collect();
+            analyze_into(
+                &inner.join(" "),
+                &remote,
+                self.row(*first),
+                self.depth + 1,
+                self.facts,
+            );
+        }
+        if let Some(parent) = node.parent().filter(|p| p.kind() == "redirected_statement") {
+            let mut cursor = parent.walk();
+            let bodies: Vec<Node<'_>> = parent
+                .children_by_field_name("redirect", &mut cursor)
+                .filter(|r| r.kind() == "heredoc_redirect")
+                .filter_map(|r| {
+                    let mut c = r.walk();
+                    r.named_children(&mut c)
+                        .find(|n| n.kind() == "heredoc_body")
+                })
+                .collect();
+            for body in bodies {
+                let text = strip_heredoc_tabs(self.text(body), self.is_dash_heredoc(body));
+                analyze_into(&text, &remote, self.row(body), self.depth + 1, self.facts);
+            }
+        }
+    }
+
+    fn is_dash_heredoc(&self, body: Node<'_>) -> bool {
+        body.parent()
+            .is_some_and(|r| self.text(r).starts_with("<<-"))
+    }
+
+    /// `aws ssm send-command --parameters commands=[…]`: each command string
+    /// is shell run on the instance.
+    fn ssm(&mut self, args: &[Node<'_>]) {
+        if self.depth >= MAX_DEPTH {
+            return;
+        }
+        let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
+        if !(words.iter().any(|w| w == "ssm") && words.iter().any(|w| w == "send-command")) {
+            return;
+        }
+        for (i, word) in words.iter().enumerate() {
+            let (value, node) = if word == "--parameters" {
+                match (words.get(i + 1), args.get(i + 1)) {
+                    (Some(v), Some(n)) => (v.as_str(), *n),
+                    _ => continue,
+                }
+            } else if let Some(v) = word.strip_prefix("--parameters=") {
+                (v, args[i])
+            } else {
+                continue;
+            };
+            let Some(script) = ssm_commands_script(value) else {
+                continue;
+            };
+            let remote = ScriptContext {
+                remote: true,
+                ..self.ctx.clone()
+            };
+            analyze_into(&script, &remote, self.row(node), self.depth + 1, self.facts);
+        }
+    }
+
+    fn docker(&mut self, name: &str, args: &[Node<'_>]) {
+        let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
+        let sub: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| !w.starts_with('-'))
+            .take(2)
+            .collect();
+        let is_run = name != "docker-compose"
+            && matches!(
+                sub.as_slice(),
+                ["run" | "create", ..] | ["container", "run" | "create", ..]
+            );
+        let mut i = 0;
+        while i < words.len() {
+            let word = words[i].as_str();
+            let node = args[i];
+            let (flag, inline) = match word.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+                _ => (word, None),
+            };
+            let (flag, inline) = match flag
+                .strip_prefix("-e")
+                .filter(|v| !v.is_empty() && !flag.starts_with("--"))
+            {
+                Some(rest) => (
+                    "-e",
+                    Some(word[2..].to_string()).filter(|_| !rest.is_empty()),
+                ),
+                None => (flag, inline),
+            };
+            let value = |i: usize| inline.clone().or_else(|| words.get(i + 1).cloned());
+            let value_node = if inline.is_some() {
+                node
+            } else {
+                args.get(i + 1).copied().unwrap_or(node)
+            };
+            match flag {
+                "-e" | "--env" if is_run => {
+                    if let Some(v) = value(i) {
+                        let (key, source) = match v.split_once('=') {
+                            Some((k, val)) => (k.to_string(), self.value_source(val)),
+                            None => (v.clone(), Source::Env(v.clone())),
+                        };
+                        if is_identifier(&key) {
+                            self.push_write(key, value_node, WriteVia::DockerRunEnv, source, None);
+                        }
+                    }
+                    i += usize::from(inline.is_none());
+                }
+                "--env-file" => {
+                    if let Some(path) = value(i) {
+                        let pos = value_node.start_position();
+                        self.facts.env_file_uses.push(EnvFileUse {
+                            path,
+                            row: self.row_offset + pos.row as u32,
+                            column: pos.column as u32,
+                            docker_run: is_run,
+                            remote: self.ctx.remote,
+                        });
+                    }
+                    i += usize::from(inline.is_none());
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
+    fn ship(&mut self, args: &[Node<'_>]) {
+        const WITH_VALUE: &[&str] = &["-i", "-P", "-o", "-F", "-c", "-l", "-S", "-J", "-e"];
+        let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
+        let mut skip = false;
+        for word in &words {
+            if skip {
+                skip = false;
+                continue;
+            }
+            if word.starts_with('-') {
+                skip = WITH_VALUE.contains(&word.as_str());
+                continue;
+            }
+            if !word.contains(':') {
+                self.facts.shipped.push(word.clone());
+            }
+        }
+    }
+
+    fn reads(&mut self, root: Node<'_>) {
+        let q = &*READS;
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(&q.query, root, self.src.as_bytes());
+        let mut found = Vec::new();
+        while let Some(m) = matches.next() {
+            let expansion = m
+                .captures
+                .iter()
+                .find(|c| c.index == q.expansion)
+                .map(|c| c.node);
+            let name = m
+                .captures
+                .iter()
+                .find(|c| c.index == q.name)
+                .map(|c| c.node);
+            if let (Some(expansion), Some(name)) = (expansion, name) {
+                found.push((expansion, name));
+            }
+        }
+        for (expansion, name_node) in found {
+            let name = self.text(name_node);
+            if !is_identifier(name) || SHELL_VARIABLES.contains(&name) {
+                continue;
+            }
+            let at = expansion.start_byte();
+            if self.assigned.get(name).is_some_and(|from| *from <= at) {
+                continue;
+            }
+            let text = self.text(expansion);
+            let (required, default, has_default) = expansion_default(text, name);
+            let pos = expansion.start_position();
+            self.facts.reads.push(ShellRead {
+                name: name.to_string(),
+                row: self.row_offset + pos.row as u32,
+                column: pos.column as u32,
+                required,
+                default,
+                has_default,
+            });
+        }
+    }
+}
+
+/// Variables the shell itself sets: never env keys of the app.
+const SHELL_VARIABLES: &[&str] = &[
+    "HOME",
+    "PWD",
+    "OLDPWD",
+    "PATH",
+    "USER",
+    "HOSTNAME",
+    "SHELL",
+    "IFS",
+    "RANDOM",
+    "LINENO",
+    "SECONDS",
+    "PPID",
+    "UID",
+    "EUID",
+    "BASH_SOURCE",
+    "BASH_VERSION",
+    "FUNCNAME",
+    "PIPESTATUS",
+    "REPLY",
+    "OPTARG",
+    "OPTIND",
+];
+
+fn is_github_env(path: &str) -> bool {
+    matches!(path, "$GITHUB_ENV" | "${GITHUB_ENV}")
+}
+
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `KEY=rest` (an optional `export ` before it).
+fn split_key(line: &str) -> Option<(&str, &str)> {
+    let line = line
+        .trim()
+        .strip_prefix("export ")
+        .unwrap_or(line.trim())
+        .trim_start();
+    let (key, rest) = line.split_once('=')?;
+    is_identifier(key).then_some((key, rest))
+}
+
+/// `KEY<<DELIM`, the `$GITHUB_ENV` multi-line form.
+fn split_multiline(line: &str) -> Option<(&str, &str)> {
+    let (key, delim) = line.split_once("<<")?;
+    (is_identifier(key) && !delim.is_empty() && !delim.contains(char::is_whitespace))
+        .then_some((key, delim))
+}
+
+/// The `%` conversions of a printf format line (`%%` is not one).
+fn conversions(line: &str) -> usize {
+    let bytes = line.as_bytes();
+    let mut n = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            if bytes.get(i + 1) == Some(&b'%') {
+                i += 2;
+                continue;
+            }
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The first `$NAME` / `${NAME…}` in a value.
+fn first_variable(value: &str) -> Option<&str> {
+    let mut rest = value;
+    while let Some(at) = rest.find('$') {
+        let after = &rest[at + 1..];
+        let after = after.strip_prefix('{').unwrap_or(after);
+        let len = after
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        let name = &after[..len];
+        if is_identifier(name) {
+            return Some(name);
+        }
+        rest = after;
+    }
+    None
+}
+
+/// (required, literal default, has default) of `${K…}` / `$K`.
+fn expansion_default(text: &str, name: &str) -> (bool, Option<String>, bool) {
+    let Some(inner) = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')) else {
+        return (false, Some(String::new()), false);
+    };
+    let Some(op_and_word) = inner.strip_prefix(name) else {
+        // `${#K}`, `${!K}`: a read with no default.
+        return (false, Some(String::new()), false);
+    };
+    for (op, required) in [
+        (":-", false),
+        (":=", false),
+        (":?", true),
+        ("-", false),
+        ("=", false),
+        ("?", true),
+    ] {
+        if let Some(word) = op_and_word.strip_prefix(op) {
+            if required {
+                return (true, None, false);
+            }
+            let word = unquote(word);
+            return if word.contains('$') || word.contains('`') {
+                (false, None, true)
+            } else {
+                (false, Some(word), true)
+            };
+        }
+    }
+    (false, Some(String::new()), false)
+}
+
+fn strip_heredoc_tabs(text: &str, dash: bool) -> String {
+    if !dash {
+        return text.to_string();
+    }
+    text.split('\n')
+        .map(|l| l.trim_start_matches('\t'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Remove shell quoting from a word as written: `'…'` kept literally,
+/// `"…"` with `\"`, `\\`, `\$`, `` \` `` unescaped, backslashes outside
+/// quotes dropped. Expansions stay as written. Newlines are kept, so rows
+/// counted in the result match the source.
+pub fn unquote(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => match chars.peek() {
+                Some(&n @ ('"' | '\\' | '$' | '`')) => {
+                    out.push(n);
+                    chars.next();
+                }
+                _ => out.push('\\'),
+            },
+            (None, '\\') => {
+                if let Some(n) = chars.next()
+                    && n != '\n'
+                {
+                    out.push(n);
+                }
+            }
+            (_, c) => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `commands` of an SSM `--parameters` value (`commands=[…]`,
+/// `{"commands":[…]}`), laid out as one script whose rows match the rows of
+/// the value: each command starts on the row its string starts on.
+fn ssm_commands_script(value: &str) -> Option<String> {
+    let at = value.find("commands")?;
+    let open = at + value[at..].find('[')?;
+    let mut script = String::new();
+    let mut row = 0usize;
+    let mut script_row = 0usize;
+    let bytes = value.as_bytes();
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => row += 1,
+            b']' => break,
+            b'"' => {
+                let (command, end) = json_string(value, i + 1);
+                if !script.is_empty() {
+                    script.push('\n');
+                    script_row += 1;
+                }
+                while script_row < row {
+                    script.push('\n');
+                    script_row += 1;
+                }
+                script_row += command.matches('\n').count();
+                script.push_str(&command);
+                row += value[i..end].matches('\n').count();
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(script)
+}
+
+/// A JSON string's contents from `start` (after the quote), and the byte
+/// after its closing quote. `\n` stays a two-character escape so rows do not
+/// move; `echo -e` lines are split on it anyway.
+fn json_string(text: &str, start: usize) -> (String, usize) {
+    let mut out = String::new();
+    let mut chars = text[start..].char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return (out, start + i + 1),
+            '\\' => match chars.next() {
+                Some((_, '"')) => out.push('"'),
+                Some((_, '\\')) => out.push('\\'),
+                Some((_, '/')) => out.push('/'),
+                Some((_, 't')) => out.push('\t'),
+                Some((_, n)) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => break,
+            },
+            c => out.push(c),
+        }
+    }
+    (out, text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::workflow::expr::substitute;
+
+    /// Analyse a workflow-style script: expressions become placeholders.
+    fn run(script: &str, env: &[(&str, Source)]) -> ScriptFacts {
+        let (text, placeholders) = substitute(script);
+        let ctx = ScriptContext {
+            env: env
+                .iter()
+                .map(|(k, s)| (k.to_string(), s.clone()))
+                .collect(),
+            placeholders,
+            remote: false,
+        };
+        analyze(&text, &ctx)
+    }
+
+    fn writes(facts: &ScriptFacts) -> Vec<(String, String, u32, WriteVia, Option<String>, bool)> {
+        facts
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                ScriptEvent::Write(w) => Some((
+                    w.key.clone(),
+                    w.source.label(),
+                    w.row,
+                    w.via,
+                    w.sink.clone(),
+                    w.remote,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn keys(facts: &ScriptFacts) -> Vec<(String, String)> {
+        writes(facts).into_iter().map(|w| (w.0, w.1)).collect()
+    }
+
+    fn secret(n: &str) -> Source {
+        Source::Secret(n.into())
+    }
+
+    fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn echo_appends_and_truncates() {
+        let f = run(
+            "echo \"A=${{ secrets.A }}\" > .env\necho B=${{secrets.B}} >> .env\necho -e \"\\nC=x\" >> app.env",
+            &[],
+        );
+        let w = writes(&f);
+        assert_eq!(
+            keys(&f),
+            kv(&[("A", "secrets.A"), ("B", "secrets.B"), ("C", "literal")])
+        );
+        assert_eq!(
+            (w[1].2, w[1].3, w[1].4.as_deref()),
+            (1, WriteVia::DotenvEcho, Some(".env"))
+        );
+        assert_eq!(
+            f.events[0],
+            ScriptEvent::Truncate {
+                sink: ".env".into(),
+                remote: false
+            }
+        );
+    }
+
+    #[test]
+    fn key_and_secret_names_differ() {
+        let f = run(
+            "echo \"DJANGO_SECRET_KEY=${{ secrets.DEV_DJANGO_SECRET_KEY }}\" >> .env",
+            &[],
+        );
+        assert_eq!(
+            keys(&f),
+            kv(&[("DJANGO_SECRET_KEY", "secrets.DEV_DJANGO_SECRET_KEY")])
+        );
+    }
+
+    #[test]
+    fn variables_resolve_through_env_and_locals() {
+        let f = run(
+            "X=${{ secrets.LOCAL }}\necho \"A=$VAR\" >> .env && echo \"B=$X\" >> .env\necho \"C=$(date)\" >> .env\necho \"D=$OTHER\" >> .env",
+            &[("VAR", secret("S"))],
+        );
+        assert_eq!(
+            keys(&f),
+            kv(&[
+                ("A", "secrets.S"),
+                ("B", "secrets.LOCAL"),
+                ("C", "unknown"),
+                ("D", "env.OTHER")
+            ])
+        );
+    }
+
+    #[test]
+    fn printf_maps_each_key_to_its_argument() {
+        let f = run(
+            "printf \"A=%s\\nB=%s\\nC=lit\\n\" \"$A\" \"${{ secrets.B }}\" > .env",
+            &[("A", secret("SA"))],
+        );
+        assert_eq!(
+            keys(&f),
+            kv(&[("A", "secrets.SA"), ("B", "secrets.B"), ("C", "literal")])
+        );
+        assert!(writes(&f).iter().all(|w| w.3 == WriteVia::DotenvPrintf));
+    }
+
+    #[test]
+    fn tee_heredoc_and_groups() {
+        let f = run(
+            "echo \"A=1\" | tee -a .env\ncat <<EOF > .env.prod\nB=${{ secrets.B }}\nEOF\ncat > .env <<-'EOF'\n\tC=$C\n\tEOF\n{ echo D=1; echo E=2; } >> x.env\n",
+            &[],
+        );
+        let w = writes(&f);
+        let got: Vec<(&str, u32, WriteVia)> = w.iter().map(|w| (w.0.as_str(), w.2, w.3)).collect();
+        assert_eq!(
+            got,
+            [
+                ("A", 0, WriteVia::DotenvTee),
+                ("B", 2, WriteVia::DotenvHeredoc),
+                ("C", 5, WriteVia::DotenvHeredoc),
+                ("D", 7, WriteVia::DotenvEcho),
+                ("E", 7, WriteVia::DotenvEcho),
+            ]
+        );
+        assert_eq!(w[1].1, "secrets.B");
+    }
+
+    #[test]
+    fn heredoc_piped_into_sudo_tee() {
+        let f = run(
+            "cat <<EOF | sudo tee /srv/app/.env > /dev/null\nA=${{ secrets.A }}\nB=2\nEOF\n",
+            &[],
+        );
+        let w = writes(&f);
+        let got: Vec<(&str, &str, u32, WriteVia, Option<&str>)> = w
+            .iter()
+            .map(|w| (w.0.as_str(), w.1.as_str(), w.2, w.3, w.4.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "A",
+                    "secrets.A",
+                    1,
+                    WriteVia::DotenvTee,
+                    Some("/srv/app/.env")
+                ),
+                (
+                    "B",
+                    "literal",
+                    2,
+                    WriteVia::DotenvTee,
+                    Some("/srv/app/.env")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn github_env_single_and_multiline() {
+        let f = run(
+            "echo \"A=${{ vars.A }}\" >> $GITHUB_ENV\necho \"B<<EOF\" >> \"$GITHUB_ENV\"\necho \"${{ secrets.B }}\" >> \"$GITHUB_ENV\"\necho EOF >> \"$GITHUB_ENV\"",
+            &[],
+        );
+        let w = writes(&f);
+        assert_eq!(keys(&f), kv(&[("A", "vars.A"), ("B", "secrets.B")]));
+        assert!(
+            w.iter()
+                .all(|w| w.3 == WriteVia::GithubEnv && w.4.is_none())
+        );
+    }
+
+    #[test]
+    fn opaque_env_files() {
+        for script in [
+            "echo \"${{ secrets.ENV_FILE }}\" > .env",
+            "echo \"$ENV_FILE\" | base64 -d > .env",
+            "printf '%s' \"${{ secrets.ENV_FILE }}\" > .env",
+            "cat <<EOF > .env\n${{ secrets.ENV_FILE }}\nEOF",
+        ] {
+            let f = run(script, &[("ENV_FILE", secret("ENV_FILE"))]);
+            assert!(writes(&f).is_empty(), "{script}");
+            let opaque: Vec<&ScriptEvent> = f
+                .events
+                .iter()
+                .filter(|e| matches!(e, ScriptEvent::Opaque { .. }))
+                .collect();
+            assert!(
+                matches!(opaque.as_slice(), [ScriptEvent::Opaque { source: Source::Secret(s), sink, .. }] if s == "ENV_FILE" && sink == ".env"),
+                "{script}: {:?}",
+                f.events
+            );
+        }
+    }
+
+    #[test]
+    fn ssh_strings_and_heredocs_are_remote() {
+        let f = run(
+            "ssh -i key user@host 'cd app && echo \"A=1\" >> .env'\nssh host \"echo \\\"B=${{ secrets.B }}\\\" >> .env\"\nssh host <<'EOF'\n  export C=${{ secrets.C }}\nEOF\n",
+            &[],
+        );
+        let w = writes(&f);
+        let got: Vec<(&str, u32, WriteVia, bool)> =
+            w.iter().map(|w| (w.0.as_str(), w.2, w.3, w.5)).collect();
+        assert_eq!(
+            got,
+            [
+                ("A", 0, WriteVia::DotenvEcho, true),
+                ("B", 1, WriteVia::DotenvEcho, true),
+                ("C", 3, WriteVia::RemoteExport, true)
+            ]
+        );
+        assert_eq!(w[2].1, "secrets.C");
+    }
+
+    #[test]
+    fn ssm_commands_rows_point_at_their_lines() {
+        let script = "aws ssm send-command --instance-ids \"${{ secrets.EC2_INSTANCE_ID }}\" --document-name \"AWS-RunShellScript\" \\\n  --parameters commands='[\n    \"cd /home/ubuntu/app\",\n    \"echo \\\"DATABASE_URL=${{ secrets.DATABASE_URL }}\\\" > .env\",\n    \"echo \\\"SECRET_KEY=${{ secrets.SECRET_KEY }}\\\" >> .env\",\n    \"docker-compose pull && docker-compose up -d\"\n  ]'\n";
+        let f = run(script, &[]);
+        let w = writes(&f);
+        let got: Vec<(&str, &str, u32, bool)> = w
+            .iter()
+            .map(|w| (w.0.as_str(), w.1.as_str(), w.2, w.5))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("DATABASE_URL", "secrets.DATABASE_URL", 3, true),
+                ("SECRET_KEY", "secrets.SECRET_KEY", 4, true)
+            ]
+        );
+
+        let variant = "aws ssm send-command --parameters 'commands=[\"echo A=${{ secrets.A }} > /app/.env\",\"echo B=1 >> /app/.env\"]'";
+        assert_eq!(
+            keys(&run(variant, &[])),
+            kv(&[("A", "secrets.A"), ("B", "literal")])
+        );
+        let json = "aws ssm send-command --parameters '{\"commands\":[\"echo A=1 > .env\"]}'";
+        assert_eq!(keys(&run(json, &[])), kv(&[("A", "literal")]));
+    }
+
+    #[test]
+    fn docker_run_env_flags() {
+        let f = run(
+            "docker run -e A=1 -e B --env C=${{ secrets.C }} --env-file ./prod.env img",
+            &[],
+        );
+        let w = writes(&f);
+        assert_eq!(
+            keys(&f),
+            kv(&[("A", "literal"), ("B", "env.B"), ("C", "secrets.C")])
+        );
+        assert!(w.iter().all(|w| w.3 == WriteVia::DockerRunEnv));
+        assert_eq!(f.env_file_uses.len(), 1);
+        assert!(f.env_file_uses[0].docker_run);
+        assert_eq!(f.env_file_uses[0].path, "./prod.env");
+        let compose = run("docker compose --env-file .env.deploy up -d", &[]);
+        assert!(writes(&compose).is_empty());
+        assert_eq!(compose.env_file_uses[0].path, ".env.deploy");
+        assert!(!compose.env_file_uses[0].docker_run);
+    }
+
+    #[test]
+    fn rm_truncates_and_scp_ships() {
+        let f = run(
+            "rm -f .env && touch .env\nscp -i k .env user@host:/app/.env",
+            &[],
+        );
+        assert_eq!(
+            f.events,
+            [ScriptEvent::Truncate {
+                sink: ".env".into(),
+                remote: false
+            }]
+        );
+        assert_eq!(f.shipped, [".env"]);
+        let f = run(
+            "rsync -avz -e ssh ./deploy/.env.prod user@host:/srv/app/",
+            &[],
+        );
+        assert_eq!(f.shipped, ["./deploy/.env.prod"]);
+    }
+
+    #[test]
+    fn entrypoint_reads() {
+        let f = analyze(
+            "#!/bin/sh\nPORT=${PORT:-8000}\necho $PORT ${DB:?need db} ${MODE-dev} $1 $HOME\nfor f in a b; do echo $f; done\nexec gunicorn --bind 0.0.0.0:$PORT ${WORKERS}\n",
+            &ScriptContext::default(),
+        );
+        let got: Vec<(&str, u32, bool, Option<&str>)> = f
+            .reads
+            .iter()
+            .map(|r| (r.name.as_str(), r.row, r.required, r.default.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("PORT", 1, false, Some("8000")),
+                ("DB", 2, true, None),
+                ("MODE", 2, false, Some("dev")),
+                ("WORKERS", 4, false, Some(""))
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_reported_not_fatal() {
+        let f = run("echo \"A=1\" >> .env\nif then fi ((\n", &[]);
+        assert!(!f.errors.is_empty());
+        assert_eq!(keys(&f), kv(&[("A", "literal")]));
+    }
+}
+
+#[cfg(test)]
+mod scale_tests {
+    use super::*;
+
+    #[test]
+    fn long_scripts_stay_linear() {
+        let mut script = String::new();
+        for i in 0..40_000 {
+            script.push_str(&format!(
+                "X{i}=$V{i}\necho \"K{i}=$X{i} $R{i}\" >> f{}.env\n",
+                i % 7
+            ));
+            if i % 1000 == 0 {
+                script.push_str("echo A=1 > other.env\n");
+            }
+        }
+        let start = std::time::Instant::now();
+        let f = analyze(&script, &ScriptContext::default());
+        let elapsed = start.elapsed();
+        assert!(f.events.len() > 40_000);
+        assert!(f.reads.len() >= 80_000);
+        assert!(elapsed.as_secs() < 30, "{elapsed:?}");
+        // Remote scripts resolve their own truncations, also linearly.
+        let remote = ScriptContext {
+            remote: true,
+            ..ScriptContext::default()
+        };
+        let start = std::time::Instant::now();
+        let f = analyze(&script, &remote);
+        assert!(start.elapsed().as_secs() < 30);
+        assert!(
+            f.events
+                .iter()
+                .all(|e| !matches!(e, ScriptEvent::Truncate { .. }))
+        );
+    }
+}

@@ -2,5 +2,10 @@
 //! the real `envtrail` binary on a fixture repository under `fixtures/`.
 
 mod common;
+
 mod check;
+mod clean;
+mod entrypoint;
 mod live;
+mod stagelog;
+mod workflow;

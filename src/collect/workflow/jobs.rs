@@ -1,0 +1,440 @@
+//! The env keys a workflow's jobs write for the app: `env:` maps, `run:`
+//! scripts (through the shell analyser), ssh deploy actions, and the files
+//! they ship to hosts.
+//!
+//! Scope decisions, so the facts stay explainable:
+//! - truncation (`> .env`, `rm -f .env`) is followed in step order within a
+//!   job: writes before it to the same file (on the same side: runner or
+//!   host) do not count;
+//! - a dotenv file is `.env`, `*.env`, `.env.*`, or any file the workflow
+//!   passes to `--env-file` (matched by file name);
+//! - a file built on the runner and copied with `scp`/`rsync`/
+//!   `appleboy/scp-action` in the same job has its writes marked `remote`:
+//!   the host is where the file ends up;
+//! - `docker run --env-file F` re-writes each key the workflow wrote to F
+//!   (via `docker-run-env-file`, at the `docker run` line).
+
+use std::collections::{HashMap, HashSet};
+
+use super::expr::{source_of_value, substitute};
+use crate::collect::shell::{
+    self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name,
+};
+use crate::facts::{
+    Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, ReadVia, Source, Unparsed, WriteVia,
+};
+use crate::location::Location;
+use crate::yaml::{Node, Scalar, Style};
+
+/// An `env:` entry: its key's position and where its value comes from.
+struct EnvEntry {
+    key: String,
+    row: u32,
+    column: u32,
+    source: Source,
+}
+
+/// `env:` entries, values resolved against the outer environment
+/// (`${{ env.X }}` takes X's source).
+fn env_entries(node: Option<&Node>, outer: &HashMap<String, Source>) -> Vec<EnvEntry> {
+    let Some(entries) = node.and_then(Node::as_map) else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = k.as_scalar()?;
+            let source = match v.as_scalar() {
+                Some(value) => match source_of_value(&value.value) {
+                    Source::Env(name) => outer.get(&name).cloned().unwrap_or(Source::Env(name)),
+                    s => s,
+                },
+                None => Source::Unknown,
+            };
+            Some(EnvEntry {
+                key: key.value.clone(),
+                row: key.row,
+                column: key.column,
+                source,
+            })
+        })
+        .collect()
+}
+
+fn push_env_writes(rel: &str, entries: &[EnvEntry], target: Option<&str>, facts: &mut Facts) {
+    for e in entries {
+        facts.writes.push(EnvWrite {
+            key: e.key.clone(),
+            location: Location::new(rel, e.row, e.column),
+            via: WriteVia::WorkflowEnv,
+            source: e.source.clone(),
+            sink: None,
+            target: target.map(str::to_string),
+            remote: false,
+        });
+    }
+}
+
+/// A job's `environment:` name, when it is a plain name.
+fn environment_name(job: &Node) -> Option<String> {
+    let env = job.get("environment")?;
+    let name = env
+        .as_str()
+        .or_else(|| env.get("name").and_then(Node::as_str))?;
+    (!name.contains("${{") && !name.is_empty()).then(|| name.to_string())
+}
+
+/// A script event placed in the file.
+struct Placed {
+    event: ScriptEvent,
+    location: Location,
+}
+
+/// What one job did, before the workflow-wide filters.
+#[derive(Default)]
+struct JobOutput {
+    target: String,
+    placed: Vec<Placed>,
+    shipped: Vec<String>,
+    env_file_uses: Vec<(shell::EnvFileUse, Location)>,
+}
+
+pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
+    let no_env = HashMap::new();
+    let wf_entries = env_entries(root.get("env"), &no_env);
+    push_env_writes(rel, &wf_entries, None, facts);
+    let wf_env: HashMap<String, Source> =
+        wf_entries.into_iter().map(|e| (e.key, e.source)).collect();
+
+    let Some(jobs) = root.get("jobs").and_then(Node::as_map) else {
+        return;
+    };
+    let mut outputs = Vec::new();
+    for (job_key, job) in jobs {
+        let Some(job_id) = job_key.as_str() else {
+            continue;
+        };
+        let target = environment_name(job).unwrap_or_else(|| format!("{rel}#{job_id}"));
+        let job_entries = env_entries(job.get("env"), &wf_env);
+        push_env_writes(rel, &job_entries, Some(&target), facts);
+        let mut env = wf_env.clone();
+        env.extend(job_entries.into_iter().map(|e| (e.key, e.source)));
+        let mut out = JobOutput {
+            target,
+            ..JobOutput::default()
+        };
+        for step in job.get("steps").and_then(Node::as_seq).unwrap_or_default() {
+            step_facts(rel, step, &mut env, &mut out, facts);
+        }
+        outputs.push(out);
+    }
+    finish(outputs, facts);
+}
+
+fn step_facts(
+    rel: &str,
+    step: &Node,
+    env: &mut HashMap<String, Source>,
+    out: &mut JobOutput,
+    facts: &mut Facts,
+) {
+    let step_entries = env_entries(step.get("env"), env);
+    push_env_writes(rel, &step_entries, Some(&out.target), facts);
+    let mut step_env = env.clone();
+    step_env.extend(
+        step_entries
+            .iter()
+            .map(|e| (e.key.clone(), e.source.clone())),
+    );
+    // Only keys of `env:` maps count as consumed by the script's reads.
+    let mut map_keys: HashSet<String> = step_env.keys().cloned().collect();
+    let before = out.placed.len();
+
+    let shell_is_sh = step
+        .get("shell")
+        .and_then(Node::as_str)
+        .is_none_or(|s| s.contains("bash") || s.starts_with("sh"));
+    if let Some(run) = step.get("run").and_then(Node::as_scalar)
+        && shell_is_sh
+    {
+        script(rel, run, &step_env, false, "run", &map_keys, out, facts);
+    }
+    if let Some(uses) = step.get("uses").and_then(Node::as_str) {
+        let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
+        let with = step.get("with");
+        let with_str = |k: &str| with.and_then(|w| w.get(k)).and_then(Node::as_scalar);
+        match action.as_str() {
+            "appleboy/ssh-action" => {
+                if let Some(s) = with_str("script") {
+                    script(
+                        rel,
+                        s,
+                        &step_env,
+                        true,
+                        "with.script",
+                        &map_keys,
+                        out,
+                        facts,
+                    );
+                }
+                if let Some(envs) = with_str("envs") {
+                    for name in envs
+                        .value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|n| shell::is_identifier(n))
+                    {
+                        let source = step_env
+                            .get(name)
+                            .cloned()
+                            .unwrap_or_else(|| Source::Env(name.to_string()));
+                        map_keys.remove(name);
+                        out.placed.push(Placed {
+                            event: ScriptEvent::Write(shell::ScriptWrite {
+                                key: name.to_string(),
+                                row: 0,
+                                column: 0,
+                                via: WriteVia::SshActionEnvs,
+                                source,
+                                sink: None,
+                                remote: true,
+                            }),
+                            location: Location::new(rel, envs.row, envs.column),
+                        });
+                    }
+                }
+            }
+            "garygrossgarten/github-action-ssh" => {
+                if let Some(s) = with_str("command") {
+                    script(
+                        rel,
+                        s,
+                        &step_env,
+                        true,
+                        "with.command",
+                        &map_keys,
+                        out,
+                        facts,
+                    );
+                }
+            }
+            "appleboy/scp-action" => {
+                if let Some(source) = with_str("source") {
+                    out.shipped
+                        .extend(source.value.split(',').map(|s| s.trim().to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    // `$GITHUB_ENV` writes reach the environment of the job's later steps.
+    for placed in &out.placed[before..] {
+        if let ScriptEvent::Write(w) = &placed.event
+            && w.via == WriteVia::GithubEnv
+        {
+            env.insert(w.key.clone(), w.source.clone());
+        }
+    }
+}
+
+/// The file position of a script's row and column.
+fn locate(rel: &str, scalar: &Scalar, row: u32, column: u32) -> Location {
+    let (file_row, indent) = scalar.line_position(row);
+    let column = match scalar.style {
+        Style::Literal | Style::Folded => indent + column,
+        _ if row == 0 => indent + column,
+        _ => column,
+    };
+    Location::new(rel, file_row, column)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn script(
+    rel: &str,
+    scalar: &Scalar,
+    env: &HashMap<String, Source>,
+    remote: bool,
+    what: &str,
+    map_keys: &HashSet<String>,
+    out: &mut JobOutput,
+    facts: &mut Facts,
+) {
+    let (text, placeholders) = substitute(&scalar.value);
+    let ctx = ScriptContext {
+        env: env.clone(),
+        placeholders,
+        remote,
+    };
+    let ScriptFacts {
+        events,
+        reads,
+        env_file_uses,
+        shipped,
+        errors,
+    } = shell::analyze(&text, &ctx);
+    for (row, message) in errors {
+        facts.unparsed.push(Unparsed {
+            location: locate(rel, scalar, row, 0),
+            message: format!("{what}: {message}"),
+        });
+    }
+    for event in events {
+        let location = match &event {
+            ScriptEvent::Write(w) => locate(rel, scalar, w.row, w.column),
+            ScriptEvent::Opaque { row, column, .. } => locate(rel, scalar, *row, *column),
+            ScriptEvent::Truncate { .. } => Location::new(rel, scalar.row, scalar.column),
+        };
+        out.placed.push(Placed { event, location });
+    }
+    for read in reads {
+        if map_keys.contains(&read.name) {
+            facts.reads.push(EnvRead::new(
+                Some(read.name.clone()),
+                locate(rel, scalar, read.row, read.column),
+                ReadVia::WorkflowScript,
+                Consumer::Deploy,
+            ));
+        }
+    }
+    for u in env_file_uses {
+        let location = locate(rel, scalar, u.row, u.column);
+        out.env_file_uses.push((u, location));
+    }
+    out.shipped.extend(shipped);
+}
+
+/// A write or opaque file that survived so far (opaque: written on a host?).
+enum Kept {
+    Write(EnvWrite),
+    Opaque(OpaqueEnvFile, bool),
+}
+
+/// A path as a comparison key: `./.env` and `.env` are the same file.
+fn norm(path: &str) -> &str {
+    path.trim_start_matches("./")
+}
+
+/// Apply truncations per job, keep dotenv sinks, mark shipped files remote,
+/// and expand `docker run --env-file`.
+fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
+    let env_files: HashSet<String> = outputs
+        .iter()
+        .flat_map(|o| {
+            o.env_file_uses
+                .iter()
+                .map(|(u, _)| basename(&u.path).to_string())
+        })
+        .collect();
+    let counts = |sink: &str| is_dotenv_name(sink) || env_files.contains(basename(sink));
+    let mut kept_files: Vec<EnvWrite> = Vec::new();
+    for out in outputs {
+        // Tombstones and a per-file index keep truncation linear.
+        let mut slots: Vec<Option<Kept>> = Vec::new();
+        let mut by_sink: HashMap<(bool, String), Vec<usize>> = HashMap::new();
+        for Placed { event, location } in out.placed {
+            let kept = match event {
+                ScriptEvent::Truncate { sink, remote } => {
+                    for i in by_sink
+                        .remove(&(remote, norm(&sink).to_string()))
+                        .unwrap_or_default()
+                    {
+                        if let Some(slot) = slots.get_mut(i) {
+                            *slot = None;
+                        }
+                    }
+                    continue;
+                }
+                ScriptEvent::Write(w) => {
+                    if w.sink.as_deref().is_some_and(|s| !counts(s)) {
+                        continue;
+                    }
+                    Kept::Write(EnvWrite {
+                        key: w.key,
+                        location,
+                        via: w.via,
+                        source: w.source,
+                        sink: w.sink,
+                        target: Some(out.target.clone()),
+                        remote: w.remote,
+                    })
+                }
+                ScriptEvent::Opaque {
+                    source,
+                    sink,
+                    remote,
+                    ..
+                } => {
+                    if !counts(&sink) {
+                        continue;
+                    }
+                    Kept::Opaque(
+                        OpaqueEnvFile {
+                            location,
+                            source,
+                            sink,
+                            target: Some(out.target.clone()),
+                        },
+                        remote,
+                    )
+                }
+            };
+            let key = match &kept {
+                Kept::Write(w) => w.sink.as_deref().map(|s| (w.remote, norm(s).to_string())),
+                Kept::Opaque(o, remote) => Some((*remote, norm(&o.sink).to_string())),
+            };
+            if let Some(key) = key {
+                by_sink.entry(key).or_default().push(slots.len());
+            }
+            slots.push(Some(kept));
+        }
+        let mut writes: Vec<EnvWrite> = Vec::new();
+        let mut opaque: Vec<OpaqueEnvFile> = Vec::new();
+        for kept in slots.into_iter().flatten() {
+            match kept {
+                Kept::Write(w) => writes.push(w),
+                Kept::Opaque(o, _) => opaque.push(o),
+            }
+        }
+        let shipped: HashSet<&str> = out.shipped.iter().map(|s| basename(s)).collect();
+        for w in &mut writes {
+            if w.sink
+                .as_deref()
+                .is_some_and(|s| shipped.contains(basename(s)))
+            {
+                w.remote = true;
+            }
+        }
+        for (use_, location) in &out.env_file_uses {
+            if !use_.docker_run {
+                continue;
+            }
+            let file = basename(&use_.path);
+            let from_file: Vec<EnvWrite> = writes
+                .iter()
+                .chain(kept_files.iter())
+                .filter(|w| {
+                    w.via != WriteVia::DockerRunEnvFile
+                        && w.sink.as_deref().is_some_and(|s| basename(s) == file)
+                })
+                .map(|w| EnvWrite {
+                    key: w.key.clone(),
+                    location: location.clone(),
+                    via: WriteVia::DockerRunEnvFile,
+                    source: w.source.clone(),
+                    sink: Some(use_.path.clone()),
+                    target: Some(out.target.clone()),
+                    remote: use_.remote,
+                })
+                .collect();
+            writes.extend(from_file);
+        }
+        kept_files.extend(
+            writes
+                .iter()
+                .filter(|w| w.sink.is_some() && w.via != WriteVia::DockerRunEnvFile)
+                .cloned(),
+        );
+        facts.writes.extend(writes);
+        facts.opaque.extend(opaque);
+    }
+}

@@ -1,0 +1,149 @@
+//! Workflows (`.github/workflows/*.y*ml`, `.gitea/workflows/*.y*ml`): secret
+//! uses, and the env keys the deploy writes for the app.
+//!
+//! Each file is parsed into a located YAML tree (`crate::yaml`), so every
+//! fact names its line; `run:` scripts go through the shell analyser
+//! (`collect::shell`) with their `${{ … }}` expressions replaced by
+//! placeholders whose sources are known.
+
+pub mod expr;
+mod jobs;
+mod secrets;
+
+use super::{Collector, Context, InputFile, read_text};
+use crate::facts::{Consumer, EnvRead, Facts, ReadVia, Unparsed, WriteVia};
+use crate::location::Location;
+
+pub struct WorkflowCollector;
+
+/// Only files directly in the workflows folder run; `workflows/archive/` does not.
+pub fn is_workflow_path(rel: &str) -> bool {
+    let Some((dir, name)) = rel.rsplit_once('/') else {
+        return false;
+    };
+    matches!(dir, ".github/workflows" | ".gitea/workflows")
+        && (name.ends_with(".yml") || name.ends_with(".yaml"))
+}
+
+impl Collector for WorkflowCollector {
+    fn name(&self) -> &'static str {
+        "workflow"
+    }
+
+    fn wants(&self, rel: &str, _ctx: &Context) -> bool {
+        is_workflow_path(rel)
+    }
+
+    fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
+        let threads = match ctx.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+        .clamp(1, files.len().max(1));
+        if threads == 1 {
+            return collect_files(files);
+        }
+        // Chunks in file order, joined in the same order: the facts do not
+        // depend on the thread count.
+        let chunk = files.len().div_ceil(threads);
+        let mut facts = Facts::default();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| scope.spawn(|| collect_files(part)))
+                .collect();
+            for handle in handles {
+                match handle.join() {
+                    Ok(part) => facts.extend(part),
+                    Err(_) => facts.unparsed.push(Unparsed {
+                        location: Location::file_start(".github/workflows"),
+                        message: "internal error while reading workflows; some were skipped".into(),
+                    }),
+                }
+            }
+        });
+        facts
+    }
+}
+
+fn collect_files(files: &[InputFile]) -> Facts {
+    let mut facts = Facts::default();
+    for file in files {
+        match read_text(file) {
+            Ok(text) => facts.extend(collect_file(&file.rel, &text)),
+            Err(unparsed) => facts.unparsed.push(*unparsed),
+        }
+    }
+    facts
+}
+
+/// The facts of one workflow file. `rel` names it in locations.
+pub fn collect_file(rel: &str, text: &str) -> Facts {
+    let doc = match crate::yaml::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            return Facts::unparsed(
+                Location::new(rel, e.row, 0),
+                format!("not valid YAML: {}", e.message),
+            );
+        }
+    };
+    let mut facts = Facts::default();
+    for w in doc.warnings {
+        facts.unparsed.push(Unparsed {
+            location: Location::new(rel, w.row, 0),
+            message: w.message,
+        });
+    }
+    if doc.root.as_map().is_none() {
+        let message =
+            if text.trim().is_empty() || matches!(doc.root, crate::yaml::Node::Truncated { .. }) {
+                "empty workflow: no YAML document"
+            } else {
+                "not a workflow: the top level is not a mapping"
+            };
+        facts.unparsed.push(Unparsed {
+            location: Location::new(rel, doc.root.row(), 0),
+            message: message.into(),
+        });
+        return facts;
+    }
+    secrets::collect(rel, &doc.root, &mut facts);
+    jobs::collect(rel, &doc.root, &mut facts);
+    env_expression_reads(rel, &doc.root, &mut facts);
+    facts
+}
+
+/// `${{ env.X }}` where X is a key of one of the file's `env:` maps: the
+/// deploy consumes X (a registry password handed to an action...), so it is
+/// not written-unread.
+fn env_expression_reads(rel: &str, root: &crate::yaml::Node, facts: &mut Facts) {
+    let env_keys: std::collections::HashSet<String> = facts
+        .writes
+        .iter()
+        .filter(|w| w.via == WriteVia::WorkflowEnv)
+        .map(|w| w.key.clone())
+        .collect();
+    if env_keys.is_empty() {
+        return;
+    }
+    let mut scalars = Vec::new();
+    root.scalars(&mut scalars);
+    for scalar in scalars {
+        for e in expr::expressions(&scalar.value) {
+            for (context, name) in expr::context_refs(e.inner) {
+                if context == "env" && env_keys.contains(&name) {
+                    facts.reads.push(EnvRead::new(
+                        Some(name),
+                        secrets::position(rel, scalar, e.start),
+                        ReadVia::WorkflowScript,
+                        Consumer::Deploy,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

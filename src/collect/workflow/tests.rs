@@ -1,0 +1,307 @@
+use super::collect_file;
+use crate::facts::{Consumer, EnvWrite, Facts, ReadVia, WriteVia};
+
+/// (key, line, via, source, sink, target, remote)
+type Row = (
+    String,
+    u32,
+    WriteVia,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+fn writes(f: &Facts) -> Vec<Row> {
+    f.writes
+        .iter()
+        .map(|w: &EnvWrite| {
+            (
+                w.key.clone(),
+                w.location.line(),
+                w.via,
+                w.source.label(),
+                w.sink.clone(),
+                w.target.clone(),
+                w.remote,
+            )
+        })
+        .collect()
+}
+
+const DEPLOY: &str = "\
+name: deploy
+on: push
+env:
+  REGION: eu-west-1
+jobs:
+  deploy:
+    environment: production
+    runs-on: ubuntu-latest
+    env:
+      TOKEN: ${{ secrets.TOKEN }}
+    steps:
+      - name: write env
+        env:
+          DB: ${{ secrets.DATABASE_URL }}
+        run: |
+          echo \"DATABASE_URL=$DB\" > .env
+          echo \"KEY=${{secrets.KEY}}\" >> .env
+          curl -H \"Authorization: $TOKEN\" https://example.com
+";
+
+#[test]
+fn env_maps_and_run_scripts_are_located() {
+    let f = collect_file(".github/workflows/deploy.yml", DEPLOY);
+    assert!(f.unparsed.is_empty(), "{:?}", f.unparsed);
+    let got = writes(&f);
+    let prod = Some("production".to_string());
+    assert_eq!(
+        got,
+        [
+            (
+                "REGION".into(),
+                4,
+                WriteVia::WorkflowEnv,
+                "literal".into(),
+                None,
+                None,
+                false
+            ),
+            (
+                "TOKEN".into(),
+                10,
+                WriteVia::WorkflowEnv,
+                "secrets.TOKEN".into(),
+                None,
+                prod.clone(),
+                false
+            ),
+            (
+                "DB".into(),
+                14,
+                WriteVia::WorkflowEnv,
+                "secrets.DATABASE_URL".into(),
+                None,
+                prod.clone(),
+                false
+            ),
+            (
+                "DATABASE_URL".into(),
+                16,
+                WriteVia::DotenvEcho,
+                "secrets.DATABASE_URL".into(),
+                Some(".env".into()),
+                prod.clone(),
+                false
+            ),
+            (
+                "KEY".into(),
+                17,
+                WriteVia::DotenvEcho,
+                "secrets.KEY".into(),
+                Some(".env".into()),
+                prod,
+                false
+            ),
+        ]
+    );
+    let reads: Vec<(&str, u32)> = f
+        .reads
+        .iter()
+        .filter(|r| r.consumer == Consumer::Deploy && r.via == ReadVia::WorkflowScript)
+        .map(|r| (r.key.as_deref().unwrap_or(""), r.location.line()))
+        .collect();
+    assert_eq!(reads, [("DB", 16), ("TOKEN", 18)]);
+    let secrets: Vec<(&str, u32)> = f
+        .secret_refs
+        .iter()
+        .map(|s| (s.name.as_str(), s.location.line()))
+        .collect();
+    assert_eq!(secrets, [("TOKEN", 10), ("DATABASE_URL", 14), ("KEY", 17)]);
+}
+
+#[test]
+fn target_is_file_and_job_without_environment() {
+    let f = collect_file(
+        ".gitea/workflows/ci.yaml",
+        "on: push\njobs:\n  build:\n    steps:\n      - run: echo A=1 >> .env\n",
+    );
+    assert_eq!(
+        f.writes[0].target.as_deref(),
+        Some(".gitea/workflows/ci.yaml#build")
+    );
+    assert_eq!(f.writes[0].location.line(), 5);
+}
+
+#[test]
+fn truncation_spans_steps_of_a_job() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: echo OLD=1 >> .env\n      - run: rm -f .env && touch .env\n      - run: echo NEW=1 >> .env\n",
+    );
+    let keys: Vec<&str> = f.writes.iter().map(|w| w.key.as_str()).collect();
+    assert_eq!(keys, ["NEW"]);
+}
+
+#[test]
+fn ssh_action_script_and_envs() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - uses: appleboy/ssh-action@v1\n        env:\n          API: ${{ secrets.API }}\n        with:\n          host: h\n          envs: API\n          script: |\n            cd app\n            echo \"API=$API\" > .env\n            export MODE=prod\n",
+    );
+    let got: Vec<(String, u32, WriteVia, String, bool)> = writes(&f)
+        .into_iter()
+        .map(|w| (w.0, w.1, w.2, w.3, w.6))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "API".into(),
+                6,
+                WriteVia::WorkflowEnv,
+                "secrets.API".into(),
+                false
+            ),
+            (
+                "API".into(),
+                12,
+                WriteVia::DotenvEcho,
+                "secrets.API".into(),
+                true
+            ),
+            (
+                "MODE".into(),
+                13,
+                WriteVia::RemoteExport,
+                "literal".into(),
+                true
+            ),
+            (
+                "API".into(),
+                9,
+                WriteVia::SshActionEnvs,
+                "secrets.API".into(),
+                true
+            ),
+        ]
+    );
+}
+
+#[test]
+fn shipped_files_and_env_file_runs() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: |\n          echo \"A=${{ secrets.A }}\" > prod.vars\n          scp prod.vars host:/srv/prod.vars\n          ssh host docker run --env-file /srv/prod.vars img\n",
+    );
+    let got: Vec<(String, u32, WriteVia, bool)> = writes(&f)
+        .into_iter()
+        .map(|w| (w.0, w.1, w.2, w.6))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("A".into(), 5, WriteVia::DotenvEcho, true),
+            ("A".into(), 7, WriteVia::DockerRunEnvFile, true)
+        ]
+    );
+}
+
+#[test]
+fn non_dotenv_files_do_not_count() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: echo A=1 > config.ini\n",
+    );
+    assert!(f.writes.is_empty());
+}
+
+#[test]
+fn opaque_file() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: echo \"${{ secrets.ENV_FILE }}\" > .env\n",
+    );
+    assert!(f.writes.is_empty());
+    assert_eq!(f.opaque.len(), 1);
+    assert_eq!(f.opaque[0].source.label(), "secrets.ENV_FILE");
+    assert_eq!(f.opaque[0].location.line(), 4);
+}
+
+#[test]
+fn bad_input_is_unparsed_not_a_panic() {
+    for (text, line) in [
+        ("jobs: [\n  a: b\n", 3),
+        ("- just\n- a list\n", 1),
+        ("plain text\n", 1),
+        ("", 1),
+        ("# only a comment\n", 1),
+    ] {
+        let f = collect_file("w.yml", text);
+        assert_eq!(f.unparsed.len(), 1, "{text}: {:?}", f.unparsed);
+        assert_eq!(f.unparsed[0].location.line(), line, "{text}");
+    }
+}
+
+#[test]
+fn alias_bomb_becomes_unparsed() {
+    let mut text = String::from("a0: &a0 [\"${{ secrets.X }}\", x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        text.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let start = std::time::Instant::now();
+    let f = collect_file("w.yml", &text);
+    assert!(start.elapsed().as_secs() < 10);
+    assert!(f.unparsed.iter().any(|u| u.message.contains("aliases")));
+}
+
+#[test]
+fn large_workflow_is_fast() {
+    let mut text = String::from("jobs:\n");
+    let job = "    steps:\n      - env:\n          A: ${{ secrets.A }}\n        run: |\n          echo \"A=$A\" >> .env\n          echo \"B=${{ secrets.B }}\" >> .env\n";
+    let mut i = 0;
+    while text.len() < 7 * 1024 * 1024 {
+        text.push_str(&format!("  job{i}:\n{job}"));
+        i += 1;
+    }
+    let start = std::time::Instant::now();
+    let f = collect_file("w.yml", &text);
+    let elapsed = start.elapsed();
+    assert_eq!(f.writes.len(), i * 3);
+    assert!(elapsed.as_secs() < 60, "{elapsed:?}");
+}
+
+#[test]
+fn env_expressions_consume_env_keys() {
+    let f = collect_file(
+        "w.yml",
+        "env:\n  TOKEN: ${{ secrets.TOKEN }}\njobs:\n  a:\n    steps:\n      - uses: docker/login-action@v3\n        with:\n          password: ${{ env.TOKEN }}\n          username: ${{ env.NOT_A_MAP_KEY }}\n",
+    );
+    let reads: Vec<(&str, u32)> = f
+        .reads
+        .iter()
+        .map(|r| (r.key.as_deref().unwrap_or(""), r.location.line()))
+        .collect();
+    assert_eq!(reads, [("TOKEN", 8)]);
+}
+
+#[test]
+fn unparseable_script_is_unparsed_and_the_rest_goes_on() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: |\n          echo A=1 >> .env\n          if then fi ((\n      - run: echo B=1 >> .env\n",
+    );
+    assert_eq!(f.unparsed.len(), 1, "{:?}", f.unparsed);
+    assert!(f.unparsed[0].message.starts_with("run: shell syntax error"));
+    assert!(
+        (5..=7).contains(&f.unparsed[0].location.line()),
+        "{:?}",
+        f.unparsed[0]
+    );
+    let keys: Vec<&str> = f.writes.iter().map(|w| w.key.as_str()).collect();
+    assert_eq!(keys, ["A", "B"]);
+}

@@ -1,0 +1,377 @@
+//! A small located YAML tree built from yaml-rust2's event parser: every
+//! scalar keeps its start row and column, so each workflow fact names its
+//! line. (serde_yaml keeps no positions and is deprecated.)
+//!
+//! Aliases are expanded with a budget: an alias bomb ("billion laughs") stops
+//! expanding once the tree would exceed [`MAX_EXPANDED_NODES`] and the parse
+//! reports it, rather than eating memory or time.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// Nodes an alias may add to the tree, in total, before expansion stops.
+pub const MAX_EXPANDED_NODES: usize = 100_000;
+
+/// How a scalar was written. Only block scalars map rows one-to-one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar {
+    pub value: String,
+    pub style: Style,
+    /// 0-based row of the scalar's start (for block scalars: of the first
+    /// line of content).
+    pub row: u32,
+    /// 0-based column of the scalar's start (for block scalars: the indentation).
+    pub column: u32,
+}
+
+impl Scalar {
+    /// The file row and column where line `line` (0-based) of the value
+    /// starts. Exact for literal block scalars (the parser marks the first
+    /// line of content, after any blank lines the value keeps; every line
+    /// has the block's indentation); for other styles the scalar's own row
+    /// plus the line count, which is the best a folded value allows.
+    pub fn line_position(&self, line: u32) -> (u32, u32) {
+        match self.style {
+            Style::Literal | Style::Folded => {
+                let blank = self.value.bytes().take_while(|&b| b == b'\n').count() as u32;
+                (self.row.saturating_sub(blank) + line, self.column)
+            }
+            _ => (self.row + line, if line == 0 { self.column } else { 0 }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Scalar(Scalar),
+    Seq {
+        items: Vec<Node>,
+        row: u32,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        row: u32,
+    },
+    /// An alias whose expansion was cut off by the budget.
+    Truncated {
+        row: u32,
+    },
+}
+
+impl Node {
+    pub fn row(&self) -> u32 {
+        match self {
+            Node::Scalar(s) => s.row,
+            Node::Seq { row, .. } | Node::Map { row, .. } | Node::Truncated { row } => *row,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match self {
+            Node::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        self.as_scalar().map(|s| s.value.as_str())
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match self {
+            Node::Map { entries, .. } => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match self {
+            Node::Seq { items, .. } => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The value under a scalar key of a mapping (the last one, as YAML
+    /// loaders keep when a key repeats).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.get_entry(key).map(|(_, v)| v)
+    }
+
+    /// The key node and value under a scalar key of a mapping.
+    pub fn get_entry(&self, key: &str) -> Option<(&Scalar, &Node)> {
+        self.as_map()?
+            .iter()
+            .rev()
+            .find_map(|(k, v)| k.as_scalar().filter(|k| k.value == key).map(|k| (k, v)))
+    }
+
+    /// Every scalar in the tree, keys included, in document order.
+    pub fn scalars<'a>(&'a self, out: &mut Vec<&'a Scalar>) {
+        match self {
+            Node::Scalar(s) => out.push(s),
+            Node::Seq { items, .. } => items.iter().for_each(|n| n.scalars(out)),
+            Node::Map { entries, .. } => entries.iter().for_each(|(k, v)| {
+                k.scalars(out);
+                v.scalars(out);
+            }),
+            Node::Truncated { .. } => {}
+        }
+    }
+
+    fn size(&self) -> usize {
+        match self {
+            Node::Scalar(_) | Node::Truncated { .. } => 1,
+            Node::Seq { items, .. } => 1 + items.iter().map(Node::size).sum::<usize>(),
+            Node::Map { entries, .. } => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.size() + v.size())
+                    .sum::<usize>()
+            }
+        }
+    }
+}
+
+/// Why a document could not be turned into a tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub row: u32,
+    pub message: String,
+}
+
+/// A parsed document and the problems that did not stop it (alias budget).
+#[derive(Debug)]
+pub struct Document {
+    pub root: Node,
+    pub warnings: Vec<YamlError>,
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        row: u32,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+        row: u32,
+        anchor: usize,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    root: Option<Node>,
+    documents: usize,
+    expanded: usize,
+    warnings: Vec<YamlError>,
+}
+
+fn row_col(mark: &Marker) -> (u32, u32) {
+    (mark.line().saturating_sub(1) as u32, mark.col() as u32)
+}
+
+impl Builder {
+    fn push_node(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
+                Some(key) => entries.push((key, node)),
+                None => *pending_key = Some(node),
+            },
+            None => {
+                // Only the first document of a stream is a workflow.
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let (row, column) = row_col(&mark);
+        match ev {
+            Event::DocumentStart => self.documents += 1,
+            Event::Scalar(value, style, anchor, _) => {
+                let style = match style {
+                    TScalarStyle::SingleQuoted => Style::SingleQuoted,
+                    TScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                    TScalarStyle::Literal => Style::Literal,
+                    TScalarStyle::Folded => Style::Folded,
+                    TScalarStyle::Plain => Style::Plain,
+                };
+                self.push_node(
+                    Node::Scalar(Scalar {
+                        value,
+                        style,
+                        row,
+                        column,
+                    }),
+                    anchor,
+                );
+            }
+            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
+                items: Vec::new(),
+                row,
+                anchor,
+            }),
+            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
+                entries: Vec::new(),
+                pending_key: None,
+                row,
+                anchor,
+            }),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq { items, row, anchor }) => (Node::Seq { items, row }, anchor),
+                    Some(Frame::Map {
+                        entries,
+                        row,
+                        anchor,
+                        ..
+                    }) => (Node::Map { entries, row }, anchor),
+                    None => return,
+                };
+                self.push_node(node, anchor);
+            }
+            Event::Alias(id) => {
+                let node = match self.anchors.get(&id) {
+                    Some(target) => {
+                        let size = target.size();
+                        if self.expanded + size > MAX_EXPANDED_NODES {
+                            if self.warnings.is_empty() {
+                                self.warnings.push(YamlError {
+                                    row,
+                                    message: format!(
+                                        "aliases expand to over {MAX_EXPANDED_NODES} nodes; the rest is not expanded"
+                                    ),
+                                });
+                            }
+                            Node::Truncated { row }
+                        } else {
+                            self.expanded += size;
+                            target.clone()
+                        }
+                    }
+                    None => Node::Truncated { row },
+                };
+                self.push_node(node, 0);
+            }
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
+        }
+    }
+}
+
+/// Parse the first document of `text` into a located tree.
+pub fn parse(text: &str) -> Result<Document, YamlError> {
+    let mut builder = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut builder, true).map_err(|e| YamlError {
+        row: e.marker().line().saturating_sub(1) as u32,
+        message: e.info().to_string(),
+    })?;
+    let root = builder.root.unwrap_or(Node::Truncated { row: 0 });
+    Ok(Document {
+        root,
+        warnings: builder.warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_keep_rows() {
+        let doc = parse("a: 1\nb:\n  c: \"x\"\n").unwrap();
+        let c = doc
+            .root
+            .get("b")
+            .unwrap()
+            .get("c")
+            .unwrap()
+            .as_scalar()
+            .unwrap();
+        assert_eq!(
+            (c.row, c.value.as_str(), c.style),
+            (2, "x", Style::DoubleQuoted)
+        );
+        let (k, _) = doc.root.get_entry("b").unwrap();
+        assert_eq!((k.row, k.column), (1, 0));
+    }
+
+    #[test]
+    fn literal_block_rows_map_to_file_rows() {
+        let text = "steps:\n  - run: |\n      echo a\n\n      echo b\n";
+        let doc = parse(text).unwrap();
+        let run = doc.root.get("steps").unwrap().as_seq().unwrap()[0]
+            .get("run")
+            .unwrap();
+        let s = run.as_scalar().unwrap();
+        assert_eq!(s.style, Style::Literal);
+        assert_eq!(s.value, "echo a\n\necho b\n");
+        assert_eq!(s.line_position(0), (2, 6));
+        assert_eq!(s.line_position(2), (4, 6));
+        let doc = parse("run: |\n\n\n  echo a\n").unwrap();
+        let s = doc.root.get("run").unwrap().as_scalar().unwrap();
+        assert_eq!(s.line_position(2), (3, 2));
+    }
+
+    #[test]
+    fn comments_never_reach_the_tree() {
+        let doc = parse("a: 1\n# b: 2\n").unwrap();
+        assert!(doc.root.get("b").is_none());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let err = parse("a: 1\nb: [\n").unwrap_err();
+        assert!(err.row >= 1, "{err:?}");
+    }
+
+    #[test]
+    fn alias_bomb_is_capped() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let start = std::time::Instant::now();
+        let doc = parse(&text).unwrap();
+        assert!(start.elapsed().as_secs() < 5);
+        assert_eq!(doc.warnings.len(), 1);
+        assert!(doc.root.size() < 3 * MAX_EXPANDED_NODES);
+    }
+
+    #[test]
+    fn aliases_resolve_within_budget() {
+        let doc = parse("x: &e\n  A: 1\ny: *e\n").unwrap();
+        assert_eq!(
+            doc.root.get("y").unwrap().get("A").unwrap().as_str(),
+            Some("1")
+        );
+    }
+}
