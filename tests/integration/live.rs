@@ -103,7 +103,10 @@ impl Cleanup {
         std::fs::write(dir.path().join("settings.py"), settings).expect("write settings");
         std::fs::write(
             dir.path().join("Dockerfile"),
-            "FROM scratch\nCOPY busybox /bin/busybox\nCOPY settings.py /app/config/settings.py\n\
+            // `/bin/sh` for `--health-cmd`, which Docker runs through a shell.
+            "FROM scratch\nCOPY busybox /bin/busybox\n\
+             RUN [\"/bin/busybox\", \"ln\", \"-s\", \"/bin/busybox\", \"/bin/sh\"]\n\
+             COPY settings.py /app/config/settings.py\n\
              WORKDIR /app\nENTRYPOINT [\"/bin/busybox\"]\nCMD [\"sleep\", \"600\"]\n",
         )
         .expect("write Dockerfile");
@@ -126,6 +129,17 @@ impl Cleanup {
 
     /// Start a container of `image` with `env`; `cmd` replaces `sleep 600`.
     fn run(&mut self, image: &str, env: &[(&str, &str)], cmd: &[&str]) -> String {
+        self.run_with(&[], image, env, cmd)
+    }
+
+    /// The same, with extra `docker run` flags.
+    fn run_with(
+        &mut self,
+        flags: &[&str],
+        image: &str,
+        env: &[(&str, &str)],
+        cmd: &[&str],
+    ) -> String {
         let name = unique("c");
         self.containers.push(name.clone());
         let mut args = vec![
@@ -134,6 +148,7 @@ impl Cleanup {
             "--name".into(),
             name.clone(),
         ];
+        args.extend(flags.iter().map(|s| s.to_string()));
         for (k, v) in env {
             args.push("-e".into());
             args.push(format!("{k}={v}"));
@@ -626,4 +641,115 @@ fn redact_ago(text: &str) -> String {
         out.push(kept.join(" "));
     }
     out.join("\n")
+}
+
+/// A fake daemon on a unix socket: `/version` says 1.41, every other call
+/// answers what an engine too old for the client answers.
+fn old_engine(path: &Path) -> std::thread::JoinHandle<()> {
+    use std::io::{BufRead, BufReader};
+    let listener = std::os::unix::net::UnixListener::bind(path).expect("bind");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4).flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let (status, body) = if request_line.contains("/version") {
+                (
+                    "200 OK",
+                    r#"{"ApiVersion":"1.41","Version":"20.10.24"}"#.to_string(),
+                )
+            } else {
+                (
+                    "400 Bad Request",
+                    r#"{"message":"client version 1.41 is too new. Maximum supported API version is 1.40"}"#.to_string(),
+                )
+            };
+            let mut writer = &stream;
+            let _ = write!(
+                writer,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    })
+}
+
+#[test]
+fn an_api_version_the_daemon_refuses_exits_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.sock");
+    let _daemon = old_engine(&path);
+    let out = live(
+        "api",
+        "json",
+        &[
+            "--docker-host",
+            &format!("unix://{}", path.display()),
+            "--timeout",
+            "3",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("refused the API version: client version 1.41 is too new"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: the daemon is older or newer"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unhealthy_container_is_down() {
+    if !engine_ready("an_unhealthy_container_is_down") {
+        return;
+    }
+    let mut docker = Cleanup::default();
+    let image = docker.image(&repo_settings());
+    let flags = [
+        "--health-cmd",
+        "false",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "1",
+        "--restart",
+        "unless-stopped",
+    ];
+    let name = docker.run_with(&flags, &image, FULL_ENV, &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = docker_cli(&["inspect", "--format", "{{.State.Health.Status}}", &name]);
+        if String::from_utf8_lossy(&out.stdout).trim() == "unhealthy" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the container never became unhealthy"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let (report, stderr) = live_json(&name);
+    assert!(
+        live_findings(&report).contains(&("container-down".to_string(), None)),
+        "{report:#}\n{stderr}"
+    );
+    let message = message_of(&report, "container-down");
+    assert!(
+        message.contains("is running but its health check reports unhealthy"),
+        "{message}"
+    );
+    assert!(
+        message.contains("restart policy: unless-stopped"),
+        "{message}"
+    );
+    assert_eq!(report["container"]["health"], "unhealthy");
 }
