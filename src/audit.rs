@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::report::Report;
 use crate::rules;
+use crate::suppress;
 
 /// What an audit needs from the command line.
 #[derive(Debug, Clone)]
@@ -33,17 +34,24 @@ impl AuditOptions {
 }
 
 pub fn load_config(options: &AuditOptions) -> Result<Config, Error> {
-    match &options.config {
-        Some(path) => Config::load(path).map_err(Error::Config),
+    let mut config = match &options.config {
+        Some(path) => Config::load(path).map_err(Error::Config)?,
         None => {
             let default = options.root.join("envtrail.toml");
             if default.is_file() {
-                Config::load(&default).map_err(Error::Config)
+                Config::load(&default).map_err(Error::Config)?
             } else {
-                Ok(Config::default())
+                return Ok(Config::default());
             }
         }
-    }
+    };
+    // Where `unused-ignore` findings point: relative to the root when inside it.
+    let path = options.config.clone().unwrap_or_else(|| options.root.join("envtrail.toml"));
+    config.file = Some(match path.strip_prefix(&options.root) {
+        Ok(rel) => collect::rel_string(rel),
+        Err(_) => path.to_string_lossy().replace('\\', "/"),
+    });
+    Ok(config)
 }
 
 pub fn load_inventory(path: &Path) -> Result<Inventory, Error> {
@@ -61,10 +69,12 @@ pub fn load_inventory(path: &Path) -> Result<Inventory, Error> {
     })
 }
 
-/// The static audit: every collector, the chain, every static rule.
+/// The static audit: every collector, the chain, every static rule, then
+/// the suppressions.
 pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     let chain = build_chain(options)?;
-    let findings = rules::run(&chain);
+    let config = load_config(options)?;
+    let findings = suppress::apply(rules::run(&chain), &chain, &options.root, &config);
     Ok(Report {
         root: options.root.to_string_lossy().into_owned(),
         chain,
@@ -88,5 +98,5 @@ pub fn build_chain(options: &AuditOptions) -> Result<Chain, Error> {
         threads: options.threads,
     };
     let facts = collect::collect_all(&ctx);
-    Ok(Chain::build(facts, inventory))
+    Ok(Chain::build_with(facts, inventory, &ctx.config))
 }

@@ -6,6 +6,8 @@ use crate::facts::{Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, Unparsed};
 use crate::location::Location;
 use crate::platform;
 
+pub mod reach;
+
 /// The secret store's names, from `--secrets FILE`.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
@@ -71,16 +73,28 @@ pub struct Chain {
     pub secrets: BTreeMap<String, SecretRow>,
     pub inventory: Option<Inventory>,
     pub unparsed: Vec<Unparsed>,
+    /// The deploy side: targets, what reaches the app in each, where chains break.
+    pub deploy: reach::Deploy,
     /// The audited container, in `live` only: what the live rules judge.
     pub container: Option<crate::live::ContainerFacts>,
 }
 
 impl Chain {
     pub fn build(facts: Facts, inventory: Option<Inventory>) -> Chain {
+        Chain::build_with(facts, inventory, &crate::config::Config::default())
+    }
+
+    /// Join the facts, with the deploy stages (compose, images, Kubernetes)
+    /// judged under `config` (app service, aliases, one-shot services).
+    pub fn build_with(mut facts: Facts, inventory: Option<Inventory>, config: &crate::config::Config) -> Chain {
+        let derived = reach::derive(&facts, config);
+        facts.writes.extend(derived.writes);
+        facts.reads.extend(derived.reads);
         let mut chain = Chain {
             inventory,
             opaque: facts.opaque,
             unparsed: facts.unparsed,
+            deploy: derived.deploy,
             ..Chain::default()
         };
         for write in facts.writes {
@@ -135,14 +149,25 @@ impl Chain {
         self.rows.get(key)
     }
 
-    /// Some stage writes `key`, or the platform sets it.
+    /// The platform sets `key`, or: with a compose/Kubernetes/Cloud Run stage
+    /// for the app, `key` reaches the app in some target; without one, some
+    /// stage writes it.
     pub fn is_set(&self, key: &str) -> bool {
-        platform::is_platform_key(key) || self.rows.get(key).is_some_and(|r| !r.written.is_empty())
+        if platform::is_platform_key(key) {
+            return true;
+        }
+        if self.deploy.has_app_stage {
+            return self.deploy.reaches(key);
+        }
+        self.rows.get(key).is_some_and(|r| !r.written.is_empty())
     }
 
-    /// A read is satisfied when any key of its fallback chain is set.
+    /// A read is satisfied when any key of its fallback chain (or a
+    /// configured alias of one) is set.
     pub fn is_satisfied(&self, read: &EnvRead) -> bool {
-        read.chain.iter().any(|k| self.is_set(k))
+        read.chain.iter().any(|k| {
+            self.is_set(k) || self.deploy.aliases.get(k).is_some_and(|a| a.iter().any(|k| self.is_set(k)))
+        })
     }
 
     /// The secret store holds `name` (false without an inventory).

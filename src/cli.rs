@@ -39,10 +39,13 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
-    /// Release checklist for a repository.
+    /// Release checklist for a repository (Markdown, or --format json).
     Checklist {
         #[arg(default_value = ".")]
         path: PathBuf,
+        /// The deployed container's name, filled into the post-deploy checks.
+        #[arg(long, value_name = "NAME")]
+        container: Option<String>,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -74,6 +77,13 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Print a shell completion script (e.g. `envtrail completions bash > /etc/bash_completion.d/envtrail`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `envtrail man > envtrail.1`.
+    Man,
 }
 
 /// Flags shared by every audit command.
@@ -108,6 +118,11 @@ pub struct CommonArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the report as SARIF to FILE, whatever --format prints
+    /// (one run gives the table or annotations and the code-scanning upload);
+    /// written even with --quiet.
+    #[arg(long, value_name = "FILE")]
+    pub sarif_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -311,6 +311,17 @@ pub struct Facts {
     pub unparsed: Vec<Unparsed>,
     /// Informational notes for the run (files skipped for size...).
     pub notes: Vec<Unparsed>,
+    /// Compose services (every compose file under the root).
+    pub services: Vec<ComposeService>,
+    /// Dockerfiles and the `ENV` keys their images carry.
+    pub images: Vec<DockerImage>,
+    /// Dotenv files in the repository: documented examples and committed real ones.
+    pub dotenv_files: Vec<DotenvFile>,
+    /// Kubernetes workloads (Deployment, StatefulSet...) and their containers' env.
+    pub workloads: Vec<KubeWorkload>,
+    /// Kubernetes Secrets and ConfigMaps: committed manifests, or created by
+    /// `kubectl create secret|configmap --from-env-file` in a workflow.
+    pub kube_objects: Vec<KubeObject>,
 }
 
 impl Facts {
@@ -321,6 +332,11 @@ impl Facts {
         self.secret_refs.extend(other.secret_refs);
         self.unparsed.extend(other.unparsed);
         self.notes.extend(other.notes);
+        self.services.extend(other.services);
+        self.images.extend(other.images);
+        self.dotenv_files.extend(other.dotenv_files);
+        self.workloads.extend(other.workloads);
+        self.kube_objects.extend(other.kube_objects);
     }
 
     pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {
@@ -332,4 +348,192 @@ impl Facts {
             ..Facts::default()
         }
     }
+}
+
+/// One `${NAME...}` reference in a compose value: the host key compose reads
+/// (from the project `.env` or the shell) to build it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interpolation {
+    pub key: String,
+    pub kind: InterpolationKind,
+}
+
+/// The forms of compose interpolation. The default's text is never kept,
+/// only whether it is empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterpolationKind {
+    /// `$K`, `${K}`: empty (with a compose warning) when unset.
+    Plain,
+    /// `${K:-d}` (also when empty) / `${K-d}` (only when unset).
+    Default { if_empty: bool, default_empty: bool },
+    /// `${K:?err}` / `${K?err}`: `docker compose up` fails when unset.
+    Required { if_empty: bool },
+    /// `${K:+v}` / `${K+v}`: a value only when K is set.
+    Alternative,
+}
+
+/// How a compose `environment:` entry gets its value (never the value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ComposeValue {
+    /// `- K` or `K:` with no value: taken from host key K.
+    Passthrough,
+    /// A value written in the file, with no interpolation.
+    Literal { empty: bool },
+    /// A value built from host keys (`${DJANGO_SECRET_KEY}`), possibly with literal text around them.
+    Interpolated { refs: Vec<Interpolation>, has_text: bool },
+}
+
+/// One key a compose service passes to its container through `environment:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeEnv {
+    /// The key the container sees.
+    pub key: String,
+    pub location: Location,
+    pub value: ComposeValue,
+}
+
+/// One `env_file:` entry of a compose service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeEnvFile {
+    /// As written, relative to the compose file's folder.
+    pub path: String,
+    pub location: Location,
+    /// `required: false` in the long form: compose skips the file when missing.
+    pub required: bool,
+}
+
+/// A service of a compose file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeService {
+    /// The compose file, relative to the root.
+    pub file: String,
+    pub name: String,
+    /// The service's key.
+    pub location: Location,
+    pub environment: Vec<ComposeEnv>,
+    pub env_files: Vec<ComposeEnvFile>,
+    /// `build:` context resolved against the root (`.` for the root itself),
+    /// when it has no interpolation.
+    pub build_context: Option<String>,
+    /// The Dockerfile the build uses, resolved against the root.
+    pub dockerfile: Option<String>,
+    /// `image:` as written (a name and tag, never credentials).
+    pub image: Option<String>,
+    /// `restart:` or `deploy.restart_policy` is set.
+    pub restart: bool,
+    /// `depends_on` entries with their condition (`service_started` for the short form).
+    pub depends_on: Vec<(String, String)>,
+    /// The service looks like it runs the Python app: its build context has
+    /// `manage.py` or a settings module, or its command starts gunicorn,
+    /// uvicorn, celery, `manage.py`...
+    pub runs_python: bool,
+}
+
+/// An `ENV` key an image carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageEnv {
+    pub key: String,
+    pub location: Location,
+    /// `Literal`, or `Unknown` when the value comes from an `ARG` or another variable.
+    pub source: Source,
+}
+
+/// A Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerImage {
+    pub file: String,
+    pub env: Vec<ImageEnv>,
+    /// Built `FROM python...` or installs/runs Python tooling.
+    pub python: bool,
+}
+
+/// A key in a dotenv file; only whether its value is empty is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DotenvKey {
+    pub key: String,
+    pub location: Location,
+    pub empty: bool,
+}
+
+/// A dotenv file committed to the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DotenvFile {
+    pub file: String,
+    /// `.env.example`, `.env.sample`, `.env.template`...: documents the keys a
+    /// deploy must provide. Otherwise a real env file (`.env.production`).
+    pub example: bool,
+    pub keys: Vec<DotenvKey>,
+}
+
+/// Where a Kubernetes container env entry takes its value from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KubeValue {
+    Literal { empty: bool },
+    /// `valueFrom.secretKeyRef` / `configMapKeyRef`.
+    ObjectKey { kind: KubeObjectKind, name: String, key: String },
+    /// `fieldRef`, `resourceFieldRef`: set by Kubernetes.
+    Field,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KubeObjectKind {
+    Secret,
+    ConfigMap,
+}
+
+impl KubeObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KubeObjectKind::Secret => "Secret",
+            KubeObjectKind::ConfigMap => "ConfigMap",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeEnv {
+    pub key: String,
+    pub location: Location,
+    pub value: KubeValue,
+}
+
+/// `envFrom: - secretRef/configMapRef`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeEnvFrom {
+    pub kind: KubeObjectKind,
+    pub name: String,
+    pub prefix: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeContainer {
+    pub name: String,
+    pub location: Location,
+    pub image: Option<String>,
+    pub env: Vec<KubeEnv>,
+    pub env_from: Vec<KubeEnvFrom>,
+}
+
+/// A Deployment, StatefulSet, DaemonSet, Job or CronJob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeWorkload {
+    pub file: String,
+    pub kind: String,
+    pub name: String,
+    pub location: Location,
+    pub containers: Vec<KubeContainer>,
+}
+
+/// A Secret or ConfigMap: its keys (never values), or the env file it is
+/// created from (`kubectl create secret generic NAME --from-env-file F`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeObject {
+    pub kind: KubeObjectKind,
+    pub name: String,
+    pub location: Location,
+    pub keys: Vec<(String, Location)>,
+    /// `--from-env-file F`, as written in the script.
+    pub env_file: Option<String>,
+    pub target: Option<String>,
 }

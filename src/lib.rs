@@ -7,8 +7,10 @@
 
 pub mod audit;
 pub mod chain;
+pub mod checklist;
 pub mod cli;
 pub mod collect;
+pub mod commands;
 pub mod config;
 pub mod error;
 pub mod facts;
@@ -19,4 +21,7 @@ pub mod platform;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod source_lines;
+pub mod suppress;
+pub mod trace;
 pub mod yaml;

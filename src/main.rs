@@ -4,9 +4,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use envtrail::audit::{self, AuditOptions};
+use envtrail::commands;
 use envtrail::cli::{Cli, ColorChoice, Command, CommonArgs};
 use envtrail::error::Error;
-use envtrail::render::{self, Format, RenderOptions};
+use envtrail::render::{self, Format};
 use envtrail::report::Report;
 
 fn main() -> ExitCode {
@@ -35,6 +36,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let report = audit::run(&AuditOptions::new(&path, &common))?;
             emit(&report, &common)
         }
+        Command::Checklist { path, container, common } => {
+            let report = audit::run(&AuditOptions::new(&path, &common))?;
+            commands::checklist(&report, container.as_deref(), &common)
+        }
+        Command::Trace { key, path, common } => {
+            let report = audit::run(&AuditOptions::new(&path, &common))?;
+            commands::trace(&report, &key, &common)
+        }
+        Command::Completions { shell } => commands::completions(shell),
+        Command::Man => commands::man(),
         Command::Live {
             path,
             container,
@@ -55,9 +66,6 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             emit(&report, &common)
         }
-        Command::Checklist { .. } | Command::Trace { .. } => {
-            Err(Error::Other(anyhow::anyhow!("this command is not available in this build")))
-        }
     }
 }
 
@@ -71,7 +79,7 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
             ColorChoice::Never => false,
             ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
-        let options = RenderOptions { color, fail_on };
+        let options = commands::render_options(report, color, fail_on);
         let format: Format = common.format;
         match &common.output {
             Some(path) => {
@@ -86,6 +94,7 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
             }
         }
     }
+    commands::write_sarif_file(report, common)?;
     Ok(if report.fails(fail_on) {
         ExitCode::from(1)
     } else {

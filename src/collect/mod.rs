@@ -10,8 +10,12 @@ use crate::config::Config;
 use crate::facts::Facts;
 use crate::location::Location;
 
+pub mod compose;
+pub mod dockerfile;
+pub mod dotenv;
 pub mod entrypoint;
 pub mod inventory;
+pub mod kubernetes;
 pub mod settings;
 pub mod shell;
 pub mod workflow;
@@ -55,6 +59,10 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(workflow::WorkflowCollector),
         Box::new(settings::SettingsCollector),
         Box::new(entrypoint::EntrypointCollector),
+        Box::new(compose::ComposeCollector),
+        Box::new(dockerfile::DockerfileCollector),
+        Box::new(dotenv::DotenvCollector),
+        Box::new(kubernetes::KubernetesCollector),
     ]
 }
 

@@ -22,9 +22,19 @@ pub struct ReportV1<'a> {
     pub opaque_env_files: Vec<OpaqueV1<'a>>,
     /// Reads whose key is built at run time.
     pub unknown_reads: Vec<PlaceV1<'a>>,
+    /// The deploy targets (workflow jobs, GitHub environments, compose file
+    /// variants, Kubernetes folders), each with where it is defined.
+    pub targets: Vec<TargetV1<'a>>,
     /// The audited container (`live` only). Never an env value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<ContainerV1<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct TargetV1<'a> {
+    pub name: &'a str,
+    pub file: &'a str,
+    pub line: u32,
 }
 
 #[derive(Serialize)]
@@ -57,6 +67,9 @@ pub struct KeyV1<'a> {
     pub written: Vec<WriteV1<'a>>,
     pub read: Vec<ReadV1<'a>>,
     pub live: Option<LiveV1>,
+    /// Per deploy target: whether the key reaches the app there. Empty when
+    /// the repository has no distinct targets.
+    pub targets: std::collections::BTreeMap<&'a str, bool>,
 }
 
 #[derive(Serialize)]
@@ -195,6 +208,12 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 present: l.present,
                 empty: l.empty,
             }),
+            targets: chain
+                .deploy
+                .targets
+                .iter()
+                .map(|t| (t.name.as_str(), t.keys.contains_key(&row.key)))
+                .collect(),
         })
         .collect();
     let secrets = chain
@@ -263,6 +282,16 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             .map(|r| PlaceV1 {
                 file: &r.location.file,
                 line: r.location.line(),
+            })
+            .collect(),
+        targets: chain
+            .deploy
+            .targets
+            .iter()
+            .map(|t| TargetV1 {
+                name: &t.name,
+                file: &t.location.file,
+                line: t.location.line(),
             })
             .collect(),
         container: chain.container.as_ref().map(|c| ContainerV1 {

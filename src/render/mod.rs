@@ -7,8 +7,13 @@ use clap::ValueEnum;
 
 use crate::report::Report;
 
+pub mod github;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
+#[cfg(test)]
+pub mod testdata;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -24,22 +29,70 @@ pub enum Format {
     Github,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
     /// ANSI colour (the table only).
     pub color: bool,
     /// The fail-on threshold, so the table's last line can say what fails the run.
     pub fail_on: Option<crate::finding::Severity>,
+    /// Where files of the audited repository can be browsed (the Markdown
+    /// comment links to their lines). Filled by `main` from `GITHUB_*`:
+    /// renderers never read the environment, so tests stay pure.
+    pub links: Option<LinkBase>,
+    /// The audited root on disk, for renderers that quote a source line
+    /// (SARIF fingerprints). `None` in tests that have no files.
+    pub source_root: Option<std::path::PathBuf>,
+}
+
+/// `{server}/{repository}/blob/{sha}` (Gitea: `src/commit/{sha}`): the base
+/// of links to a file's line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkBase {
+    pub blob_url: String,
+}
+
+impl LinkBase {
+    /// From `GITHUB_SERVER_URL`, `GITHUB_REPOSITORY` and `GITHUB_SHA`
+    /// (Gitea Actions sets the same three); `None` unless all are non-empty.
+    pub fn from_github(server: Option<&str>, repository: Option<&str>, sha: Option<&str>) -> Option<LinkBase> {
+        Self::build(server, repository, sha, "blob")
+    }
+
+    /// Gitea shows a file at a commit under `src/commit/{sha}`, not `blob/{sha}`.
+    pub fn from_gitea(server: Option<&str>, repository: Option<&str>, sha: Option<&str>) -> Option<LinkBase> {
+        Self::build(server, repository, sha, "src/commit")
+    }
+
+    fn build(server: Option<&str>, repository: Option<&str>, sha: Option<&str>, view: &str) -> Option<LinkBase> {
+        let (server, repository, sha) = (server?.trim(), repository?.trim(), sha?.trim());
+        if server.is_empty() || repository.is_empty() || sha.is_empty() {
+            return None;
+        }
+        Some(LinkBase {
+            blob_url: format!("{}/{repository}/{view}/{sha}", server.trim_end_matches('/')),
+        })
+    }
+
+    /// The URL of `location`'s line, the path percent-encoded.
+    pub fn line_url(&self, location: &crate::location::Location) -> String {
+        let mut path = String::new();
+        for b in location.file.bytes() {
+            if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+                path.push(b as char);
+            } else {
+                path.push_str(&format!("%{b:02X}"));
+            }
+        }
+        format!("{}/{path}#L{}", self.blob_url, location.line())
+    }
 }
 
 pub fn render(format: Format, report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Table => table::render(report, options, out),
         Format::Json => json::render(report, out),
-        Format::Markdown | Format::Sarif | Format::Github => {
-            // Until their renderers land, machine formats fall back to JSON
-            // rather than printing nothing.
-            json::render(report, out)
-        }
+        Format::Markdown => markdown::render(report, options, out),
+        Format::Sarif => sarif::render(report, options, out),
+        Format::Github => github::render(report, options, out),
     }
 }

@@ -77,9 +77,19 @@ fn secret_cell(chain: &Chain, row: &KeyRow, p: &Palette) -> String {
 fn stage_cell(row: &KeyRow, stage: Stage, p: &Palette) -> String {
     let writes: Vec<_> = row.written.iter().filter(|w| w.via.stage() == stage).collect();
     match writes.as_slice() {
+        // Nobody has to write what the platform sets: not a gap, so not red.
+        [] if crate::platform::is_platform_key(&row.key) => p.dim("platform"),
         [] => p.bad("✗"),
         [one] => p.ok(&format!("✓ {}", short_place(&one.location))),
         [first, rest @ ..] => p.ok(&format!("✓ {} +{}", short_place(&first.location), rest.len())),
+    }
+}
+
+/// Whether the key reaches the app in one deploy target, and where it is set there.
+fn target_cell(row: &KeyRow, target: &crate::chain::reach::Target, p: &Palette) -> String {
+    match target.keys.get(&row.key) {
+        Some(location) => p.ok(&format!("✓ {}", short_place(location))),
+        None => p.bad("✗"),
     }
 }
 
@@ -121,6 +131,9 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
     let chain = &report.chain;
     let has_deploy = chain.rows.values().any(|r| r.written.iter().any(|w| w.via.stage() == Stage::Deploy));
     let has_live = chain.rows.values().any(|r| r.live.is_some());
+    // One column per deploy target, when there are several to compare.
+    let targets: &[crate::chain::reach::Target] =
+        if chain.deploy.targets.len() > 1 { &chain.deploy.targets } else { &[] };
 
     if chain.rows.is_empty() {
         writeln!(out, "No env keys found under {}.", report.root)?;
@@ -130,6 +143,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         if has_deploy {
             header.push("COMPOSE/IMAGE");
         }
+        header.extend(targets.iter().map(|t| t.name.as_str()));
         header.push("SETTINGS");
         if has_live {
             header.push("LIVE");
@@ -144,6 +158,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
             if has_deploy {
                 record.push(stage_cell(row, Stage::Deploy, &p));
             }
+            record.extend(targets.iter().map(|t| target_cell(row, t, &p)));
             record.push(settings_cell(row, &p));
             if has_live {
                 record.push(live_cell(row, &p));

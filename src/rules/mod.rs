@@ -3,27 +3,31 @@
 //! and pushes findings; none of them looks at files.
 
 use clap::ValueEnum;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::chain::Chain;
 use crate::finding::{Finding, Severity};
 
 mod container_down;
+mod documented_unread;
+mod env_drift;
 mod image_drift;
 mod input_unparsed;
 mod live_empty;
 mod live_missing;
 pub mod near_miss;
+mod restart_policy_missing;
 mod secret_undefined;
 mod secret_unwritten;
-mod unset;
+pub mod unset;
 mod unset_defaulted;
 mod unset_required;
+mod undocumented;
 mod written_unread;
 
 /// Every rule envtrail knows. The kebab-case name is the rule's id in every
 /// output format and never changes (see the contract).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleId {
     UnsetRequired,
@@ -45,6 +49,11 @@ pub enum RuleId {
 }
 
 impl RuleId {
+    /// The rule whose id is `id`.
+    pub fn from_id(id: &str) -> Option<RuleId> {
+        RuleId::ALL.iter().copied().find(|r| r.as_str() == id)
+    }
+
     pub const ALL: &'static [RuleId] = &[
         RuleId::UnsetRequired,
         RuleId::UnsetDefaulted,
@@ -157,6 +166,10 @@ pub const RULES: &[Check] = &[
     written_unread::check,
     near_miss::check,
     input_unparsed::check,
+    env_drift::check,
+    restart_policy_missing::check,
+    undocumented::check,
+    documented_unread::check,
     live_missing::check,
     live_empty::check,
     container_down::check,

@@ -3,7 +3,7 @@
 //! (incident 1). Replaces `unset-*` for that key.
 
 use super::RuleId;
-use super::unset::{chain_note, injection_sites, lower_for_opaque, secret_for};
+use super::unset::{chain_note, injection_sites, lower_for_opaque, secret_for, with_deploy_story};
 use crate::chain::Chain;
 use crate::finding::Finding;
 
@@ -38,6 +38,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         for site in sites {
             finding = finding.with_related(site, "the deploy writes the app's env here");
         }
+        let finding = with_deploy_story(chain, read, finding);
         out.push(lower_for_opaque(chain, finding));
     }
 }

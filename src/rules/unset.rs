@@ -35,7 +35,8 @@ pub fn injection_sites(chain: &Chain) -> Vec<crate::location::Location> {
         .rows
         .values()
         .flat_map(|r| r.written.iter())
-        .filter(|w| w.sink.is_some())
+        // The workflow's own writes: where a missing injection line belongs.
+        .filter(|w| w.sink.is_some() && w.via.stage() == crate::facts::Stage::Workflow)
         .map(|w| w.location.clone())
         .collect();
     sites.sort();
@@ -63,4 +64,44 @@ pub fn lower_for_opaque(chain: &Chain, mut finding: Finding) -> Finding {
 /// the read's key or one of its aliases.
 pub fn secret_for<'a>(chain: &Chain, read: &'a EnvRead) -> Option<&'a str> {
     read.chain.iter().map(String::as_str).find(|k| chain.in_inventory(k))
+}
+
+/// The compose defaults a read falls back to when nothing sets its key
+/// (`${K:-default}`): the deploy silently runs on compose's default.
+pub fn compose_defaults<'a>(chain: &'a Chain, read: &EnvRead) -> Vec<&'a crate::chain::reach::Defaulted> {
+    read.chain
+        .iter()
+        .filter_map(|k| chain.deploy.defaulted.get(k))
+        .flatten()
+        .collect()
+}
+
+/// Say where the chain breaks (at compose, Kubernetes...) and what default
+/// compose substitutes, with the places as related locations.
+pub fn with_deploy_story(chain: &Chain, read: &EnvRead, mut finding: Finding) -> Finding {
+    let mut notes = Vec::new();
+    for key in &read.chain {
+        for b in chain.deploy.breaks.get(key).into_iter().flatten() {
+            notes.push(b.message.clone());
+            finding = finding.with_related(b.location.clone(), "the chain breaks here");
+            for (location, label) in &b.related {
+                finding = finding.with_related(location.clone(), label.clone());
+            }
+        }
+    }
+    for d in compose_defaults(chain, read) {
+        notes.push(format!(
+            "compose substitutes its own default for host key {} ({}){}",
+            d.host_key,
+            d.location,
+            if d.default_empty { ", an EMPTY value" } else { "" }
+        ));
+        finding = finding.with_related(d.location.clone(), "compose default");
+    }
+    notes.dedup();
+    if !notes.is_empty() {
+        finding.message.push_str("; ");
+        finding.message.push_str(&notes.join("; "));
+    }
+    finding
 }

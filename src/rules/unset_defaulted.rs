@@ -2,7 +2,9 @@
 //! so every deployment silently runs on the development default.
 
 use super::RuleId;
-use super::unset::{chain_note, default_phrase, injection_sites, lower_for_opaque, secret_for};
+use super::unset::{
+    chain_note, compose_defaults, default_phrase, injection_sites, lower_for_opaque, secret_for, with_deploy_story,
+};
 use crate::chain::Chain;
 use crate::finding::Finding;
 
@@ -12,7 +14,8 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         let Some(read) = unsatisfied.next() else {
             continue;
         };
-        if row.is_required() && chain.unsatisfied_reads(row).any(|r| r.required) {
+        let compose_default = chain.unsatisfied_reads(row).any(|r| !compose_defaults(chain, r).is_empty());
+        if row.is_required() && chain.unsatisfied_reads(row).any(|r| r.required) && !compose_default {
             continue; // reported as unset-required
         }
         if secret_for(chain, read).is_some() {
@@ -32,6 +35,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         for site in injection_sites(chain) {
             finding = finding.with_related(site, "the deploy writes the app's env here");
         }
+        let finding = with_deploy_story(chain, read, finding);
         out.push(lower_for_opaque(chain, finding));
     }
 }

@@ -1,7 +1,7 @@
 //! `unset-required`: the app reads KEY with no default and no stage sets it.
 
 use super::RuleId;
-use super::unset::{chain_note, injection_sites, lower_for_opaque, secret_for};
+use super::unset::{chain_note, compose_defaults, injection_sites, lower_for_opaque, secret_for, with_deploy_story};
 use crate::chain::Chain;
 use crate::finding::Finding;
 
@@ -10,8 +10,8 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         let Some(read) = chain.unsatisfied_reads(row).find(|r| r.required) else {
             continue;
         };
-        if secret_for(chain, read).is_some() {
-            continue;
+        if secret_for(chain, read).is_some() || !compose_defaults(chain, read).is_empty() {
+            continue; // secret-unwritten, or unset-defaulted on compose's default
         }
         let mut finding = Finding::new(
             RuleId::UnsetRequired,
@@ -27,6 +27,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         for site in injection_sites(chain) {
             finding = finding.with_related(site, "the deploy writes the app's env here");
         }
+        let finding = with_deploy_story(chain, read, finding);
         out.push(lower_for_opaque(chain, finding));
     }
 }

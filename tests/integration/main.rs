@@ -4,8 +4,15 @@
 mod common;
 
 mod check;
+mod checklist;
 mod clean;
+mod cli;
+mod deploy;
 mod entrypoint;
 mod live;
+mod render;
+mod settings;
 mod stagelog;
+mod suppress;
+mod trace;
 mod workflow;

@@ -1,0 +1,744 @@
+//! Compose files (`compose.y*ml`, `docker-compose*.y*ml`, `*.compose.y*ml`,
+//! templates such as `staging_pull_compose.template.yaml`): per service, the
+//! keys it passes to its container (`environment:`, `env_file:`), what it is
+//! built from, its restart policy and what it waits for. Interpolations that
+//! feed compose itself (image tags, ports, volumes...) are reads by deploy
+//! tooling: they consume the key without it reaching the app.
+//!
+//! Which service runs the app is decided later, by the chain, which knows
+//! where the settings reads are; this collector only records the evidence.
+
+pub mod yaml_loc;
+
+use std::path::Path;
+
+use self::yaml_loc::{Node, Value};
+use super::{Collector, Context, InputFile, read_text};
+use crate::facts::{
+    ComposeEnv, ComposeEnvFile, ComposeService, ComposeValue, Consumer, EnvRead, Facts,
+    Interpolation, InterpolationKind, ReadVia,
+};
+use crate::location::Location;
+
+pub struct ComposeCollector;
+
+/// Whether a file name is a compose file: `compose.yml`, `docker-compose.prod.yaml`,
+/// `app.compose.yml`, `staging_pull_compose.template.yaml`...
+pub fn is_compose_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.ends_with(".yml") || lower.ends_with(".yaml")) && lower.contains("compose")
+}
+
+impl Collector for ComposeCollector {
+    fn name(&self) -> &'static str {
+        "compose"
+    }
+
+    fn wants(&self, rel: &str, _ctx: &Context) -> bool {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        is_compose_name(name) && !super::workflow::is_workflow_path(rel)
+    }
+
+    fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
+        let mut facts = Facts::default();
+        for file in files {
+            match read_text(file) {
+                Ok(text) => facts.extend(collect_source(&file.rel, &text, Some(&ctx.root))),
+                Err(unparsed) => facts.unparsed.push(*unparsed),
+            }
+        }
+        facts
+    }
+}
+
+/// The facts of one compose file. `root` (when given) lets the collector look
+/// into build contexts for a Python app; tests pass `None`.
+pub fn collect_source(rel: &str, text: &str, root: Option<&Path>) -> Facts {
+    let docs = match yaml_loc::parse(text) {
+        Ok(docs) => docs,
+        Err(e) => {
+            return Facts::unparsed(
+                Location::new(rel, e.row, 0),
+                format!("invalid YAML: {}", e.message),
+            );
+        }
+    };
+    let mut facts = Facts::default();
+    let Some(doc) = docs.first() else {
+        return facts;
+    };
+    let Some(services) = doc.get("services") else {
+        // A YAML file named like compose that is not one (a tool's config): not ours.
+        return facts;
+    };
+    let compose_dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    for (name_node, service) in services.entries() {
+        let Some(name) = name_node.as_str() else {
+            continue;
+        };
+        if !service.is_map() {
+            facts.unparsed.push(crate::facts::Unparsed {
+                location: loc(rel, name_node),
+                message: format!("service `{name}` is not a mapping"),
+            });
+            continue;
+        }
+        facts.services.push(service_facts(
+            rel,
+            compose_dir,
+            name,
+            name_node,
+            service,
+            root,
+        ));
+        for (key, value) in service.entries() {
+            if matches!(key.as_str(), Some("environment")) {
+                continue;
+            }
+            deploy_reads(rel, value, &mut facts.reads);
+        }
+    }
+    for (key, value) in doc.entries() {
+        if key.as_str() != Some("services") {
+            deploy_reads(rel, value, &mut facts.reads);
+        }
+    }
+    facts
+}
+
+fn loc(rel: &str, node: &Node) -> Location {
+    Location::new(rel, node.row, node.column)
+}
+
+fn service_facts(
+    rel: &str,
+    dir: &str,
+    name: &str,
+    name_node: &Node,
+    service: &Node,
+    root: Option<&Path>,
+) -> ComposeService {
+    let mut environment = Vec::new();
+    if let Some(env) = service.get("environment") {
+        match &env.value {
+            Value::Map(_) => {
+                for (k, v) in env.entries() {
+                    let Some(key) = k.as_str().filter(|k| !k.is_empty()) else {
+                        continue;
+                    };
+                    let value = if v.is_null() {
+                        ComposeValue::Passthrough
+                    } else {
+                        parse_value(v.as_str().unwrap_or("x"))
+                    };
+                    environment.push(ComposeEnv {
+                        key: key.to_string(),
+                        location: loc(rel, k),
+                        value,
+                    });
+                }
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    let Some(entry) = item.as_str() else {
+                        continue;
+                    };
+                    let (key, value) = match entry.split_once('=') {
+                        Some((k, v)) => (k.trim(), parse_value(v)),
+                        None => (entry.trim(), ComposeValue::Passthrough),
+                    };
+                    if key.is_empty() {
+                        continue;
+                    }
+                    environment.push(ComposeEnv {
+                        key: key.to_string(),
+                        location: loc(rel, item),
+                        value,
+                    });
+                }
+            }
+            Value::Scalar { .. } => {}
+        }
+    }
+    let mut env_files = Vec::new();
+    if let Some(ef) = service.get("env_file") {
+        let items: Vec<&Node> = match &ef.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![ef],
+        };
+        for item in items {
+            let (path, required) = if item.is_map() {
+                let path = item.get("path").and_then(Node::as_str).unwrap_or("");
+                let required = item.get("required").and_then(Node::as_str) != Some("false");
+                (path, required)
+            } else {
+                (item.as_str().unwrap_or(""), true)
+            };
+            if !path.is_empty() {
+                env_files.push(ComposeEnvFile {
+                    path: path.to_string(),
+                    location: loc(rel, item),
+                    required,
+                });
+            }
+        }
+    }
+    let (mut build_context, mut dockerfile) = (None, None);
+    if let Some(build) = service.get("build") {
+        let (context, file) = if build.is_map() {
+            (
+                build.get("context").and_then(Node::as_str).unwrap_or("."),
+                build.get("dockerfile").and_then(Node::as_str),
+            )
+        } else {
+            (build.as_str().unwrap_or("."), None)
+        };
+        if !context.contains('$') && !context.contains("://") && !context.starts_with("git@") {
+            let ctx_dir = join(dir, context);
+            if let Some(ctx_dir) = ctx_dir {
+                let file = file.unwrap_or("Dockerfile");
+                if !file.contains('$') {
+                    dockerfile = join(&ctx_dir, file);
+                }
+                build_context = Some(ctx_dir);
+            }
+        }
+    }
+    let image = service
+        .get("image")
+        .and_then(Node::as_str)
+        .map(str::to_string);
+    let restart = service.get("restart").is_some()
+        || service
+            .get("deploy")
+            .and_then(|d| d.get("restart_policy"))
+            .is_some();
+    let mut depends_on = Vec::new();
+    if let Some(deps) = service.get("depends_on") {
+        match &deps.value {
+            Value::Seq(items) => {
+                for item in items {
+                    if let Some(n) = item.as_str() {
+                        depends_on.push((n.to_string(), "service_started".to_string()));
+                    }
+                }
+            }
+            Value::Map(_) => {
+                for (k, v) in deps.entries() {
+                    if let Some(n) = k.as_str() {
+                        let condition = v
+                            .get("condition")
+                            .and_then(Node::as_str)
+                            .unwrap_or("service_started");
+                        depends_on.push((n.to_string(), condition.to_string()));
+                    }
+                }
+            }
+            Value::Scalar { .. } => {}
+        }
+    }
+    let command_text = ["command", "entrypoint"]
+        .iter()
+        .filter_map(|k| service.get(k))
+        .flat_map(scalars)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let runs_python = command_runs_python(&command_text)
+        || match (root, &build_context) {
+            (Some(root), Some(ctx)) => has_python_app(&root.join(ctx), 0),
+            _ => false,
+        };
+    ComposeService {
+        file: rel.to_string(),
+        name: name.to_string(),
+        location: loc(rel, name_node),
+        environment,
+        env_files,
+        build_context,
+        dockerfile,
+        image,
+        restart,
+        depends_on,
+        runs_python,
+    }
+}
+
+fn scalars(node: &Node) -> Vec<String> {
+    match &node.value {
+        Value::Scalar { text, .. } => vec![text.clone()],
+        Value::Seq(items) => items.iter().flat_map(scalars).collect(),
+        Value::Map(_) => node
+            .entries()
+            .into_iter()
+            .flat_map(|(_, v)| scalars(v))
+            .collect(),
+    }
+}
+
+/// A command that starts the Python app, or one of its workers.
+pub fn command_runs_python(command: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "gunicorn",
+        "uvicorn",
+        "daphne",
+        "hypercorn",
+        "granian",
+        "uwsgi",
+        "manage.py",
+        "celery",
+        "django",
+        "python",
+        "flask",
+        "fastapi",
+    ];
+    let lower = command.to_ascii_lowercase();
+    MARKERS.iter().any(|m| lower.contains(m))
+}
+
+/// A folder holding a Python web app: `manage.py`, a settings module or a
+/// WSGI/ASGI entry point, within three levels.
+fn has_python_app(dir: &Path, depth: u32) -> bool {
+    const SKIP: &[&str] = &[
+        "node_modules",
+        ".git",
+        "venv",
+        ".venv",
+        "__pycache__",
+        "site-packages",
+    ];
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    let mut subdirs = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_file()
+            && matches!(
+                name.as_str(),
+                "manage.py" | "settings.py" | "wsgi.py" | "asgi.py"
+            )
+        {
+            return true;
+        }
+        if kind.is_dir() && !SKIP.contains(&name.as_str()) {
+            if name == "settings" && entry.path().join("__init__.py").is_file() {
+                return true;
+            }
+            subdirs.push(entry.path());
+        }
+    }
+    depth < 3 && subdirs.iter().any(|d| has_python_app(d, depth + 1))
+}
+
+/// `dir` joined with `path` and normalised (`a/../b` → `b`); `None` when it
+/// leaves the root or is absolute.
+pub fn join(dir: &str, path: &str) -> Option<String> {
+    if path.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
+}
+
+/// Every interpolation in `node` becomes a read by deploy tooling.
+fn deploy_reads(rel: &str, node: &Node, out: &mut Vec<EnvRead>) {
+    match &node.value {
+        Value::Scalar { text, .. } => {
+            let ComposeValue::Interpolated { refs, .. } = parse_value(text) else {
+                return;
+            };
+            for r in refs {
+                let mut read = EnvRead::new(
+                    Some(r.key.clone()),
+                    loc(rel, node),
+                    ReadVia::ComposeInterpolation,
+                    Consumer::Deploy,
+                );
+                match r.kind {
+                    InterpolationKind::Required { .. } => read.required = true,
+                    InterpolationKind::Default { .. } => read.has_default = true,
+                    InterpolationKind::Plain | InterpolationKind::Alternative => {}
+                }
+                out.push(read);
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|i| deploy_reads(rel, i, out)),
+        Value::Map(_) => {
+            for (k, v) in node.entries() {
+                deploy_reads(rel, k, out);
+                deploy_reads(rel, v, out);
+            }
+        }
+    }
+}
+
+/// What a compose value is made of: the host keys it interpolates (with
+/// their form), whether literal text surrounds them. `$$` is a literal `$`.
+pub fn parse_value(value: &str) -> ComposeValue {
+    let mut refs = Vec::new();
+    let mut has_text = false;
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'$' {
+            has_text = true;
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            Some(b'$') => {
+                has_text = true;
+                i += 2;
+            }
+            Some(b'{') => {
+                let Some(len) = closing_brace(&bytes[i + 2..]) else {
+                    // Unterminated: compose rejects it; keep it as text.
+                    has_text = true;
+                    break;
+                };
+                let inner = &value[i + 2..i + 2 + len];
+                if let Some(r) = parse_braced(inner) {
+                    refs.push(r);
+                }
+                i += 2 + len + 1;
+            }
+            Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
+                let start = i + 1;
+                let mut end = start;
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
+                {
+                    end += 1;
+                }
+                refs.push(Interpolation {
+                    key: value[start..end].to_string(),
+                    kind: InterpolationKind::Plain,
+                });
+                i = end;
+            }
+            _ => {
+                has_text = true;
+                i += 1;
+            }
+        }
+    }
+    if refs.is_empty() {
+        ComposeValue::Literal {
+            empty: value.is_empty(),
+        }
+    } else {
+        ComposeValue::Interpolated { refs, has_text }
+    }
+}
+
+/// The length up to the `}` closing a `${`, nesting included.
+fn closing_brace(bytes: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'{' => depth += 1,
+            b'}' if depth == 0 => return Some(i),
+            b'}' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `NAME`, `NAME:-d`, `NAME-d`, `NAME:?e`, `NAME?e`, `NAME:+v`, `NAME+v`.
+fn parse_braced(inner: &str) -> Option<Interpolation> {
+    let end = inner
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(inner.len());
+    let key = &inner[..end];
+    if key.is_empty() || key.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let rest = &inner[end..];
+    let (if_empty, op) = match rest.strip_prefix(':') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let kind = match op.chars().next() {
+        None => InterpolationKind::Plain,
+        Some('-') => InterpolationKind::Default {
+            if_empty,
+            default_empty: op.len() == 1,
+        },
+        Some('?') => InterpolationKind::Required { if_empty },
+        Some('+') => InterpolationKind::Alternative,
+        Some(_) => return None,
+    };
+    Some(Interpolation {
+        key: key.to_string(),
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs(value: &str) -> Vec<(String, InterpolationKind)> {
+        match parse_value(value) {
+            ComposeValue::Interpolated { refs, .. } => {
+                refs.into_iter().map(|r| (r.key, r.kind)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_interpolation_form() {
+        use InterpolationKind::*;
+        assert_eq!(refs("${K}"), [("K".into(), Plain)]);
+        assert_eq!(refs("$K"), [("K".into(), Plain)]);
+        assert_eq!(
+            refs("${K:-x}"),
+            [(
+                "K".into(),
+                Default {
+                    if_empty: true,
+                    default_empty: false
+                }
+            )]
+        );
+        assert_eq!(
+            refs("${K:-}"),
+            [(
+                "K".into(),
+                Default {
+                    if_empty: true,
+                    default_empty: true
+                }
+            )]
+        );
+        assert_eq!(
+            refs("${K-x}"),
+            [(
+                "K".into(),
+                Default {
+                    if_empty: false,
+                    default_empty: false
+                }
+            )]
+        );
+        assert_eq!(
+            refs("${K:?err}"),
+            [("K".into(), Required { if_empty: true })]
+        );
+        assert_eq!(
+            refs("${K?err}"),
+            [("K".into(), Required { if_empty: false })]
+        );
+        assert_eq!(refs("${K:+on}"), [("K".into(), Alternative)]);
+        assert_eq!(refs("${K+on}"), [("K".into(), Alternative)]);
+        assert_eq!(
+            refs("${A:-${B}}"),
+            [(
+                "A".into(),
+                Default {
+                    if_empty: true,
+                    default_empty: false
+                }
+            )]
+        );
+        assert_eq!(
+            refs("postgres://${U}:$P@db/x"),
+            [("U".into(), Plain), ("P".into(), Plain)]
+        );
+    }
+
+    #[test]
+    fn dollar_escapes_are_literal() {
+        assert_eq!(
+            parse_value("$$HOME"),
+            ComposeValue::Literal { empty: false }
+        );
+        assert_eq!(parse_value("a$$b"), ComposeValue::Literal { empty: false });
+        assert_eq!(parse_value(""), ComposeValue::Literal { empty: true });
+        assert_eq!(
+            parse_value("cost $5"),
+            ComposeValue::Literal { empty: false }
+        );
+        match parse_value("pre-${K}") {
+            ComposeValue::Interpolated { has_text, .. } => assert!(has_text),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn names() {
+        for n in [
+            "compose.yml",
+            "compose.yaml",
+            "docker-compose.yml",
+            "docker-compose.prod.yaml",
+            "app.compose.yml",
+            "staging_pull_compose.template.yaml",
+        ] {
+            assert!(is_compose_name(n), "{n}");
+        }
+        for n in ["deploy.yml", "compose.json", "settings.py"] {
+            assert!(!is_compose_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn join_paths() {
+        assert_eq!(
+            join("deploy", "../.env.docker").as_deref(),
+            Some(".env.docker")
+        );
+        assert_eq!(join("", "./backend").as_deref(), Some("backend"));
+        assert_eq!(join("", ".").as_deref(), Some("."));
+        assert_eq!(join("", "../x"), None);
+        assert_eq!(join("a", "/abs"), None);
+    }
+
+    const COMPOSE: &str = r#"x-env: &common
+  TZ: UTC
+services:
+  web:
+    build:
+      context: ./backend
+      dockerfile: docker/Dockerfile
+    image: "registry.example.com/app:${TAG:-latest}"
+    command: gunicorn config.wsgi
+    ports: ["${PORT}:8000"]
+    environment:
+      <<: *common
+      DATABASE_URL: postgres://u:secretpw@db/app
+      EMAIL_HOST:
+      SECRET_KEY: ${DJANGO_SECRET_KEY}
+      DEBUG: ${DEBUG:-false}
+      EMPTY: ""
+    env_file:
+      - .env
+      - path: ./extra.env
+        required: false
+    depends_on:
+      migrate:
+        condition: service_completed_successfully
+      db:
+        condition: service_healthy
+  worker:
+    image: app
+    env_file: ../.env.docker
+    restart: unless-stopped
+    environment:
+      - EMAIL_HOST
+      - SECRET_KEY=${DJANGO_SECRET_KEY:?set it}
+      - 'A=$$notref'
+  migrate:
+    image: app
+    depends_on: [db]
+    deploy:
+      restart_policy:
+        condition: on-failure
+"#;
+
+    #[test]
+    fn services_entries_and_files() {
+        let facts = collect_source("deploy/compose.yml", COMPOSE, None);
+        assert!(facts.unparsed.is_empty(), "{:?}", facts.unparsed);
+        let web = &facts.services[0];
+        assert_eq!(web.name, "web");
+        assert_eq!(web.location.row, 3);
+        assert_eq!(web.build_context.as_deref(), Some("deploy/backend"));
+        assert_eq!(
+            web.dockerfile.as_deref(),
+            Some("deploy/backend/docker/Dockerfile")
+        );
+        assert!(web.runs_python);
+        assert!(!web.restart);
+        let env: Vec<(&str, u32, &ComposeValue)> = web
+            .environment
+            .iter()
+            .map(|e| (e.key.as_str(), e.location.row, &e.value))
+            .collect();
+        assert_eq!(env[0].0, "DATABASE_URL");
+        assert_eq!(env[0].2, &ComposeValue::Literal { empty: false });
+        assert_eq!(env[1], ("EMAIL_HOST", 13, &ComposeValue::Passthrough));
+        assert_eq!(env[4].2, &ComposeValue::Literal { empty: true });
+        assert_eq!(env[5].0, "TZ", "merged keys come after the service's own");
+        assert_eq!(web.env_files.len(), 2);
+        assert_eq!(web.env_files[0].path, ".env");
+        assert!(web.env_files[0].required);
+        assert_eq!(web.env_files[1].path, "./extra.env");
+        assert!(!web.env_files[1].required);
+        assert_eq!(web.env_files[1].location.row, 19);
+        assert_eq!(
+            web.depends_on,
+            [
+                (
+                    "migrate".to_string(),
+                    "service_completed_successfully".to_string()
+                ),
+                ("db".to_string(), "service_healthy".to_string())
+            ]
+        );
+        let worker = &facts.services[1];
+        assert!(worker.restart);
+        assert!(!worker.runs_python);
+        assert_eq!(worker.env_files[0].path, "../.env.docker");
+        assert_eq!(worker.environment[0].value, ComposeValue::Passthrough);
+        assert_eq!(worker.environment[0].location.row, 31);
+        assert_eq!(
+            worker.environment[2].value,
+            ComposeValue::Literal { empty: false }
+        );
+        let migrate = &facts.services[2];
+        assert!(migrate.restart, "deploy.restart_policy counts");
+        assert_eq!(
+            migrate.depends_on,
+            [("db".to_string(), "service_started".to_string())]
+        );
+    }
+
+    #[test]
+    fn compose_level_interpolations_are_deploy_reads() {
+        let facts = collect_source("compose.yml", COMPOSE, None);
+        let reads: Vec<(&str, u32)> = facts
+            .reads
+            .iter()
+            .map(|r| (r.key.as_deref().unwrap_or(""), r.location.row))
+            .collect();
+        assert_eq!(reads, [("TAG", 7), ("PORT", 9)]);
+        assert!(facts.reads.iter().all(|r| r.consumer == Consumer::Deploy));
+        assert!(facts.reads[0].has_default);
+    }
+
+    #[test]
+    fn values_are_never_kept() {
+        let facts = collect_source("compose.yml", COMPOSE, None);
+        assert!(!format!("{facts:?}").contains("secretpw"));
+    }
+
+    #[test]
+    fn bad_yaml_and_non_compose() {
+        let facts = collect_source("compose.yml", "services:\n  web: [\n", None);
+        assert_eq!(facts.unparsed.len(), 1);
+        let facts = collect_source("compose.yml", "version: 1\nname: x\n", None);
+        assert!(facts.services.is_empty() && facts.unparsed.is_empty());
+    }
+}

@@ -1,0 +1,265 @@
+//! Dockerfiles (`Dockerfile`, `*.Dockerfile`, `Dockerfile.*`): the `ENV` keys
+//! the final image carries (both `ENV K=V K2=V2` and `ENV K V`; values from
+//! an `ARG` count as set), and whether the image runs Python. Values are
+//! never kept.
+
+use std::collections::BTreeMap;
+
+use super::{Collector, Context, InputFile, read_text};
+use crate::facts::{DockerImage, Facts, ImageEnv, Source};
+use crate::location::Location;
+
+pub struct DockerfileCollector;
+
+/// Words in a `RUN`/`CMD`/`ENTRYPOINT` that mean the image runs Python.
+const PYTHON_MARKERS: &[&str] = &[
+    "pip install",
+    "poetry",
+    "uv sync",
+    "uv pip",
+    "pipenv",
+    "gunicorn",
+    "uvicorn",
+    "manage.py",
+    "python",
+];
+
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "dockerfile"
+        || lower.starts_with("dockerfile.")
+        || (lower.ends_with(".dockerfile") && lower.len() > ".dockerfile".len())
+}
+
+impl Collector for DockerfileCollector {
+    fn name(&self) -> &'static str {
+        "dockerfile"
+    }
+
+    fn wants(&self, rel: &str, _ctx: &Context) -> bool {
+        is_dockerfile_name(rel.rsplit('/').next().unwrap_or(rel))
+    }
+
+    fn collect(&self, files: &[InputFile], _ctx: &Context) -> Facts {
+        let mut facts = Facts::default();
+        for file in files {
+            match read_text(file) {
+                Ok(text) => facts.images.push(parse(&file.rel, &text)),
+                Err(unparsed) => facts.unparsed.push(*unparsed),
+            }
+        }
+        facts
+    }
+}
+
+/// Instructions with their continuation lines joined, each with the row it starts on.
+fn instructions(text: &str) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(u32, String)> = None;
+    for (row, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if current.is_none() && (trimmed.is_empty() || trimmed.starts_with('#')) {
+            continue;
+        }
+        let (body, continues) = match trimmed.strip_suffix('\\') {
+            Some(b) => (b, true),
+            None => (trimmed, false),
+        };
+        match &mut current {
+            Some((_, acc)) => {
+                if !trimmed.starts_with('#') {
+                    acc.push(' ');
+                    acc.push_str(body);
+                }
+            }
+            None => current = Some((row as u32, body.to_string())),
+        }
+        if !continues && let Some(done) = current.take() {
+            out.push(done);
+        }
+    }
+    out.extend(current);
+    out
+}
+
+/// Split like a shell would, keeping quotes' content together: enough for `ENV`.
+fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => word.extend(chars.next()),
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                word.extend(chars.next());
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        out.push(word);
+    }
+    out
+}
+
+pub fn parse(rel: &str, text: &str) -> DockerImage {
+    let mut stages: BTreeMap<String, Vec<ImageEnv>> = BTreeMap::new();
+    let mut env: Vec<ImageEnv> = Vec::new();
+    let mut python = false;
+    let mut stage_name: Option<String> = None;
+    for (row, line) in instructions(text) {
+        let (instr, rest) = line.split_once(char::is_whitespace).unwrap_or((&line, ""));
+        let rest = rest.trim();
+        let lower = rest.to_ascii_lowercase();
+        match instr.to_ascii_uppercase().as_str() {
+            "FROM" => {
+                if let Some(name) = stage_name.take() {
+                    stages.insert(name, std::mem::take(&mut env));
+                }
+                let args: Vec<&str> = rest
+                    .split_whitespace()
+                    .filter(|a| !a.starts_with("--"))
+                    .collect();
+                let base = args
+                    .first()
+                    .map(|b| b.to_ascii_lowercase())
+                    .unwrap_or_default();
+                // A stage built on an earlier stage keeps its env; any other base starts clean.
+                env = stages.get(&base).cloned().unwrap_or_default();
+                if base.starts_with("python") || base.contains("/python") {
+                    python = true;
+                }
+                if let [_, as_kw, name, ..] = args.as_slice()
+                    && as_kw.eq_ignore_ascii_case("as")
+                {
+                    stage_name = Some(name.to_ascii_lowercase());
+                }
+            }
+            "ENV" => {
+                let location = Location::new(rel, row, 0);
+                let ws = words(rest);
+                let pairs: Vec<(String, bool)> = if ws.first().is_some_and(|w| w.contains('=')) {
+                    ws.iter()
+                        .filter_map(|w| w.split_once('='))
+                        .map(|(k, v)| (k.to_string(), v.contains('$')))
+                        .collect()
+                } else {
+                    ws.first()
+                        .map(|k| (k.clone(), ws[1..].iter().any(|w| w.contains('$'))))
+                        .into_iter()
+                        .collect()
+                };
+                for (key, from_var) in pairs {
+                    if key.is_empty() {
+                        continue;
+                    }
+                    env.retain(|e| e.key != key);
+                    env.push(ImageEnv {
+                        key,
+                        location: location.clone(),
+                        source: if from_var {
+                            Source::Unknown
+                        } else {
+                            Source::Literal
+                        },
+                    });
+                }
+            }
+            "RUN" | "CMD" | "ENTRYPOINT" if PYTHON_MARKERS.iter().any(|m| lower.contains(m)) => {
+                python = true
+            }
+            _ => {}
+        }
+    }
+    DockerImage {
+        file: rel.to_string(),
+        env,
+        python,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(image: &DockerImage) -> Vec<(&str, u32)> {
+        image
+            .env
+            .iter()
+            .map(|e| (e.key.as_str(), e.location.row))
+            .collect()
+    }
+
+    #[test]
+    fn both_env_syntaxes_and_args() {
+        let image = parse(
+            "Dockerfile",
+            "FROM python:3.12-slim\nARG DJANGO_ENV=production\nENV DJANGO_ENV=$DJANGO_ENV \\\n    PYTHONUNBUFFERED=1 LABEL=\"a b\"\nENV PORT 8000\n# ENV NOT_ME=1\nCMD [\"gunicorn\"]\n",
+        );
+        assert_eq!(
+            keys(&image),
+            [
+                ("DJANGO_ENV", 2),
+                ("PYTHONUNBUFFERED", 2),
+                ("LABEL", 2),
+                ("PORT", 4)
+            ]
+        );
+        assert_eq!(image.env[0].source, Source::Unknown);
+        assert_eq!(image.env[1].source, Source::Literal);
+        assert!(image.python);
+    }
+
+    #[test]
+    fn only_the_final_stage_counts() {
+        let image = parse(
+            "Dockerfile",
+            "FROM node:20 AS assets\nENV NODE_ENV=production\nFROM python:3.12 AS base\nENV A=1\nFROM base\nENV B=2\n",
+        );
+        assert_eq!(keys(&image), [("A", 3), ("B", 5)]);
+    }
+
+    #[test]
+    fn not_python() {
+        assert!(!parse("Dockerfile", "FROM nginx:1\nENV X=1\n").python);
+    }
+
+    #[test]
+    fn values_are_never_kept() {
+        let image = parse("Dockerfile", "FROM python\nENV TOKEN=hunter2\n");
+        assert!(!format!("{image:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn names() {
+        for n in [
+            "Dockerfile",
+            "Dockerfile.prod",
+            "api.Dockerfile",
+            "dockerfile",
+        ] {
+            assert!(is_dockerfile_name(n), "{n}");
+        }
+        for n in [".dockerfile", "Dockerfiles", "docker-compose.yml"] {
+            assert!(!is_dockerfile_name(n), "{n}");
+        }
+    }
+}

@@ -1,0 +1,533 @@
+//! Kubernetes manifests under the root: workloads (Deployment, StatefulSet,
+//! DaemonSet, Job, CronJob, Pod) with their containers' `env:` (literal,
+//! `valueFrom.secretKeyRef` / `configMapKeyRef`, `fieldRef`) and `envFrom:`;
+//! Secrets and ConfigMaps (their keys, never values); kustomize
+//! `secretGenerator` / `configMapGenerator` with `envs:`.
+//!
+//! Also the parsers the workflow collector calls on `run:` scripts:
+//! [`kubectl_env_object`] (`kubectl create secret generic NAME
+//! --from-env-file F`) and [`cloud_run_env_args`] (`gcloud run deploy
+//! --set-env-vars ...`).
+
+use super::compose::yaml_loc::{self, Node, Value};
+use super::{Collector, Context, InputFile, read_text};
+use crate::facts::{
+    Facts, KubeContainer, KubeEnv, KubeEnvFrom, KubeObject, KubeObjectKind, KubeValue,
+    KubeWorkload, Source,
+};
+use crate::location::Location;
+
+pub struct KubernetesCollector;
+
+const WORKLOAD_KINDS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "Pod",
+    "ReplicaSet",
+];
+
+impl Collector for KubernetesCollector {
+    fn name(&self) -> &'static str {
+        "kubernetes"
+    }
+
+    fn wants(&self, rel: &str, _ctx: &Context) -> bool {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        (name.ends_with(".yml") || name.ends_with(".yaml"))
+            && !super::compose::is_compose_name(name)
+            && !super::workflow::is_workflow_path(rel)
+    }
+
+    fn collect(&self, files: &[InputFile], _ctx: &Context) -> Facts {
+        let mut facts = Facts::default();
+        for file in files {
+            match read_text(file) {
+                Ok(text) => facts.extend(collect_source(&file.rel, &text)),
+                Err(unparsed) => facts.unparsed.push(*unparsed),
+            }
+        }
+        facts
+    }
+}
+
+fn loc(rel: &str, node: &Node) -> Location {
+    Location::new(rel, node.row, node.column)
+}
+
+fn str_at<'a>(node: &'a Node, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(node, |n, k| n.get(k))
+        .and_then(Node::as_str)
+}
+
+/// The facts of one YAML file, when it is a Kubernetes manifest; anything
+/// else (other tools' YAML, Helm templates) yields nothing.
+pub fn collect_source(rel: &str, text: &str) -> Facts {
+    let mut facts = Facts::default();
+    if !(text.contains("apiVersion:") && text.contains("kind:")) {
+        return facts;
+    }
+    let docs = match yaml_loc::parse(text) {
+        Ok(docs) => docs,
+        // A Helm template is not YAML until rendered: not an error of the repository.
+        Err(_) if text.contains("{{") => return facts,
+        Err(e) => {
+            return Facts::unparsed(
+                Location::new(rel, e.row, 0),
+                format!("invalid YAML: {}", e.message),
+            );
+        }
+    };
+    for doc in &docs {
+        let (Some(kind), Some(_)) = (str_at(doc, &["kind"]), doc.get("apiVersion")) else {
+            continue;
+        };
+        let name = str_at(doc, &["metadata", "name"]).unwrap_or("").to_string();
+        let location = doc
+            .get("kind")
+            .map(|k| loc(rel, k))
+            .unwrap_or_else(|| Location::file_start(rel));
+        match kind {
+            "Secret" | "ConfigMap" => {
+                let kind = if kind == "Secret" {
+                    KubeObjectKind::Secret
+                } else {
+                    KubeObjectKind::ConfigMap
+                };
+                let keys = ["data", "stringData"]
+                    .iter()
+                    .filter_map(|field| doc.get(field))
+                    .flat_map(|data| data.entries())
+                    .filter_map(|(k, _)| k.as_str().map(|s| (s.to_string(), loc(rel, k))))
+                    .collect();
+                facts.kube_objects.push(KubeObject {
+                    kind,
+                    name,
+                    location,
+                    keys,
+                    env_file: None,
+                    target: None,
+                });
+            }
+            "Kustomization" => {
+                for (field, kind) in [
+                    ("secretGenerator", KubeObjectKind::Secret),
+                    ("configMapGenerator", KubeObjectKind::ConfigMap),
+                ] {
+                    for generator in doc.get(field).and_then(Node::as_seq).unwrap_or(&[]) {
+                        let name = str_at(generator, &["name"]).unwrap_or("").to_string();
+                        let envs: Vec<&Node> = match generator.get("envs").map(|e| &e.value) {
+                            Some(Value::Seq(items)) => items.iter().collect(),
+                            _ => generator.get("env").into_iter().collect(),
+                        };
+                        for env in envs {
+                            facts.kube_objects.push(KubeObject {
+                                kind,
+                                name: name.clone(),
+                                location: loc(rel, env),
+                                keys: Vec::new(),
+                                env_file: env.as_str().map(str::to_string),
+                                target: None,
+                            });
+                        }
+                    }
+                }
+            }
+            k if WORKLOAD_KINDS.contains(&k) => {
+                let pod = match k {
+                    "Pod" => Some(doc),
+                    "CronJob" => ["spec", "jobTemplate", "spec", "template"]
+                        .iter()
+                        .try_fold(doc, |n, f| n.get(f)),
+                    _ => ["spec", "template"].iter().try_fold(doc, |n, f| n.get(f)),
+                };
+                let containers = pod
+                    .and_then(|p| p.get("spec"))
+                    .and_then(|s| s.get("containers"))
+                    .and_then(Node::as_seq)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|c| container(rel, c))
+                    .collect();
+                facts.workloads.push(KubeWorkload {
+                    file: rel.to_string(),
+                    kind: k.to_string(),
+                    name,
+                    location,
+                    containers,
+                });
+            }
+            _ => {}
+        }
+    }
+    facts
+}
+
+fn container(rel: &str, node: &Node) -> KubeContainer {
+    let mut env = Vec::new();
+    for item in node.get("env").and_then(Node::as_seq).unwrap_or(&[]) {
+        let Some(key) = str_at(item, &["name"]) else {
+            continue;
+        };
+        let value = if let Some(from) = item.get("valueFrom") {
+            let object = |field: &str, kind| {
+                from.get(field).map(|r| KubeValue::ObjectKey {
+                    kind,
+                    name: str_at(r, &["name"]).unwrap_or("").to_string(),
+                    key: str_at(r, &["key"]).unwrap_or("").to_string(),
+                })
+            };
+            object("secretKeyRef", KubeObjectKind::Secret)
+                .or_else(|| object("configMapKeyRef", KubeObjectKind::ConfigMap))
+                .unwrap_or(KubeValue::Field)
+        } else {
+            KubeValue::Literal {
+                empty: item
+                    .get("value")
+                    .is_none_or(|v| v.as_str().is_some_and(str::is_empty)),
+            }
+        };
+        env.push(KubeEnv {
+            key: key.to_string(),
+            location: loc(rel, item),
+            value,
+        });
+    }
+    let mut env_from = Vec::new();
+    for item in node.get("envFrom").and_then(Node::as_seq).unwrap_or(&[]) {
+        let prefix = str_at(item, &["prefix"]).unwrap_or("").to_string();
+        for (field, kind) in [
+            ("secretRef", KubeObjectKind::Secret),
+            ("configMapRef", KubeObjectKind::ConfigMap),
+        ] {
+            if let Some(name) = str_at(item, &[field, "name"]) {
+                env_from.push(KubeEnvFrom {
+                    kind,
+                    name: name.to_string(),
+                    prefix: prefix.clone(),
+                    location: loc(rel, item),
+                });
+            }
+        }
+    }
+    KubeContainer {
+        name: str_at(node, &["name"]).unwrap_or("").to_string(),
+        location: loc(rel, node),
+        image: str_at(node, &["image"]).map(str::to_string),
+        env,
+        env_from,
+    }
+}
+
+/// `kubectl create secret generic NAME --from-env-file F --from-literal K=V`
+/// or `kubectl create configmap NAME ...`, as words (with or without the
+/// leading `kubectl`): the object it creates, for the workflow collector to
+/// push into `Facts::kube_objects`. `None` for any other command.
+/// `--from-literal` keys are kept, never their values.
+pub fn kubectl_env_object(
+    args: &[&str],
+    location: Location,
+    target: Option<String>,
+) -> Option<KubeObject> {
+    let args = args.strip_prefix(&["kubectl"]).unwrap_or(args);
+    let mut positional = Vec::new();
+    let mut env_file = None;
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            _ => (*arg, None),
+        };
+        let takes_value = matches!(
+            flag,
+            "--from-env-file"
+                | "--from-literal"
+                | "--from-file"
+                | "-n"
+                | "--namespace"
+                | "-o"
+                | "--output"
+                | "--type"
+                | "--context"
+        );
+        let value = if takes_value && inline.is_none() {
+            i += 1;
+            args.get(i).copied()
+        } else {
+            inline
+        };
+        match flag {
+            "--from-env-file" => env_file = value.map(str::to_string),
+            "--from-literal" => {
+                if let Some((k, _)) = value.and_then(|v| v.split_once('=')) {
+                    keys.push((k.to_string(), location.clone()));
+                }
+            }
+            f if f.starts_with('-') => {}
+            word => positional.push(word),
+        }
+        i += 1;
+    }
+    let (kind, name) = match positional.as_slice() {
+        ["create", "secret", "generic", name, ..] => (KubeObjectKind::Secret, name),
+        ["create", "configmap", name, ..] => (KubeObjectKind::ConfigMap, name),
+        _ => return None,
+    };
+    Some(KubeObject {
+        kind,
+        name: name.to_string(),
+        location,
+        keys,
+        env_file,
+        target,
+    })
+}
+
+/// Where a value written on a command line comes from (never the value).
+fn value_source(value: &str) -> Source {
+    let expr = value.trim();
+    if let Some(inner) = expr.strip_prefix("${{").and_then(|r| r.strip_suffix("}}")) {
+        let inner = inner.trim();
+        return match inner.split_once('.') {
+            Some(("secrets", n)) => Source::Secret(n.to_string()),
+            Some(("vars", n)) => Source::Var(n.to_string()),
+            Some(("env", n)) => Source::Env(n.to_string()),
+            Some(("github", n)) => Source::Github(n.to_string()),
+            _ => Source::Unknown,
+        };
+    }
+    if let Some(name) = expr
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| expr.strip_prefix('$'))
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Source::Env(name.to_string());
+    }
+    if expr.contains('$') {
+        Source::Unknown
+    } else {
+        Source::Literal
+    }
+}
+
+/// The keys `gcloud run deploy` / `gcloud run services update` sets, from
+/// its words: `--set-env-vars` and `--update-env-vars` (`K=V,K2=V2`, and the
+/// `^DELIM^K=V` form), `--update-secrets` / `--set-secrets` (`K=NAME:version`,
+/// a Secret Manager secret: source `unknown`). `--env-vars-file` names a file
+/// whose keys cannot be known here and yields nothing. The workflow collector
+/// turns each pair into an `EnvWrite` with via `cloud-run`.
+pub fn cloud_run_env_args(args: &[&str]) -> Vec<(String, Source)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            _ => (*arg, None),
+        };
+        let is_env = matches!(flag, "--set-env-vars" | "--update-env-vars");
+        let is_secret = matches!(flag, "--set-secrets" | "--update-secrets");
+        if is_env || is_secret {
+            let value = match inline {
+                Some(v) => Some(v),
+                None => {
+                    i += 1;
+                    args.get(i).copied()
+                }
+            };
+            let value = value.unwrap_or("");
+            // `^:^A=1:B=2` picks another delimiter, for values holding commas.
+            let (delim, list) = match value.strip_prefix('^').and_then(|r| r.split_once('^')) {
+                Some((d, rest)) => (d, rest),
+                None => (",", value),
+            };
+            for pair in list.split(delim).filter(|p| !p.is_empty()) {
+                let Some((key, v)) = pair.split_once('=') else {
+                    continue;
+                };
+                let source = if is_secret {
+                    Source::Unknown
+                } else {
+                    value_source(v)
+                };
+                out.push((key.trim().to_string(), source));
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: registry/api:1
+          envFrom:
+            - secretRef:
+                name: app-env
+            - configMapRef:
+                name: app-config
+              prefix: CFG_
+          env:
+            - name: DJANGO_ENV
+              value: production
+            - name: SECRET_KEY
+              valueFrom:
+                secretKeyRef:
+                  name: app-env
+                  key: SECRET_KEY
+            - name: POD_IP
+              valueFrom:
+                fieldRef:
+                  fieldPath: status.podIP
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: app-env
+stringData:
+  SECRET_KEY: hunter2
+data:
+  DB_URL: cG9zdGdyZXM=
+"#;
+
+    #[test]
+    fn workloads_and_objects() {
+        let facts = collect_source("k8s/production/api.yaml", MANIFEST);
+        assert!(facts.unparsed.is_empty());
+        let c = &facts.workloads[0].containers[0];
+        assert_eq!(facts.workloads[0].name, "api");
+        let env: Vec<(&str, u32)> = c
+            .env
+            .iter()
+            .map(|e| (e.key.as_str(), e.location.row))
+            .collect();
+        assert_eq!(
+            env,
+            [("DJANGO_ENV", 17), ("SECRET_KEY", 19), ("POD_IP", 24)]
+        );
+        assert_eq!(c.env[0].value, KubeValue::Literal { empty: false });
+        assert_eq!(
+            c.env[1].value,
+            KubeValue::ObjectKey {
+                kind: KubeObjectKind::Secret,
+                name: "app-env".into(),
+                key: "SECRET_KEY".into()
+            }
+        );
+        assert_eq!(c.env[2].value, KubeValue::Field);
+        assert_eq!(c.env_from.len(), 2);
+        assert_eq!(c.env_from[1].prefix, "CFG_");
+        let secret = &facts.kube_objects[0];
+        let keys: Vec<&str> = secret.keys.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["DB_URL", "SECRET_KEY"]);
+        assert!(!format!("{facts:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn other_yaml_is_not_ours() {
+        assert!(
+            collect_source("mkdocs.yml", "site_name: x\n")
+                .workloads
+                .is_empty()
+        );
+        let helm = "apiVersion: v1\nkind: ConfigMap\ndata:\n  {{- range .Values.x }}\n";
+        let facts = collect_source("chart/templates/cm.yaml", helm);
+        assert!(facts.unparsed.is_empty() && facts.kube_objects.is_empty());
+    }
+
+    #[test]
+    fn kubectl_create_from_env_file() {
+        let at = Location::new("wf.yml", 3, 0);
+        let o = kubectl_env_object(
+            &[
+                "kubectl",
+                "create",
+                "secret",
+                "generic",
+                "app-env",
+                "--from-env-file=.env",
+                "-n",
+                "prod",
+                "--from-literal",
+                "A=s3cret",
+                "--dry-run=client",
+                "-o",
+                "yaml",
+            ],
+            at.clone(),
+            Some("production".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            (o.kind, o.name.as_str(), o.env_file.as_deref()),
+            (KubeObjectKind::Secret, "app-env", Some(".env"))
+        );
+        assert_eq!(o.keys[0].0, "A");
+        assert!(!format!("{o:?}").contains("s3cret"));
+        let cm = kubectl_env_object(
+            &[
+                "create",
+                "configmap",
+                "cfg",
+                "--from-env-file",
+                "config.env",
+            ],
+            at.clone(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (cm.kind, cm.env_file.as_deref()),
+            (KubeObjectKind::ConfigMap, Some("config.env"))
+        );
+        assert!(kubectl_env_object(&["kubectl", "apply", "-f", "k8s/"], at, None).is_none());
+    }
+
+    #[test]
+    fn cloud_run_flags() {
+        let pairs = cloud_run_env_args(&[
+            "gcloud",
+            "run",
+            "deploy",
+            "api",
+            "--image",
+            "x",
+            "--set-env-vars",
+            "DEBUG=false,DB_URL=${{ secrets.DB_URL }},REGION=$REGION",
+            "--update-env-vars=^:^ALLOWED=a,b:MODE=${{ vars.MODE }}",
+            "--update-secrets",
+            "SECRET_KEY=django-secret:latest",
+        ]);
+        assert_eq!(
+            pairs,
+            [
+                ("DEBUG".to_string(), Source::Literal),
+                ("DB_URL".to_string(), Source::Secret("DB_URL".into())),
+                ("REGION".to_string(), Source::Env("REGION".into())),
+                ("ALLOWED".to_string(), Source::Literal),
+                ("MODE".to_string(), Source::Var("MODE".into())),
+                ("SECRET_KEY".to_string(), Source::Unknown),
+            ]
+        );
+        assert!(
+            cloud_run_env_args(&["gcloud", "run", "deploy", "--env-vars-file", "env.yaml"])
+                .is_empty()
+        );
+    }
+}

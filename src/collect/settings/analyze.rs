@@ -1,0 +1,1151 @@
+//! One Python file's reads of env keys.
+//!
+//! One iterative cursor walk gathers what the file binds (imports, the
+//! django-environ instance, decouple's `config`, functions, classes) and the
+//! candidate nodes (calls, subscripts, `or` chains); the candidates are then
+//! judged against those bindings. A query would only be a node-kind filter
+//! here: whether `env(...)` is a read depends on what `env` is bound to in
+//! this file (or, for helpers and imported instances, in another one).
+//!
+//! The walk does not descend into a top-level statement that names nothing
+//! a read could go through (see `Analysis::may_read`): in most files that is
+//! most of the tree, and it keeps the collector close to bare parse time.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use tree_sitter::{Node, Tree};
+
+use super::pydantic;
+use super::syntax::{
+    Args, Field, FieldExt, Param, first_error_row, literal, parameters, string_value, text,
+    unwrap_parens,
+};
+use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia, Unparsed};
+use crate::location::Location;
+
+/// A fallback chain longer than this is cut: no settings file nests deeper.
+const MAX_CHAIN: usize = 64;
+/// Rounds of "a helper that calls a helper" within one file.
+const MAX_HELPER_ROUNDS: usize = 4;
+
+/// django-environ's reading methods: the position of `default` when given
+/// positionally, and the key read when the call names none.
+const DJANGO_METHODS: &[(&str, usize, Option<&str>)] = &[
+    ("str", 1, None),
+    ("bool", 1, None),
+    ("int", 1, None),
+    ("float", 1, None),
+    ("json", 1, None),
+    ("url", 1, None),
+    ("path", 1, None),
+    ("bytes", 1, None),
+    ("list", 2, None),
+    ("tuple", 2, None),
+    ("dict", 2, None),
+    ("get_value", 2, None),
+    ("db_url", 1, Some("DATABASE_URL")),
+    ("db", 1, Some("DATABASE_URL")),
+    ("cache_url", 1, Some("CACHE_URL")),
+    ("cache", 1, Some("CACHE_URL")),
+    ("email_url", 1, Some("EMAIL_URL")),
+    ("email", 1, Some("EMAIL_URL")),
+    ("search_url", 1, Some("SEARCH_URL")),
+];
+
+/// A project function whose parameter is the key of an env read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Helper {
+    pub name: String,
+    pub key_position: usize,
+    pub key_param: String,
+    pub default: HelperDefault,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum HelperDefault {
+    /// A missing key makes the helper fail.
+    Fails,
+    /// Fixed inside the helper: a literal, or `None` for an expression.
+    Fixed(Option<DefaultValue>),
+    /// Whatever the caller passes for this parameter, else its own default
+    /// (`None`: it has none, so a call without it fails).
+    Param {
+        position: Option<usize>,
+        name: String,
+        own: Option<Option<DefaultValue>>,
+    },
+}
+
+/// Keys a django-environ `Env(KEY=(cast, default))` constructor declares a
+/// default for: a literal, or `None` for an expression.
+pub type Scheme = Vec<(String, Option<DefaultValue>)>;
+
+/// What a file defines that other files may use: helpers, django-environ
+/// instances, pydantic settings classes.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    pub helpers: HashMap<String, Helper>,
+    pub env_instances: HashMap<String, Scheme>,
+    pub settings_classes: HashMap<String, pydantic::ClassConfig>,
+}
+
+impl Knowledge {
+    pub fn is_empty(&self) -> bool {
+        self.helpers.is_empty() && self.env_instances.is_empty() && self.settings_classes.is_empty()
+    }
+
+    /// Add `other`'s definitions; the first definition of a name wins, so
+    /// the caller's order (file order) decides.
+    pub fn absorb(&mut self, other: Knowledge) {
+        for (k, v) in other.helpers {
+            self.helpers.entry(k).or_insert(v);
+        }
+        for (k, v) in other.env_instances {
+            self.env_instances.entry(k).or_insert(v);
+        }
+        for (k, v) in other.settings_classes {
+            self.settings_classes.entry(k).or_insert(v);
+        }
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.helpers
+            .keys()
+            .chain(self.env_instances.keys())
+            .chain(self.settings_classes.keys())
+            .map(String::as_str)
+    }
+}
+
+/// One file's result.
+#[derive(Debug, Default)]
+pub struct FileOutcome {
+    pub facts: Facts,
+    pub exports: Knowledge,
+    /// Names this file takes from other modules that may be helpers, env
+    /// instances or settings classes: the file is judged again once the
+    /// whole repository's definitions are known.
+    pub foreign_names: Vec<String>,
+}
+
+/// Names bound by imports and assignments, in one file.
+#[derive(Default)]
+pub(super) struct Bindings<'t> {
+    os_modules: Vec<String>,
+    os_environ: Vec<String>,
+    os_getenv: Vec<String>,
+    environ_modules: Vec<String>,
+    env_classes: Vec<String>,
+    env_instances: Vec<(String, Scheme)>,
+    decouple_modules: Vec<String>,
+    decouple_config: Vec<String>,
+    decouple_classes: Vec<String>,
+    pub(super) settings_bases: Vec<String>,
+    pub(super) settings_modules: Vec<String>,
+    /// `from m import a as b`: b → a, for names from any other module.
+    imported: Vec<(String, String)>,
+    /// Names bound by `import m` / `import m as n` / `from pkg import m`.
+    modules: Vec<String>,
+    star_import: bool,
+    functions: Vec<Function<'t>>,
+}
+
+impl Bindings<'_> {
+    fn has(list: &[String], name: &str) -> bool {
+        list.iter().any(|n| n == name)
+    }
+
+    /// The original name of a name imported from another module, when it
+    /// could be one (a star import could bind anything).
+    pub(super) fn foreign(&self, name: &str) -> Option<String> {
+        self.imported
+            .iter()
+            .rev()
+            .find(|(local, _)| local == name)
+            .map(|(_, original)| original.clone())
+            .or_else(|| self.star_import.then(|| name.to_string()))
+    }
+}
+
+struct Function<'t> {
+    name: String,
+    params: Vec<Param<'t>>,
+    /// `self`/`cls` first: called through an instance, never as a helper.
+    is_method: bool,
+}
+
+/// What the walk keeps of a node that may be a read.
+struct Candidate<'t> {
+    node: Node<'t>,
+    /// The innermost function around it.
+    function: Option<usize>,
+}
+
+enum Key<'t> {
+    Literal(String),
+    /// A bare name: a helper's parameter, or a key built elsewhere.
+    Name(Node<'t>),
+    Dynamic,
+}
+
+#[derive(Clone)]
+enum Fallback<'t> {
+    /// A missing key raises.
+    Fails,
+    /// The default expression as written at the read.
+    Expr(Node<'t>),
+    /// A known default: `Some` literal, or `None` for an expression.
+    Value(Option<DefaultValue>),
+}
+
+struct Site<'t> {
+    node: Node<'t>,
+    key: Key<'t>,
+    via: ReadVia,
+    fallback: Fallback<'t>,
+    function: Option<usize>,
+    /// When this read is the first operand of `a or b or c`: the rest.
+    or_rest: Vec<Node<'t>>,
+}
+
+pub(super) struct Analysis<'t, 'k> {
+    pub(super) src: &'t str,
+    rel: &'t str,
+    pub(super) bindings: Bindings<'t>,
+    known: &'k Knowledge,
+    candidates: Vec<Candidate<'t>>,
+    or_chains: Vec<Vec<Node<'t>>>,
+    classes: Vec<Node<'t>>,
+    local_helpers: HashMap<String, Helper>,
+    foreign_names: Vec<String>,
+    /// Functions and classes defined at the top of the file: a helper or a
+    /// settings base may be used before the walk reaches its definition.
+    top_level_names: Vec<String>,
+}
+
+/// Judge one parsed file. `known` holds what other files define.
+pub fn analyze(rel: &str, src: &str, tree: &Tree, known: &Knowledge) -> FileOutcome {
+    let mut analysis = Analysis {
+        src,
+        rel,
+        bindings: Bindings::default(),
+        known,
+        candidates: Vec::new(),
+        or_chains: Vec::new(),
+        classes: Vec::new(),
+        local_helpers: HashMap::new(),
+        foreign_names: Vec::new(),
+        top_level_names: top_level_names(tree.root_node(), src),
+    };
+    analysis.bindings.os_modules.push("os".into());
+    analysis.walk(tree.root_node());
+
+    let sites = analysis.find_sites();
+    let mut facts = Facts::default();
+    analysis.emit_reads(&sites, &mut facts);
+    let class_nodes = std::mem::take(&mut analysis.classes);
+    let classes = pydantic::settings_classes(&mut analysis, &class_nodes);
+    for class in &classes {
+        facts.reads.extend(class.reads.iter().cloned());
+    }
+    if let Some(row) = first_error_row(tree.root_node()) {
+        facts.unparsed.push(Unparsed {
+            location: Location::new(rel, row, 0),
+            message: format!(
+                "Python syntax error at line {} (reads elsewhere in the file are still reported)",
+                row + 1
+            ),
+        });
+    }
+
+    let mut exports = Knowledge {
+        helpers: analysis.local_helpers.clone(),
+        env_instances: analysis.bindings.env_instances.iter().cloned().collect(),
+        settings_classes: HashMap::new(),
+    };
+    for class in classes {
+        exports.settings_classes.insert(class.name, class.config);
+    }
+    let mut foreign_names = std::mem::take(&mut analysis.foreign_names);
+    foreign_names.sort();
+    foreign_names.dedup();
+    FileOutcome {
+        facts,
+        exports,
+        foreign_names,
+    }
+}
+
+impl<'t> Analysis<'t, '_> {
+    pub(super) fn note_foreign(&mut self, name: String) {
+        self.foreign_names.push(name);
+    }
+
+    pub(super) fn known(&self) -> &Knowledge {
+        self.known
+    }
+
+    pub(super) fn rel(&self) -> &str {
+        self.rel
+    }
+
+    /// Pre-order walk with an explicit ancestor stack: no recursion, so a
+    /// file of 100k nested parentheses costs memory, not the stack.
+    fn walk(&mut self, root: Node<'t>) {
+        // (node, innermost function) for each ancestor of the cursor.
+        let mut ancestors: Vec<(Node<'t>, Option<usize>)> = Vec::new();
+        let mut cursor = root.walk();
+        loop {
+            let node = cursor.node();
+            let parent = ancestors.last().copied();
+            let grandparent = ancestors
+                .len()
+                .checked_sub(2)
+                .and_then(|i| ancestors.get(i))
+                .map(|(n, _)| *n);
+            let function = parent.and_then(|(_, f)| f);
+            // A top-level statement that names nothing a read could go
+            // through is not descended into: most of a file, usually.
+            let (descend, own_function) = if ancestors.len() == 1 && !self.may_read(node) {
+                (false, function)
+            } else {
+                self.visit(node, parent, grandparent, function)
+            };
+            if descend && cursor.goto_first_child() {
+                ancestors.push((node, own_function));
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return;
+                }
+                ancestors.pop();
+            }
+        }
+    }
+
+    /// Record what `node` binds or may read; say whether to descend and
+    /// which function encloses its children.
+    fn visit(
+        &mut self,
+        node: Node<'t>,
+        parent: Option<(Node<'t>, Option<usize>)>,
+        grandparent: Option<Node<'t>>,
+        function: Option<usize>,
+    ) -> (bool, Option<usize>) {
+        let mut descend = true;
+        let mut own_function = function;
+        match walk_kind(node) {
+            WalkKind::Skip => descend = false,
+            WalkKind::Import => {
+                self.import(node);
+                descend = false;
+            }
+            WalkKind::ImportFrom => {
+                self.import_from(node);
+                descend = false;
+            }
+            WalkKind::Assignment => self.assignment(node),
+            WalkKind::Function => own_function = Some(self.function(node)),
+            WalkKind::Class => self.classes.push(node),
+            WalkKind::Call => self.candidates.push(Candidate { node, function }),
+            WalkKind::Subscript => {
+                if !is_write_target(node, parent.map(|(n, _)| n), grandparent) {
+                    self.candidates.push(Candidate { node, function });
+                }
+            }
+            WalkKind::BooleanOperator => {
+                let continues_parent = parent.is_some_and(|(p, _)| {
+                    is_or(p) && p.field(Field::Left).is_some_and(|l| l.id() == node.id())
+                });
+                if is_or(node) && !continues_parent {
+                    self.or_chains.push(or_operands(node));
+                }
+            }
+            WalkKind::Other => {}
+        }
+        (descend, own_function)
+    }
+
+    /// Whether `statement` could hold a read: it mentions one of the
+    /// [`NEEDLES`](super::NEEDLES), an import, or a name that this file or
+    /// another binds to something that reads (an alias, an env instance, a
+    /// function, a class). Sound as long as every read form goes through one
+    /// of those names; a star import could bind anything, so it turns this off.
+    fn may_read(&self, statement: Node) -> bool {
+        if self.bindings.star_import {
+            return true;
+        }
+        // A definition's own name is not a use of it: without this, every
+        // top-level `def` would name itself and never be skipped.
+        let own_name = definition_name(statement).map(|n| n.byte_range());
+        let (before, after) = match own_name {
+            Some(name) => (
+                statement.start_byte()..name.start,
+                name.end..statement.end_byte(),
+            ),
+            None => (statement.byte_range(), 0..0),
+        };
+        [before, after].into_iter().any(|range| {
+            let bytes = self.src.as_bytes().get(range).unwrap_or_default();
+            bytes
+                .split(|b| !is_word_byte(*b))
+                .filter(|w| !w.is_empty())
+                .any(|word| {
+                    super::may_read_env(word)
+                        || word == b"import"
+                        || std::str::from_utf8(word).is_ok_and(|w| self.is_bound_name(w))
+                })
+        })
+    }
+
+    fn is_bound_name(&self, word: &str) -> bool {
+        let b = &self.bindings;
+        [
+            &b.os_modules,
+            &b.os_environ,
+            &b.os_getenv,
+            &b.environ_modules,
+            &b.env_classes,
+            &b.decouple_modules,
+            &b.decouple_config,
+            &b.decouple_classes,
+            &b.settings_bases,
+            &b.settings_modules,
+            &b.modules,
+            &self.top_level_names,
+        ]
+        .iter()
+        .any(|list| Bindings::has(list, word))
+            || b.env_instances.iter().any(|(n, _)| n == word)
+            || b.imported.iter().any(|(local, _)| local == word)
+            || self.known.helpers.contains_key(word)
+            || self.known.env_instances.contains_key(word)
+            || self.known.settings_classes.contains_key(word)
+    }
+
+    fn import(&mut self, node: Node<'t>) {
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            let (module, alias) = dotted_and_alias(name, self.src);
+            let aliased = alias.is_some();
+            let local = alias.unwrap_or_else(|| module.split('.').next().unwrap_or("").to_string());
+            let b = &mut self.bindings;
+            match module.as_str() {
+                "os" => b.os_modules.push(local.clone()),
+                m if m.starts_with("os.") && !aliased => b.os_modules.push(local.clone()),
+                "environ" => b.environ_modules.push(local.clone()),
+                "decouple" => b.decouple_modules.push(local.clone()),
+                "pydantic_settings" | "pydantic" => b.settings_modules.push(local.clone()),
+                _ => {}
+            }
+            b.modules.push(local);
+        }
+    }
+
+    fn import_from(&mut self, node: Node<'t>) {
+        let module = node
+            .field(Field::ModuleName)
+            .map(|m| text(m, self.src).to_string())
+            .unwrap_or_default();
+        let b = &mut self.bindings;
+        let mut cursor = node.walk();
+        let star = node
+            .children(&mut cursor)
+            .any(|c| c.kind() == "wildcard_import");
+        if star {
+            match module.as_str() {
+                "os" => {
+                    b.os_environ.push("environ".into());
+                    b.os_getenv.push("getenv".into());
+                }
+                "environ" => b.env_classes.push("Env".into()),
+                "decouple" => b.decouple_config.push("config".into()),
+                "pydantic_settings" => b.settings_bases.push("BaseSettings".into()),
+                _ => b.star_import = true,
+            }
+        }
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            let (original, alias) = dotted_and_alias(name, self.src);
+            let local = alias.unwrap_or_else(|| original.clone());
+            match (module.as_str(), original.as_str()) {
+                ("os", "environ") => b.os_environ.push(local),
+                ("os", "getenv") => b.os_getenv.push(local),
+                ("environ", "Env" | "FileAwareEnv") => b.env_classes.push(local),
+                ("decouple", "config") => b.decouple_config.push(local),
+                ("decouple", "AutoConfig" | "Config") => b.decouple_classes.push(local),
+                ("pydantic_settings" | "pydantic" | "pydantic.v1", "BaseSettings") => {
+                    b.settings_bases.push(local)
+                }
+                _ => {
+                    b.modules.push(local.clone());
+                    b.imported.push((local, original));
+                }
+            }
+        }
+    }
+
+    /// `env = environ.Env(...)`, `config = AutoConfig(...)`.
+    fn assignment(&mut self, node: Node<'t>) {
+        let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
+            return;
+        };
+        if left.kind() != "identifier" {
+            return;
+        }
+        let right = unwrap_parens(right);
+        if right.kind() != "call" {
+            return;
+        }
+        let Some(callee) = right.field(Field::Function) else {
+            return;
+        };
+        let name = text(left, self.src).to_string();
+        if self.is_env_class(callee) {
+            let scheme = Args::of(right)
+                .map(|args| self.scheme(&args))
+                .unwrap_or_default();
+            self.bindings.env_instances.push((name, scheme));
+        } else if self.is_decouple_class(callee) {
+            self.bindings.decouple_config.push(name);
+        }
+    }
+
+    fn is_env_class(&self, callee: Node) -> bool {
+        match callee.kind() {
+            "identifier" => Bindings::has(&self.bindings.env_classes, text(callee, self.src)),
+            "attribute" => {
+                let (object, attr) = attribute_parts(callee, self.src);
+                object.is_some_and(|o| Bindings::has(&self.bindings.environ_modules, o))
+                    && matches!(attr, "Env" | "FileAwareEnv")
+            }
+            _ => false,
+        }
+    }
+
+    fn is_decouple_class(&self, callee: Node) -> bool {
+        match callee.kind() {
+            "identifier" => Bindings::has(&self.bindings.decouple_classes, text(callee, self.src)),
+            "attribute" => {
+                let (object, attr) = attribute_parts(callee, self.src);
+                object.is_some_and(|o| Bindings::has(&self.bindings.decouple_modules, o))
+                    && matches!(attr, "AutoConfig" | "Config")
+            }
+            _ => false,
+        }
+    }
+
+    /// `Env(DEBUG=(bool, False), HOSTS=(list, []))`: keys with a default.
+    fn scheme(&self, args: &Args) -> Scheme {
+        let mut scheme = Vec::new();
+        for (name, value) in &args.keywords {
+            let value = unwrap_parens(*value);
+            if value.kind() != "tuple" {
+                continue; // `KEY=cast` declares no default
+            }
+            let mut cursor = value.walk();
+            let items: Vec<Node> = value
+                .named_children(&mut cursor)
+                .filter(|c| c.kind() != "comment")
+                .collect();
+            if let [_, default] = items.as_slice() {
+                scheme.push((
+                    text(*name, self.src).to_string(),
+                    literal(*default, self.src),
+                ));
+            }
+        }
+        scheme
+    }
+
+    fn function(&mut self, node: Node<'t>) -> usize {
+        let name = node
+            .field(Field::Name)
+            .map(|n| text(n, self.src).to_string())
+            .unwrap_or_default();
+        let params = parameters(node, self.src);
+        let is_method = params
+            .first()
+            .is_some_and(|p| p.name == "self" || p.name == "cls");
+        self.bindings.functions.push(Function {
+            name,
+            params,
+            is_method,
+        });
+        self.bindings.functions.len() - 1
+    }
+
+    /// Judge the candidates; helpers found on the way make calls of them
+    /// reads too, so repeat while new helpers appear.
+    fn find_sites(&mut self) -> Vec<Site<'t>> {
+        let mut sites = Vec::new();
+        for _ in 0..MAX_HELPER_ROUNDS {
+            self.foreign_names.clear();
+            sites = (0..self.candidates.len())
+                .filter_map(|i| self.site(i))
+                .collect();
+            let before = self.local_helpers.len();
+            for site in &sites {
+                if let Some(helper) = self.helper_from(site) {
+                    self.local_helpers
+                        .entry(helper.name.clone())
+                        .or_insert(helper);
+                }
+            }
+            if self.local_helpers.len() == before {
+                break;
+            }
+        }
+        let index: HashMap<usize, usize> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.node.id(), i))
+            .collect();
+        for chain in &self.or_chains {
+            let Some(first) = chain.first() else { continue };
+            if let Some(&i) = index.get(&unwrap_parens(*first).id())
+                && let Some(site) = sites.get_mut(i)
+            {
+                site.or_rest = chain.get(1..).unwrap_or_default().to_vec();
+            }
+        }
+        sites
+    }
+
+    fn site(&mut self, candidate: usize) -> Option<Site<'t>> {
+        let Candidate { node, function } = *self.candidates.get(candidate)?;
+        let src = self.src;
+        let make = |key: Key<'t>, via, fallback| Site {
+            node,
+            key,
+            via,
+            fallback,
+            function,
+            or_rest: Vec::new(),
+        };
+        if node.kind() == "subscript" {
+            let value = node.field(Field::Value)?;
+            if !self.is_os_environ(value) {
+                return None;
+            }
+            let mut cursor = node.walk();
+            let keys: Vec<Node> = node
+                .children_by_field_name("subscript", &mut cursor)
+                .collect();
+            let key = match keys.as_slice() {
+                [one] => self.key(*one),
+                _ => Key::Dynamic,
+            };
+            return Some(make(key, ReadVia::OsEnviron, Fallback::Fails));
+        }
+        let callee = node.field(Field::Function)?;
+        let args = Args::of(node)?;
+        let getenv_like = |via, this: &Self| {
+            let key = args.get(src, Some(0), "key")?;
+            let fallback = match args.get(src, Some(1), "default") {
+                Some(d) => Fallback::Expr(d),
+                None => Fallback::Value(Some(DefaultValue::None)),
+            };
+            Some(make(this.key(key), via, fallback))
+        };
+        match callee.kind() {
+            "identifier" => {
+                let name = text(callee, src);
+                if Bindings::has(&self.bindings.os_getenv, name) {
+                    return getenv_like(ReadVia::OsGetenv, self);
+                }
+                if Bindings::has(&self.bindings.decouple_config, name) {
+                    return self.decouple(&args, make);
+                }
+                if let Some(scheme) = self.env_instance(name) {
+                    let key = args.get(src, Some(0), "var")?;
+                    let fallback = self.django_fallback(&args, 2, key, &scheme);
+                    return Some(make(self.key(key), ReadVia::DjangoEnviron, fallback));
+                }
+                if let Some(helper) = self.helper(name) {
+                    return self.wrapper(&args, &helper, make);
+                }
+                if !args.positional.is_empty()
+                    && let Some(original) = self.bindings.foreign(name)
+                {
+                    self.foreign_names.push(original);
+                }
+                None
+            }
+            "attribute" => {
+                let (object_node, attr) = attribute_node_parts(callee, src);
+                let object_node = object_node?;
+                if self.is_os_environ(object_node) {
+                    return match attr {
+                        "get" => getenv_like(ReadVia::OsEnvironGet, self),
+                        "setdefault" => getenv_like(ReadVia::OsEnvironSetdefault, self),
+                        _ => None,
+                    };
+                }
+                if object_node.kind() != "identifier" {
+                    return None;
+                }
+                let object = text(object_node, src);
+                if attr == "getenv" && Bindings::has(&self.bindings.os_modules, object) {
+                    return getenv_like(ReadVia::OsGetenv, self);
+                }
+                if attr == "config" && Bindings::has(&self.bindings.decouple_modules, object) {
+                    return self.decouple(&args, make);
+                }
+                if let Some(&(_, default_position, implicit)) =
+                    DJANGO_METHODS.iter().find(|(m, _, _)| *m == attr)
+                    && let Some(scheme) = self.env_instance(object)
+                {
+                    let key = match (args.get(src, Some(0), "var"), implicit) {
+                        (Some(key), _) => self.key(key),
+                        (None, Some(implicit)) => Key::Literal(implicit.to_string()),
+                        (None, None) => return None,
+                    };
+                    let fallback = match &key {
+                        Key::Literal(k) => {
+                            self.django_fallback_for(&args, default_position, k, &scheme)
+                        }
+                        _ => self.django_fallback_for(&args, default_position, "", &scheme),
+                    };
+                    return Some(make(key, ReadVia::DjangoEnviron, fallback));
+                }
+                if Bindings::has(&self.bindings.modules, object)
+                    && let Some(helper) = self.known.helpers.get(attr).cloned()
+                {
+                    return self.wrapper(&args, &helper, make);
+                }
+                if let Some(original) = self.bindings.foreign(object)
+                    && self.env_instance(object).is_none()
+                {
+                    self.foreign_names.push(original);
+                }
+                if Bindings::has(&self.bindings.modules, object) && !args.positional.is_empty() {
+                    self.foreign_names.push(attr.to_string());
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn decouple(
+        &self,
+        args: &Args<'t>,
+        make: impl Fn(Key<'t>, ReadVia, Fallback<'t>) -> Site<'t>,
+    ) -> Option<Site<'t>> {
+        let key = args.get(self.src, Some(0), "option")?;
+        let fallback = match args.get(self.src, Some(1), "default") {
+            Some(d) => Fallback::Expr(d),
+            None => Fallback::Fails,
+        };
+        Some(make(self.key(key), ReadVia::Decouple, fallback))
+    }
+
+    fn wrapper(
+        &self,
+        args: &Args<'t>,
+        helper: &Helper,
+        make: impl Fn(Key<'t>, ReadVia, Fallback<'t>) -> Site<'t>,
+    ) -> Option<Site<'t>> {
+        let key = args.get(self.src, Some(helper.key_position), &helper.key_param)?;
+        let fallback = match &helper.default {
+            HelperDefault::Fails => Fallback::Fails,
+            HelperDefault::Fixed(v) => Fallback::Value(v.clone()),
+            HelperDefault::Param {
+                position,
+                name,
+                own,
+            } => match args.get(self.src, *position, name) {
+                Some(arg) => Fallback::Expr(arg),
+                None => match own {
+                    Some(v) => Fallback::Value(v.clone()),
+                    None => Fallback::Fails,
+                },
+            },
+        };
+        Some(make(self.key(key), ReadVia::Wrapper, fallback))
+    }
+
+    fn django_fallback(
+        &self,
+        args: &Args<'t>,
+        position: usize,
+        key: Node<'t>,
+        scheme: &Scheme,
+    ) -> Fallback<'t> {
+        let key = string_value(key, self.src).unwrap_or_default();
+        self.django_fallback_for(args, position, &key, scheme)
+    }
+
+    /// An explicit default, else the constructor's, else the read fails.
+    fn django_fallback_for(
+        &self,
+        args: &Args<'t>,
+        position: usize,
+        key: &str,
+        scheme: &Scheme,
+    ) -> Fallback<'t> {
+        if let Some(d) = args.get(self.src, Some(position), "default") {
+            return Fallback::Expr(d);
+        }
+        match scheme.iter().find(|(k, _)| k == key) {
+            Some((_, default)) => Fallback::Value(default.clone()),
+            None => Fallback::Fails,
+        }
+    }
+
+    /// The scheme of the django-environ instance `name` is bound to: in this
+    /// file, or imported from the module that binds it.
+    fn env_instance(&self, name: &str) -> Option<Scheme> {
+        if let Some((_, scheme)) = self
+            .bindings
+            .env_instances
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+        {
+            return Some(scheme.clone());
+        }
+        let original = self.bindings.foreign(name)?;
+        self.known.env_instances.get(&original).cloned()
+    }
+
+    fn helper(&self, name: &str) -> Option<Helper> {
+        if let Some(helper) = self.local_helpers.get(name) {
+            return Some(helper.clone());
+        }
+        let original = self.bindings.foreign(name)?;
+        self.known.helpers.get(&original).cloned()
+    }
+
+    /// `os.environ`, `o.environ` (`import os as o`), or `environ` from `from os import environ`.
+    fn is_os_environ(&self, node: Node) -> bool {
+        match node.kind() {
+            "identifier" => Bindings::has(&self.bindings.os_environ, text(node, self.src)),
+            "attribute" => {
+                let (object, attr) = attribute_parts(node, self.src);
+                attr == "environ"
+                    && object.is_some_and(|o| Bindings::has(&self.bindings.os_modules, o))
+            }
+            _ => false,
+        }
+    }
+
+    fn key(&self, node: Node<'t>) -> Key<'t> {
+        let node = unwrap_parens(node);
+        if let Some(key) = string_value(node, self.src) {
+            return Key::Literal(key);
+        }
+        if node.kind() == "identifier" {
+            return Key::Name(node);
+        }
+        Key::Dynamic
+    }
+
+    /// The parameter of the enclosing function a name-keyed read uses.
+    fn key_param(&self, site: &Site<'t>) -> Option<(&Function<'t>, &Param<'t>)> {
+        let Key::Name(name) = site.key else {
+            return None;
+        };
+        let function = self.bindings.functions.get(site.function?)?;
+        let name = text(name, self.src);
+        let param = function.params.iter().find(|p| p.name == name)?;
+        Some((function, param))
+    }
+
+    /// A read keyed by a parameter makes its function a helper.
+    fn helper_from(&self, site: &Site<'t>) -> Option<Helper> {
+        let (function, param) = self.key_param(site)?;
+        if function.is_method || function.name.is_empty() {
+            return None;
+        }
+        let param_default = |p: &Param| HelperDefault::Param {
+            position: p.position,
+            name: p.name.clone(),
+            own: p.default.map(|d| literal(d, self.src)),
+        };
+        let default = match site.fallback.clone() {
+            Fallback::Fails => HelperDefault::Fails,
+            // `v = os.getenv(name); return v if v is not None else default`
+            Fallback::Value(Some(DefaultValue::None)) => {
+                match function.params.iter().find(|p| p.name == "default") {
+                    Some(p) => param_default(p),
+                    None => HelperDefault::Fixed(Some(DefaultValue::None)),
+                }
+            }
+            Fallback::Value(v) => HelperDefault::Fixed(v),
+            Fallback::Expr(expr) => {
+                let expr = unwrap_parens(expr);
+                let named = (expr.kind() == "identifier")
+                    .then(|| {
+                        function
+                            .params
+                            .iter()
+                            .find(|p| p.name == text(expr, self.src))
+                    })
+                    .flatten();
+                match named {
+                    Some(p) => param_default(p),
+                    None => HelperDefault::Fixed(literal(expr, self.src)),
+                }
+            }
+        };
+        Some(Helper {
+            name: function.name.clone(),
+            key_position: param.position?,
+            key_param: param.name.clone(),
+            default,
+        })
+    }
+
+    fn emit_reads(&self, sites: &[Site<'t>], facts: &mut Facts) {
+        let index: HashMap<usize, usize> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.node.id(), i))
+            .collect();
+        let mut heads: Vec<Option<String>> = vec![None; sites.len()];
+        for (i, site) in sites.iter().enumerate() {
+            let key = match &site.key {
+                Key::Literal(k) => Some(k.clone()),
+                // The key is the helper's parameter: its callers are the reads.
+                Key::Name(_) if self.helper_from(site).is_some() => continue,
+                _ => None,
+            };
+            let settled = settle(site, sites, &index, self.src);
+            let start = site.node.start_position();
+            let mut read = EnvRead::new(
+                key.clone(),
+                Location::new(self.rel, start.row as u32, start.column as u32),
+                site.via,
+                Consumer::App,
+            );
+            read.required = settled.required;
+            read.default = settled.default;
+            read.has_default = settled.has_default;
+            read.fallback_of = heads.get(i).cloned().flatten();
+            if let Some(key) = &key {
+                read.chain = std::iter::once(key.clone())
+                    .chain(settled.aliases)
+                    .collect();
+                let head = read.fallback_of.clone().unwrap_or_else(|| key.clone());
+                for nested in settled.nested {
+                    if let Some(slot) = heads.get_mut(nested)
+                        && slot.is_none()
+                    {
+                        *slot = Some(head.clone());
+                    }
+                }
+            }
+            facts.reads.push(read);
+        }
+    }
+}
+
+/// What the walk does with a node, by its kind.
+#[derive(Clone, Copy)]
+enum WalkKind {
+    Other,
+    /// Comments and `from __future__`: nothing below is code that reads env.
+    Skip,
+    Import,
+    ImportFrom,
+    Assignment,
+    Function,
+    Class,
+    Call,
+    Subscript,
+    BooleanOperator,
+}
+
+/// The walk visits every node: a table indexed by kind id spares it a
+/// string comparison (and `kind()`'s UTF-8 check) per node.
+static WALK_KINDS: LazyLock<Vec<WalkKind>> = LazyLock::new(|| {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    (0..language.node_kind_count())
+        .map(|id| {
+            let id = id as u16;
+            if !language.node_kind_is_named(id) {
+                return WalkKind::Other;
+            }
+            match language.node_kind_for_id(id).unwrap_or("") {
+                "comment" | "future_import_statement" => WalkKind::Skip,
+                "import_statement" => WalkKind::Import,
+                "import_from_statement" => WalkKind::ImportFrom,
+                "assignment" => WalkKind::Assignment,
+                "function_definition" => WalkKind::Function,
+                "class_definition" => WalkKind::Class,
+                "call" => WalkKind::Call,
+                "subscript" => WalkKind::Subscript,
+                "boolean_operator" => WalkKind::BooleanOperator,
+                _ => WalkKind::Other,
+            }
+        })
+        .collect()
+});
+
+fn walk_kind(node: Node) -> WalkKind {
+    WALK_KINDS
+        .get(usize::from(node.kind_id()))
+        .copied()
+        .unwrap_or(WalkKind::Other)
+}
+
+/// Where a read's value comes from when its key is unset.
+struct Settled {
+    aliases: Vec<String>,
+    nested: Vec<usize>,
+    required: bool,
+    default: Option<DefaultValue>,
+    has_default: bool,
+}
+
+/// Follow a read's fallbacks (`default=env("B", ...)`, `or os.getenv("B")`)
+/// to the end: the aliases on the way and what is left when none is set.
+fn settle<'t>(
+    site: &Site<'t>,
+    sites: &[Site<'t>],
+    index: &HashMap<usize, usize>,
+    src: &str,
+) -> Settled {
+    let mut settled = Settled {
+        aliases: Vec::new(),
+        nested: Vec::new(),
+        required: false,
+        default: None,
+        has_default: false,
+    };
+    let mut fallback = site.fallback.clone();
+    let mut or_rest = site.or_rest.as_slice();
+    for _ in 0..MAX_CHAIN {
+        let end = match fallback {
+            Fallback::Expr(expr) => {
+                let expr = unwrap_parens(expr);
+                if let Some(&i) = index.get(&expr.id())
+                    && let Some(inner) = sites.get(i)
+                {
+                    if let Key::Literal(k) = &inner.key {
+                        settled.aliases.push(k.clone());
+                    }
+                    settled.nested.push(i);
+                    fallback = inner.fallback.clone();
+                    continue;
+                }
+                Fallback::Value(literal(expr, src))
+            }
+            other => other,
+        };
+        // `a or b`: b is used when a's value is falsy.
+        let falsy = match &end {
+            Fallback::Value(Some(v)) => v.is_empty_like() || *v == DefaultValue::Int(0),
+            _ => false,
+        };
+        if falsy && let Some((next, rest)) = or_rest.split_first() {
+            fallback = Fallback::Expr(*next);
+            or_rest = rest;
+            continue;
+        }
+        match end {
+            Fallback::Fails => settled.required = true,
+            Fallback::Value(Some(v)) => settled.default = Some(v),
+            Fallback::Value(None) | Fallback::Expr(_) => settled.has_default = true,
+        }
+        return settled;
+    }
+    settled.has_default = true; // cut: an expression as far as we know
+    settled
+}
+
+fn top_level_names(root: Node, src: &str) -> Vec<String> {
+    let mut cursor = root.walk();
+    root.named_children(&mut cursor)
+        .filter_map(definition_name)
+        .map(|name| text(name, src).to_string())
+        .collect()
+}
+
+/// The name node of a `def` or `class` statement, decorated or not.
+fn definition_name(statement: Node) -> Option<Node> {
+    let definition = match statement.kind() {
+        "decorated_definition" => statement.field(Field::Definition)?,
+        "function_definition" | "class_definition" => statement,
+        _ => return None,
+    };
+    definition.field(Field::Name)
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// `os.environ["K"] = v`, `del os.environ["K"]`, `a, os.environ["K"] = ...`.
+fn is_write_target(node: Node, parent: Option<Node>, grandparent: Option<Node>) -> bool {
+    let Some(parent) = parent else { return false };
+    match parent.kind() {
+        "assignment" => parent
+            .field(Field::Left)
+            .is_some_and(|l| l.id() == node.id()),
+        "pattern_list" | "tuple_pattern" | "list_pattern" | "delete_statement" => true,
+        "expression_list" => grandparent.is_some_and(|g| g.kind() == "delete_statement"),
+        _ => false,
+    }
+}
+
+fn is_or(node: Node) -> bool {
+    node.kind() == "boolean_operator"
+        && node
+            .field(Field::Operator)
+            .is_some_and(|o| o.kind() == "or")
+}
+
+/// `a or b or c` parses as `(a or b) or c`: walk down the left spine.
+fn or_operands(top: Node) -> Vec<Node> {
+    let mut rights = Vec::new();
+    let mut node = top;
+    while is_or(node) {
+        let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
+            return Vec::new();
+        };
+        rights.push(right);
+        node = left;
+    }
+    rights.push(node);
+    rights.reverse();
+    rights
+}
+
+/// `o.attr` → (`Some("o")`, `"attr"`); the object is `None` unless it is a plain name.
+fn attribute_parts<'s>(node: Node, src: &'s str) -> (Option<&'s str>, &'s str) {
+    let (object, attr) = attribute_node_parts(node, src);
+    (
+        object
+            .filter(|o| o.kind() == "identifier")
+            .map(|o| text(o, src)),
+        attr,
+    )
+}
+
+fn attribute_node_parts<'t, 's>(node: Node<'t>, src: &'s str) -> (Option<Node<'t>>, &'s str) {
+    let object = node.field(Field::Object);
+    let attr = node
+        .field(Field::Attribute)
+        .map(|a| text(a, src))
+        .unwrap_or("");
+    (object, attr)
+}
+
+/// `a.b` / `a.b as c` of an import: (`a.b`, `Some("c")`).
+fn dotted_and_alias(node: Node, src: &str) -> (String, Option<String>) {
+    if node.kind() == "aliased_import" {
+        let name = node.field(Field::Name).map(|n| text(n, src)).unwrap_or("");
+        let alias = node.field(Field::Alias).map(|a| text(a, src).to_string());
+        (name.to_string(), alias)
+    } else {
+        (text(node, src).to_string(), None)
+    }
+}

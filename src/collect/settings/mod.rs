@@ -1,0 +1,251 @@
+//! The app's reads of env keys in Python code, found with tree-sitter-python.
+//!
+//! Two passes over the repository's Python files, each file in parallel:
+//! pass 1 parses every file that could read env and finds its reads and
+//! what it defines for other modules (wrapper helpers, the django-environ
+//! instance, pydantic settings classes); pass 2 judges again only the files
+//! that use such a name defined elsewhere. Most repositories need no pass 2.
+
+mod analyze;
+mod pydantic;
+mod syntax;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use memchr::memmem;
+use tree_sitter::Parser;
+
+use self::analyze::{FileOutcome, Knowledge, analyze};
+use super::{Collector, Context, InputFile, read_text};
+use crate::facts::{Facts, Unparsed};
+use crate::location::Location;
+
+pub struct SettingsCollector;
+
+impl Collector for SettingsCollector {
+    fn name(&self) -> &'static str {
+        "settings"
+    }
+
+    fn wants(&self, rel: &str, ctx: &Context) -> bool {
+        rel.ends_with(".py")
+            && !rel.split('/').any(|part| part == "migrations")
+            && (ctx.settings_globs.is_empty()
+                || crate::config::glob_matches(&ctx.settings_globs, rel))
+    }
+
+    fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
+        collect_files(files, ctx.threads)
+    }
+}
+
+/// The reads in one Python source. `rel` names the file in locations. Used
+/// for the repository's files and, by `live`, for the settings module
+/// downloaded from the container, so both are judged by the same parser.
+pub fn collect_source(rel: &str, text: &str) -> Facts {
+    let mut parser = match syntax::python_parser() {
+        Ok(parser) => parser,
+        Err(message) => return Facts::unparsed(Location::file_start(rel), message),
+    };
+    match parse_and_analyze(&mut parser, rel, text, &Knowledge::default()) {
+        Ok(outcome) => outcome.facts,
+        Err(unparsed) => Facts {
+            unparsed: vec![unparsed],
+            ..Facts::default()
+        },
+    }
+}
+
+/// Identifiers without which Python code cannot read env in any form this
+/// collector knows (`environ`, `getenv`, `Env`, `env(...)`, `config(...)`,
+/// `BaseSettings`, `decouple`): a file with none of them is not parsed.
+const NEEDLES: &[&str] = &["env", "Env", "config", "BaseSettings", "decouple"];
+
+fn may_read_env(bytes: &[u8]) -> bool {
+    NEEDLES
+        .iter()
+        .any(|n| memmem::find(bytes, n.as_bytes()).is_some())
+}
+
+/// What pass 1 made of a file.
+enum Pass1 {
+    Unreadable(Box<Unparsed>),
+    /// Mentions none of the [`NEEDLES`].
+    Skipped,
+    Analyzed(Box<FileOutcome>),
+}
+
+/// Every file's reads, in a deterministic order whatever the thread count.
+pub fn collect_files(files: &[InputFile], threads: usize) -> Facts {
+    let threads = worker_count(threads, files.len());
+    let empty = Knowledge::default();
+    let mut outcomes: Vec<Pass1> = run_parallel(files.len(), threads, |parser, i| {
+        let Some(file) = files.get(i) else {
+            return Pass1::Skipped;
+        };
+        let text = match read_text(file) {
+            Ok(text) => text,
+            Err(unparsed) => return Pass1::Unreadable(unparsed),
+        };
+        if !may_read_env(text.as_bytes()) {
+            return Pass1::Skipped;
+        }
+        match parser {
+            Ok(parser) => match parse_and_analyze(parser, &file.rel, &text, &empty) {
+                Ok(outcome) => Pass1::Analyzed(Box::new(outcome)),
+                Err(unparsed) => Pass1::Unreadable(Box::new(unparsed)),
+            },
+            Err(message) => Pass1::Unreadable(Box::new(Unparsed {
+                location: Location::file_start(&file.rel),
+                message: message.clone(),
+            })),
+        }
+    });
+
+    let mut knowledge = Knowledge::default();
+    for outcome in &outcomes {
+        if let Pass1::Analyzed(outcome) = outcome {
+            knowledge.absorb(outcome.exports.clone());
+        }
+    }
+    if !knowledge.is_empty() {
+        second_pass(files, threads, &knowledge, &mut outcomes);
+    }
+
+    let mut facts = Facts::default();
+    for outcome in outcomes {
+        match outcome {
+            Pass1::Unreadable(unparsed) => facts.unparsed.push(*unparsed),
+            Pass1::Skipped => {}
+            Pass1::Analyzed(outcome) => facts.extend(outcome.facts),
+        }
+    }
+    facts.reads.sort_by(|a, b| a.location.cmp(&b.location));
+    facts.unparsed.sort_by(|a, b| a.location.cmp(&b.location));
+    facts
+}
+
+/// Judge again the files that use a name another file defines: analysed
+/// files that import one, and skipped files that mention one a pass-1
+/// needle would not have caught (`def setting(name): ...`).
+fn second_pass(files: &[InputFile], threads: usize, knowledge: &Knowledge, outcomes: &mut [Pass1]) {
+    let unseen_names: Vec<&str> = knowledge
+        .names()
+        .filter(|n| !may_read_env(n.as_bytes()))
+        .collect();
+    let redo: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, outcome)| match outcome {
+            Pass1::Analyzed(o) => o
+                .foreign_names
+                .iter()
+                .any(|n| knowledge.names().any(|k| k == n)),
+            Pass1::Skipped => !unseen_names.is_empty(),
+            Pass1::Unreadable(_) => false,
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if redo.is_empty() {
+        return;
+    }
+    let redone: Vec<Option<Pass1>> = run_parallel(
+        redo.len(),
+        worker_count(threads, redo.len()),
+        |parser, j| {
+            let file = redo.get(j).and_then(|&i| files.get(i))?;
+            let text = read_text(file).ok()?;
+            let bytes = text.as_bytes();
+            if !may_read_env(bytes)
+                && !unseen_names
+                    .iter()
+                    .any(|n| memmem::find(bytes, n.as_bytes()).is_some())
+            {
+                return None;
+            }
+            let parser = parser.as_mut().ok()?;
+            Some(
+                match parse_and_analyze(parser, &file.rel, &text, knowledge) {
+                    Ok(outcome) => Pass1::Analyzed(Box::new(outcome)),
+                    Err(unparsed) => Pass1::Unreadable(Box::new(unparsed)),
+                },
+            )
+        },
+    );
+    for (j, result) in redone.into_iter().enumerate() {
+        if let (Some(result), Some(&i)) = (result, redo.get(j))
+            && let Some(slot) = outcomes.get_mut(i)
+        {
+            *slot = result;
+        }
+    }
+}
+
+fn parse_and_analyze(
+    parser: &mut Parser,
+    rel: &str,
+    text: &str,
+    known: &Knowledge,
+) -> Result<FileOutcome, Unparsed> {
+    let tree = parser.parse(text, None).ok_or_else(|| Unparsed {
+        location: Location::file_start(rel),
+        message: "tree-sitter-python could not parse the file".into(),
+    })?;
+    Ok(analyze(rel, text, &tree, known))
+}
+
+/// `threads` workers (0: one per core), never more than there are files.
+fn worker_count(threads: usize, files: usize) -> usize {
+    let wanted = if threads == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    } else {
+        threads
+    };
+    wanted.min(files).max(1)
+}
+
+/// `work(parser, i)` for every `i < count` on `threads` workers, each with
+/// its own parser; results in index order.
+fn run_parallel<T, F>(count: usize, threads: usize, work: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(&mut Result<Parser, String>, usize) -> T + Sync,
+{
+    if threads <= 1 {
+        let mut parser = syntax::python_parser();
+        return (0..count).map(|i| work(&mut parser, i)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut parser = syntax::python_parser();
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= count {
+                            break;
+                        }
+                        done.push((i, work(&mut parser, i)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, t)| t).collect()
+}
+
+#[cfg(test)]
+mod tests;

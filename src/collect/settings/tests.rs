@@ -1,0 +1,599 @@
+//! Each read form the collector recognises, and the ones it must not.
+
+use super::*;
+use crate::facts::{DefaultValue, EnvRead, ReadVia};
+
+fn reads(src: &str) -> Vec<EnvRead> {
+    let facts = collect_source("settings.py", src);
+    assert!(facts.unparsed.is_empty(), "{:?}", facts.unparsed);
+    facts.reads
+}
+
+fn only(src: &str) -> EnvRead {
+    let mut all = reads(src);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    all.remove(0)
+}
+
+fn key(read: &EnvRead) -> &str {
+    read.key.as_deref().unwrap_or("<dynamic>")
+}
+
+fn keys(src: &str) -> Vec<String> {
+    reads(src).iter().map(|r| key(r).to_string()).collect()
+}
+
+fn str_default(s: &str) -> Option<DefaultValue> {
+    Some(DefaultValue::Str(s.into()))
+}
+
+#[test]
+fn os_environ_subscript_is_required() {
+    let r = only("import os\nSECRET_KEY = os.environ[\"SECRET_KEY\"]\n");
+    assert_eq!(key(&r), "SECRET_KEY");
+    assert_eq!(r.via, ReadVia::OsEnviron);
+    assert!(r.required);
+    assert_eq!(r.default, None);
+    assert_eq!((r.location.row, r.location.column), (1, 13));
+}
+
+#[test]
+fn environ_get_and_getenv_without_default_are_none() {
+    for (src, via) in [
+        (
+            "import os\nA = os.environ.get('K')\n",
+            ReadVia::OsEnvironGet,
+        ),
+        ("import os\nA = os.getenv('K')\n", ReadVia::OsGetenv),
+        (
+            "from os import environ\nA = environ.get('K')\n",
+            ReadVia::OsEnvironGet,
+        ),
+        (
+            "from os import getenv\nA = getenv('K')\n",
+            ReadVia::OsGetenv,
+        ),
+        ("import os as o\nA = o.getenv('K')\n", ReadVia::OsGetenv),
+    ] {
+        let r = only(src);
+        assert_eq!((key(&r), r.via, r.required), ("K", via, false), "{src}");
+        assert_eq!(r.default, Some(DefaultValue::None), "{src}");
+        assert!(!r.has_default, "{src}");
+    }
+}
+
+#[test]
+fn literal_defaults() {
+    let default = |src: &str| only(&format!("import os\n{src}\n")).default;
+    assert_eq!(default("A = os.getenv('K', '8000')"), str_default("8000"));
+    assert_eq!(
+        default("A = os.environ.get('K', default='')"),
+        str_default("")
+    );
+    assert_eq!(
+        default("A = int(os.environ.get('WORKERS', 4))"),
+        Some(DefaultValue::Int(4))
+    );
+    assert_eq!(
+        default("A = float(os.getenv('RATIO', 0.5))"),
+        Some(DefaultValue::Float(0.5))
+    );
+    assert_eq!(
+        default("A = os.getenv('K', False)"),
+        Some(DefaultValue::Bool(false))
+    );
+    assert_eq!(
+        default("A = os.getenv('K', None)"),
+        Some(DefaultValue::None)
+    );
+    let r = only("import os\nA = os.getenv('K', compute())\n");
+    assert_eq!((r.default, r.has_default, r.required), (None, true, false));
+}
+
+#[test]
+fn setdefault_is_a_read_with_its_default() {
+    let r = only("import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n");
+    assert_eq!(r.via, ReadVia::OsEnvironSetdefault);
+    assert_eq!(r.default, str_default("config.settings"));
+    assert!(!r.required);
+}
+
+#[test]
+fn environ_from_os_subscript() {
+    let r = only("from os import environ as E\nX = E['K']\n");
+    assert_eq!(
+        (key(&r), r.via, r.required),
+        ("K", ReadVia::OsEnviron, true)
+    );
+}
+
+#[test]
+fn writes_deletes_comments_and_strings_are_not_reads() {
+    let src = r#"import os
+os.environ["WRITTEN"] = "v"
+a, os.environ["TUPLE_WRITTEN"] = 1, 2
+del os.environ["DELETED"]
+del os.environ["A"], os.environ["B"]
+# os.environ["COMMENTED"]
+"""os.environ["DOCSTRING"]"""
+x = 'os.getenv("IN_STRING")'
+y = other.environ["NOT_OS"]
+z = {}.get("NOT_ENV")
+"#;
+    assert_eq!(keys(src), Vec::<String>::new());
+}
+
+#[test]
+fn runtime_keys_are_unknown_reads() {
+    let src = "import os\nA = os.environ[f'X_{n}']\nB = os.getenv('P_' + n)\nC = os.getenv(name)\n";
+    let all = reads(src);
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|r| r.key.is_none() && r.chain.is_empty()));
+    assert_eq!(
+        all.iter().map(|r| r.location.row).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+}
+
+#[test]
+fn f_string_fields_are_searched() {
+    assert_eq!(
+        keys("import os\nURL = f\"https://{os.environ['HOST']}/\"\n"),
+        vec!["HOST"]
+    );
+}
+
+#[test]
+fn django_environ_reads() {
+    let src = r#"import environ
+env = environ.Env(DEBUG=(bool, False), HOSTS=(list, []), TIMEOUT=(int, compute()), CAST_ONLY=bool)
+environ.Env.read_env(BASE_DIR / ".env")
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = env("DEBUG")
+DEBUG2 = env.bool("DEBUG")
+HOSTS = env.list("HOSTS")
+TIMEOUT = env.int("TIMEOUT")
+CAST_ONLY = env("CAST_ONLY")
+PORT = env.int("PORT", default=8000)
+NAME = env.str("NAME", "app")
+TAGS = env.list("TAGS", str, ["a"])
+DATABASES = {"default": env.db()}
+CACHES = {"default": env.cache()}
+EMAIL = env.email()
+OTHER_DB = env.db("REPLICA_URL", default="sqlite://")
+"#;
+    let all = reads(src);
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| (key(r), r.required, r.default.clone(), r.has_default))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("SECRET_KEY", true, None, false),
+            ("DEBUG", false, Some(DefaultValue::Bool(false)), false),
+            ("DEBUG", false, Some(DefaultValue::Bool(false)), false),
+            ("HOSTS", false, None, true),
+            ("TIMEOUT", false, None, true),
+            ("CAST_ONLY", true, None, false),
+            ("PORT", false, Some(DefaultValue::Int(8000)), false),
+            ("NAME", false, str_default("app"), false),
+            ("TAGS", false, None, true),
+            ("DATABASE_URL", true, None, false),
+            ("CACHE_URL", true, None, false),
+            ("EMAIL_URL", true, None, false),
+            ("REPLICA_URL", false, str_default("sqlite://"), false),
+        ]
+    );
+    assert!(all.iter().all(|r| r.via == ReadVia::DjangoEnviron));
+}
+
+#[test]
+fn django_environ_instance_by_any_name() {
+    let src = "from environ import Env\ne = Env()\nA = e('A')\nB = e.int('B', 3)\nnot_env('C')\n";
+    assert_eq!(keys(src), vec!["A", "B"]);
+}
+
+#[test]
+fn incident_one_fallback_chain() {
+    let src = "import environ\nenv = environ.Env()\nAWS_S3_BUCKET = env(\"S3_UPLOAD_BUCKET\", default=env(\"AWS_STORAGE_BUCKET_NAME\", default=env(\"S3_BUCKET\", default=\"\")))\n";
+    let all = reads(src);
+    assert_eq!(all.len(), 3);
+    let [a, b, c] = [&all[0], &all[1], &all[2]];
+    assert_eq!(key(a), "S3_UPLOAD_BUCKET");
+    assert_eq!(
+        a.chain,
+        vec!["S3_UPLOAD_BUCKET", "AWS_STORAGE_BUCKET_NAME", "S3_BUCKET"]
+    );
+    assert_eq!(
+        (a.required, a.default.clone(), a.fallback_of.as_deref()),
+        (false, str_default(""), None)
+    );
+    assert_eq!(b.chain, vec!["AWS_STORAGE_BUCKET_NAME", "S3_BUCKET"]);
+    assert_eq!(b.fallback_of.as_deref(), Some("S3_UPLOAD_BUCKET"));
+    assert_eq!(c.chain, vec!["S3_BUCKET"]);
+    assert_eq!(c.fallback_of.as_deref(), Some("S3_UPLOAD_BUCKET"));
+    assert_eq!(c.default, str_default(""));
+}
+
+#[test]
+fn or_chains_and_nested_getenv() {
+    let all = reads("import os\nA = os.getenv('A') or os.getenv('B')\n");
+    assert_eq!(all[0].chain, vec!["A", "B"]);
+    assert_eq!(all[0].default, Some(DefaultValue::None));
+    assert_eq!(all[1].fallback_of.as_deref(), Some("A"));
+
+    let all = reads("import os\nA = os.getenv('A') or os.getenv('B') or 'x'\n");
+    assert_eq!(all[0].chain, vec!["A", "B"]);
+    assert_eq!(all[0].default, str_default("x"));
+    assert_eq!(all[1].fallback_of.as_deref(), Some("A"));
+
+    let all = reads("import os\nA = os.getenv('A', os.getenv('B'))\n");
+    assert_eq!(all[0].chain, vec!["A", "B"]);
+    assert_eq!(all[0].default, Some(DefaultValue::None));
+    assert_eq!(all[1].fallback_of.as_deref(), Some("A"));
+
+    // A required head is not rescued by `or`: the KeyError comes first.
+    let all = reads("import os\nA = os.environ['A'] or 'x'\n");
+    assert_eq!((all[0].required, all[0].chain.len()), (true, 1));
+}
+
+#[test]
+fn decouple_config() {
+    let src = "from decouple import config, Csv\nA = config('A')\nB = config('B', default=False, cast=bool)\nC = config('C', 'x')\nH = config('HOSTS', cast=Csv())\n";
+    let all = reads(src);
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| (key(r), r.required, r.default.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("A", true, None),
+            ("B", false, Some(DefaultValue::Bool(false))),
+            ("C", false, str_default("x")),
+            ("HOSTS", true, None)
+        ]
+    );
+    assert!(all.iter().all(|r| r.via == ReadVia::Decouple));
+    assert_eq!(
+        keys("from decouple import AutoConfig\ncfg = AutoConfig(search_path='.')\nA = cfg('A')\n"),
+        vec!["A"]
+    );
+}
+
+#[test]
+fn config_that_is_not_decouple_is_not_a_read() {
+    assert_eq!(
+        keys("from app import config\nA = config('A')\n"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn pydantic_settings_fields() {
+    let src = r#"from typing import ClassVar, Optional
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="APP_", env_file=".env")
+    database_url: str
+    debug: bool = False
+    workers: int = Field(4, ge=1)
+    token: str = Field(...)
+    sentry: Optional[str] = None
+    redis: str = Field(default="redis://")
+    api_key: str = Field(alias="EXTERNAL_API_KEY")
+    tags: list = Field(default_factory=list)
+    _private: int = 1
+    VERSION: ClassVar[str] = "1"
+
+    def method(self):
+        local: int = 3
+"#;
+    let all = reads(src);
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| {
+            (
+                key(r),
+                r.required,
+                r.default.clone(),
+                r.has_default,
+                r.location.row,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("APP_DATABASE_URL", true, None, false, 6),
+            (
+                "APP_DEBUG",
+                false,
+                Some(DefaultValue::Bool(false)),
+                false,
+                7
+            ),
+            ("APP_WORKERS", false, Some(DefaultValue::Int(4)), false, 8),
+            ("APP_TOKEN", true, None, false, 9),
+            ("APP_SENTRY", false, Some(DefaultValue::None), false, 10),
+            ("APP_REDIS", false, str_default("redis://"), false, 11),
+            ("EXTERNAL_API_KEY", true, None, false, 12),
+            ("APP_TAGS", false, None, true, 13),
+        ]
+    );
+    assert!(all.iter().all(|r| r.via == ReadVia::PydanticSettings));
+}
+
+#[test]
+fn pydantic_v1_config_and_project_base() {
+    let src = r#"from pydantic_settings import BaseSettings
+
+class AppBase(BaseSettings):
+    class Config:
+        env_prefix = "svc_"
+        case_sensitive = True
+
+class Settings(AppBase):
+    port: int = 8000
+
+class NotSettings(object):
+    name: str
+"#;
+    assert_eq!(keys(src), vec!["svc_port"]);
+}
+
+#[test]
+fn wrapper_helpers_in_one_file() {
+    let src = r#"import os
+
+def env_int(name, default):
+    return int(os.environ.get(name, default))
+
+def must(name):
+    return os.environ[name]
+
+def get(name, default="x"):
+    return os.getenv(name, default)
+
+def flag(key, default=None):
+    value = os.getenv(key)
+    return value if value is not None else default
+
+def env_bool(name, default=False):
+    return get(name, default).lower() == "true"
+
+WORKERS = env_int("WORKERS", 4)
+SECRET = must("SECRET")
+A = get("A")
+B = get("B", default="b")
+C = flag("C", True)
+D = env_bool("D")
+"#;
+    let all = reads(src);
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| (key(r), r.via, r.required, r.default.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                "WORKERS",
+                ReadVia::Wrapper,
+                false,
+                Some(DefaultValue::Int(4))
+            ),
+            ("SECRET", ReadVia::Wrapper, true, None),
+            ("A", ReadVia::Wrapper, false, str_default("x")),
+            ("B", ReadVia::Wrapper, false, str_default("b")),
+            ("C", ReadVia::Wrapper, false, Some(DefaultValue::Bool(true))),
+            (
+                "D",
+                ReadVia::Wrapper,
+                false,
+                Some(DefaultValue::Bool(false))
+            ),
+        ]
+    );
+}
+
+#[test]
+fn helpers_and_env_instances_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        crate::collect::InputFile {
+            rel: rel.into(),
+            abs: path,
+        }
+    };
+    let files = vec![
+        write(
+            "app/conf.py",
+            "from .util import setting\nA = setting('FROM_HELPER')\n",
+        ),
+        write(
+            "app/util.py",
+            "import os\n\ndef setting(name):\n    return os.environ[name]\n",
+        ),
+        write(
+            "config/base.py",
+            "import environ\nenv = environ.Env(DEBUG=(bool, False))\n",
+        ),
+        write(
+            "config/prod.py",
+            "from .base import *  # noqa\nfrom .base import env\nX = env('PROD_KEY')\nD = env('DEBUG')\n",
+        ),
+        write(
+            "config/models.py",
+            "from .base_settings import Base\nclass S(Base):\n    port: int = 1\n",
+        ),
+        write(
+            "config/base_settings.py",
+            "from pydantic_settings import BaseSettings\nclass Base(BaseSettings):\n    model_config = {}\n",
+        ),
+    ];
+    let expected = vec![
+        ("app/conf.py".to_string(), "FROM_HELPER".to_string(), true),
+        ("config/models.py".to_string(), "PORT".to_string(), false),
+        ("config/prod.py".to_string(), "PROD_KEY".to_string(), true),
+        ("config/prod.py".to_string(), "DEBUG".to_string(), false),
+    ];
+    for threads in [1, 3] {
+        let facts = collect_files(&files, threads);
+        assert!(facts.unparsed.is_empty(), "{:?}", facts.unparsed);
+        let got: Vec<_> = facts
+            .reads
+            .iter()
+            .map(|r| (r.location.file.clone(), key(r).to_string(), r.required))
+            .collect();
+        assert_eq!(got, expected, "threads {threads}");
+    }
+}
+
+#[test]
+fn prefilter_skips_files_without_env_words() {
+    assert!(!may_read_env(b"import json\nprint('hello')\n"));
+    assert!(may_read_env(b"from os import getenv\n"));
+    assert!(may_read_env(b"class S(BaseSettings): pass\n"));
+}
+
+#[test]
+fn syntax_errors_keep_the_reads_and_say_where() {
+    let facts = collect_source(
+        "settings.py",
+        "import os\nA = os.environ['A']\ndef broken(:\n    pass\n",
+    );
+    assert_eq!(facts.reads.len(), 1);
+    assert_eq!(facts.unparsed.len(), 1);
+    assert!(
+        facts.unparsed[0].message.contains("syntax error"),
+        "{:?}",
+        facts.unparsed
+    );
+}
+
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let depth = 100_000;
+    let src = format!(
+        "import os\nX = {}os.getenv('DEEP'){}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let facts = collect_source("settings.py", &src);
+    // Too deep to unwrap the parentheses as a default, never too deep to walk.
+    assert!(
+        facts.reads.iter().any(|r| r.key.as_deref() == Some("DEEP")),
+        "{:?}",
+        facts.reads.len()
+    );
+    let src = format!(
+        "import os\nX = os.getenv('A', {}'d'{})\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let facts = collect_source("settings.py", &src);
+    assert_eq!(facts.reads.len(), 1);
+    assert!(facts.reads[0].has_default);
+}
+
+#[test]
+fn a_method_keyed_by_its_parameter_is_an_unknown_read() {
+    let all = reads(
+        "import os\nclass Conf:\n    def get(self, name):\n        return os.environ[name]\n",
+    );
+    assert_eq!(all.len(), 1);
+    assert_eq!((all[0].key.clone(), all[0].location.row), (None, 3));
+}
+
+#[test]
+#[ignore = "timing: cargo test --config 'profile.dev.package.envtrail.opt-level=2' --lib perf_ -- --ignored --nocapture"]
+fn perf_analysis_against_bare_parse() {
+    let mut body =
+        String::from("import os\nimport environ\nenv = environ.Env(DEBUG=(bool, False))\n");
+    for i in 0..200 {
+        body.push_str(&format!(
+            "def view_{i}(request, pk=None):\n    obj = Model.objects.filter(pk=pk).first()\n    data = {{'a': [1, 2, 3], 'b': obj and obj.name or 'x'}}\n    return JsonResponse(data, status=200)\n\nSETTING_{i} = env('KEY_{i}', default=os.getenv('ALT_{i}', '{i}'))\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<_> = (0..300)
+        .map(|i| {
+            let path = dir.path().join(format!("m{i}.py"));
+            std::fs::write(&path, &body).unwrap();
+            crate::collect::InputFile {
+                rel: format!("m{i}.py"),
+                abs: path,
+            }
+        })
+        .collect();
+    // Interleaved, so a busy machine slows both sides alike.
+    let mut parser = syntax::python_parser().unwrap();
+    let (mut parse, mut analysis) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let known = analyze::Knowledge::default();
+    for f in &files {
+        let text = std::fs::read_to_string(&f.abs).unwrap();
+        let start = std::time::Instant::now();
+        let tree = parser.parse(&text, None).unwrap();
+        let parsed = std::time::Instant::now();
+        std::hint::black_box(analyze::analyze(&f.rel, &text, &tree, &known));
+        analysis += parsed.elapsed();
+        parse += parsed - start;
+    }
+    let mut bare_walk = std::time::Duration::ZERO;
+    for f in &files {
+        let text = std::fs::read_to_string(&f.abs).unwrap();
+        let tree = parser.parse(&text, None).unwrap();
+        let start = std::time::Instant::now();
+        let mut cursor = tree.walk();
+        let mut n = 0usize;
+        'walk: loop {
+            n += usize::from(cursor.node().kind_id());
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        std::hint::black_box(n);
+        bare_walk += start.elapsed();
+    }
+    // The floor for any tree-based collector, query or walk: visiting every node.
+    eprintln!("a bare cursor walk over the same trees: {bare_walk:?}");
+    assert_eq!(collect_files(&files, 1).reads.len(), 300 * 400);
+    eprintln!(
+        "parse {parse:?}, analysis {analysis:?}: collector/parse {:.2}",
+        (parse + analysis).as_secs_f64() / parse.as_secs_f64()
+    );
+}
+
+#[test]
+fn statements_without_env_words_are_still_reads_through_bound_names() {
+    // None of these statements mentions an env word: the names bound above carry them.
+    let src = r#"from os import environ as E
+from decouple import AutoConfig
+import os
+
+def setting(name):
+    return os.environ[name]
+
+def flag(name):
+    return setting(name) == "1"
+
+cfg = AutoConfig()
+A = E["A"]
+B = cfg("B")
+C = flag("C")
+D = len("not a read")
+"#;
+    assert_eq!(keys(src), vec!["A", "B", "C"]);
+}

@@ -1,0 +1,60 @@
+//! `env-drift`: a key reaches the app in one deploy target (a workflow job,
+//! a GitHub environment, a compose file variant, a Kubernetes folder) and not
+//! in another: the same setting holds two truths at once (incident 4).
+
+use std::collections::BTreeSet;
+
+use super::RuleId;
+use crate::chain::Chain;
+use crate::chain::reach::Target;
+use crate::finding::Finding;
+use crate::platform;
+
+pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
+    let targets: Vec<_> = chain
+        .deploy
+        .targets
+        .iter()
+        .filter(|t| t.for_drift)
+        .collect();
+    if targets.len() < 2 {
+        return;
+    }
+    let keys: BTreeSet<&String> = targets.iter().flat_map(|t| t.keys.keys()).collect();
+    for key in keys {
+        if platform::is_platform_key(key) {
+            continue;
+        }
+        let (with, without): (Vec<&Target>, Vec<&Target>) = targets
+            .iter()
+            .copied()
+            .partition(|t| t.keys.contains_key(key.as_str()));
+        let (Some(first), false) = (with.first(), without.is_empty()) else {
+            continue;
+        };
+        let Some(location) = first.keys.get(key.as_str()) else {
+            continue;
+        };
+        let names = |ts: &[&Target]| {
+            ts.iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut finding = Finding::new(
+            RuleId::EnvDrift,
+            Some(key),
+            location.clone(),
+            format!(
+                "{key} reaches the app in {} but not in {}",
+                names(&with),
+                names(&without)
+            ),
+        );
+        for t in &without {
+            finding =
+                finding.with_related(t.location.clone(), format!("target {} lacks {key}", t.name));
+        }
+        out.push(finding);
+    }
+}

@@ -1,0 +1,378 @@
+//! `envtrail trace KEY`: one key followed through every stage, each with
+//! file:line and how it is set or read, the fallback chains it belongs to,
+//! where the chain breaks, and near-miss names that may be the same key
+//! spelled differently.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::chain::Chain;
+use crate::facts::{Consumer, Stage};
+use crate::location::Location;
+use crate::platform;
+use crate::report::Report;
+use crate::rules::near_miss::shape;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub stage: Stage,
+    pub file: String,
+    /// 0 (with an empty file) for the live container.
+    pub line: u32,
+    /// How the key is set or read here: `dotenv-echo from secrets.X into .env`.
+    pub how: String,
+}
+
+impl Step {
+    fn new(stage: Stage, at: &Location, how: String) -> Step {
+        Step {
+            stage,
+            file: at.file.clone(),
+            line: at.line(),
+            how,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FallbackChain {
+    pub keys: Vec<String>,
+    pub file: String,
+    pub line: u32,
+    /// The first key of the chain some stage sets, if any.
+    pub satisfied_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NearMiss {
+    pub key: String,
+    pub why: &'static str,
+    pub written: bool,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceFinding {
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub file: String,
+    pub line: u32,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Trace {
+    pub schema: &'static str,
+    pub key: String,
+    /// The secret store holds KEY: `None` without an inventory.
+    pub in_inventory: Option<bool>,
+    pub steps: Vec<Step>,
+    pub chains: Vec<FallbackChain>,
+    /// Where the value stops travelling, in words; `None` when it arrives.
+    pub breaks: Option<String>,
+    pub near_misses: Vec<NearMiss>,
+    pub findings: Vec<TraceFinding>,
+}
+
+pub fn build(report: &Report, key: &str) -> Trace {
+    let chain = &report.chain;
+    let row = chain.row(key);
+    let mut steps = Vec::new();
+
+    if let Some(secret) = chain.secrets.get(key) {
+        for at in &secret.referenced {
+            steps.push(Step::new(
+                Stage::Secret,
+                at,
+                format!("`secrets.{key}` is used here"),
+            ));
+        }
+    }
+    if let Some(row) = row {
+        for w in &row.written {
+            let mut how = format!("{} from {}", w.via.as_str(), w.source.label());
+            if let Some(sink) = &w.sink {
+                how.push_str(&format!(" into {sink}"));
+            }
+            if w.remote {
+                how.push_str(" on the deploy host");
+            }
+            if let Some(target) = &w.target {
+                how.push_str(&format!(" (target {target})"));
+            }
+            steps.push(Step::new(w.via.stage(), &w.location, how));
+        }
+        for r in &row.read {
+            let mut how = match r.consumer {
+                Consumer::App => format!("read by the app ({})", via_name(r.via)),
+                Consumer::Entrypoint => format!("read by the entrypoint ({})", via_name(r.via)),
+                Consumer::Deploy => format!("used by deploy tooling ({})", via_name(r.via)),
+                Consumer::Library => format!("consumed by a library ({})", via_name(r.via)),
+            };
+            if r.required {
+                how.push_str(", required");
+            } else if let Some(d) = &r.default {
+                how.push_str(&format!(", default {}", d.as_python()));
+            } else if r.has_default {
+                how.push_str(", default is an expression");
+            }
+            if let Some(head) = &r.fallback_of {
+                how.push_str(&format!(", as the fallback of {head}"));
+            }
+            steps.push(Step::new(Stage::Settings, &r.location, how));
+        }
+        if let Some(live) = row.live {
+            let state = match (live.present, live.empty) {
+                (true, false) => "present in the container",
+                (true, true) => "present in the container, EMPTY",
+                _ => "MISSING from the container",
+            };
+            steps.push(Step {
+                stage: Stage::Live,
+                file: String::new(),
+                line: 0,
+                how: state.to_string(),
+            });
+        }
+    }
+    steps.sort_by(|a, b| (a.stage, &a.file, a.line).cmp(&(b.stage, &b.file, b.line)));
+
+    let chains = fallback_chains(chain, key);
+    let breaks = breaks(chain, key, &chains);
+    let mut near_misses: Vec<NearMiss> = chain
+        .rows
+        .values()
+        .filter_map(|r| {
+            shape(key, &r.key).map(|why| NearMiss {
+                key: r.key.clone(),
+                why,
+                written: !r.written.is_empty(),
+                read: !r.read.is_empty(),
+            })
+        })
+        .collect();
+    if let Some(inv) = &chain.inventory {
+        for name in &inv.names {
+            if !chain.rows.contains_key(name)
+                && let Some(why) = shape(key, name)
+            {
+                near_misses.push(NearMiss {
+                    key: name.clone(),
+                    why,
+                    written: false,
+                    read: false,
+                });
+            }
+        }
+    }
+    let findings = report
+        .findings
+        .iter()
+        .filter(|f| f.key.as_deref() == Some(key))
+        .map(|f| TraceFinding {
+            rule: f.rule.as_str(),
+            severity: f.severity.as_str(),
+            file: f.location.file.clone(),
+            line: f.location.line(),
+            message: f.message.clone(),
+        })
+        .collect();
+    Trace {
+        schema: "envtrail-trace/v1",
+        key: key.to_string(),
+        in_inventory: chain.inventory.as_ref().map(|_| chain.in_inventory(key)),
+        steps,
+        chains,
+        breaks,
+        near_misses,
+        findings,
+    }
+}
+
+fn via_name(via: crate::facts::ReadVia) -> String {
+    serde_json::to_value(via)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The chains KEY heads, and those it is an alias in.
+fn fallback_chains(chain: &Chain, key: &str) -> Vec<FallbackChain> {
+    let mut out: Vec<FallbackChain> = Vec::new();
+    for r in chain.rows.values().flat_map(|r| r.read.iter()) {
+        if r.chain.len() > 1 && r.fallback_of.is_none() && r.chain.iter().any(|k| k == key) {
+            out.push(FallbackChain {
+                keys: r.chain.clone(),
+                file: r.location.file.clone(),
+                line: r.location.line(),
+                satisfied_by: r.chain.iter().find(|k| chain.is_set(k)).cloned(),
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    out.dedup_by(|a, b| a.keys == b.keys && a.file == b.file && a.line == b.line);
+    out
+}
+
+/// Where the value stops, walking secret → workflow/deploy → settings.
+fn breaks(chain: &Chain, key: &str, chains: &[FallbackChain]) -> Option<String> {
+    let Some(row) = chain.row(key) else {
+        return Some(format!("no stage sets or reads {key}"));
+    };
+    let app_reads: Vec<_> = row.app_reads().collect();
+    let written = !row.written.is_empty() || platform::is_platform_key(key);
+    if app_reads.is_empty() {
+        if row.read.is_empty() && platform::library_consumer(key).is_none() {
+            return Some(format!(
+                "{key} is written but no code reads it: it ends at the last stage that writes it"
+            ));
+        }
+        return None;
+    }
+    if written {
+        return None;
+    }
+    // An alias that is set satisfies the read: the app gets the alias's value.
+    if chains.iter().any(|c| c.satisfied_by.is_some()) {
+        return None;
+    }
+    let read = app_reads
+        .first()
+        .map(|r| r.location.to_string())
+        .unwrap_or_default();
+    Some(if chain.in_inventory(key) {
+        format!(
+            "between the secret store and the deploy: secret {key} exists, but no workflow or compose stage writes {key}, so {read} never gets it"
+        )
+    } else if chain.inventory.is_some() {
+        format!(
+            "at the start: the secret store has no {key} and no stage writes it, so {read} never gets it"
+        )
+    } else {
+        format!(
+            "no stage writes {key}, so {read} never gets it (give --secrets to know whether a secret holds it)"
+        )
+    })
+}
+
+pub fn render_text(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", trace.key)?;
+    match trace.in_inventory {
+        Some(true) => writeln!(out, "  secret store: holds {}", trace.key)?,
+        Some(false) => writeln!(out, "  secret store: no {}", trace.key)?,
+        None => writeln!(out, "  secret store: unknown (no --secrets inventory)")?,
+    }
+    if trace.steps.is_empty() {
+        writeln!(out, "  no stage mentions {}", trace.key)?;
+    }
+    for step in &trace.steps {
+        let stage = serde_json::to_value(step.stage)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        if step.file.is_empty() {
+            writeln!(out, "  {stage:<9} {}", step.how)?;
+        } else {
+            writeln!(
+                out,
+                "  {stage:<9} {}:{}  {}",
+                step.file, step.line, step.how
+            )?;
+        }
+    }
+    for c in &trace.chains {
+        let state = match &c.satisfied_by {
+            Some(k) => format!("satisfied by {k}"),
+            None => "none of them is set".to_string(),
+        };
+        writeln!(
+            out,
+            "  fallback chain at {}:{}: {} ({state})",
+            c.file,
+            c.line,
+            c.keys.join(" → ")
+        )?;
+    }
+    match &trace.breaks {
+        Some(b) => writeln!(out, "  ✗ the chain breaks {b}")?,
+        None => writeln!(out, "  ✓ the value reaches the app")?,
+    }
+    for f in &trace.findings {
+        writeln!(
+            out,
+            "  {}[{}] {}:{}: {}",
+            f.severity, f.rule, f.file, f.line, f.message
+        )?;
+    }
+    for n in &trace.near_misses {
+        let role = match (n.written, n.read) {
+            (true, true) => "written and read",
+            (true, false) => "written, never read",
+            (false, true) => "read, never written",
+            (false, false) => "in the secret store only",
+        };
+        writeln!(out, "  did you mean {}? ({}; {role})", n.key, n.why)?;
+    }
+    Ok(())
+}
+
+pub fn render_json(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, trace)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::testdata;
+
+    fn text(report: &Report, key: &str) -> String {
+        let mut out = Vec::new();
+        render_text(&build(report, key), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn trace_of_a_missing_injection() {
+        insta::assert_snapshot!(text(&testdata::stagelog(), "S3_UPLOAD_BUCKET"));
+    }
+
+    #[test]
+    fn trace_of_an_alias() {
+        insta::assert_snapshot!(text(&testdata::stagelog(), "S3_BUCKET"));
+    }
+
+    #[test]
+    fn trace_of_a_key_that_arrives() {
+        insta::assert_snapshot!(text(&testdata::stagelog(), "SECRET_KEY"));
+    }
+
+    #[test]
+    fn trace_of_a_typo_suggests_the_near_miss() {
+        let t = build(&testdata::stagelog(), "S3_UPLOAD_BUCKETS");
+        assert!(t.steps.is_empty());
+        assert_eq!(
+            t.breaks.as_deref(),
+            Some("no stage sets or reads S3_UPLOAD_BUCKETS")
+        );
+        assert!(
+            t.near_misses.iter().any(|n| n.key == "S3_UPLOAD_BUCKET"),
+            "{:?}",
+            t.near_misses
+        );
+    }
+
+    #[test]
+    fn the_chain_breaks_between_store_and_deploy() {
+        let t = build(&testdata::stagelog(), "S3_UPLOAD_PREFIX");
+        assert!(
+            t.breaks
+                .as_deref()
+                .unwrap()
+                .starts_with("between the secret store and the deploy")
+        );
+        assert_eq!(t.findings.len(), 1);
+        assert_eq!(t.findings[0].rule, "secret-unwritten");
+    }
+}

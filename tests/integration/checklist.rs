@@ -1,0 +1,83 @@
+//! `envtrail checklist`.
+
+use crate::common::envtrail;
+
+#[test]
+fn markdown_by_default_with_the_post_deploy_checks() {
+    let out = envtrail()
+        .args([
+            "checklist",
+            "fixtures/ux-release",
+            "--container",
+            "stagelog-api",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("<!-- envtrail checklist -->\n## Release checklist: fixtures/ux-release"),
+        "{text}"
+    );
+    assert!(text.contains("### After the deploy"), "{text}");
+    assert!(
+        text.contains("`envtrail live fixtures/ux-release --container stagelog-api`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_on_request_and_no_sarif() {
+    let out = envtrail()
+        .args(["checklist", "fixtures/ux-release", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "envtrail-checklist/v1");
+    assert_eq!(v["post_deploy"].as_array().map(Vec::len), Some(4));
+    let out = envtrail()
+        .args(["checklist", "fixtures/ux-release", "--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("prints markdown or json"));
+}
+
+/// The done-criterion of the issue. Needs the workflow and settings collectors.
+#[test]
+fn the_four_missing_injections_are_open_items_naming_the_workflow() {
+    let out = envtrail()
+        .args([
+            "checklist",
+            "fixtures/ux-release",
+            "--secrets",
+            "fixtures/ux-release/secrets.json",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let open: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("- [ ] **workflow**: **MISSING** in .github/workflows/deploy.yml")
+        })
+        .collect();
+    assert_eq!(open.len(), 4, "{text}");
+    for key in [
+        "AWS_REGION",
+        "S3_UPLOAD_BUCKET",
+        "S3_UPLOAD_PREFIX",
+        "S3_PRESIGN_EXPIRES",
+    ] {
+        assert!(
+            open.iter()
+                .any(|l| l.contains(&format!("{key}=${{{{ secrets.{key} }}}}"))),
+            "{key}: {text}"
+        );
+    }
+    assert_eq!(
+        text.matches("- [x] **workflow**: injected by .github/workflows/deploy.yml")
+            .count(),
+        2,
+        "{text}"
+    );
+}

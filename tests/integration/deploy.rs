@@ -1,0 +1,333 @@
+//! The deploy stages (`src/collect/{compose,dockerfile,dotenv}.rs`,
+//! `src/chain/reach.rs`) and their rules: `restart-policy-missing`,
+//! `env-drift`, `undocumented`, `documented-unread`, and `unset-*` saying
+//! where the chain breaks.
+//!
+//! Most run end to end through the workflow and settings collectors too.
+
+use std::collections::BTreeSet;
+
+use crate::common::{check_json, envtrail, findings, key_entry};
+
+fn messages_of<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a str> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == rule)
+        .filter_map(|f| f["message"].as_str())
+        .collect()
+}
+
+fn keys_of(report: &serde_json::Value, rule: &str) -> BTreeSet<String> {
+    findings(report)
+        .into_iter()
+        .filter(|(r, _)| r == rule)
+        .filter_map(|(_, k)| k)
+        .collect()
+}
+
+#[test]
+fn baron_sso_flags_exactly_the_long_running_services() {
+    let (report, code) = check_json("baron-sso", &[]);
+    assert_eq!(code, 0, "warnings do not fail the default --fail-on error");
+    let flagged: BTreeSet<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "restart-policy-missing")
+        .map(|f| {
+            assert!(f["key"].is_null());
+            assert_eq!(f["file"], "deploy/staging_pull_compose.template.yaml");
+            let msg = f["message"].as_str().unwrap();
+            msg.split('`').nth(1).unwrap().to_string()
+        })
+        .collect();
+    let expected: BTreeSet<String> = [
+        "backend",
+        "userfront",
+        "adminfront",
+        "orgfront",
+        "devfront",
+        "kratos",
+        "hydra",
+        "keto",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(flagged, expected);
+    let backend = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("`backend`"))
+        .unwrap();
+    assert_eq!(backend["line"], 9, "the service's own line");
+}
+
+#[test]
+fn oneshot_patterns_come_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yml"),
+        "services:\n  seed:\n    image: app\n  kratos-migrate:\n    image: kratos\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("envtrail.toml"),
+        "oneshot-services = [\"seed\"]\n",
+    )
+    .unwrap();
+    let out = envtrail()
+        .args(["check", dir.path().to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let msgs = messages_of(&report, "restart-policy-missing");
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(
+        msgs[0].contains("`kratos-migrate`"),
+        "the config replaces the default patterns"
+    );
+}
+
+#[test]
+fn unknown_config_field_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("envtrail.toml"), "app-services = \"web\"\n").unwrap();
+    let out = envtrail()
+        .args(["check", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("app-services"));
+}
+
+#[test]
+fn compose_variants_drift() {
+    let (report, _) = check_json("drift-compose-variants", &[]);
+    assert_eq!(
+        keys_of(&report, "env-drift"),
+        ["FEATURE_FLAGS", "SENTRY_DSN"].map(String::from).into()
+    );
+    let targets: Vec<&str> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        ["docker-compose.prod.yml", "docker-compose.staging.yml"]
+    );
+    let sentry = key_entry(&report, "SENTRY_DSN");
+    assert_eq!(sentry["targets"]["docker-compose.staging.yml"], true);
+    assert_eq!(sentry["targets"]["docker-compose.prod.yml"], false);
+    let vias: BTreeSet<&str> = sentry["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["via"].as_str().unwrap())
+        .collect();
+    assert_eq!(vias, ["compose-env-file", "dotenv-file"].into());
+    let port_vias: Vec<&str> = key_entry(&report, "PORT")["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["via"].as_str().unwrap())
+        .collect();
+    assert_eq!(port_vias, ["dockerfile-env"]);
+    let flags = key_entry(&report, "FEATURE_FLAGS");
+    assert_eq!(flags["written"][0]["via"], "compose-environment");
+    assert_eq!(flags["written"][0]["source"], "literal");
+    let drift = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "env-drift" && f["key"] == "SENTRY_DSN")
+        .unwrap();
+    assert_eq!(drift["file"], ".envs/.staging/.django");
+    assert_eq!(drift["related"][0]["file"], "docker-compose.prod.yml");
+}
+
+#[test]
+fn committed_env_values_never_print() {
+    for format in ["json", "table"] {
+        let out = envtrail()
+            .args([
+                "check",
+                "fixtures/drift-compose-variants",
+                "--format",
+                format,
+                "--color",
+                "never",
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !stdout.contains("do-not-print")
+                && !stdout.contains("beta-checkout")
+                && !stdout.contains("sentry.example.com"),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn table_grows_a_column_per_target() {
+    let out = envtrail()
+        .args([
+            "check",
+            "fixtures/drift-compose-variants",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn documented_unread() {
+    let (report, _) = check_json("dotenv-documented", &[]);
+    assert!(keys_of(&report, "documented-unread").contains("LEGACY_FLAG"));
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "LEGACY_FLAG")
+        .unwrap();
+    assert_eq!(
+        (
+            f["file"].as_str(),
+            f["line"].as_u64(),
+            f["severity"].as_str()
+        ),
+        (Some(".env.example"), Some(4), Some("note"))
+    );
+    assert!(!report.to_string().contains("password@localhost"));
+}
+
+#[test]
+fn undocumented_and_documented_unread_end_to_end() {
+    let (report, _) = check_json("dotenv-documented", &[]);
+    assert_eq!(
+        keys_of(&report, "undocumented"),
+        ["SENTRY_URL".to_string()].into()
+    );
+    assert_eq!(
+        keys_of(&report, "documented-unread"),
+        ["LEGACY_FLAG".to_string()].into()
+    );
+}
+
+#[test]
+fn workflow_targets_drift() {
+    let (report, _) = check_json("drift-targets", &[]);
+    assert_eq!(
+        keys_of(&report, "env-drift"),
+        ["EMAIL_HOST_PASSWORD", "S3_UPLOAD_BUCKET"]
+            .map(String::from)
+            .into()
+    );
+    for msg in messages_of(&report, "env-drift") {
+        assert!(
+            msg.contains("staging") && msg.contains("production"),
+            "{msg}"
+        );
+    }
+    for f in report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "env-drift")
+    {
+        assert_eq!(
+            f["file"], ".github/workflows/deploy-staging.yml",
+            "where the staging target sets it"
+        );
+        assert_eq!(
+            f["related"][0]["file"],
+            ".github/workflows/deploy-production.yml"
+        );
+    }
+    let bucket = key_entry(&report, "S3_UPLOAD_BUCKET");
+    let targets = bucket["targets"].as_object().unwrap();
+    assert_eq!(targets.len(), 2);
+    assert_eq!(targets.values().filter(|v| **v == true).count(), 1);
+    assert!(
+        bucket["written"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["via"] == "compose-env-file")
+    );
+    assert!(keys_of(&report, "unset-required").is_empty());
+}
+
+#[test]
+fn environment_list_omits_a_written_key() {
+    let (report, _) = check_json("compose-environment-omits", &[]);
+    assert_eq!(
+        keys_of(&report, "unset-defaulted"),
+        ["S3_UPLOAD_BUCKET".to_string()].into()
+    );
+    let msg = messages_of(&report, "unset-defaulted")[0];
+    assert!(
+        msg.contains("S3_UPLOAD_BUCKET is written to .env by .github/workflows/deploy.yml:18"),
+        "{msg}"
+    );
+    assert!(msg.contains("service `api` passes only its `environment:` list (docker-compose.yml:9), which omits S3_UPLOAD_BUCKET"), "{msg}");
+    assert!(
+        keys_of(&report, "unset-required").is_empty(),
+        "SECRET_KEY and DATABASE_URL get through"
+    );
+    assert!(keys_of(&report, "written-unread").is_empty());
+}
+
+#[test]
+fn env_file_naming_another_file() {
+    let (report, code) = check_json("compose-env-file-broken", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        keys_of(&report, "unset-required"),
+        ["DATABASE_URL", "SECRET_KEY"].map(String::from).into()
+    );
+    for msg in messages_of(&report, "unset-required") {
+        assert!(
+            msg.contains("written to .env by .github/workflows/deploy.yml:"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("takes env_file ../.env.docker (deploy/docker-compose.yml:6)"),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn kubernetes_folders_are_targets() {
+    let (report, _) = check_json("k8s-secret-env", &[]);
+    assert_eq!(
+        keys_of(&report, "env-drift"),
+        ["FEATURE_PREVIEW", "SECRET_KEY"].map(String::from).into()
+    );
+    let secret = key_entry(&report, "SECRET_KEY");
+    assert_eq!(secret["targets"]["k8s/staging"], true);
+    assert_eq!(
+        secret["targets"]["k8s/production"], false,
+        "the production Secret has no SECRET_KEY"
+    );
+    assert_eq!(secret["written"][0]["via"], "kubernetes");
+    let flag = key_entry(&report, "FEATURE_PREVIEW");
+    assert_eq!(
+        (
+            flag["written"][0]["file"].as_str(),
+            flag["written"][0]["line"].as_u64()
+        ),
+        (Some("k8s/staging/config.yaml"), Some(7))
+    );
+    assert!(!report.to_string().contains("do-not-print"));
+}

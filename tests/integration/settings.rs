@@ -1,0 +1,425 @@
+//! The settings collector: each read form, seen through the JSON report's
+//! `keys[].read` entries of a fixture repository.
+
+use serde_json::{Value, json};
+
+use crate::common::{check_json, envtrail, key_entry, read_keys};
+
+/// The one read of `key`, checked field by field; `default: None` means the
+/// field must be absent (no literal default), `Some(Value::Null)` is Python `None`.
+#[track_caller]
+fn assert_read(
+    report: &Value,
+    key: &str,
+    file: &str,
+    line: u64,
+    via: &str,
+    required: bool,
+    default: Option<Value>,
+) {
+    let reads = key_entry(report, key)["read"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(reads.len(), 1, "{key}: {reads:#?}");
+    let read = &reads[0];
+    assert_eq!(read["file"], file, "{key}: {read}");
+    assert_eq!(read["line"], line, "{key}: {read}");
+    assert_eq!(read["via"], via, "{key}: {read}");
+    assert_eq!(read["required"], required, "{key}: {read}");
+    assert_eq!(read.get("default").cloned(), default, "{key}: {read}");
+}
+
+#[test]
+fn os_environ_forms() {
+    let (r, _) = check_json("read-os-environ", &[]);
+    let s = "config/settings.py";
+    assert_read(&r, "DJANGO_SECRET_KEY", s, 12, "os-environ", true, None);
+    assert_read(
+        &r,
+        "DJANGO_DEBUG",
+        s,
+        13,
+        "os-environ-get",
+        false,
+        Some(json!("False")),
+    );
+    assert_read(
+        &r,
+        "ALLOWED_HOSTS",
+        s,
+        14,
+        "os-getenv",
+        false,
+        Some(json!("localhost")),
+    );
+    assert_read(
+        &r,
+        "TIME_ZONE",
+        s,
+        15,
+        "os-getenv",
+        false,
+        Some(Value::Null),
+    );
+    assert_read(&r, "DATABASE_HOST", s, 16, "os-environ", true, None);
+    assert_read(
+        &r,
+        "DATABASE_PORT",
+        s,
+        17,
+        "os-environ-get",
+        false,
+        Some(json!(5432)),
+    );
+    assert_read(&r, "CACHE_TTL", s, 18, "os-getenv", false, Some(json!(0.5)));
+    assert_read(
+        &r,
+        "REDIS_URL",
+        s,
+        19,
+        "os-getenv",
+        false,
+        Some(Value::Null),
+    );
+    assert_read(
+        &r,
+        "DATABASE_NAME",
+        s,
+        29,
+        "os-environ-get",
+        false,
+        Some(json!("blog")),
+    );
+    assert_read(
+        &r,
+        "DJANGO_SETTINGS_MODULE",
+        "manage.py",
+        8,
+        "os-environ-setdefault",
+        false,
+        Some(json!("config.settings")),
+    );
+    // Comments, strings, docstrings, writes and deletes are not reads.
+    let read = read_keys(&r);
+    for not_read in [
+        "SENTRY_DSN",
+        "IN_A_STRING",
+        "DOCSTRING_ONLY",
+        "WRITTEN_HERE",
+        "DELETED_HERE",
+    ] {
+        assert!(
+            !read.iter().any(|k| k == not_read),
+            "{not_read} is not a read: {read:?}"
+        );
+    }
+}
+
+#[test]
+fn os_getenv_without_default_is_unset_defaulted_not_required() {
+    let (r, _) = check_json("read-os-environ", &[]);
+    let finding = r["findings"]
+        .as_array()
+        .and_then(|fs| fs.iter().find(|f| f["key"] == "TIME_ZONE"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(finding["rule"], "unset-defaulted", "{finding}");
+    assert_eq!(finding["line"], 15);
+}
+
+#[test]
+fn django_environ_forms() {
+    let (r, _) = check_json("read-django-environ", &[]);
+    let s = "config/settings.py";
+    assert_read(&r, "DJANGO_SECRET_KEY", s, 13, "django-environ", true, None);
+    assert_read(
+        &r,
+        "DEBUG",
+        s,
+        14,
+        "django-environ",
+        false,
+        Some(json!(false)),
+    );
+    // A list default is not a literal the contract reports: absent, yet not required.
+    assert_read(&r, "ALLOWED_HOSTS", s, 15, "django-environ", false, None);
+    assert_read(&r, "DATABASE_URL", s, 16, "django-environ", true, None);
+    assert_read(
+        &r,
+        "REDIS_URL",
+        s,
+        17,
+        "django-environ",
+        false,
+        Some(json!("locmemcache://")),
+    );
+    assert_read(
+        &r,
+        "EMAIL_PORT",
+        s,
+        18,
+        "django-environ",
+        false,
+        Some(json!(587)),
+    );
+    assert_read(
+        &r,
+        "AWS_REGION",
+        s,
+        19,
+        "django-environ",
+        false,
+        Some(json!("ap-northeast-2")),
+    );
+    assert_read(
+        &r,
+        "S3_PRESIGN_EXPIRES",
+        s,
+        21,
+        "django-environ",
+        false,
+        Some(json!(300)),
+    );
+    // `environ.Env.read_env(...)` loads a file: not a read, not even of an unknown key.
+    assert_eq!(r["unknown_reads"], json!([]));
+}
+
+#[test]
+fn incident_one_fallback_chain_is_understood() {
+    let (r, _) = check_json("read-django-environ", &[]);
+    let s = "config/settings.py";
+    assert_read(
+        &r,
+        "S3_UPLOAD_BUCKET",
+        s,
+        20,
+        "django-environ",
+        false,
+        Some(json!("")),
+    );
+    let head = &key_entry(&r, "S3_UPLOAD_BUCKET")["read"][0];
+    assert_eq!(
+        head["chain"],
+        json!(["S3_UPLOAD_BUCKET", "AWS_STORAGE_BUCKET_NAME", "S3_BUCKET"])
+    );
+    assert!(head.get("fallback_of").is_none());
+    let middle = &key_entry(&r, "AWS_STORAGE_BUCKET_NAME")["read"][0];
+    assert_eq!(
+        middle["chain"],
+        json!(["AWS_STORAGE_BUCKET_NAME", "S3_BUCKET"])
+    );
+    assert_eq!(middle["fallback_of"], "S3_UPLOAD_BUCKET");
+    assert_eq!(
+        key_entry(&r, "S3_BUCKET")["read"][0]["fallback_of"],
+        "S3_UPLOAD_BUCKET"
+    );
+    // Findings go to the head of the chain only, quoting the empty default.
+    let on_chain: Vec<_> = r["findings"]
+        .as_array()
+        .map(|fs| fs.iter().filter(|f| f["line"] == 20).cloned().collect())
+        .unwrap_or_default();
+    assert_eq!(on_chain.len(), 1, "{on_chain:#?}");
+    assert_eq!(on_chain[0]["key"], "S3_UPLOAD_BUCKET");
+    assert_eq!(on_chain[0]["rule"], "unset-defaulted");
+}
+
+#[test]
+fn decouple_config_forms() {
+    let (r, _) = check_json("read-decouple", &[]);
+    let s = "shop/settings.py";
+    assert_read(&r, "SECRET_KEY", s, 3, "decouple", true, None);
+    assert_read(&r, "DEBUG", s, 4, "decouple", false, Some(json!(false)));
+    assert_read(
+        &r,
+        "ALLOWED_HOSTS",
+        s,
+        5,
+        "decouple",
+        false,
+        Some(json!("127.0.0.1")),
+    );
+    assert_read(
+        &r,
+        "EMAIL_HOST",
+        s,
+        6,
+        "decouple",
+        false,
+        Some(json!("smtp.example.com")),
+    );
+    assert_read(&r, "STRIPE_API_KEY", s, 7, "decouple", true, None);
+}
+
+#[test]
+fn or_and_nested_getenv_chains() {
+    let (r, _) = check_json("read-fallback-chain", &[]);
+    let s = "config/settings.py";
+    assert_read(
+        &r,
+        "BUCKET_NAME",
+        s,
+        4,
+        "os-getenv",
+        false,
+        Some(Value::Null),
+    );
+    assert_eq!(
+        key_entry(&r, "BUCKET_NAME")["read"][0]["chain"],
+        json!(["BUCKET_NAME", "S3_BUCKET"])
+    );
+    assert_eq!(
+        key_entry(&r, "S3_BUCKET")["read"][0]["fallback_of"],
+        "BUCKET_NAME"
+    );
+    assert_read(
+        &r,
+        "AWS_REGION",
+        s,
+        5,
+        "os-getenv",
+        false,
+        Some(json!("us-east-1")),
+    );
+    assert_eq!(
+        key_entry(&r, "AWS_REGION")["read"][0]["chain"],
+        json!(["AWS_REGION", "AWS_DEFAULT_REGION"])
+    );
+    assert_eq!(
+        key_entry(&r, "AWS_DEFAULT_REGION")["read"][0]["fallback_of"],
+        "AWS_REGION"
+    );
+    assert_read(&r, "QUEUE_URL", s, 6, "os-getenv", false, Some(Value::Null));
+    assert_eq!(
+        key_entry(&r, "QUEUE_URL")["read"][0]["chain"],
+        json!(["QUEUE_URL", "SQS_URL"])
+    );
+    assert_eq!(
+        key_entry(&r, "SQS_URL")["read"][0]["fallback_of"],
+        "QUEUE_URL"
+    );
+}
+
+#[test]
+fn pydantic_settings_fields_with_an_inherited_prefix() {
+    // The prefix is declared on a base class in another module.
+    let (r, _) = check_json("read-pydantic-settings", &[]);
+    let s = "app/core/config.py";
+    assert_read(
+        &r,
+        "SHOP_PROJECT_NAME",
+        s,
+        9,
+        "pydantic-settings",
+        false,
+        Some(json!("shop")),
+    );
+    assert_read(
+        &r,
+        "SHOP_DATABASE_URL",
+        s,
+        10,
+        "pydantic-settings",
+        true,
+        None,
+    );
+    assert_read(
+        &r,
+        "SHOP_WORKERS",
+        s,
+        11,
+        "pydantic-settings",
+        false,
+        Some(json!(4)),
+    );
+    assert_read(
+        &r,
+        "SHOP_SENTRY_DSN",
+        s,
+        12,
+        "pydantic-settings",
+        false,
+        Some(Value::Null),
+    );
+    assert_read(
+        &r,
+        "PAYMENT_API_TOKEN",
+        s,
+        13,
+        "pydantic-settings",
+        true,
+        None,
+    );
+}
+
+#[test]
+fn wrapper_helpers_defined_in_another_module() {
+    let (r, _) = check_json("read-wrapper", &[]);
+    let s = "config/settings.py";
+    assert_read(&r, "WORKERS", s, 3, "wrapper", false, Some(json!(4)));
+    assert_read(&r, "SECRET_KEY", s, 4, "wrapper", true, None);
+    assert_read(
+        &r,
+        "FEATURE_FLAGS",
+        s,
+        5,
+        "wrapper",
+        false,
+        Some(json!("off")),
+    );
+    // The helpers' own `os.environ[name]` is not an unknown read: its callers are the reads.
+    assert_eq!(r["unknown_reads"], json!([]));
+}
+
+#[test]
+fn keys_built_at_run_time_are_unknown_reads() {
+    let (r, _) = check_json("read-dynamic-key", &[]);
+    assert_eq!(read_keys(&r), Vec::<String>::new());
+    assert_eq!(
+        r["unknown_reads"],
+        json!([{"file": "config/settings.py", "line": 5}, {"file": "config/settings.py", "line": 9}])
+    );
+}
+
+#[test]
+fn garbage_python_is_input_unparsed_not_a_crash() {
+    let out = envtrail()
+        .args(["check", "fixtures/garbage-python", "--format", "json"])
+        .output()
+        .unwrap();
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(0 | 1)),
+        "exit {code:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unparsed: Vec<_> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "input-unparsed")
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        unparsed,
+        vec![
+            ("config/settings.py".to_string(), 1),
+            ("legacy/settings.py".to_string(), 3)
+        ]
+    );
+    // The readable file beside them is still audited.
+    assert_read(&r, "DEBUG", "config/good.py", 2, "os-environ", true, None);
+}
+
+#[test]
+fn same_report_at_any_thread_count() {
+    let (one, _) = check_json("read-django-environ", &["--threads", "1"]);
+    let (four, _) = check_json("read-django-environ", &["--threads", "4"]);
+    assert_eq!(one, four);
+}
