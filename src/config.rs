@@ -194,8 +194,12 @@ mod tests {
 
     #[test]
     fn live_table() {
-        let config = Config::parse("[live]\nsettings-path = \"/app/config/settings.py\"\n").unwrap();
-        assert_eq!(config.live.settings_path.as_deref(), Some("/app/config/settings.py"));
+        let text = "[live]\nsettings-path = \"/app/config/settings.py\"\n";
+        let config = Config::parse(text).unwrap();
+        assert_eq!(
+            config.live.settings_path.as_deref(),
+            Some("/app/config/settings.py")
+        );
         let err = Config::parse("[live]\nsettings_path = \"/x\"\n").unwrap_err();
         assert!(err.starts_with("line 2"), "{err}");
     }
