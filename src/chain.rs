@@ -77,6 +77,8 @@ pub struct Chain {
     pub deploy: reach::Deploy,
     /// What the run skipped and why (files over the size cap...): said, not judged.
     pub notes: Vec<Unparsed>,
+    /// The audited container, in `live` only: what the live rules judge.
+    pub container: Option<crate::live::ContainerFacts>,
 }
 
 impl Chain {

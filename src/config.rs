@@ -31,6 +31,19 @@ pub struct Config {
     /// `restart-policy-missing`. Replaces [`DEFAULT_ONESHOT_SERVICES`] when given.
     #[serde(default)]
     pub oneshot_services: Option<Vec<String>>,
+    /// `[live]`: how `envtrail live` finds things in the container.
+    #[serde(default)]
+    pub live: LiveConfig,
+}
+
+/// `[live]` in `envtrail.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LiveConfig {
+    /// The settings module's path inside the container
+    /// (`/app/config/settings.py`), when it is not the working directory
+    /// plus the repository path.
+    pub settings_path: Option<String>,
 }
 
 /// `[[ignore]] rule = "written-unread"  key = "LEGACY_FLAG"  reason = "..."`
@@ -177,6 +190,18 @@ mod tests {
         assert!(Config::parse("[[ignore]]\nrule = \"no-such-rule\"\n").unwrap_err().starts_with("line "));
         assert!(Config::parse("[[ignore]]\nrule = \"near-miss\"\nbogus = 1\n").is_err());
         assert!(Config::parse("[[ignore]]\nreason = \"everything\"\n").unwrap_err().contains("give `rule`"));
+    }
+
+    #[test]
+    fn live_table() {
+        let text = "[live]\nsettings-path = \"/app/config/settings.py\"\n";
+        let config = Config::parse(text).unwrap();
+        assert_eq!(
+            config.live.settings_path.as_deref(),
+            Some("/app/config/settings.py")
+        );
+        let err = Config::parse("[live]\nsettings_path = \"/x\"\n").unwrap_err();
+        assert!(err.starts_with("line 2"), "{err}");
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub enum Error {
     Output(#[from] std::io::Error),
     #[error("{0}")]
     Other(#[from] anyhow::Error),
+    #[error("{0}")]
+    Docker(#[from] crate::live::docker::DockerError),
 }
 
 impl Error {
@@ -27,6 +29,7 @@ impl Error {
                 "--secrets takes `gh secret list --json name` output, a JSON array of names, or one name per line",
             ),
             Error::Output(_) | Error::Other(_) => None,
+            Error::Docker(e) => Some(e.hint()),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod facts;
 pub mod finding;
+pub mod live;
 pub mod location;
 pub mod platform;
 pub mod progress;

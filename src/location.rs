@@ -5,7 +5,7 @@
 use std::fmt;
 
 /// A place in a file of the audited repository.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
     /// Path relative to the audited root, with `/` separators.
     pub file: String,

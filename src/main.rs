@@ -46,7 +46,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Completions { shell } => commands::completions(shell),
         Command::Man => commands::man(),
-        Command::Live { .. } => Err(Error::Other(anyhow::anyhow!("this command is not available in this build"))),
+        Command::Live {
+            path,
+            container,
+            docker_host,
+            inspect_file,
+            timeout,
+            common,
+        } => {
+            let live = envtrail::live::LiveOptions {
+                container,
+                docker_host,
+                inspect_file,
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+            };
+            let report = envtrail::live::run(&AuditOptions::new(&path, &common), &live)?;
+            for note in report.chain.container.iter().flat_map(|c| &c.notes).filter(|_| !common.quiet) {
+                eprintln!("envtrail: note: {note}");
+            }
+            emit(&report, &common)
+        }
     }
 }
 

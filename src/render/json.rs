@@ -28,6 +28,9 @@ pub struct ReportV1<'a> {
     /// What the run skipped and why (files over the size cap...); absent when nothing was.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<NoteV1<'a>>,
+    /// The audited container (`live` only). Never an env value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<ContainerV1<'a>>,
 }
 
 #[derive(Serialize)]
@@ -41,6 +44,30 @@ pub struct TargetV1<'a> {
 pub struct NoteV1<'a> {
     pub file: &'a str,
     pub message: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct ContainerV1<'a> {
+    pub name: &'a str,
+    pub id: &'a str,
+    pub image: &'a str,
+    pub status: &'a str,
+    pub up: bool,
+    pub exit_code: i64,
+    pub finished_at: Option<&'a str>,
+    pub health: Option<&'a str>,
+    pub restart_policy: &'a str,
+    /// Each repository settings module compared with its copy in the container.
+    pub settings_compared: Vec<SettingsComparedV1<'a>>,
+    /// What the live stage could not check, and why.
+    pub notes: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct SettingsComparedV1<'a> {
+    pub file: &'a str,
+    pub container_path: &'a str,
+    pub drift: bool,
 }
 
 #[derive(Serialize)]
@@ -284,6 +311,27 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 message: &n.message,
             })
             .collect(),
+        container: chain.container.as_ref().map(|c| ContainerV1 {
+            name: &c.name,
+            id: &c.id,
+            image: &c.image,
+            status: &c.status,
+            up: c.is_up(),
+            exit_code: c.exit_code,
+            finished_at: c.finished_at.as_deref(),
+            health: c.health.as_deref(),
+            restart_policy: &c.restart_policy,
+            settings_compared: c
+                .drift
+                .iter()
+                .map(|d| SettingsComparedV1 {
+                    file: &d.repo_file,
+                    container_path: &d.container_path,
+                    drift: !d.is_empty(),
+                })
+                .collect(),
+            notes: &c.notes,
+        }),
     }
 }
 

@@ -8,9 +8,13 @@ use serde::{Deserialize, Serialize};
 use crate::chain::Chain;
 use crate::finding::{Finding, Severity};
 
+mod container_down;
 mod documented_unread;
 mod env_drift;
+mod image_drift;
 mod input_unparsed;
+mod live_empty;
+mod live_missing;
 pub mod near_miss;
 mod restart_policy_missing;
 mod secret_undefined;
@@ -166,6 +170,10 @@ pub const RULES: &[Check] = &[
     restart_policy_missing::check,
     undocumented::check,
     documented_unread::check,
+    live_missing::check,
+    live_empty::check,
+    container_down::check,
+    image_drift::check,
 ];
 
 /// Run every rule over the chain; findings come back in the contract's order.

@@ -16,3 +16,9 @@ fn bad_flag_exits_2() {
     let out = envtrail().args(["check", "--format", "yaml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn static_report_has_no_container() {
+    let (report, _) = crate::common::check_json("live-app", &[]);
+    assert!(report.get("container").is_none(), "{report:#}");
+}

@@ -10,6 +10,7 @@ mod cli;
 mod deploy;
 mod determinism;
 mod entrypoint;
+mod live;
 mod render;
 mod settings;
 mod stagelog;
