@@ -50,7 +50,10 @@ pub fn load_config(options: &AuditOptions) -> Result<Config, Error> {
         }
     };
     // Where `unused-ignore` findings point: relative to the root when inside it.
-    let path = options.config.clone().unwrap_or_else(|| options.root.join("envtrail.toml"));
+    let path = options
+        .config
+        .clone()
+        .unwrap_or_else(|| options.root.join("envtrail.toml"));
     config.file = Some(match path.strip_prefix(&options.root) {
         Ok(rel) => collect::rel_string(rel),
         Err(_) => path.to_string_lossy().replace('\\', "/"),

@@ -51,7 +51,8 @@ impl KeyRow {
     }
 
     pub fn is_required(&self) -> bool {
-        self.app_reads().any(|r| r.required && r.fallback_of.is_none())
+        self.app_reads()
+            .any(|r| r.required && r.fallback_of.is_none())
     }
 }
 
@@ -88,7 +89,11 @@ impl Chain {
 
     /// Join the facts, with the deploy stages (compose, images, Kubernetes)
     /// judged under `config` (app service, aliases, one-shot services).
-    pub fn build_with(mut facts: Facts, inventory: Option<Inventory>, config: &crate::config::Config) -> Chain {
+    pub fn build_with(
+        mut facts: Facts,
+        inventory: Option<Inventory>,
+        config: &crate::config::Config,
+    ) -> Chain {
         let derived = reach::derive(&facts, config);
         facts.writes.extend(derived.writes);
         facts.reads.extend(derived.reads);
@@ -110,18 +115,24 @@ impl Chain {
             }
         }
         for secret in facts.secret_refs {
-            let row = chain.secrets.entry(secret.name.clone()).or_insert_with(|| SecretRow {
-                name: secret.name.clone(),
-                ..SecretRow::default()
-            });
+            let row = chain
+                .secrets
+                .entry(secret.name.clone())
+                .or_insert_with(|| SecretRow {
+                    name: secret.name.clone(),
+                    ..SecretRow::default()
+                });
             row.referenced.push(secret.location);
         }
         if let Some(inventory) = &chain.inventory {
             for name in &inventory.names {
-                chain.secrets.entry(name.clone()).or_insert_with(|| SecretRow {
-                    name: name.clone(),
-                    ..SecretRow::default()
-                });
+                chain
+                    .secrets
+                    .entry(name.clone())
+                    .or_insert_with(|| SecretRow {
+                        name: name.clone(),
+                        ..SecretRow::default()
+                    });
             }
             for row in chain.secrets.values_mut() {
                 row.in_inventory = Some(inventory.names.contains(&row.name));
@@ -135,7 +146,9 @@ impl Chain {
             row.referenced.sort();
             row.referenced.dedup();
         }
-        chain.unknown_reads.sort_by(|a, b| a.location.cmp(&b.location));
+        chain
+            .unknown_reads
+            .sort_by(|a, b| a.location.cmp(&b.location));
         chain.opaque.sort_by(|a, b| a.location.cmp(&b.location));
         chain.unparsed.sort_by(|a, b| a.location.cmp(&b.location));
         chain.notes.sort_by(|a, b| a.location.cmp(&b.location));
@@ -170,25 +183,36 @@ impl Chain {
     /// configured alias of one) is set.
     pub fn is_satisfied(&self, read: &EnvRead) -> bool {
         read.chain.iter().any(|k| {
-            self.is_set(k) || self.deploy.aliases.get(k).is_some_and(|a| a.iter().any(|k| self.is_set(k)))
+            self.is_set(k)
+                || self
+                    .deploy
+                    .aliases
+                    .get(k)
+                    .is_some_and(|a| a.iter().any(|k| self.is_set(k)))
         })
     }
 
     /// The secret store holds `name` (false without an inventory).
     pub fn in_inventory(&self, name: &str) -> bool {
-        self.inventory.as_ref().is_some_and(|i| i.names.contains(name))
+        self.inventory
+            .as_ref()
+            .is_some_and(|i| i.names.contains(name))
     }
 
     /// Rows whose key some stage writes and no code reads.
     pub fn is_read(&self, key: &str) -> bool {
-        self.rows.get(key).is_some_and(|r| !r.read.is_empty()) || platform::library_consumer(key).is_some()
+        self.rows.get(key).is_some_and(|r| !r.read.is_empty())
+            || platform::library_consumer(key).is_some()
     }
 }
 
 impl Chain {
     /// The app's reads of `row` that head their own chain and that no stage
     /// satisfies: what `unset-*` and `secret-unwritten` report on.
-    pub fn unsatisfied_reads<'a>(&'a self, row: &'a KeyRow) -> impl Iterator<Item = &'a EnvRead> + 'a {
+    pub fn unsatisfied_reads<'a>(
+        &'a self,
+        row: &'a KeyRow,
+    ) -> impl Iterator<Item = &'a EnvRead> + 'a {
         row.app_reads()
             .filter(|r| r.fallback_of.is_none())
             .filter(move |r| !self.is_satisfied(r))
@@ -196,8 +220,8 @@ impl Chain {
 
     /// Keys that some stage writes into the app's environment and nothing reads.
     pub fn written_unread(&self) -> impl Iterator<Item = &KeyRow> {
-        self.rows
-            .values()
-            .filter(|r| !r.written.is_empty() && !self.is_read(&r.key) && !platform::is_platform_key(&r.key))
+        self.rows.values().filter(|r| {
+            !r.written.is_empty() && !self.is_read(&r.key) && !platform::is_platform_key(&r.key)
+        })
     }
 }

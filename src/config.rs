@@ -86,8 +86,19 @@ impl From<OneOrManyRepr> for OneOrMany {
 /// `clickhouse_init`, `db_check`, `init-rp`): they run to completion, so a
 /// restart policy would rerun them forever.
 pub const DEFAULT_ONESHOT_SERVICES: &[&str] = &[
-    "*-migrate", "*_migrate", "migrate", "*-migrations", "*_migrations", "*_init", "*-init", "init-*", "init_*",
-    "*_check", "*-check", "*-setup", "*_setup",
+    "*-migrate",
+    "*_migrate",
+    "migrate",
+    "*-migrations",
+    "*_migrations",
+    "*_init",
+    "*-init",
+    "init-*",
+    "init_*",
+    "*_check",
+    "*-check",
+    "*-setup",
+    "*_setup",
 ];
 
 impl Config {
@@ -95,7 +106,10 @@ impl Config {
     pub fn oneshot_patterns(&self) -> Vec<String> {
         match &self.oneshot_services {
             Some(patterns) => patterns.clone(),
-            None => DEFAULT_ONESHOT_SERVICES.iter().map(|p| p.to_string()).collect(),
+            None => DEFAULT_ONESHOT_SERVICES
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
         }
     }
 
@@ -112,13 +126,18 @@ impl Config {
         // its `ignore =` line).
         let mut headers = text.lines().enumerate().filter_map(|(row, line)| {
             let line = line.trim();
-            let inline = line.strip_prefix("ignore").is_some_and(|rest| rest.trim_start().starts_with('='));
+            let inline = line
+                .strip_prefix("ignore")
+                .is_some_and(|rest| rest.trim_start().starts_with('='));
             (line.starts_with("[[ignore]]") || inline).then_some(row as u32)
         });
         let mut last = 0;
         for (i, entry) in config.ignore.iter_mut().enumerate() {
             if entry.rule.is_none() && entry.key.is_none() {
-                return Err(format!("ignore entry {}: give `rule`, `key`, or both", i + 1));
+                return Err(format!(
+                    "ignore entry {}: give `rule`, `key`, or both",
+                    i + 1
+                ));
             }
             last = headers.next().unwrap_or(last);
             entry.row = last;
@@ -141,14 +160,17 @@ impl Config {
 
 /// Minimal glob: `*` matches within a path segment, `**` across segments.
 pub fn glob_matches(globs: &[String], rel: &str) -> bool {
-    globs.iter().any(|g| glob_match(g.as_bytes(), rel.as_bytes()))
+    globs
+        .iter()
+        .any(|g| glob_match(g.as_bytes(), rel.as_bytes()))
 }
 
 fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     match pattern {
         [] => text.is_empty(),
         [b'*', b'*', b'/', rest @ ..] => {
-            glob_match(rest, text) || (0..text.len()).any(|i| text[i] == b'/' && glob_match(rest, &text[i + 1..]))
+            glob_match(rest, text)
+                || (0..text.len()).any(|i| text[i] == b'/' && glob_match(rest, &text[i + 1..]))
         }
         [b'*', b'*', rest @ ..] => (0..=text.len()).any(|i| glob_match(rest, &text[i..])),
         [b'*', rest @ ..] => (0..=text.len())
@@ -179,7 +201,10 @@ mod tests {
         let text = "settings = []\n\n[[ignore]]\nrule = \"written-unread\"\nkey = \"LEGACY_FLAG\"\n\n[[ignore]]\nkey = \"OLD\"\nreason = \"kept for v1\"\n";
         let config = Config::parse(text).unwrap();
         assert_eq!(config.ignore.len(), 2);
-        assert_eq!(config.ignore[0].rule, Some(crate::rules::RuleId::WrittenUnread));
+        assert_eq!(
+            config.ignore[0].rule,
+            Some(crate::rules::RuleId::WrittenUnread)
+        );
         assert_eq!(config.ignore[0].row, 2);
         assert_eq!(config.ignore[1].key.as_deref(), Some("OLD"));
         assert_eq!(config.ignore[1].row, 6);
@@ -187,9 +212,17 @@ mod tests {
 
     #[test]
     fn bad_ignores_are_errors() {
-        assert!(Config::parse("[[ignore]]\nrule = \"no-such-rule\"\n").unwrap_err().starts_with("line "));
+        assert!(
+            Config::parse("[[ignore]]\nrule = \"no-such-rule\"\n")
+                .unwrap_err()
+                .starts_with("line ")
+        );
         assert!(Config::parse("[[ignore]]\nrule = \"near-miss\"\nbogus = 1\n").is_err());
-        assert!(Config::parse("[[ignore]]\nreason = \"everything\"\n").unwrap_err().contains("give `rule`"));
+        assert!(
+            Config::parse("[[ignore]]\nreason = \"everything\"\n")
+                .unwrap_err()
+                .contains("give `rule`")
+        );
     }
 
     #[test]
@@ -219,7 +252,11 @@ mod tests {
         assert_eq!(c.app_service.0, ["web"]);
         assert_eq!(c.oneshot_patterns(), ["seed"]);
         assert_eq!(c.aliases["DEBUG"].0, ["DJANGO_DEBUG"]);
-        assert!(Config::default().oneshot_patterns().contains(&"*-migrate".to_string()));
+        assert!(
+            Config::default()
+                .oneshot_patterns()
+                .contains(&"*-migrate".to_string())
+        );
         assert!(Config::parse("app-services = []\n").is_err());
     }
 }

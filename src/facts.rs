@@ -380,7 +380,10 @@ pub enum ComposeValue {
     /// A value written in the file, with no interpolation.
     Literal { empty: bool },
     /// A value built from host keys (`${DJANGO_SECRET_KEY}`), possibly with literal text around them.
-    Interpolated { refs: Vec<Interpolation>, has_text: bool },
+    Interpolated {
+        refs: Vec<Interpolation>,
+        has_text: bool,
+    },
 }
 
 /// One key a compose service passes to its container through `environment:`.
@@ -468,9 +471,15 @@ pub struct DotenvFile {
 /// Where a Kubernetes container env entry takes its value from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KubeValue {
-    Literal { empty: bool },
+    Literal {
+        empty: bool,
+    },
     /// `valueFrom.secretKeyRef` / `configMapKeyRef`.
-    ObjectKey { kind: KubeObjectKind, name: String, key: String },
+    ObjectKey {
+        kind: KubeObjectKind,
+        name: String,
+        key: String,
+    },
     /// `fieldRef`, `resourceFieldRef`: set by Kubernetes.
     Field,
 }

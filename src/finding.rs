@@ -48,7 +48,12 @@ pub struct Finding {
 
 impl Finding {
     /// A finding at the rule's default severity.
-    pub fn new(rule: RuleId, key: Option<&str>, location: Location, message: impl Into<String>) -> Self {
+    pub fn new(
+        rule: RuleId,
+        key: Option<&str>,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             rule,
             severity: rule.default_severity(),

@@ -40,7 +40,11 @@ impl Location {
         Location {
             file: self.file.clone(),
             row: self.row + rows,
-            column: if rows == 0 { self.column + column } else { column },
+            column: if rows == 0 {
+                self.column + column
+            } else {
+                column
+            },
         }
     }
 }

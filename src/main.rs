@@ -4,8 +4,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use envtrail::audit::{self, AuditOptions};
-use envtrail::commands;
 use envtrail::cli::{Cli, ColorChoice, Command, CommonArgs};
+use envtrail::commands;
 use envtrail::error::Error;
 use envtrail::render::{self, Format};
 use envtrail::report::Report;
@@ -36,7 +36,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let report = audit::run(&AuditOptions::new(&path, &common))?;
             emit(&report, &common)
         }
-        Command::Checklist { path, container, common } => {
+        Command::Checklist {
+            path,
+            container,
+            common,
+        } => {
             let report = audit::run(&AuditOptions::new(&path, &common))?;
             commands::checklist(&report, container.as_deref(), &common)
         }
@@ -61,7 +65,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 timeout: std::time::Duration::from_secs(timeout.max(1)),
             };
             let report = envtrail::live::run(&AuditOptions::new(&path, &common), &live)?;
-            for note in report.chain.container.iter().flat_map(|c| &c.notes).filter(|_| !common.quiet) {
+            for note in report
+                .chain
+                .container
+                .iter()
+                .flat_map(|c| &c.notes)
+                .filter(|_| !common.quiet)
+            {
                 eprintln!("envtrail: note: {note}");
             }
             emit(&report, &common)
@@ -77,7 +87,9 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
         let color = match common.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => {
+                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         };
         let options = commands::render_options(report, color, fail_on);
         let format: Format = common.format;

@@ -6,13 +6,42 @@
 /// runtime, the CI runner. A read of one is never `unset-*`.
 const PLATFORM_KEYS: &[&str] = &[
     // POSIX / the container runtime
-    "PATH", "HOME", "HOSTNAME", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "TERM", "LANG",
-    "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP", "SHLVL", "UID", "GID",
+    "PATH",
+    "HOME",
+    "HOSTNAME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "PWD",
+    "OLDPWD",
+    "TERM",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "SHLVL",
+    "UID",
+    "GID",
     // Kubernetes injects these into every pod
-    "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "POD_NAME", "POD_NAMESPACE",
+    "KUBERNETES_SERVICE_HOST",
+    "KUBERNETES_SERVICE_PORT",
+    "POD_NAME",
+    "POD_NAMESPACE",
     // CI runners
-    "CI", "GITHUB_ACTIONS", "GITHUB_WORKSPACE", "GITHUB_SHA", "GITHUB_REF", "GITHUB_REPOSITORY",
-    "GITHUB_RUN_ID", "GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITEA_ACTIONS", "RUNNER_OS",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITHUB_WORKSPACE",
+    "GITHUB_SHA",
+    "GITHUB_REF",
+    "GITHUB_REPOSITORY",
+    "GITHUB_RUN_ID",
+    "GITHUB_ENV",
+    "GITHUB_OUTPUT",
+    "GITHUB_PATH",
+    "GITEA_ACTIONS",
+    "RUNNER_OS",
     "RUNNER_TEMP",
     // Django sets it with `os.environ.setdefault` in manage.py / wsgi.py / asgi.py
     "DJANGO_SETTINGS_MODULE",
@@ -21,12 +50,24 @@ const PLATFORM_KEYS: &[&str] = &[
 ];
 
 /// Prefixes of keys the platform sets.
-const PLATFORM_PREFIXES: &[&str] = &["PYTHON", "LC_", "XDG_", "VIRTUAL_ENV", "PIP_", "GITHUB_", "RUNNER_", "ACTIONS_"];
+const PLATFORM_PREFIXES: &[&str] = &[
+    "PYTHON",
+    "LC_",
+    "XDG_",
+    "VIRTUAL_ENV",
+    "PIP_",
+    "GITHUB_",
+    "RUNNER_",
+    "ACTIONS_",
+];
 
 /// Keys read by well-known libraries rather than the app's code. A key they
 /// consume is not `written-unread`. Each entry: (prefix or exact key, who reads it).
 const LIBRARY_CONSUMERS: &[(&str, &str)] = &[
-    ("CELERY_", "Celery (config_from_object with namespace CELERY)"),
+    (
+        "CELERY_",
+        "Celery (config_from_object with namespace CELERY)",
+    ),
     ("DJANGO_SUPERUSER_", "Django createsuperuser --noinput"),
     ("GUNICORN_CMD_ARGS", "gunicorn"),
     ("GH_TOKEN", "the GitHub CLI"),
@@ -38,7 +79,10 @@ const LIBRARY_CONSUMERS: &[(&str, &str)] = &[
     ("AWS_DEFAULT_REGION", "boto3 / the AWS CLI"),
     ("AWS_REGION", "boto3 / the AWS CLI"),
     ("AWS_PROFILE", "boto3 / the AWS CLI"),
-    ("GOOGLE_APPLICATION_CREDENTIALS", "Google Cloud client libraries"),
+    (
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "Google Cloud client libraries",
+    ),
     ("SENTRY_DSN", "sentry-sdk"),
     ("SENTRY_ENVIRONMENT", "sentry-sdk"),
     ("SENTRY_RELEASE", "sentry-sdk"),

@@ -24,7 +24,9 @@ pub fn parse(text: &str) -> Result<BTreeSet<String>, String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('[') || trimmed.starts_with('{') {
         return match serde_json::from_str::<JsonInventory>(trimmed) {
-            Ok(JsonInventory::Objects(entries)) => Ok(entries.into_iter().map(|e| e.name).collect()),
+            Ok(JsonInventory::Objects(entries)) => {
+                Ok(entries.into_iter().map(|e| e.name).collect())
+            }
             Ok(JsonInventory::Names(names)) => Ok(names.into_iter().collect()),
             Err(e) => Err(format!(
                 "line {}: not a JSON array of names or of {{\"name\": ...}} objects ({e})",
@@ -40,7 +42,10 @@ pub fn parse(text: &str) -> Result<BTreeSet<String>, String> {
         }
         // `gh secret list` without --json prints "NAME<TAB>UPDATED": take the name.
         let name = line.split_whitespace().next().unwrap_or(line);
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             return Err(format!("line {}: {name:?} is not a secret name", i + 1));
         }
         names.insert(name.to_owned());

@@ -54,16 +54,29 @@ pub struct LinkBase {
 impl LinkBase {
     /// From `GITHUB_SERVER_URL`, `GITHUB_REPOSITORY` and `GITHUB_SHA`
     /// (Gitea Actions sets the same three); `None` unless all are non-empty.
-    pub fn from_github(server: Option<&str>, repository: Option<&str>, sha: Option<&str>) -> Option<LinkBase> {
+    pub fn from_github(
+        server: Option<&str>,
+        repository: Option<&str>,
+        sha: Option<&str>,
+    ) -> Option<LinkBase> {
         Self::build(server, repository, sha, "blob")
     }
 
     /// Gitea shows a file at a commit under `src/commit/{sha}`, not `blob/{sha}`.
-    pub fn from_gitea(server: Option<&str>, repository: Option<&str>, sha: Option<&str>) -> Option<LinkBase> {
+    pub fn from_gitea(
+        server: Option<&str>,
+        repository: Option<&str>,
+        sha: Option<&str>,
+    ) -> Option<LinkBase> {
         Self::build(server, repository, sha, "src/commit")
     }
 
-    fn build(server: Option<&str>, repository: Option<&str>, sha: Option<&str>, view: &str) -> Option<LinkBase> {
+    fn build(
+        server: Option<&str>,
+        repository: Option<&str>,
+        sha: Option<&str>,
+        view: &str,
+    ) -> Option<LinkBase> {
         let (server, repository, sha) = (server?.trim(), repository?.trim(), sha?.trim());
         if server.is_empty() || repository.is_empty() || sha.is_empty() {
             return None;
@@ -87,7 +100,12 @@ impl LinkBase {
     }
 }
 
-pub fn render(format: Format, report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    format: Format,
+    report: &Report,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Table => table::render(report, options, out),
         Format::Json => json::render(report, out),

@@ -59,9 +59,17 @@ fn short_place(loc: &crate::location::Location) -> String {
 }
 
 fn secret_cell(chain: &Chain, row: &KeyRow, p: &Palette) -> String {
-    let from_secret: Vec<&str> = row.written.iter().filter_map(|w| w.source.secret_name()).collect();
+    let from_secret: Vec<&str> = row
+        .written
+        .iter()
+        .filter_map(|w| w.source.secret_name())
+        .collect();
     if let Some(name) = from_secret.first() {
-        let label = if *name == row.key { String::new() } else { format!(" {name}") };
+        let label = if *name == row.key {
+            String::new()
+        } else {
+            format!(" {name}")
+        };
         return match chain.inventory {
             Some(_) if chain.in_inventory(name) => p.ok(&format!("✓{label}")),
             Some(_) => p.bad(&format!("✗{label} not in store")),
@@ -75,13 +83,21 @@ fn secret_cell(chain: &Chain, row: &KeyRow, p: &Palette) -> String {
 }
 
 fn stage_cell(row: &KeyRow, stage: Stage, p: &Palette) -> String {
-    let writes: Vec<_> = row.written.iter().filter(|w| w.via.stage() == stage).collect();
+    let writes: Vec<_> = row
+        .written
+        .iter()
+        .filter(|w| w.via.stage() == stage)
+        .collect();
     match writes.as_slice() {
         // Nobody has to write what the platform sets: not a gap, so not red.
         [] if crate::platform::is_platform_key(&row.key) => p.dim("platform"),
         [] => p.bad("✗"),
         [one] => p.ok(&format!("✓ {}", short_place(&one.location))),
-        [first, rest @ ..] => p.ok(&format!("✓ {} +{}", short_place(&first.location), rest.len())),
+        [first, rest @ ..] => p.ok(&format!(
+            "✓ {} +{}",
+            short_place(&first.location),
+            rest.len()
+        )),
     }
 }
 
@@ -129,11 +145,17 @@ fn live_cell(row: &KeyRow, p: &Palette) -> String {
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let p = Palette { on: options.color };
     let chain = &report.chain;
-    let has_deploy = chain.rows.values().any(|r| r.written.iter().any(|w| w.via.stage() == Stage::Deploy));
+    let has_deploy = chain
+        .rows
+        .values()
+        .any(|r| r.written.iter().any(|w| w.via.stage() == Stage::Deploy));
     let has_live = chain.rows.values().any(|r| r.live.is_some());
     // One column per deploy target, when there are several to compare.
-    let targets: &[crate::chain::reach::Target] =
-        if chain.deploy.targets.len() > 1 { &chain.deploy.targets } else { &[] };
+    let targets: &[crate::chain::reach::Target] = if chain.deploy.targets.len() > 1 {
+        &chain.deploy.targets
+    } else {
+        &[]
+    };
 
     if chain.rows.is_empty() {
         writeln!(out, "No env keys found under {}.", report.root)?;
@@ -180,17 +202,42 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         )?;
     }
     if !chain.unknown_reads.is_empty() {
-        let places: Vec<String> = chain.unknown_reads.iter().map(|r| r.location.to_string()).collect();
-        writeln!(out, "{} keys built at run time (not audited): {}", p.dim("?"), places.join(", "))?;
+        let places: Vec<String> = chain
+            .unknown_reads
+            .iter()
+            .map(|r| r.location.to_string())
+            .collect();
+        writeln!(
+            out,
+            "{} keys built at run time (not audited): {}",
+            p.dim("?"),
+            places.join(", ")
+        )?;
     }
     for note in &chain.notes {
-        writeln!(out, "{} {}: {}", p.dim("note:"), note.location.file, note.message)?;
+        writeln!(
+            out,
+            "{} {}: {}",
+            p.dim("note:"),
+            note.location.file,
+            note.message
+        )?;
     }
 
     for f in &report.findings {
         writeln!(out)?;
-        let key = f.key.as_deref().map(|k| format!(" {k}")).unwrap_or_default();
-        writeln!(out, "{}[{}]{}", p.severity(f.severity), f.rule, p.bold(&key))?;
+        let key = f
+            .key
+            .as_deref()
+            .map(|k| format!(" {k}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}[{}]{}",
+            p.severity(f.severity),
+            f.rule,
+            p.bold(&key)
+        )?;
         writeln!(out, "  {} {}", p.dim("-->"), f.location)?;
         writeln!(out, "  {}", f.message)?;
         for r in &f.related {
@@ -227,4 +274,3 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
-

@@ -11,7 +11,10 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             RuleId::InputUnparsed,
             None,
             unparsed.location.clone(),
-            format!("{} could not be parsed: {}", unparsed.location.file, unparsed.message),
+            format!(
+                "{} could not be parsed: {}",
+                unparsed.location.file, unparsed.message
+            ),
         ));
     }
 }

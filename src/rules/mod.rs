@@ -19,15 +19,17 @@ pub mod near_miss;
 mod restart_policy_missing;
 mod secret_undefined;
 mod secret_unwritten;
+mod undocumented;
 pub mod unset;
 mod unset_defaulted;
 mod unset_required;
-mod undocumented;
 mod written_unread;
 
 /// Every rule envtrail knows. The kebab-case name is the rule's id in every
 /// output format and never changes (see the contract).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleId {
     UnsetRequired,
@@ -126,16 +128,24 @@ impl RuleId {
             RuleId::SecretUnwritten => {
                 "A secret exists and the app reads its key, but no stage writes it: the value never reaches the app"
             }
-            RuleId::WrittenUnread => "A stage writes a key into the app's environment that no code reads",
-            RuleId::NearMiss => "A key written and never read is near-identical to a key read and never set",
+            RuleId::WrittenUnread => {
+                "A stage writes a key into the app's environment that no code reads"
+            }
+            RuleId::NearMiss => {
+                "A key written and never read is near-identical to a key read and never set"
+            }
             RuleId::EnvDrift => "A key is set for one deploy target and missing from another",
             RuleId::LiveMissing => "The app requires a key the running container does not have",
-            RuleId::LiveEmpty => "The running container has a key the app reads, with an empty value",
+            RuleId::LiveEmpty => {
+                "The running container has a key the app reads, with an empty value"
+            }
             RuleId::ImageDrift => "The settings inside the container differ from the repository's",
             RuleId::ContainerDown => "The audited container is not running, or is unhealthy",
             RuleId::RestartPolicyMissing => "A long-running compose service has no restart policy",
             RuleId::InputUnparsed => "An input file could not be read or parsed",
-            RuleId::Undocumented => "The app requires a key the documented example env file does not list",
+            RuleId::Undocumented => {
+                "The app requires a key the documented example env file does not list"
+            }
             RuleId::DocumentedUnread => "The documented example env file lists a key no code reads",
             RuleId::UnusedIgnore => "An envtrail ignore comment or config entry matches no finding",
         }

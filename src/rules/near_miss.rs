@@ -52,7 +52,13 @@ pub fn shape(a: &str, b: &str) -> Option<&'static str> {
     }
     let shorter = a.len().min(b.len());
     // Short keys differ by one letter all the time (`HOST`/`POST`): demand length.
-    let budget = if shorter >= 12 { 2 } else if shorter >= 6 { 1 } else { 0 };
+    let budget = if shorter >= 12 {
+        2
+    } else if shorter >= 6 {
+        1
+    } else {
+        0
+    };
     if budget > 0 && strsim::damerau_levenshtein(a, b) <= budget {
         return Some("a small edit");
     }
@@ -60,7 +66,9 @@ pub fn shape(a: &str, b: &str) -> Option<&'static str> {
 }
 
 fn tokens(key: &str) -> Vec<&str> {
-    key.split(['_', '-', '.']).filter(|t| !t.is_empty()).collect()
+    key.split(['_', '-', '.'])
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 fn canonical<'a>(tokens: &[&'a str]) -> Vec<&'a str> {
@@ -79,7 +87,9 @@ fn canonical<'a>(tokens: &[&'a str]) -> Vec<&'a str> {
 /// `long` is `short` with one more leading token (`DJANGO_DEBUG` / `DEBUG`),
 /// and the shared part is long enough to mean something.
 fn is_prefixed(long: &[&str], short: &[&str]) -> bool {
-    long.len() == short.len() + 1 && long[1..] == *short && short.iter().map(|t| t.len()).sum::<usize>() >= 4
+    long.len() == short.len() + 1
+        && long[1..] == *short
+        && short.iter().map(|t| t.len()).sum::<usize>() >= 4
 }
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
@@ -120,8 +130,14 @@ mod tests {
 
     #[test]
     fn small_edit() {
-        assert_eq!(shape("CELERY_RESULTS_BACKEND", "CELERY_RESULT_BACKEND"), Some("a small edit"));
-        assert_eq!(shape("DATABASE_URI", "DATABASE_URL"), Some("an abbreviation"));
+        assert_eq!(
+            shape("CELERY_RESULTS_BACKEND", "CELERY_RESULT_BACKEND"),
+            Some("a small edit")
+        );
+        assert_eq!(
+            shape("DATABASE_URI", "DATABASE_URL"),
+            Some("an abbreviation")
+        );
         assert_eq!(shape("SENTRY_DNS", "SENTRY_DSN"), Some("a small edit"));
     }
 
@@ -133,14 +149,20 @@ mod tests {
 
     #[test]
     fn token_order() {
-        assert_eq!(shape("CONSOLE_LOG_LEVEL", "LOG_LEVEL_CONSOLE"), Some("token order"));
+        assert_eq!(
+            shape("CONSOLE_LOG_LEVEL", "LOG_LEVEL_CONSOLE"),
+            Some("token order")
+        );
     }
 
     #[test]
     fn abbreviation() {
         assert_eq!(shape("DB_PASS", "DB_PASSWORD"), Some("an abbreviation"));
         assert_eq!(shape("DATABASE_HOST", "DB_HOST"), Some("an abbreviation"));
-        assert_eq!(shape("POSTGRES_PWD", "POSTGRES_PASSWORD"), Some("an abbreviation"));
+        assert_eq!(
+            shape("POSTGRES_PWD", "POSTGRES_PASSWORD"),
+            Some("an abbreviation")
+        );
     }
 
     #[test]

@@ -12,11 +12,18 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         let mut reads: Vec<_> = chain.unsatisfied_reads(row).collect();
         // Point at the strongest read: a required one when there is one.
         reads.sort_by_key(|r| !r.required);
-        let Some((read, secret)) = reads.iter().find_map(|r| secret_for(chain, r).map(|s| (*r, s))) else {
+        let Some((read, secret)) = reads
+            .iter()
+            .find_map(|r| secret_for(chain, r).map(|s| (*r, s)))
+        else {
             continue;
         };
         let sites = injection_sites(chain);
-        let inventory = chain.inventory.as_ref().map(|i| i.file.as_str()).unwrap_or("the inventory");
+        let inventory = chain
+            .inventory
+            .as_ref()
+            .map(|i| i.file.as_str())
+            .unwrap_or("the inventory");
         let mut finding = Finding::new(
             RuleId::SecretUnwritten,
             Some(&row.key),

@@ -9,7 +9,10 @@ use crate::finding::{Finding, Severity};
 /// `"(fallback chain: A → B → C; none is set)"`, or "" for a plain read.
 pub fn chain_note(read: &EnvRead) -> String {
     if read.chain.len() > 1 {
-        format!(" (fallback chain {}; none of them is set)", read.chain.join(" → "))
+        format!(
+            " (fallback chain {}; none of them is set)",
+            read.chain.join(" → ")
+        )
     } else {
         String::new()
     }
@@ -63,12 +66,18 @@ pub fn lower_for_opaque(chain: &Chain, mut finding: Finding) -> Finding {
 /// `secret-unwritten` replaces `unset-*` when the store holds a secret for
 /// the read's key or one of its aliases.
 pub fn secret_for<'a>(chain: &Chain, read: &'a EnvRead) -> Option<&'a str> {
-    read.chain.iter().map(String::as_str).find(|k| chain.in_inventory(k))
+    read.chain
+        .iter()
+        .map(String::as_str)
+        .find(|k| chain.in_inventory(k))
 }
 
 /// The compose defaults a read falls back to when nothing sets its key
 /// (`${K:-default}`): the deploy silently runs on compose's default.
-pub fn compose_defaults<'a>(chain: &'a Chain, read: &EnvRead) -> Vec<&'a crate::chain::reach::Defaulted> {
+pub fn compose_defaults<'a>(
+    chain: &'a Chain,
+    read: &EnvRead,
+) -> Vec<&'a crate::chain::reach::Defaulted> {
     read.chain
         .iter()
         .filter_map(|k| chain.deploy.defaulted.get(k))
@@ -94,7 +103,11 @@ pub fn with_deploy_story(chain: &Chain, read: &EnvRead, mut finding: Finding) ->
             "compose substitutes its own default for host key {} ({}){}",
             d.host_key,
             d.location,
-            if d.default_empty { ", an EMPTY value" } else { "" }
+            if d.default_empty {
+                ", an EMPTY value"
+            } else {
+                ""
+            }
         ));
         finding = finding.with_related(d.location.clone(), "compose default");
     }

@@ -3,7 +3,8 @@
 
 use super::RuleId;
 use super::unset::{
-    chain_note, compose_defaults, default_phrase, injection_sites, lower_for_opaque, secret_for, with_deploy_story,
+    chain_note, compose_defaults, default_phrase, injection_sites, lower_for_opaque, secret_for,
+    with_deploy_story,
 };
 use crate::chain::Chain;
 use crate::finding::Finding;
@@ -14,8 +15,11 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         let Some(read) = unsatisfied.next() else {
             continue;
         };
-        let compose_default = chain.unsatisfied_reads(row).any(|r| !compose_defaults(chain, r).is_empty());
-        if row.is_required() && chain.unsatisfied_reads(row).any(|r| r.required) && !compose_default {
+        let compose_default = chain
+            .unsatisfied_reads(row)
+            .any(|r| !compose_defaults(chain, r).is_empty());
+        if row.is_required() && chain.unsatisfied_reads(row).any(|r| r.required) && !compose_default
+        {
             continue; // reported as unset-required
         }
         if secret_for(chain, read).is_some() {

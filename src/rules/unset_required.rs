@@ -1,7 +1,9 @@
 //! `unset-required`: the app reads KEY with no default and no stage sets it.
 
 use super::RuleId;
-use super::unset::{chain_note, compose_defaults, injection_sites, lower_for_opaque, secret_for, with_deploy_story};
+use super::unset::{
+    chain_note, compose_defaults, injection_sites, lower_for_opaque, secret_for, with_deploy_story,
+};
 use crate::chain::Chain;
 use crate::finding::Finding;
 

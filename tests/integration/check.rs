@@ -4,7 +4,10 @@ use crate::common::envtrail;
 
 #[test]
 fn missing_path_exits_2_with_a_hint() {
-    let out = envtrail().args(["check", "fixtures/does-not-exist"]).output().unwrap();
+    let out = envtrail()
+        .args(["check", "fixtures/does-not-exist"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no such directory"), "{stderr}");
@@ -13,7 +16,10 @@ fn missing_path_exits_2_with_a_hint() {
 
 #[test]
 fn bad_flag_exits_2() {
-    let out = envtrail().args(["check", "--format", "yaml"]).output().unwrap();
+    let out = envtrail()
+        .args(["check", "--format", "yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -8,8 +8,17 @@ fn no_finding_and_exit_0() {
     assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
     assert_eq!(code, 0);
     // Not clean because nothing was seen: the chain is complete.
-    for key in ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "WORKERS"] {
-        assert!(written_keys(&report).contains(&key.to_string()), "{key} written");
+    for key in [
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ALLOWED_HOSTS",
+        "WORKERS",
+    ] {
+        assert!(
+            written_keys(&report).contains(&key.to_string()),
+            "{key} written"
+        );
         assert!(read_keys(&report).contains(&key.to_string()), "{key} read");
     }
 }
@@ -17,7 +26,12 @@ fn no_finding_and_exit_0() {
 #[test]
 fn table_snapshot() {
     let out = envtrail()
-        .args(["check", "fixtures/clean", "--secrets", "fixtures/clean/secrets.json"])
+        .args([
+            "check",
+            "fixtures/clean",
+            "--secrets",
+            "fixtures/clean/secrets.json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 /// `envtrail <args>` run from the crate root, so fixture paths print as
@@ -19,7 +21,13 @@ pub fn envtrail() -> Command {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
-        if key == "CI" || key.starts_with("GITHUB_") || key.starts_with("GITEA_") || key == "NO_COLOR" || key == "CLICOLOR_FORCE" || key == "DOCKER_HOST" {
+        if key == "CI"
+            || key.starts_with("GITHUB_")
+            || key.starts_with("GITEA_")
+            || key == "NO_COLOR"
+            || key == "CLICOLOR_FORCE"
+            || key == "DOCKER_HOST"
+        {
             cmd.env_remove(&*key);
         }
     }
@@ -35,8 +43,12 @@ pub fn check_json(name: &str, extra: &[&str]) -> (serde_json::Value, i32) {
         .expect("envtrail runs");
     let code = out.status.code().unwrap_or(-1);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let report = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}):\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     (report, code)
 }
 
@@ -59,15 +71,22 @@ pub fn findings(report: &serde_json::Value) -> Vec<(String, Option<String>)> {
 
 /// The keys written by any stage, in the report.
 pub fn written_keys(report: &serde_json::Value) -> Vec<String> {
-    keys_where(report, |k| k["written"].as_array().is_some_and(|w| !w.is_empty()))
+    keys_where(report, |k| {
+        k["written"].as_array().is_some_and(|w| !w.is_empty())
+    })
 }
 
 /// The keys read by any code, in the report.
 pub fn read_keys(report: &serde_json::Value) -> Vec<String> {
-    keys_where(report, |k| k["read"].as_array().is_some_and(|r| !r.is_empty()))
+    keys_where(report, |k| {
+        k["read"].as_array().is_some_and(|r| !r.is_empty())
+    })
 }
 
-fn keys_where(report: &serde_json::Value, pred: impl Fn(&serde_json::Value) -> bool) -> Vec<String> {
+fn keys_where(
+    report: &serde_json::Value,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<String> {
     report["keys"]
         .as_array()
         .map(|ks| {

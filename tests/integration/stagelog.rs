@@ -25,7 +25,14 @@ fn reports_the_four_unwritten_secrets_at_the_settings_lines() {
             )
         })
         .collect();
-    let expect = |key: &str, line| ("secret-unwritten".to_string(), key.to_string(), "config/settings.py".to_string(), line);
+    let expect = |key: &str, line| {
+        (
+            "secret-unwritten".to_string(),
+            key.to_string(),
+            "config/settings.py".to_string(),
+            line,
+        )
+    };
     assert_eq!(
         errors,
         [
@@ -46,11 +53,18 @@ fn the_fallback_chain_is_understood() {
     assert_eq!(read["via"], "django-environ");
     assert_eq!(read["required"], false);
     assert_eq!(read["default"], "");
-    assert_eq!(read["chain"], serde_json::json!(["S3_UPLOAD_BUCKET", "AWS_STORAGE_BUCKET_NAME", "S3_BUCKET"]));
+    assert_eq!(
+        read["chain"],
+        serde_json::json!(["S3_UPLOAD_BUCKET", "AWS_STORAGE_BUCKET_NAME", "S3_BUCKET"])
+    );
     // The aliases are reads too, but findings are reported on the head only.
     let alias = key_entry(&report, "S3_BUCKET");
     assert_eq!(alias["read"][0]["fallback_of"], "S3_UPLOAD_BUCKET");
-    assert!(!findings(&report).iter().any(|(_, k)| k.as_deref() == Some("S3_BUCKET")));
+    assert!(
+        !findings(&report)
+            .iter()
+            .any(|(_, k)| k.as_deref() == Some("S3_BUCKET"))
+    );
 }
 
 #[test]
@@ -63,7 +77,12 @@ fn written_keys_come_from_the_ssm_script() {
     assert_eq!(write["source"], "secrets.DJANGO_SECRET_KEY");
     let debug = key_entry(&report, "DEBUG");
     assert_eq!(debug["written"][0]["source"], "literal");
-    let bucket = &report["secrets"].as_array().unwrap().iter().find(|s| s["name"] == "S3_UPLOAD_BUCKET").unwrap();
+    let bucket = &report["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "S3_UPLOAD_BUCKET")
+        .unwrap();
     assert_eq!(bucket["in_inventory"], true);
     assert_eq!(bucket["referenced"], serde_json::json!([]));
 }
@@ -77,14 +96,30 @@ fn without_an_inventory_the_keys_are_unset_defaulted() {
         .collect();
     assert_eq!(
         rules,
-        ["AWS_REGION", "S3_PRESIGN_EXPIRES", "S3_UPLOAD_BUCKET", "S3_UPLOAD_PREFIX"]
-            .map(|k| ("unset-defaulted".to_string(), Some(k.to_string())))
+        [
+            "AWS_REGION",
+            "S3_PRESIGN_EXPIRES",
+            "S3_UPLOAD_BUCKET",
+            "S3_UPLOAD_PREFIX"
+        ]
+        .map(|k| ("unset-defaulted".to_string(), Some(k.to_string())))
     );
     assert_eq!(code, 0, "warnings alone do not fail at --fail-on error");
-    let bucket = report["findings"].as_array().unwrap().iter().find(|f| f["key"] == "S3_UPLOAD_BUCKET").unwrap();
+    let bucket = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "S3_UPLOAD_BUCKET")
+        .unwrap();
     let message = bucket["message"].as_str().unwrap();
-    assert!(message.contains("S3_UPLOAD_BUCKET → AWS_STORAGE_BUCKET_NAME → S3_BUCKET"), "{message}");
-    assert!(message.contains("NO usable value"), "an empty default is said louder: {message}");
+    assert!(
+        message.contains("S3_UPLOAD_BUCKET → AWS_STORAGE_BUCKET_NAME → S3_BUCKET"),
+        "{message}"
+    );
+    assert!(
+        message.contains("NO usable value"),
+        "an empty default is said louder: {message}"
+    );
 }
 
 #[test]
@@ -98,7 +133,14 @@ fn fail_on_warning_fails_on_warnings() {
 #[test]
 fn json_snapshot() {
     let out = envtrail()
-        .args(["check", "fixtures/stagelog", "--secrets", SECRETS, "--format", "json"])
+        .args([
+            "check",
+            "fixtures/stagelog",
+            "--secrets",
+            SECRETS,
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
