@@ -182,14 +182,27 @@ impl Chain {
     /// A read is satisfied when any key of its fallback chain (or a
     /// configured alias of one) is set.
     pub fn is_satisfied(&self, read: &EnvRead) -> bool {
+        let file = read.location.file.as_str();
         read.chain.iter().any(|k| {
-            self.is_set(k)
+            self.is_set_for(k, file)
                 || self
                     .deploy
                     .aliases
                     .get(k)
-                    .is_some_and(|a| a.iter().any(|k| self.is_set(k)))
+                    .is_some_and(|a| a.iter().any(|k| self.is_set_for(k, file)))
         })
+    }
+
+    /// `key` is set for the code in `file`: like [`Chain::is_set`], but in a
+    /// monorepo only the app service that runs `file` counts.
+    pub fn is_set_for(&self, key: &str, file: &str) -> bool {
+        if platform::is_platform_key(key) {
+            return true;
+        }
+        if self.deploy.has_app_stage {
+            return self.deploy.reaches_code_in(key, file);
+        }
+        self.rows.get(key).is_some_and(|r| !r.written.is_empty())
     }
 
     /// The secret store holds `name` (false without an inventory).

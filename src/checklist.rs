@@ -16,7 +16,7 @@ use crate::location::Location;
 use crate::platform;
 use crate::render::markdown::{code, inline, rich};
 use crate::report::Report;
-use crate::rules::unset::injection_sites;
+use crate::rules::unset::InjectionSites;
 
 /// Where an item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -79,7 +79,8 @@ pub struct Checklist {
 
 pub fn build(report: &Report, container: Option<&str>) -> Checklist {
     let chain = &report.chain;
-    let sites = injection_sites(chain);
+    let sites = InjectionSites::of(chain);
+    let sites: Vec<_> = sites.all().collect();
     let workflow_file = sites
         .iter()
         .map(|s| s.file.clone())

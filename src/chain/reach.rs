@@ -8,7 +8,7 @@
 //! each chain breaks, and the compose stage's own writes (`compose-*`,
 //! `dockerfile-env`, `dotenv-file`, `kubernetes`) for the report.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::config::{Config, glob_matches};
 use crate::facts::{
@@ -64,6 +64,9 @@ pub struct Deploy {
     pub oneshot_patterns: Vec<String>,
     /// Symmetric: each name maps to its other names.
     pub aliases: BTreeMap<String, BTreeSet<String>>,
+    /// For each key, the folders of the compose files whose app service it
+    /// reaches: in a monorepo, one service's `.env` is not another's.
+    pub arrived_in: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Deploy {
@@ -71,6 +74,35 @@ impl Deploy {
     pub fn reaches(&self, key: &str) -> bool {
         self.targets.iter().any(|t| t.keys.contains_key(key))
     }
+
+    /// `key` reaches the app service that runs the code in `file`: the one
+    /// whose compose file sits in the deepest folder above `file`. When no
+    /// app service's folder holds `file` (one compose file for the whole
+    /// repository, Kubernetes, Cloud Run), any app service will do.
+    pub fn reaches_code_in(&self, key: &str, file: &str) -> bool {
+        if !self.reaches(key) {
+            return false;
+        }
+        let home = self
+            .app_services
+            .iter()
+            .map(|(compose, _)| dir_of(compose))
+            .filter(|dir| is_above(dir, dir_of(file)))
+            .max_by_key(|dir| dir.len());
+        match (home, self.arrived_in.get(key)) {
+            (Some(home), Some(dirs)) if !home.is_empty() => dirs.contains(home),
+            _ => true,
+        }
+    }
+}
+
+/// `dir` is `inner` or a folder above it ("" is above everything).
+fn is_above(dir: &str, inner: &str) -> bool {
+    dir.is_empty()
+        || dir == inner
+        || inner
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// What [`derive`] adds to the facts before they are joined per key.
@@ -127,10 +159,15 @@ pub fn is_dev_file(file: &str) -> bool {
 
 /// The env a deploy host gives compose for one target.
 struct HostEnv<'a> {
-    /// Written to a file: by the file's name (`.env`).
-    files: BTreeMap<&'a str, Vec<&'a EnvWrite>>,
+    /// Written on the runner to a path inside the repository
+    /// (`services/api/.env`): matched by that path only, so in a monorepo
+    /// each compose file gets its own service's `.env`.
+    located: HashMap<String, Vec<&'a EnvWrite>>,
+    /// Written on a deploy host, or to an absolute path: the host's tree is
+    /// not the repository's, so matched by the file's name (`.env`).
+    by_name: HashMap<&'a str, Vec<&'a EnvWrite>>,
     /// Exported into the process environment.
-    exported: BTreeMap<&'a str, &'a EnvWrite>,
+    exported: HashMap<&'a str, &'a EnvWrite>,
 }
 
 impl<'a> HostEnv<'a> {
@@ -138,15 +175,19 @@ impl<'a> HostEnv<'a> {
         let applies =
             |t: &Option<String>| target.is_none() || t.is_none() || t.as_deref() == target;
         let mut env = HostEnv {
-            files: BTreeMap::new(),
-            exported: BTreeMap::new(),
+            located: HashMap::new(),
+            by_name: HashMap::new(),
+            exported: HashMap::new(),
         };
         for w in writes
             .iter()
             .filter(|w| w.via.stage() == Stage::Workflow && applies(&w.target))
         {
             match &w.sink {
-                Some(sink) => env.files.entry(basename(sink)).or_default().push(w),
+                Some(sink) => match repo_path(w, sink) {
+                    Some(path) => env.located.entry(path).or_default().push(w),
+                    None => env.by_name.entry(basename(sink)).or_default().push(w),
+                },
                 None if !is_direct(w.via) => {
                     env.exported.entry(w.key.as_str()).or_insert(w);
                 }
@@ -156,30 +197,64 @@ impl<'a> HostEnv<'a> {
         env
     }
 
-    fn file_writes(&self, name: &str) -> &[&'a EnvWrite] {
-        self.files.get(name).map(Vec::as_slice).unwrap_or(&[])
+    /// The writes to `path` as a file in folder `dir` of the repository
+    /// (a compose file's folder) names it.
+    fn file_writes(&self, dir: &str, path: &str) -> impl Iterator<Item = &'a EnvWrite> + '_ {
+        let located = crate::collect::compose::join(dir, path)
+            .and_then(|p| self.located.get(&p))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let by_name = self
+            .by_name
+            .get(basename(path))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        located.iter().chain(by_name).copied()
     }
 
-    /// Compose sees host key `key`: exported, or in the project's `.env`.
-    /// The workflow line that gives compose host key `key`.
-    fn origin(&self, key: &str) -> Option<Location> {
+    /// The workflow line that gives compose in folder `dir` host key `key`:
+    /// exported, or written to the project's `.env`.
+    fn origin(&self, dir: &str, key: &str) -> Option<Location> {
         self.exported
             .get(key)
-            .or_else(|| self.file_writes(".env").iter().find(|w| w.key == key))
+            .copied()
+            .or_else(|| self.file_writes(dir, ".env").find(|w| w.key == key))
             .map(|w| w.location.clone())
     }
 
-    fn has(&self, key: &str, project_dotenv: Option<&DotenvFile>) -> Option<Source> {
+    /// Every write that could be meant for compose in folder `dir`: exported
+    /// keys, host-side files, and runner files in `dir` or a folder above it
+    /// (another service's folder in a monorepo is not this service's).
+    fn upstream_of(&self, dir: &'a str) -> impl Iterator<Item = &'a EnvWrite> + '_ {
+        self.located
+            .iter()
+            .filter(move |(path, _)| is_above(dir_of(path), dir))
+            .flat_map(|(_, ws)| ws.iter().copied())
+            .chain(self.by_name.values().flat_map(|ws| ws.iter().copied()))
+            .chain(self.exported.values().copied())
+    }
+
+    fn has(&self, dir: &str, key: &str, project_dotenv: Option<&DotenvFile>) -> Option<Source> {
         if let Some(w) = self.exported.get(key) {
             return Some(w.source.clone());
         }
-        if let Some(w) = self.file_writes(".env").iter().find(|w| w.key == key) {
+        if let Some(w) = self.file_writes(dir, ".env").find(|w| w.key == key) {
             return Some(w.source.clone());
         }
         project_dotenv
             .and_then(|f| f.keys.iter().find(|k| k.key == key))
             .map(|_| Source::Literal)
     }
+}
+
+/// The repository path a runner-side write lands in, when it has one: a
+/// relative sink written on the runner (`working-directory` already applied
+/// by the workflow collector). Remote and absolute sinks have none.
+fn repo_path(w: &EnvWrite, sink: &str) -> Option<String> {
+    if w.remote || sink.starts_with(['/', '~', '$']) {
+        return None;
+    }
+    crate::collect::compose::join("", sink)
 }
 
 /// A key arriving in the app's container at one stage.
@@ -258,7 +333,7 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
                 );
             }
         }
-        for w in host.file_writes(basename(&ef.path)) {
+        for w in host.file_writes(dir, &ef.path) {
             arrive(
                 out,
                 &w.key,
@@ -279,7 +354,7 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
                 Source::Literal,
                 None,
             ),
-            ComposeValue::Passthrough => match host.has(&e.key, project_dotenv) {
+            ComposeValue::Passthrough => match host.has(dir, &e.key, project_dotenv) {
                 Some(_) => arrive(
                     out,
                     &e.key,
@@ -303,7 +378,7 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
             ComposeValue::Interpolated { refs, .. } => {
                 let unset: Vec<_> = refs
                     .iter()
-                    .filter(|r| host.has(&r.key, project_dotenv).is_none())
+                    .filter(|r| host.has(dir, &r.key, project_dotenv).is_none())
                     .collect();
                 let source = refs
                     .first()
@@ -385,11 +460,7 @@ fn upstream_breaks(
         .first()
         .map(|f| f.location.clone())
         .unwrap_or_else(|| svc.location.clone());
-    let upstream = host
-        .files
-        .values()
-        .flat_map(|ws| ws.iter().copied())
-        .chain(host.exported.values().copied());
+    let upstream = host.upstream_of(dir_of(&svc.file));
     for w in upstream {
         if arrived.contains(&w.key) {
             continue;
@@ -474,8 +545,7 @@ fn workload_reach(
             .collect();
         if let Some(file) = &o.env_file {
             keys.extend(
-                host.file_writes(basename(file))
-                    .iter()
+                host.file_writes("", file)
                     .map(|w| (w.key.clone(), at.clone(), w.source.clone())),
             );
         }
@@ -819,15 +889,21 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
                     }
                 }
                 for a in out.arrivals {
+                    deploy
+                        .arrived_in
+                        .entry(a.key.clone())
+                        .or_default()
+                        .insert(dir_of(&a.location.file).to_string());
                     // Where the target sets the key: the workflow's own write
                     // when compose only passes it on, else the deploy stage.
                     let upstream = match (a.via, &a.source, &a.sink) {
                         (WriteVia::ComposeEnvFile, _, Some(sink)) => host
-                            .file_writes(basename(sink))
-                            .iter()
+                            .file_writes(dir_of(&a.location.file), sink)
                             .find(|w| w.key == a.key)
                             .map(|w| w.location.clone()),
-                        (WriteVia::ComposeEnvironment, Source::Env(h), _) => host.origin(h),
+                        (WriteVia::ComposeEnvironment, Source::Env(h), _) => {
+                            host.origin(dir_of(&a.location.file), h)
+                        }
                         _ => None,
                     };
                     keys.entry(a.key.clone())

@@ -6,6 +6,8 @@
 //! - token order: `CONSOLE_LOG_LEVEL` / `LOG_LEVEL_CONSOLE`;
 //! - an abbreviation: `DB_PASS` / `DB_PASSWORD`, `DATABASE_*` / `DB_*`.
 
+use std::collections::{BTreeSet, HashMap};
+
 use super::RuleId;
 use crate::chain::Chain;
 use crate::finding::Finding;
@@ -92,6 +94,99 @@ fn is_prefixed(long: &[&str], short: &[&str]) -> bool {
         && short.iter().map(|t| t.len()).sum::<usize>() >= 4
 }
 
+/// A key's spellings, computed once: the pairing below looks most pairs up
+/// by hash and runs the edit distance only past cheap filters, so a
+/// monorepo with thousands of keys is not compared pair by pair.
+struct Spelled<'a> {
+    key: &'a str,
+    /// Tokens joined by a separator no key contains.
+    full: String,
+    canonical: String,
+    sorted: String,
+    /// Every token but the first: `DJANGO_DEBUG` → `DEBUG`.
+    tail: Option<String>,
+    /// Byte counts by the low six bits: one edit changes them by at most 2.
+    histogram: [u8; 64],
+}
+
+const SEP: &str = "\u{1f}";
+
+impl<'a> Spelled<'a> {
+    fn new(key: &'a str) -> Self {
+        let t = tokens(key);
+        let mut sorted = t.clone();
+        sorted.sort_unstable();
+        let mut histogram = [0u8; 64];
+        for b in key.bytes() {
+            let slot = &mut histogram[usize::from(b & 63)];
+            *slot = slot.saturating_add(1);
+        }
+        Spelled {
+            key,
+            full: t.join(SEP),
+            canonical: canonical(&t).join(SEP),
+            sorted: sorted.join(SEP),
+            tail: (t.len() > 1).then(|| t[1..].join(SEP)),
+            histogram,
+        }
+    }
+
+    /// Whether a small edit could turn one key into the other: the length
+    /// and the byte counts must be within two edits.
+    fn may_be_small_edit(&self, other: &Spelled) -> bool {
+        self.key.len().abs_diff(other.key.len()) <= 2
+            && self
+                .histogram
+                .iter()
+                .zip(&other.histogram)
+                .map(|(a, b)| u32::from(a.abs_diff(*b)))
+                .sum::<u32>()
+                <= 4
+    }
+}
+
+/// The (read, written) index pairs worth asking [`shape`] about: a superset
+/// of the pairs it accepts, found by hash for three shapes and behind the
+/// length and byte-count filters for the fourth.
+fn candidates(written: &[&str], read: &[&str]) -> BTreeSet<(usize, usize)> {
+    let read_keys: Vec<Spelled> = read.iter().map(|k| Spelled::new(k)).collect();
+    let mut by: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in read_keys.iter().enumerate() {
+        for form in [&r.full, &r.canonical, &r.sorted]
+            .into_iter()
+            .chain(&r.tail)
+        {
+            by.entry(form.as_str()).or_default().push(i);
+        }
+    }
+    let mut by_len: Vec<usize> = (0..read_keys.len()).collect();
+    by_len.sort_by_key(|&i| read_keys[i].key.len());
+
+    let mut pairs = BTreeSet::new();
+    for (wi, key) in written.iter().enumerate() {
+        let ws = Spelled::new(key);
+        for form in [&ws.full, &ws.canonical, &ws.sorted]
+            .into_iter()
+            .chain(&ws.tail)
+        {
+            for &ri in by.get(form.as_str()).into_iter().flatten() {
+                pairs.insert((ri, wi));
+            }
+        }
+        let len = ws.key.len();
+        let from = by_len.partition_point(|&i| read_keys[i].key.len() + 2 < len);
+        for &ri in by_len[from..]
+            .iter()
+            .take_while(|&&i| read_keys[i].key.len() <= len + 2)
+        {
+            if ws.may_be_small_edit(&read_keys[ri]) {
+                pairs.insert((ri, wi));
+            }
+        }
+    }
+    pairs
+}
+
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let written: Vec<_> = chain.written_unread().collect();
     let unset: Vec<_> = chain
@@ -99,28 +194,38 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         .values()
         .filter_map(|row| chain.unsatisfied_reads(row).next().map(|read| (row, read)))
         .collect();
-    for (row, read) in unset {
-        for w in &written {
-            let Some(why) = shape(&w.key, &row.key) else {
-                continue;
-            };
-            let Some(write) = w.written.first() else {
-                continue;
-            };
-            out.push(
-                Finding::new(
-                    RuleId::NearMiss,
-                    Some(&row.key),
-                    read.location.clone(),
-                    format!(
-                        "{} is read and never set, while {} is written and never read ({}): likely a typo",
-                        row.key, w.key, why
-                    ),
-                )
-                .with_related(write.location.clone(), format!("{} is written here", w.key))
-                .with_tip(format!("rename one of them so both sides say {} or {}", row.key, w.key)),
-            );
-        }
+    if written.is_empty() || unset.is_empty() {
+        return;
+    }
+    let read_keys: Vec<&str> = unset.iter().map(|(row, _)| row.key.as_str()).collect();
+    let written_keys: Vec<&str> = written.iter().map(|w| w.key.as_str()).collect();
+    let pairs = candidates(&written_keys, &read_keys);
+
+    for (ri, wi) in pairs {
+        let ((row, read), w) = (unset[ri], written[wi]);
+        // The exact judgement; the lookups above only chose whom to ask.
+        let Some(why) = shape(&w.key, &row.key) else {
+            continue;
+        };
+        let Some(write) = w.written.first() else {
+            continue;
+        };
+        out.push(
+            Finding::new(
+                RuleId::NearMiss,
+                Some(&row.key),
+                read.location.clone(),
+                format!(
+                    "{} is read and never set, while {} is written and never read ({}): likely a typo",
+                    row.key, w.key, why
+                ),
+            )
+            .with_related(write.location.clone(), format!("{} is written here", w.key))
+            .with_tip(format!(
+                "rename one of them so both sides say {} or {}",
+                row.key, w.key
+            )),
+        );
     }
 }
 
@@ -163,6 +268,53 @@ mod tests {
             shape("POSTGRES_PWD", "POSTGRES_PASSWORD"),
             Some("an abbreviation")
         );
+    }
+
+    #[test]
+    fn the_index_never_misses_a_pair_brute_force_finds() {
+        let keys = [
+            "CELERY_RESULT_BACKEND",
+            "CELERY_RESULTS_BACKEND",
+            "DEBUG",
+            "DJANGO_DEBUG",
+            "CONSOLE_LOG_LEVEL",
+            "LOG_LEVEL_CONSOLE",
+            "DB_PASS",
+            "DB_PASSWORD",
+            "DATABASE_HOST",
+            "DB_HOST",
+            "DATABASE_URI",
+            "DATABASE_URL",
+            "SENTRY_DNS",
+            "SENTRY_DSN",
+            "REDIS_URL",
+            "SECRET_KEY",
+            "DJANGO_SECRET_KEY",
+            "API_KEY",
+            "API_URL",
+            "EMAIL_HOST",
+            "EMAIL_PORT",
+            "POSTGRES_PWD",
+            "POSTGRES_PASSWORD",
+            "S3_BUCKET",
+            "S3_BUCKETS",
+            "AWS_S3_BUCKET",
+            "MAX_CONN",
+            "CONN_MAX",
+            "X",
+            "XY",
+            "ABCDEFGHIJKL",
+            "ABCDEFGHIJLK",
+            "ABCDEFGHIJ",
+        ];
+        let found = super::candidates(&keys, &keys);
+        for (ri, r) in keys.iter().enumerate() {
+            for (wi, w) in keys.iter().enumerate() {
+                if shape(w, r).is_some() {
+                    assert!(found.contains(&(ri, wi)), "{w} / {r} missed");
+                }
+            }
+        }
     }
 
     #[test]

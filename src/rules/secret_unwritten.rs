@@ -3,11 +3,12 @@
 //! (incident 1). Replaces `unset-*` for that key.
 
 use super::RuleId;
-use super::unset::{chain_note, injection_sites, lower_for_opaque, secret_for, with_deploy_story};
+use super::unset::{InjectionSites, chain_note, lower_for_opaque, secret_for, with_deploy_story};
 use crate::chain::Chain;
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
+    let sites = InjectionSites::of(chain);
     for row in chain.rows.values() {
         let mut reads: Vec<_> = chain.unsatisfied_reads(row).collect();
         // Point at the strongest read: a required one when there is one.
@@ -18,7 +19,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        let sites = injection_sites(chain);
+        let near = sites.for_file(&read.location.file);
         let inventory = chain
             .inventory
             .as_ref()
@@ -36,15 +37,13 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 row.key
             ),
         );
-        if let Some(site) = sites.first() {
+        if let Some(site) = near.first() {
             finding = finding.with_tip(format!(
                 "add `echo \"{}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines in {}",
                 row.key, site.file
             ));
         }
-        for site in sites {
-            finding = finding.with_related(site, "the deploy writes the app's env here");
-        }
+        finding = sites.relate(read, finding);
         let finding = with_deploy_story(chain, read, finding);
         out.push(lower_for_opaque(chain, finding));
     }

@@ -3,8 +3,9 @@
 //! could satisfy it after all.
 
 use crate::chain::Chain;
-use crate::facts::{DefaultValue, EnvRead, ReadVia};
+use crate::facts::{DefaultValue, EnvRead, ReadVia, Stage};
 use crate::finding::{Finding, Severity};
+use crate::location::Location;
 
 /// `"(fallback chain: A → B → C; none is set)"`, or "" for a plain read.
 pub fn chain_note(read: &EnvRead) -> String {
@@ -32,20 +33,78 @@ pub fn default_phrase(read: &EnvRead) -> String {
     }
 }
 
-/// Where a missing injection belongs: the files that already write env for the app.
-pub fn injection_sites(chain: &Chain) -> Vec<crate::location::Location> {
-    let mut sites: Vec<_> = chain
-        .rows
-        .values()
-        .flat_map(|r| r.written.iter())
-        // The workflow's own writes: where a missing injection line belongs.
-        .filter(|w| w.sink.is_some() && w.via.stage() == crate::facts::Stage::Workflow)
-        .map(|w| w.location.clone())
-        .collect();
-    sites.sort();
-    // One site per file: the first line that writes the env file.
-    sites.dedup_by(|a, b| a.file == b.file);
-    sites
+/// At most this many injection sites are named per finding: in a monorepo
+/// every service's workflow writes an env file, and naming them all helps
+/// nobody (and costs memory per finding).
+const MAX_SITES: usize = 3;
+
+/// Where a missing injection belongs: the workflow lines that already write
+/// an env file for the app, one per workflow file. Computed once per rule.
+pub struct InjectionSites {
+    /// Each site with the repository folder its env file lands in, when the
+    /// file is written on the runner inside the repository.
+    sites: Vec<(Location, Option<String>)>,
+}
+
+impl InjectionSites {
+    pub fn of(chain: &Chain) -> InjectionSites {
+        let mut sites: Vec<(Location, Option<String>)> = chain
+            .rows
+            .values()
+            .flat_map(|r| r.written.iter())
+            // The workflow's own writes: where a missing injection line belongs.
+            .filter(|w| w.via.stage() == Stage::Workflow)
+            .filter_map(|w| {
+                let sink = w.sink.as_deref()?;
+                let located = (!w.remote && !sink.starts_with(['/', '~', '$']))
+                    .then(|| sink.rsplit_once('/').map_or("", |(d, _)| d).to_string());
+                Some((w.location.clone(), located))
+            })
+            .collect();
+        sites.sort();
+        // One site per file: the first line that writes the env file.
+        sites.dedup_by(|a, b| a.0.file == b.0.file);
+        InjectionSites { sites }
+    }
+
+    /// Every site, in file order.
+    pub fn all(&self) -> impl Iterator<Item = &Location> {
+        self.sites.iter().map(|(l, _)| l)
+    }
+
+    /// The sites that feed code in `file`: those whose env file lands in its
+    /// folder or above (a monorepo's own service first), else the sites
+    /// written on a deploy host; at most [`MAX_SITES`].
+    pub fn for_file(&self, file: &str) -> Vec<&Location> {
+        let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+        let above = |d: &str| {
+            d.is_empty() || d == dir || dir.strip_prefix(d).is_some_and(|r| r.starts_with('/'))
+        };
+        let near: Vec<&Location> = self
+            .sites
+            .iter()
+            .filter(|(_, d)| d.as_deref().is_some_and(above))
+            .map(|(l, _)| l)
+            .collect();
+        let chosen = if near.is_empty() {
+            self.sites
+                .iter()
+                .filter(|(_, d)| d.is_none())
+                .map(|(l, _)| l)
+                .collect()
+        } else {
+            near
+        };
+        chosen.into_iter().take(MAX_SITES).collect()
+    }
+
+    /// Name the sites that feed `read`'s file on `finding`.
+    pub fn relate(&self, read: &EnvRead, mut finding: Finding) -> Finding {
+        for site in self.for_file(&read.location.file) {
+            finding = finding.with_related(site.clone(), "the deploy writes the app's env here");
+        }
+        finding
+    }
 }
 
 /// An opaque env file could hold any key: the finding drops to `note` and

@@ -3,13 +3,14 @@
 
 use super::RuleId;
 use super::unset::{
-    chain_note, compose_defaults, default_phrase, injection_sites, lower_for_opaque, secret_for,
+    InjectionSites, chain_note, compose_defaults, default_phrase, lower_for_opaque, secret_for,
     with_deploy_story,
 };
 use crate::chain::Chain;
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
+    let sites = InjectionSites::of(chain);
     for row in chain.rows.values() {
         let mut unsatisfied = chain.unsatisfied_reads(row);
         let Some(read) = unsatisfied.next() else {
@@ -36,9 +37,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 default_phrase(read)
             ),
         );
-        for site in injection_sites(chain) {
-            finding = finding.with_related(site, "the deploy writes the app's env here");
-        }
+        finding = sites.relate(read, finding);
         let finding = with_deploy_story(chain, read, finding);
         out.push(lower_for_opaque(chain, finding));
     }

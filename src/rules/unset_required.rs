@@ -2,12 +2,13 @@
 
 use super::RuleId;
 use super::unset::{
-    chain_note, compose_defaults, injection_sites, lower_for_opaque, secret_for, with_deploy_story,
+    InjectionSites, chain_note, compose_defaults, lower_for_opaque, secret_for, with_deploy_story,
 };
 use crate::chain::Chain;
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
+    let sites = InjectionSites::of(chain);
     for row in chain.rows.values() {
         let Some(read) = chain.unsatisfied_reads(row).find(|r| r.required) else {
             continue;
@@ -26,9 +27,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 chain_note(read)
             ),
         );
-        for site in injection_sites(chain) {
-            finding = finding.with_related(site, "the deploy writes the app's env here");
-        }
+        finding = sites.relate(read, finding);
         let finding = with_deploy_story(chain, read, finding);
         out.push(lower_for_opaque(chain, finding));
     }

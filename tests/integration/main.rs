@@ -11,6 +11,7 @@ mod deploy;
 mod determinism;
 mod entrypoint;
 mod live;
+mod monorepo;
 mod render;
 mod settings;
 mod stagelog;

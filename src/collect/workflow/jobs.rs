@@ -109,6 +109,7 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
     let Some(jobs) = root.get("jobs").and_then(Node::as_map) else {
         return;
     };
+    let wf_dir = default_working_directory(root);
     let mut outputs = Vec::new();
     for (job_key, job) in jobs {
         let Some(job_id) = job_key.as_str() else {
@@ -123,17 +124,36 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
             target,
             ..JobOutput::default()
         };
+        let job_dir = default_working_directory(job).or(wf_dir);
         for step in job.get("steps").and_then(Node::as_seq).unwrap_or_default() {
-            step_facts(rel, step, &mut env, &mut out, facts);
+            step_facts(rel, step, job_dir, &mut env, &mut out, facts);
         }
         outputs.push(out);
     }
     finish(outputs, facts);
 }
 
+/// `defaults.run.working-directory` of a workflow or job.
+fn default_working_directory(node: &Node) -> Option<&str> {
+    node.get("defaults")?
+        .get("run")?
+        .get("working-directory")?
+        .as_str()
+}
+
+/// A runner-side file path as the repository sees it: relative sinks are
+/// relative to the step's working directory (`services/api` + `.env`).
+fn in_working_directory(dir: &str, sink: &str) -> String {
+    if sink.starts_with(['/', '~', '$']) {
+        return sink.to_string();
+    }
+    crate::collect::compose::join(dir, sink).unwrap_or_else(|| sink.to_string())
+}
+
 fn step_facts(
     rel: &str,
     step: &Node,
+    default_dir: Option<&str>,
     env: &mut HashMap<String, Source>,
     out: &mut JobOutput,
     facts: &mut Facts,
@@ -158,6 +178,29 @@ fn step_facts(
         && shell_is_sh
     {
         script(rel, run, &step_env, false, "run", &map_keys, out, facts);
+        let dir = step
+            .get("working-directory")
+            .and_then(Node::as_str)
+            .or(default_dir)
+            .filter(|d| !matches!(d.trim(), "" | "." | "./"));
+        if let Some(dir) = dir {
+            for placed in &mut out.placed[before..] {
+                match &mut placed.event {
+                    ScriptEvent::Write(w) if !w.remote => {
+                        if let Some(sink) = &mut w.sink {
+                            *sink = in_working_directory(dir, sink);
+                        }
+                    }
+                    ScriptEvent::Opaque { sink, remote, .. }
+                    | ScriptEvent::Truncate { sink, remote }
+                        if !*remote =>
+                    {
+                        *sink = in_working_directory(dir, sink);
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
     if let Some(uses) = step.get("uses").and_then(Node::as_str) {
         let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();

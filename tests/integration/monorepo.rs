@@ -1,0 +1,37 @@
+//! A monorepo: each service's deploy writes the `.env` in its own folder
+//! (`working-directory`), so one service's keys never satisfy another's reads.
+
+use crate::common::{check_json, findings, key_entry};
+
+#[test]
+fn a_key_written_for_one_service_does_not_reach_another() {
+    let (report, code) = check_json("monorepo-services", &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "unset-required".to_string(),
+            Some("STRIPE_API_KEY".to_string())
+        )]
+    );
+    assert_eq!(code, 1);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["file"], "services/billing/billing/settings.py");
+    // The place to fix is billing's own deploy, not every workflow in the repository.
+    assert_eq!(
+        finding["related"],
+        serde_json::json!([{"file": ".github/workflows/deploy-billing.yml", "line": 16,
+                            "label": "the deploy writes the app's env here"}])
+    );
+}
+
+#[test]
+fn the_working_directory_places_the_env_file() {
+    let (report, _) = check_json("monorepo-services", &[]);
+    let stripe = key_entry(&report, "STRIPE_API_KEY");
+    assert_eq!(stripe["written"][0]["sink"], "services/api/.env");
+    assert_eq!(
+        stripe["written"][0]["remote"],
+        serde_json::Value::Null,
+        "runner-side"
+    );
+}
