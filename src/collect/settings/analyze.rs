@@ -372,7 +372,7 @@ impl<'t> Analysis<'t, '_> {
     }
 
     /// Whether `statement` could hold a read: it mentions one of the
-    /// [`NEEDLES`](super::NEEDLES), an import, or a name that this file or
+    /// needles of [`may_read_env`](super::may_read_env), an import, or a name that this file or
     /// another binds to something that reads (an alias, an env instance, a
     /// function, a class). Sound as long as every read form goes through one
     /// of those names; a star import could bind anything, so it turns this off.

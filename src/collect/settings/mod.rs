@@ -57,20 +57,37 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
 }
 
 /// Identifiers without which Python code cannot read env in any form this
-/// collector knows (`environ`, `getenv`, `Env`, `env(...)`, `config(...)`,
-/// `BaseSettings`, `decouple`): a file with none of them is not parsed.
-const NEEDLES: &[&str] = &["env", "Env", "config", "BaseSettings", "decouple"];
+/// collector knows (`os.environ`, `getenv`, `environ.Env`, `env(...)`,
+/// `config(...)`): a file with none of them as a whole identifier is not
+/// parsed. Matching whole identifiers matters: `environment` and
+/// `self.config` are everywhere, and would send most files to the parser.
+const WORD_NEEDLES: &[&str] = &["environ", "getenv", "Env", "env", "config"];
+
+/// Needles that may sit inside a longer name: a settings class can derive
+/// from a project base such as `AppBaseSettings`.
+const SUBSTRING_NEEDLES: &[&str] = &["BaseSettings", "decouple"];
 
 fn may_read_env(bytes: &[u8]) -> bool {
-    NEEDLES
+    SUBSTRING_NEEDLES
         .iter()
         .any(|n| memmem::find(bytes, n.as_bytes()).is_some())
+        || WORD_NEEDLES.iter().any(|n| has_word(bytes, n.as_bytes()))
+}
+
+/// `needle` occurs in `bytes` with no identifier character on either side.
+fn has_word(bytes: &[u8], needle: &[u8]) -> bool {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    memmem::find_iter(bytes, needle).any(|at| {
+        let before = at.checked_sub(1).and_then(|i| bytes.get(i));
+        let after = bytes.get(at + needle.len());
+        !before.is_some_and(|&b| ident(b)) && !after.is_some_and(|&b| ident(b))
+    })
 }
 
 /// What pass 1 made of a file.
 enum Pass1 {
     Unreadable(Box<Unparsed>),
-    /// Mentions none of the [`NEEDLES`].
+    /// Mentions none of the needles of [`may_read_env`].
     Skipped,
     Analyzed(Box<FileOutcome>),
 }
