@@ -597,3 +597,28 @@ D = len("not a read")
 "#;
     assert_eq!(keys(src), vec!["A", "B", "C"]);
 }
+
+#[test]
+fn the_prefilter_wants_whole_identifiers() {
+    use super::may_read_env;
+    for text in [
+        "x = os.environ['A']",
+        "from os import getenv",
+        "env = environ.Env()",
+        "DEBUG = env('DEBUG')",
+        "from decouple import config as c",
+        "class S(AppBaseSettings): pass",
+        "X = config('X')",
+    ] {
+        assert!(may_read_env(text.as_bytes()), "{text}");
+    }
+    for text in [
+        "environment = 'prod'",
+        "self.configure()",
+        "settings_env_name = 1",
+        "my_config = load()",
+        "Envelope()",
+    ] {
+        assert!(!may_read_env(text.as_bytes()), "{text}");
+    }
+}
