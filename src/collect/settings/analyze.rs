@@ -396,7 +396,7 @@ impl<'t> Analysis<'t, '_> {
                 .split(|b| !is_word_byte(*b))
                 .filter(|w| !w.is_empty())
                 .any(|word| {
-                    super::may_read_env(word)
+                    super::is_needle_word(word)
                         || word == b"import"
                         || std::str::from_utf8(word).is_ok_and(|w| self.is_bound_name(w))
                 })

@@ -57,11 +57,19 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
 }
 
 /// Identifiers without which Python code cannot read env in any form this
-/// collector knows (`os.environ`, `getenv`, `environ.Env`, `env(...)`,
-/// `config(...)`): a file with none of them as a whole identifier is not
-/// parsed. Matching whole identifiers matters: `environment` and
-/// `self.config` are everywhere, and would send most files to the parser.
-const WORD_NEEDLES: &[&str] = &["environ", "getenv", "Env", "env", "config"];
+/// collector knows, each with the bytes one of which must follow it (after
+/// spaces) when it is not enough alone: a file where none occurs is not
+/// parsed. Whole identifiers only — `environment` and `get_app_config` are
+/// everywhere — and `env` / `config` only as calls or attribute bases
+/// (`env("K")`, `env.str("K")`, `config("K")`): as plain names they are
+/// common variables, and every read through them is such a call.
+const WORD_NEEDLES: &[(&str, &[u8])] = &[
+    ("environ", b""),
+    ("getenv", b""),
+    ("Env", b""),
+    ("env", b"(."),
+    ("config", b"("),
+];
 
 /// Needles that may sit inside a longer name: a settings class can derive
 /// from a project base such as `AppBaseSettings`.
@@ -71,16 +79,31 @@ fn may_read_env(bytes: &[u8]) -> bool {
     SUBSTRING_NEEDLES
         .iter()
         .any(|n| memmem::find(bytes, n.as_bytes()).is_some())
-        || WORD_NEEDLES.iter().any(|n| has_word(bytes, n.as_bytes()))
+        || WORD_NEEDLES
+            .iter()
+            .any(|(n, followed_by)| has_word(bytes, n.as_bytes(), followed_by))
 }
 
-/// `needle` occurs in `bytes` with no identifier character on either side.
-fn has_word(bytes: &[u8], needle: &[u8]) -> bool {
+/// Whether one identifier (already split out of a statement) is, or holds,
+/// a needle: the per-statement check of [`analyze`] after the file passed.
+fn is_needle_word(word: &[u8]) -> bool {
+    WORD_NEEDLES.iter().any(|(n, _)| word == n.as_bytes())
+        || SUBSTRING_NEEDLES
+            .iter()
+            .any(|n| word.windows(n.len()).any(|w| w == n.as_bytes()))
+}
+
+/// `needle` occurs in `bytes` with no identifier character on either side
+/// and, when `followed_by` is not empty, one of its bytes next after spaces.
+fn has_word(bytes: &[u8], needle: &[u8], followed_by: &[u8]) -> bool {
     let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     memmem::find_iter(bytes, needle).any(|at| {
         let before = at.checked_sub(1).and_then(|i| bytes.get(i));
-        let after = bytes.get(at + needle.len());
-        !before.is_some_and(|&b| ident(b)) && !after.is_some_and(|&b| ident(b))
+        let rest = bytes.get(at + needle.len()..).unwrap_or_default();
+        let next = rest.iter().copied().find(|b| !matches!(b, b' ' | b'\t'));
+        !before.is_some_and(|&b| ident(b))
+            && !next.is_some_and(ident)
+            && (followed_by.is_empty() || next.is_some_and(|b| followed_by.contains(&b)))
     })
 }
 
@@ -146,9 +169,11 @@ pub fn collect_files(files: &[InputFile], threads: usize) -> Facts {
 /// files that import one, and skipped files that mention one a pass-1
 /// needle would not have caught (`def setting(name): ...`).
 fn second_pass(files: &[InputFile], threads: usize, knowledge: &Knowledge, outcomes: &mut [Pass1]) {
+    // Names another module binds to a read that the needles would not let
+    // through: the skipped files must be searched for them.
     let unseen_names: Vec<&str> = knowledge
         .names()
-        .filter(|n| !may_read_env(n.as_bytes()))
+        .filter(|n| !is_needle_word(n.as_bytes()))
         .collect();
     let redo: Vec<usize> = outcomes
         .iter()
@@ -176,7 +201,7 @@ fn second_pass(files: &[InputFile], threads: usize, knowledge: &Knowledge, outco
             if !may_read_env(bytes)
                 && !unseen_names
                     .iter()
-                    .any(|n| memmem::find(bytes, n.as_bytes()).is_some())
+                    .any(|n| has_word(bytes, n.as_bytes(), b""))
             {
                 return None;
             }

@@ -609,6 +609,8 @@ fn the_prefilter_wants_whole_identifiers() {
         "from decouple import config as c",
         "class S(AppBaseSettings): pass",
         "X = config('X')",
+        "X = config ('X')",
+        "from .base import env\nA = env.int('A')",
     ] {
         assert!(may_read_env(text.as_bytes()), "{text}");
     }
@@ -618,6 +620,9 @@ fn the_prefilter_wants_whole_identifiers() {
         "settings_env_name = 1",
         "my_config = load()",
         "Envelope()",
+        "config = load_config()\nprint(config.name)",
+        "env = {}\nenv['A'] = 1",
+        "apps.get_app_config('x')",
     ] {
         assert!(!may_read_env(text.as_bytes()), "{text}");
     }
