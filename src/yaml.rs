@@ -1,12 +1,15 @@
 //! A small located YAML tree built from yaml-rust2's event parser: every
-//! scalar keeps its start row and column, so each workflow fact names its
-//! line. (serde_yaml keeps no positions and is deprecated.)
+//! node keeps its start row and column, so each workflow, compose and
+//! Kubernetes fact names its line. (serde_yaml keeps no positions and is
+//! deprecated.)
 //!
 //! Aliases are expanded with a budget: an alias bomb ("billion laughs") stops
 //! expanding once the tree would exceed [`MAX_EXPANDED_NODES`] and the parse
-//! reports it, rather than eating memory or time.
+//! reports it, rather than eating memory or time. `<<` merge keys (compose's
+//! `x-common: &common` / `<<: *common`) are resolved while the tree is built,
+//! from nodes the budget already paid for, when the caller asks for them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -36,6 +39,13 @@ pub struct Scalar {
 }
 
 impl Scalar {
+    /// A plain `null`, `~`, `Null`, `NULL` or empty scalar; a quoted
+    /// `"null"` is a string.
+    pub fn is_null(&self) -> bool {
+        self.style == Style::Plain
+            && matches!(self.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }
+
     /// The file row and column where line `line` (0-based) of the value
     /// starts. Exact for literal block scalars (the parser marks the first
     /// line of content, after any blank lines the value keeps; every line
@@ -58,14 +68,17 @@ pub enum Node {
     Seq {
         items: Vec<Node>,
         row: u32,
+        column: u32,
     },
     Map {
         entries: Vec<(Node, Node)>,
         row: u32,
+        column: u32,
     },
-    /// An alias whose expansion was cut off by the budget.
+    /// An alias whose expansion was cut off by the budget (or an empty stream).
     Truncated {
         row: u32,
+        column: u32,
     },
 }
 
@@ -73,8 +86,22 @@ impl Node {
     pub fn row(&self) -> u32 {
         match self {
             Node::Scalar(s) => s.row,
-            Node::Seq { row, .. } | Node::Map { row, .. } | Node::Truncated { row } => *row,
+            Node::Seq { row, .. } | Node::Map { row, .. } | Node::Truncated { row, .. } => *row,
         }
+    }
+
+    pub fn column(&self) -> u32 {
+        match self {
+            Node::Scalar(s) => s.column,
+            Node::Seq { column, .. }
+            | Node::Map { column, .. }
+            | Node::Truncated { column, .. } => *column,
+        }
+    }
+
+    /// A null scalar (see [`Scalar::is_null`]).
+    pub fn is_null(&self) -> bool {
+        self.as_scalar().is_some_and(Scalar::is_null)
     }
 
     pub fn as_scalar(&self) -> Option<&Scalar> {
@@ -157,27 +184,41 @@ pub struct Document {
     pub warnings: Vec<YamlError>,
 }
 
+/// What a `<<` key means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeKeys {
+    /// YAML 1.1 merge keys, as compose and Kubernetes honour them: the
+    /// mapping (or list of mappings, earlier ones first) under `<<` adds the
+    /// keys the mapping does not have itself, after its own.
+    Resolve,
+    /// `<<` is a key like any other (GitHub Actions has no merge keys).
+    Literal,
+}
+
 enum Frame {
     Seq {
         items: Vec<Node>,
         row: u32,
+        column: u32,
         anchor: usize,
     },
     Map {
         entries: Vec<(Node, Node)>,
         pending_key: Option<Node>,
         row: u32,
+        column: u32,
         anchor: usize,
     },
 }
 
-#[derive(Default)]
 struct Builder {
+    merge_keys: MergeKeys,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
-    root: Option<Node>,
-    documents: usize,
+    documents: Vec<Document>,
+    /// Nodes aliases added so far, over the whole stream.
     expanded: usize,
+    /// The current document's.
     warnings: Vec<YamlError>,
 }
 
@@ -200,21 +241,58 @@ impl Builder {
                 Some(key) => entries.push((key, node)),
                 None => *pending_key = Some(node),
             },
-            None => {
-                // Only the first document of a stream is a workflow.
-                if self.root.is_none() {
-                    self.root = Some(node);
-                }
-            }
+            None => self.documents.push(Document {
+                root: node,
+                warnings: std::mem::take(&mut self.warnings),
+            }),
         }
     }
+}
+
+/// A mapping's entries with its `<<` entries replaced by the keys they
+/// merge in that it lacks. The merged mappings were resolved when they were
+/// built, so merges of merges come out right.
+fn resolve_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let is_merge = |key: &Node| key.as_str() == Some("<<");
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
+        return entries;
+    }
+    let mut own = Vec::with_capacity(entries.len());
+    let mut merged = Vec::new();
+    for (key, value) in entries {
+        if !is_merge(&key) {
+            own.push((key, value));
+            continue;
+        }
+        match value {
+            Node::Map { entries, .. } => merged.extend(entries),
+            Node::Seq { items, .. } => {
+                for item in items {
+                    if let Node::Map { entries, .. } = item {
+                        merged.extend(entries);
+                    }
+                }
+            }
+            Node::Scalar(_) | Node::Truncated { .. } => {}
+        }
+    }
+    // A set, not a scan of `own`: a huge mapping must not make this quadratic.
+    let mut present: HashSet<Option<String>> = own
+        .iter()
+        .map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
+    for (key, value) in merged {
+        if present.insert(key.as_str().map(str::to_string)) {
+            own.push((key, value));
+        }
+    }
+    own
 }
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let (row, column) = row_col(&mark);
         match ev {
-            Event::DocumentStart => self.documents += 1,
             Event::Scalar(value, style, anchor, _) => {
                 let style = match style {
                     TScalarStyle::SingleQuoted => Style::SingleQuoted,
@@ -236,23 +314,44 @@ impl MarkedEventReceiver for Builder {
             Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
                 items: Vec::new(),
                 row,
+                column,
                 anchor,
             }),
             Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
                 entries: Vec::new(),
                 pending_key: None,
                 row,
+                column,
                 anchor,
             }),
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { items, row, anchor }) => (Node::Seq { items, row }, anchor),
+                    Some(Frame::Seq {
+                        items,
+                        row,
+                        column,
+                        anchor,
+                    }) => (Node::Seq { items, row, column }, anchor),
                     Some(Frame::Map {
                         entries,
                         row,
+                        column,
                         anchor,
                         ..
-                    }) => (Node::Map { entries, row }, anchor),
+                    }) => {
+                        let entries = match self.merge_keys {
+                            MergeKeys::Resolve => resolve_merge_keys(entries),
+                            MergeKeys::Literal => entries,
+                        };
+                        (
+                            Node::Map {
+                                entries,
+                                row,
+                                column,
+                            },
+                            anchor,
+                        )
+                    }
                     None => return,
                 };
                 self.push_node(node, anchor);
@@ -270,34 +369,70 @@ impl MarkedEventReceiver for Builder {
                                     ),
                                 });
                             }
-                            Node::Truncated { row }
+                            Node::Truncated { row, column }
                         } else {
                             self.expanded += size;
                             target.clone()
                         }
                     }
-                    None => Node::Truncated { row },
+                    None => Node::Truncated { row, column },
                 };
                 self.push_node(node, 0);
             }
-            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart
+            | Event::DocumentEnd => {}
         }
     }
 }
 
-/// Parse the first document of `text` into a located tree.
+/// Parse the first document of `text` into a located tree, `<<` as a plain
+/// key (a workflow: only the first document of a stream is one). An empty
+/// stream gives a [`Node::Truncated`] root.
 pub fn parse(text: &str) -> Result<Document, YamlError> {
-    let mut builder = Builder::default();
+    let mut docs = parse_stream(text, MergeKeys::Literal)?.into_iter();
+    let mut first = docs.next().unwrap_or(Document {
+        root: Node::Truncated { row: 0, column: 0 },
+        warnings: Vec::new(),
+    });
+    // A later document's alias bomb still cost the parse: say so, once.
+    if first.warnings.is_empty() {
+        first.warnings.extend(docs.flat_map(|d| d.warnings).take(1));
+    }
+    Ok(first)
+}
+
+/// Parse every document of a YAML stream into located trees.
+pub fn parse_stream(text: &str, merge_keys: MergeKeys) -> Result<Vec<Document>, YamlError> {
+    let mut builder = Builder {
+        merge_keys,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        documents: Vec::new(),
+        expanded: 0,
+        warnings: Vec::new(),
+    };
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut builder, true).map_err(|e| YamlError {
         row: e.marker().line().saturating_sub(1) as u32,
         message: e.info().to_string(),
     })?;
-    let root = builder.root.unwrap_or(Node::Truncated { row: 0 });
-    Ok(Document {
-        root,
-        warnings: builder.warnings,
-    })
+    Ok(builder.documents)
+}
+
+/// A "billion laughs": keys `{prefix}0` to `{prefix}9`, each a list of ten
+/// aliases to the one before, 10^10 scalars if fully expanded.
+#[cfg(test)]
+pub(crate) fn alias_bomb(prefix: &str) -> String {
+    let mut text = format!("{prefix}0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let aliases: Vec<String> = (0..10).map(|_| format!("*a{}", i - 1)).collect();
+        let aliases = aliases.join(", ");
+        text.push_str(&format!("{prefix}{i}: &a{i} [{aliases}]\n"));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -354,16 +489,103 @@ mod tests {
 
     #[test]
     fn alias_bomb_is_capped() {
-        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-        for i in 1..10 {
-            let p = i - 1;
-            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
-        }
+        let text = alias_bomb("a");
         let start = std::time::Instant::now();
         let doc = parse(&text).unwrap();
         assert!(start.elapsed().as_secs() < 5);
         assert_eq!(doc.warnings.len(), 1);
         assert!(doc.root.size() < 3 * MAX_EXPANDED_NODES);
+    }
+
+    fn stream(text: &str) -> Vec<Node> {
+        parse_stream(text, MergeKeys::Resolve)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.root)
+            .collect()
+    }
+
+    fn keys(node: &Node) -> Vec<&str> {
+        node.as_map()
+            .unwrap()
+            .iter()
+            .filter_map(|(k, _)| k.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn merge_keys_own_keys_win_and_come_first() {
+        let docs = stream(
+            "x-env: &env\n  A: 1\n  B: 2\nservices:\n  web:\n    <<: *env\n    B: 3\n    C: ~\n",
+        );
+        let web = docs[0].get("services").and_then(|s| s.get("web")).unwrap();
+        assert_eq!(web.row(), 5);
+        assert_eq!(keys(web), ["B", "C", "A"]);
+        assert_eq!(web.get("B").unwrap().as_str(), Some("3"));
+        assert!(web.get("C").unwrap().is_null());
+        assert_eq!(
+            web.get("A").unwrap().row(),
+            1,
+            "a merged value keeps its row"
+        );
+    }
+
+    #[test]
+    fn merge_key_lists_and_merges_of_merges() {
+        let docs = stream(
+            "a: &a {X: a, Y: a}\nb: &b {<<: *a, Y: b, Z: b}\nc:\n  <<: [*b, {X: c, W: c}]\n",
+        );
+        let c = docs[0].get("c").unwrap();
+        assert_eq!(keys(c), ["Y", "Z", "X", "W"]);
+        assert_eq!(
+            c.get("X").unwrap().as_str(),
+            Some("a"),
+            "earlier sources win"
+        );
+        assert_eq!(c.get("Y").unwrap().as_str(), Some("b"));
+    }
+
+    #[test]
+    fn merge_keys_are_plain_keys_unless_asked() {
+        let doc = parse("a: &a {X: 1}\nb:\n  <<: *a\n").unwrap();
+        let b = doc.root.get("b").unwrap();
+        assert_eq!(keys(b), ["<<"]);
+        assert!(b.get("X").is_none());
+    }
+
+    #[test]
+    fn quoted_null_is_a_string() {
+        let docs = stream("a: 'null'\nb: null\nc:\nd: ~\n");
+        assert!(!docs[0].get("a").unwrap().is_null());
+        assert!(docs[0].get("b").unwrap().is_null());
+        assert!(docs[0].get("c").unwrap().is_null());
+        assert!(docs[0].get("d").unwrap().is_null());
+    }
+
+    #[test]
+    fn several_documents() {
+        let docs = stream("a: 1\n---\nb: 2\n");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].get("b").unwrap().row(), 2);
+        assert!(stream("").is_empty());
+        assert!(matches!(parse("").unwrap().root, Node::Truncated { .. }));
+    }
+
+    #[test]
+    fn merge_bomb_is_capped() {
+        let mut text = String::from(
+            "a0: &a0 {k0: x, k1: x, k2: x, k3: x, k4: x, k5: x, k6: x, k7: x, k8: x, k9: x}\n",
+        );
+        for i in 1..10 {
+            let p = i - 1;
+            let list: Vec<String> = (0..10).map(|j| format!("m{j}: {{<<: *a{p}}}")).collect();
+            text.push_str(&format!("a{i}: &a{i} {{{}}}\n", list.join(", ")));
+        }
+        let start = std::time::Instant::now();
+        let docs = parse_stream(&text, MergeKeys::Resolve).unwrap();
+        assert!(start.elapsed().as_secs() < 5);
+        assert_eq!(docs[0].warnings.len(), 1);
+        assert!(docs[0].root.size() < 3 * MAX_EXPANDED_NODES);
     }
 
     #[test]

@@ -8,17 +8,15 @@
 //! Which service runs the app is decided later, by the chain, which knows
 //! where the settings reads are; this collector only records the evidence.
 
-pub mod yaml_loc;
-
 use std::path::Path;
 
-use self::yaml_loc::{Node, Value};
 use super::{Collector, Context, InputFile, read_text};
 use crate::facts::{
     ComposeEnv, ComposeEnvFile, ComposeService, ComposeValue, Consumer, EnvRead, Facts,
     Interpolation, InterpolationKind, ReadVia,
 };
 use crate::location::Location;
+use crate::yaml::{self, MergeKeys, Node};
 
 pub struct ComposeCollector;
 
@@ -54,7 +52,7 @@ impl Collector for ComposeCollector {
 /// The facts of one compose file. `root` (when given) lets the collector look
 /// into build contexts for a Python app; tests pass `None`.
 pub fn collect_source(rel: &str, text: &str, root: Option<&Path>) -> Facts {
-    let docs = match yaml_loc::parse(text) {
+    let docs = match yaml::parse_stream(text, MergeKeys::Resolve) {
         Ok(docs) => docs,
         Err(e) => {
             return Facts::unparsed(
@@ -64,19 +62,21 @@ pub fn collect_source(rel: &str, text: &str, root: Option<&Path>) -> Facts {
         }
     };
     let mut facts = Facts::default();
-    let Some(doc) = docs.first() else {
+    let Some(first) = docs.first() else {
         return facts;
     };
+    facts.unparsed.extend(super::yaml_warnings(rel, first));
+    let doc = &first.root;
     let Some(services) = doc.get("services") else {
         // A YAML file named like compose that is not one (a tool's config): not ours.
         return facts;
     };
     let compose_dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    for (name_node, service) in services.entries() {
+    for (name_node, service) in services.as_map().unwrap_or_default() {
         let Some(name) = name_node.as_str() else {
             continue;
         };
-        if !service.is_map() {
+        if service.as_map().is_none() {
             facts.unparsed.push(crate::facts::Unparsed {
                 location: loc(rel, name_node),
                 message: format!("service `{name}` is not a mapping"),
@@ -91,14 +91,14 @@ pub fn collect_source(rel: &str, text: &str, root: Option<&Path>) -> Facts {
             service,
             root,
         ));
-        for (key, value) in service.entries() {
+        for (key, value) in service.as_map().unwrap_or_default() {
             if matches!(key.as_str(), Some("environment")) {
                 continue;
             }
             deploy_reads(rel, value, &mut facts.reads);
         }
     }
-    for (key, value) in doc.entries() {
+    for (key, value) in doc.as_map().unwrap_or_default() {
         if key.as_str() != Some("services") {
             deploy_reads(rel, value, &mut facts.reads);
         }
@@ -107,7 +107,7 @@ pub fn collect_source(rel: &str, text: &str, root: Option<&Path>) -> Facts {
 }
 
 fn loc(rel: &str, node: &Node) -> Location {
-    Location::new(rel, node.row, node.column)
+    Location::new(rel, node.row(), node.column())
 }
 
 fn service_facts(
@@ -120,9 +120,9 @@ fn service_facts(
 ) -> ComposeService {
     let mut environment = Vec::new();
     if let Some(env) = service.get("environment") {
-        match &env.value {
-            Value::Map(_) => {
-                for (k, v) in env.entries() {
+        match env {
+            Node::Map { entries, .. } => {
+                for (k, v) in entries {
                     let Some(key) = k.as_str().filter(|k| !k.is_empty()) else {
                         continue;
                     };
@@ -138,7 +138,7 @@ fn service_facts(
                     });
                 }
             }
-            Value::Seq(items) => {
+            Node::Seq { items, .. } => {
                 for item in items {
                     let Some(entry) = item.as_str() else {
                         continue;
@@ -157,17 +157,17 @@ fn service_facts(
                     });
                 }
             }
-            Value::Scalar { .. } => {}
+            Node::Scalar(_) | Node::Truncated { .. } => {}
         }
     }
     let mut env_files = Vec::new();
     if let Some(ef) = service.get("env_file") {
-        let items: Vec<&Node> = match &ef.value {
-            Value::Seq(items) => items.iter().collect(),
-            _ => vec![ef],
+        let items: Vec<&Node> = match ef.as_seq() {
+            Some(items) => items.iter().collect(),
+            None => vec![ef],
         };
         for item in items {
-            let (path, required) = if item.is_map() {
+            let (path, required) = if item.as_map().is_some() {
                 let path = item.get("path").and_then(Node::as_str).unwrap_or("");
                 let required = item.get("required").and_then(Node::as_str) != Some("false");
                 (path, required)
@@ -185,7 +185,7 @@ fn service_facts(
     }
     let (mut build_context, mut dockerfile) = (None, None);
     if let Some(build) = service.get("build") {
-        let (context, file) = if build.is_map() {
+        let (context, file) = if build.as_map().is_some() {
             (
                 build.get("context").and_then(Node::as_str).unwrap_or("."),
                 build.get("dockerfile").and_then(Node::as_str),
@@ -215,16 +215,16 @@ fn service_facts(
             .is_some();
     let mut depends_on = Vec::new();
     if let Some(deps) = service.get("depends_on") {
-        match &deps.value {
-            Value::Seq(items) => {
+        match deps {
+            Node::Seq { items, .. } => {
                 for item in items {
                     if let Some(n) = item.as_str() {
                         depends_on.push((n.to_string(), "service_started".to_string()));
                     }
                 }
             }
-            Value::Map(_) => {
-                for (k, v) in deps.entries() {
+            Node::Map { entries, .. } => {
+                for (k, v) in entries {
                     if let Some(n) = k.as_str() {
                         let condition = v
                             .get("condition")
@@ -234,7 +234,7 @@ fn service_facts(
                     }
                 }
             }
-            Value::Scalar { .. } => {}
+            Node::Scalar(_) | Node::Truncated { .. } => {}
         }
     }
     let command_text = ["command", "entrypoint"]
@@ -264,14 +264,11 @@ fn service_facts(
 }
 
 fn scalars(node: &Node) -> Vec<String> {
-    match &node.value {
-        Value::Scalar { text, .. } => vec![text.clone()],
-        Value::Seq(items) => items.iter().flat_map(scalars).collect(),
-        Value::Map(_) => node
-            .entries()
-            .into_iter()
-            .flat_map(|(_, v)| scalars(v))
-            .collect(),
+    match node {
+        Node::Scalar(s) => vec![s.value.clone()],
+        Node::Seq { items, .. } => items.iter().flat_map(scalars).collect(),
+        Node::Map { entries, .. } => entries.iter().flat_map(|(_, v)| scalars(v)).collect(),
+        Node::Truncated { .. } => Vec::new(),
     }
 }
 
@@ -361,9 +358,9 @@ pub fn join(dir: &str, path: &str) -> Option<String> {
 
 /// Every interpolation in `node` becomes a read by deploy tooling.
 fn deploy_reads(rel: &str, node: &Node, out: &mut Vec<EnvRead>) {
-    match &node.value {
-        Value::Scalar { text, .. } => {
-            let ComposeValue::Interpolated { refs, .. } = parse_value(text) else {
+    match node {
+        Node::Scalar(s) => {
+            let ComposeValue::Interpolated { refs, .. } = parse_value(&s.value) else {
                 return;
             };
             for r in refs {
@@ -381,13 +378,14 @@ fn deploy_reads(rel: &str, node: &Node, out: &mut Vec<EnvRead>) {
                 out.push(read);
             }
         }
-        Value::Seq(items) => items.iter().for_each(|i| deploy_reads(rel, i, out)),
-        Value::Map(_) => {
-            for (k, v) in node.entries() {
+        Node::Seq { items, .. } => items.iter().for_each(|i| deploy_reads(rel, i, out)),
+        Node::Map { entries, .. } => {
+            for (k, v) in entries {
                 deploy_reads(rel, k, out);
                 deploy_reads(rel, v, out);
             }
         }
+        Node::Truncated { .. } => {}
     }
 }
 
@@ -732,6 +730,18 @@ services:
     fn values_are_never_kept() {
         let facts = collect_source("compose.yml", COMPOSE, None);
         assert!(!format!("{facts:?}").contains("secretpw"));
+    }
+
+    #[test]
+    fn alias_bomb_is_unparsed_not_an_explosion() {
+        let mut text = crate::yaml::alias_bomb("x-a");
+        text.push_str("services:\n  web:\n    image: app\n    environment:\n      <<: {A: 1}\n");
+        let start = std::time::Instant::now();
+        let facts = collect_source("compose.yml", &text, None);
+        assert!(start.elapsed().as_secs() < 5);
+        assert_eq!(facts.unparsed.len(), 1, "{:?}", facts.unparsed);
+        assert!(facts.unparsed[0].message.contains("aliases expand"));
+        assert_eq!(facts.services[0].environment[0].key, "A");
     }
 
     #[test]

@@ -9,13 +9,13 @@
 //! --from-env-file F`) and [`cloud_run_env_args`] (`gcloud run deploy
 //! --set-env-vars ...`).
 
-use super::compose::yaml_loc::{self, Node, Value};
 use super::{Collector, Context, InputFile, read_text};
 use crate::facts::{
     Facts, KubeContainer, KubeEnv, KubeEnvFrom, KubeObject, KubeObjectKind, KubeValue,
     KubeWorkload, Source,
 };
 use crate::location::Location;
+use crate::yaml::{self, MergeKeys, Node};
 
 pub struct KubernetesCollector;
 
@@ -54,7 +54,7 @@ impl Collector for KubernetesCollector {
 }
 
 fn loc(rel: &str, node: &Node) -> Location {
-    Location::new(rel, node.row, node.column)
+    Location::new(rel, node.row(), node.column())
 }
 
 fn str_at<'a>(node: &'a Node, path: &[&str]) -> Option<&'a str> {
@@ -70,7 +70,7 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
     if !(text.contains("apiVersion:") && text.contains("kind:")) {
         return facts;
     }
-    let docs = match yaml_loc::parse(text) {
+    let docs = match yaml::parse_stream(text, MergeKeys::Resolve) {
         Ok(docs) => docs,
         // A Helm template is not YAML until rendered: not an error of the repository.
         Err(_) if text.contains("{{") => return facts,
@@ -81,7 +81,9 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
             );
         }
     };
-    for doc in &docs {
+    for document in &docs {
+        facts.unparsed.extend(super::yaml_warnings(rel, document));
+        let doc = &document.root;
         let (Some(kind), Some(_)) = (str_at(doc, &["kind"]), doc.get("apiVersion")) else {
             continue;
         };
@@ -100,7 +102,7 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
                 let keys = ["data", "stringData"]
                     .iter()
                     .filter_map(|field| doc.get(field))
-                    .flat_map(|data| data.entries())
+                    .flat_map(|data| data.as_map().unwrap_or_default())
                     .filter_map(|(k, _)| k.as_str().map(|s| (s.to_string(), loc(rel, k))))
                     .collect();
                 facts.kube_objects.push(KubeObject {
@@ -119,9 +121,9 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
                 ] {
                     for generator in doc.get(field).and_then(Node::as_seq).unwrap_or(&[]) {
                         let name = str_at(generator, &["name"]).unwrap_or("").to_string();
-                        let envs: Vec<&Node> = match generator.get("envs").map(|e| &e.value) {
-                            Some(Value::Seq(items)) => items.iter().collect(),
-                            _ => generator.get("env").into_iter().collect(),
+                        let envs: Vec<&Node> = match generator.get("envs").and_then(Node::as_seq) {
+                            Some(items) => items.iter().collect(),
+                            None => generator.get("env").into_iter().collect(),
                         };
                         for env in envs {
                             facts.kube_objects.push(KubeObject {
@@ -437,6 +439,27 @@ data:
         let keys: Vec<&str> = secret.keys.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["DB_URL", "SECRET_KEY"]);
         assert!(!format!("{facts:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn merge_keys_and_alias_bombs() {
+        let merged =
+            "apiVersion: v1\nkind: ConfigMap\nx: &base\n  A: '1'\ndata:\n  <<: *base\n  B: '2'\n";
+        let facts = collect_source("k8s/cm.yaml", merged);
+        let keys: Vec<(&str, u32)> = facts.kube_objects[0]
+            .keys
+            .iter()
+            .map(|(k, l)| (k.as_str(), l.row))
+            .collect();
+        assert_eq!(keys, [("B", 6), ("A", 3)]);
+        let bomb = format!(
+            "apiVersion: v1\nkind: ConfigMap\n{}",
+            crate::yaml::alias_bomb("x")
+        );
+        let start = std::time::Instant::now();
+        let facts = collect_source("k8s/bomb.yaml", &bomb);
+        assert!(start.elapsed().as_secs() < 5);
+        assert_eq!(facts.unparsed.len(), 1, "{:?}", facts.unparsed);
     }
 
     #[test]

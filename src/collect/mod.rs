@@ -457,6 +457,18 @@ pub fn par_map_init<I: Sync, S, T: Send>(
     });
     slots.into_iter().flatten().collect()
 }
+/// The problems a YAML document parsed past (an alias bomb cut short), as
+/// `input-unparsed` facts of `rel`.
+pub fn yaml_warnings<'a>(
+    rel: &'a str,
+    doc: &'a crate::yaml::Document,
+) -> impl Iterator<Item = Unparsed> + 'a {
+    doc.warnings.iter().map(move |w| Unparsed {
+        location: Location::new(rel, w.row, 0),
+        message: w.message.clone(),
+    })
+}
+
 /// Read a file as UTF-8 text, or say why not in the words `input-unparsed`
 /// will print: not a regular file (a FIFO must not block the audit), too
 /// big, binary, or invalid UTF-8 (with the line of the first bad byte).

@@ -89,12 +89,7 @@ pub fn collect_file(rel: &str, text: &str) -> Facts {
         }
     };
     let mut facts = Facts::default();
-    for w in doc.warnings {
-        facts.unparsed.push(Unparsed {
-            location: Location::new(rel, w.row, 0),
-            message: w.message,
-        });
-    }
+    facts.unparsed.extend(super::yaml_warnings(rel, &doc));
     if doc.root.as_map().is_none() {
         let message =
             if text.trim().is_empty() || matches!(doc.root, crate::yaml::Node::Truncated { .. }) {
