@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use super::{Collector, Context, InputFile, read_text};
+use super::{Collector, Context, InputFile};
 use crate::facts::{
     ComposeEnv, ComposeEnvFile, ComposeService, ComposeValue, Consumer, EnvRead, Facts,
     Interpolation, InterpolationKind, ReadVia,
@@ -38,14 +38,9 @@ impl Collector for ComposeCollector {
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
-        let mut facts = Facts::default();
-        for file in files {
-            match read_text(file) {
-                Ok(text) => facts.extend(collect_source(&file.rel, &text, Some(&ctx.root))),
-                Err(unparsed) => facts.unparsed.push(*unparsed),
-            }
-        }
-        facts
+        super::collect_each(files, ctx.threads, |file, text| {
+            collect_source(&file.rel, text, Some(&ctx.root))
+        })
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Collector, Context, InputFile, read_text};
+use super::{Collector, Context, InputFile};
 use crate::facts::{DockerImage, Facts, ImageEnv, Source};
 use crate::location::Location;
 
@@ -40,15 +40,11 @@ impl Collector for DockerfileCollector {
         is_dockerfile_name(rel.rsplit('/').next().unwrap_or(rel))
     }
 
-    fn collect(&self, files: &[InputFile], _ctx: &Context) -> Facts {
-        let mut facts = Facts::default();
-        for file in files {
-            match read_text(file) {
-                Ok(text) => facts.images.push(parse(&file.rel, &text)),
-                Err(unparsed) => facts.unparsed.push(*unparsed),
-            }
-        }
-        facts
+    fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
+        super::collect_each(files, ctx.threads, |file, text| Facts {
+            images: vec![parse(&file.rel, text)],
+            ..Facts::default()
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 //! are a source of keys when a compose `env_file:` names them. Only keys and
 //! whether their value is empty are kept, never values.
 
-use super::{Collector, Context, InputFile, read_text};
+use super::{Collector, Context, InputFile};
 use crate::facts::{DotenvFile, DotenvKey, Facts, Unparsed};
 use crate::location::Location;
 
@@ -40,15 +40,10 @@ impl Collector for DotenvCollector {
         is_dotenv_path(rel)
     }
 
-    fn collect(&self, files: &[InputFile], _ctx: &Context) -> Facts {
-        let mut facts = Facts::default();
-        for file in files {
-            match read_text(file) {
-                Ok(text) => facts.extend(collect_source(&file.rel, &text)),
-                Err(unparsed) => facts.unparsed.push(*unparsed),
-            }
-        }
-        facts
+    fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
+        super::collect_each(files, ctx.threads, |file, text| {
+            collect_source(&file.rel, text)
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! `run.sh`): their `$KEY` / `${KEY:-default}` reads consume keys too.
 
 use super::shell::{self, ScriptContext};
-use super::{Collector, Context, InputFile, read_text};
+use super::{Collector, Context, InputFile};
 use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia, Unparsed};
 use crate::location::Location;
 
@@ -30,15 +30,10 @@ impl Collector for EntrypointCollector {
         ENTRYPOINT_NAMES.contains(&name)
     }
 
-    fn collect(&self, files: &[InputFile], _ctx: &Context) -> Facts {
-        let mut facts = Facts::default();
-        for file in files {
-            match read_text(file) {
-                Ok(text) => facts.extend(collect_source(&file.rel, &text)),
-                Err(unparsed) => facts.unparsed.push(*unparsed),
-            }
-        }
-        facts
+    fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
+        super::collect_each(files, ctx.threads, |file, text| {
+            collect_source(&file.rel, text)
+        })
     }
 }
 

@@ -9,7 +9,7 @@
 //! --from-env-file F`) and [`cloud_run_env_args`] (`gcloud run deploy
 //! --set-env-vars ...`).
 
-use super::{Collector, Context, InputFile, read_text};
+use super::{Collector, Context, InputFile};
 use crate::facts::{
     Facts, KubeContainer, KubeEnv, KubeEnvFrom, KubeObject, KubeObjectKind, KubeValue,
     KubeWorkload, Source,
@@ -41,15 +41,10 @@ impl Collector for KubernetesCollector {
             && !super::workflow::is_workflow_path(rel)
     }
 
-    fn collect(&self, files: &[InputFile], _ctx: &Context) -> Facts {
-        let mut facts = Facts::default();
-        for file in files {
-            match read_text(file) {
-                Ok(text) => facts.extend(collect_source(&file.rel, &text)),
-                Err(unparsed) => facts.unparsed.push(*unparsed),
-            }
-        }
-        facts
+    fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
+        super::collect_each(files, ctx.threads, |file, text| {
+            collect_source(&file.rel, text)
+        })
     }
 }
 

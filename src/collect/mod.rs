@@ -391,6 +391,27 @@ pub fn collect_all_reporting(ctx: &Context, progress: &Progress) -> Facts {
     facts
 }
 
+/// Read each file and turn its text into facts with `collect`, in parallel,
+/// the facts joined in file order; a file that cannot be read becomes an
+/// `Unparsed` fact. The loop every one-file-at-a-time collector shares.
+pub fn collect_each(
+    files: &[InputFile],
+    threads: usize,
+    collect: impl Fn(&InputFile, &str) -> Facts + Sync,
+) -> Facts {
+    let mut facts = Facts::default();
+    for outcome in par_map(files, threads, |file| match read_text(file) {
+        Ok(text) => collect(file, &text),
+        Err(unparsed) => Facts {
+            unparsed: vec![*unparsed],
+            ..Facts::default()
+        },
+    }) {
+        facts.extend(outcome);
+    }
+    facts
+}
+
 /// `f` over `items` on up to `threads` threads (0 = one per core), results
 /// in input order whatever the scheduling. Threads take the next item from a
 /// shared counter, so one big file does not hold up a whole share.
