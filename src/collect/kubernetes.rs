@@ -284,42 +284,18 @@ pub fn kubectl_env_object(
     })
 }
 
-/// Where a value written on a command line comes from (never the value).
-fn value_source(value: &str) -> Source {
-    let expr = value.trim();
-    if let Some(inner) = expr.strip_prefix("${{").and_then(|r| r.strip_suffix("}}")) {
-        let inner = inner.trim();
-        return match inner.split_once('.') {
-            Some(("secrets", n)) => Source::Secret(n.to_string()),
-            Some(("vars", n)) => Source::Var(n.to_string()),
-            Some(("env", n)) => Source::Env(n.to_string()),
-            Some(("github", n)) => Source::Github(n.to_string()),
-            _ => Source::Unknown,
-        };
-    }
-    if let Some(name) = expr
-        .strip_prefix("${")
-        .and_then(|r| r.strip_suffix('}'))
-        .or_else(|| expr.strip_prefix('$'))
-        && !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
-        return Source::Env(name.to_string());
-    }
-    if expr.contains('$') {
-        Source::Unknown
-    } else {
-        Source::Literal
-    }
-}
-
 /// The keys `gcloud run deploy` / `gcloud run services update` sets, from
 /// its words: `--set-env-vars` and `--update-env-vars` (`K=V,K2=V2`, and the
 /// `^DELIM^K=V` form), `--update-secrets` / `--set-secrets` (`K=NAME:version`,
 /// a Secret Manager secret: source `unknown`). `--env-vars-file` names a file
-/// whose keys cannot be known here and yields nothing. The workflow collector
-/// turns each pair into an `EnvWrite` with via `cloud-run`.
-pub fn cloud_run_env_args(args: &[&str]) -> Vec<(String, Source)> {
+/// whose keys cannot be known here and yields nothing. `value_source` says
+/// where a value comes from (the shell analyser resolves the workflow's
+/// `${{ }}` placeholders with it). The shell analyser turns each pair into
+/// a write with via `cloud-run`.
+pub fn cloud_run_env_args(
+    args: &[&str],
+    value_source: impl Fn(&str) -> Source,
+) -> Vec<(String, Source)> {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
@@ -519,33 +495,43 @@ data:
 
     #[test]
     fn cloud_run_flags() {
-        let pairs = cloud_run_env_args(&[
-            "gcloud",
-            "run",
-            "deploy",
-            "api",
-            "--image",
-            "x",
-            "--set-env-vars",
-            "DEBUG=false,DB_URL=${{ secrets.DB_URL }},REGION=$REGION",
-            "--update-env-vars=^:^ALLOWED=a,b:MODE=${{ vars.MODE }}",
-            "--update-secrets",
-            "SECRET_KEY=django-secret:latest",
-        ]);
+        // The caller says where values come from; here: `$NAME` is env.
+        let source = |v: &str| match v.strip_prefix('$') {
+            Some(name) => Source::Env(name.to_string()),
+            None => Source::Literal,
+        };
+        let pairs = cloud_run_env_args(
+            &[
+                "gcloud",
+                "run",
+                "deploy",
+                "api",
+                "--image",
+                "x",
+                "--set-env-vars",
+                "DEBUG=false,REGION=$REGION",
+                "--update-env-vars=^:^ALLOWED=a,b:MODE=prod",
+                "--update-secrets",
+                "SECRET_KEY=django-secret:latest",
+            ],
+            source,
+        );
         assert_eq!(
             pairs,
             [
                 ("DEBUG".to_string(), Source::Literal),
-                ("DB_URL".to_string(), Source::Secret("DB_URL".into())),
                 ("REGION".to_string(), Source::Env("REGION".into())),
                 ("ALLOWED".to_string(), Source::Literal),
-                ("MODE".to_string(), Source::Var("MODE".into())),
+                ("MODE".to_string(), Source::Literal),
                 ("SECRET_KEY".to_string(), Source::Unknown),
             ]
         );
         assert!(
-            cloud_run_env_args(&["gcloud", "run", "deploy", "--env-vars-file", "env.yaml"])
-                .is_empty()
+            cloud_run_env_args(
+                &["gcloud", "run", "deploy", "--env-vars-file", "env.yaml"],
+                source
+            )
+            .is_empty()
         );
     }
 }

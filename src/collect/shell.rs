@@ -168,8 +168,19 @@ pub struct ScriptFacts {
     pub env_file_uses: Vec<EnvFileUse>,
     /// Local files copied to a host (`scp`, `rsync`), as written.
     pub shipped: Vec<String>,
+    /// `kubectl create secret|configmap ...`: its words and where it starts,
+    /// for the workflow collector to turn into a Kubernetes object.
+    pub kubectl: Vec<KubectlCreate>,
     /// Syntax errors: (row, message).
     pub errors: Vec<(u32, String)>,
+}
+
+/// A `kubectl create secret|configmap` command, as words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubectlCreate {
+    pub words: Vec<String>,
+    pub row: u32,
+    pub column: u32,
 }
 
 /// Analyse one script. Rows are relative to the script.
@@ -461,6 +472,18 @@ impl<'s> Analyzer<'s, '_> {
             "ssh" => self.ssh(node, &args),
             "aws" => self.ssm(&args),
             "docker" | "docker-compose" | "podman" => self.docker(&name, &args),
+            "gcloud" => self.gcloud(node, &args),
+            "kubectl" => {
+                let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
+                if words.first().is_some_and(|w| w == "create") {
+                    let pos = node.start_position();
+                    self.facts.kubectl.push(KubectlCreate {
+                        words,
+                        row: self.row_offset + pos.row as u32,
+                        column: pos.column as u32,
+                    });
+                }
+            }
             "scp" | "rsync" => self.ship(&args),
             "read" => {
                 for arg in &args {
@@ -1009,6 +1032,32 @@ impl<'s> Analyzer<'s, '_> {
                 ..self.ctx.clone()
             };
             analyze_into(&script, &remote, self.row(node), self.depth + 1, self.facts);
+        }
+    }
+
+    /// `gcloud run deploy` / `gcloud run services update`: the env it sets
+    /// on the Cloud Run service (a deploy stage of its own).
+    fn gcloud(&mut self, node: Node<'_>, args: &[Node<'_>]) {
+        let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
+        let sub: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| !w.starts_with('-'))
+            .take(3)
+            .collect();
+        if !matches!(
+            sub.as_slice(),
+            ["run", "deploy", ..] | ["run", "services", "update"]
+        ) {
+            return;
+        }
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        for (key, source) in
+            crate::collect::kubernetes::cloud_run_env_args(&refs, |v| self.value_source(v))
+        {
+            if is_identifier(&key) {
+                self.push_write(key, node, WriteVia::CloudRun, source, None);
+            }
         }
     }
 
@@ -1626,6 +1675,39 @@ mod tests {
         );
         let json = "aws ssm send-command --parameters '{\"commands\":[\"echo A=1 > .env\"]}'";
         assert_eq!(keys(&run(json, &[])), kv(&[("A", "literal")]));
+    }
+
+    #[test]
+    fn gcloud_run_deploy_env() {
+        let f = run(
+            "gcloud run deploy api --image x --region eu \\\n  --set-env-vars DEBUG=false,DB_URL=${{ secrets.DB_URL }} \\\n  --update-secrets SECRET_KEY=django-key:latest",
+            &[],
+        );
+        assert_eq!(
+            keys(&f),
+            kv(&[
+                ("DEBUG", "literal"),
+                ("DB_URL", "secrets.DB_URL"),
+                ("SECRET_KEY", "unknown")
+            ])
+        );
+        assert!(
+            writes(&f)
+                .iter()
+                .all(|w| w.3 == WriteVia::CloudRun && w.4.is_none())
+        );
+        assert!(writes(&run("gcloud run services list", &[])).is_empty());
+    }
+
+    #[test]
+    fn kubectl_create_is_handed_on() {
+        let f = run(
+            "kubectl create secret generic api-env --from-env-file=.env --dry-run=client -o yaml | kubectl apply -f -",
+            &[],
+        );
+        assert_eq!(f.kubectl.len(), 1);
+        assert_eq!(f.kubectl[0].words[..3], ["create", "secret", "generic"]);
+        assert!(run("kubectl apply -f k8s/", &[]).kubectl.is_empty());
     }
 
     #[test]

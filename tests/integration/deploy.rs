@@ -331,3 +331,36 @@ fn kubernetes_folders_are_targets() {
     );
     assert!(!report.to_string().contains("do-not-print"));
 }
+
+#[test]
+fn gcloud_run_deploy_sets_the_services_env() {
+    let (report, code) = check_json("deploy-cloud-run", &[]);
+    assert_eq!(
+        findings(&report),
+        [("unset-required".to_string(), Some("SENTRY_TRACES_RATE".to_string()))]
+    );
+    assert_eq!(code, 1);
+    let db = key_entry(&report, "DATABASE_URL");
+    assert_eq!(db["written"][0]["via"], "cloud-run");
+    assert_eq!(db["written"][0]["source"], "secrets.DATABASE_URL");
+    assert_eq!(db["written"][0]["file"], ".github/workflows/deploy.yml");
+    // --update-secrets names a Secret Manager secret: its source is unknown.
+    assert_eq!(key_entry(&report, "SECRET_KEY")["written"][0]["source"], "unknown");
+}
+
+#[test]
+fn kubectl_secret_from_the_workflows_env_file_reaches_the_pod() {
+    let (report, code) = check_json("deploy-kubectl-secret", &[]);
+    assert_eq!(
+        findings(&report),
+        [("unset-required".to_string(), Some("REDIS_URL".to_string()))]
+    );
+    assert_eq!(code, 1);
+    let vias: Vec<&str> = key_entry(&report, "SECRET_KEY")["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["via"].as_str())
+        .collect();
+    assert_eq!(vias, ["dotenv-echo", "kubernetes"]);
+}

@@ -314,7 +314,19 @@ fn script(
         env_file_uses,
         shipped,
         errors,
+        kubectl,
     } = shell::analyze(&text, &ctx);
+    for k in kubectl {
+        let words: Vec<&str> = k.words.iter().map(String::as_str).collect();
+        let location = locate(rel, scalar, k.row, k.column);
+        if let Some(object) = crate::collect::kubernetes::kubectl_env_object(
+            &words,
+            location,
+            Some(out.target.clone()),
+        ) {
+            facts.kube_objects.push(object);
+        }
+    }
     for (row, message) in errors {
         facts.unparsed.push(Unparsed {
             location: locate(rel, scalar, row, 0),
