@@ -14,6 +14,11 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// Nodes an alias may add to the tree, in total, before expansion stops.
 pub const MAX_EXPANDED_NODES: usize = 100_000;
 
+/// Collections nested deeper than this make the document unreadable: no
+/// real workflow, compose file or manifest comes close, and the tree's
+/// recursive walks (and its drop) must never exhaust the stack.
+pub const MAX_NESTING: usize = 256;
+
 /// How a scalar was written. Only block scalars map rows one-to-one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -174,11 +179,16 @@ enum Frame {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node with its size, so an alias costs O(1) to judge
+    /// against the budget however many times it is used.
+    anchors: HashMap<usize, (Node, usize)>,
     root: Option<Node>,
     documents: usize,
     expanded: usize,
     warnings: Vec<YamlError>,
+    /// Collections being skipped past [`MAX_NESTING`], and where the first began.
+    skipped: usize,
+    too_deep: Option<u32>,
 }
 
 fn row_col(mark: &Marker) -> (u32, u32) {
@@ -188,7 +198,8 @@ fn row_col(mark: &Marker) -> (u32, u32) {
 impl Builder {
     fn push_node(&mut self, node: Node, anchor: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let size = node.size();
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             Some(Frame::Seq { items, .. }) => items.push(node),
@@ -213,6 +224,21 @@ impl Builder {
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let (row, column) = row_col(&mark);
+        if self.skipped > 0 {
+            match ev {
+                Event::SequenceStart(..) | Event::MappingStart(..) => self.skipped += 1,
+                Event::SequenceEnd | Event::MappingEnd => self.skipped -= 1,
+                _ => {}
+            }
+            return;
+        }
+        if matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= MAX_NESTING
+        {
+            self.too_deep.get_or_insert(row);
+            self.skipped = 1;
+            return;
+        }
         match ev {
             Event::DocumentStart => self.documents += 1,
             Event::Scalar(value, style, anchor, _) => {
@@ -259,8 +285,8 @@ impl MarkedEventReceiver for Builder {
             }
             Event::Alias(id) => {
                 let node = match self.anchors.get(&id) {
-                    Some(target) => {
-                        let size = target.size();
+                    Some((target, size)) => {
+                        let size = *size;
                         if self.expanded + size > MAX_EXPANDED_NODES {
                             if self.warnings.is_empty() {
                                 self.warnings.push(YamlError {
@@ -285,14 +311,49 @@ impl MarkedEventReceiver for Builder {
     }
 }
 
+/// Feed every event of `text` to `receiver`, in a loop: yaml-rust2's own
+/// `load` recurses once per level of nesting, so one line of 200k `- `
+/// would overflow the stack. Collections nested deeper than [`MAX_NESTING`]
+/// stop the parse with an error.
+pub fn drive(text: &str, receiver: &mut impl MarkedEventReceiver) -> Result<(), YamlError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| YamlError {
+            row: e.marker().line().saturating_sub(1) as u32,
+            message: e.info().to_string(),
+        })?;
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(YamlError {
+                        row: row_col(&mark).0,
+                        message: format!("nested deeper than {MAX_NESTING} levels; not read"),
+                    });
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let end = event == Event::StreamEnd;
+        receiver.on_event(event, mark);
+        if end {
+            return Ok(());
+        }
+    }
+}
+
 /// Parse the first document of `text` into a located tree.
 pub fn parse(text: &str) -> Result<Document, YamlError> {
     let mut builder = Builder::default();
-    let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, true).map_err(|e| YamlError {
-        row: e.marker().line().saturating_sub(1) as u32,
-        message: e.info().to_string(),
-    })?;
+    drive(text, &mut builder)?;
+    if let Some(row) = builder.too_deep {
+        return Err(YamlError {
+            row,
+            message: format!("nested deeper than {MAX_NESTING} levels; not read"),
+        });
+    }
     let root = builder.root.unwrap_or(Node::Truncated { row: 0 });
     Ok(Document {
         root,
@@ -364,6 +425,30 @@ mod tests {
         assert!(start.elapsed().as_secs() < 5);
         assert_eq!(doc.warnings.len(), 1);
         assert!(doc.root.size() < 3 * MAX_EXPANDED_NODES);
+    }
+
+    #[test]
+    fn an_alias_flood_costs_one_step_per_alias() {
+        // One anchor of 50k nodes used 200k times: judging each alias by
+        // walking its target would take 10^10 steps.
+        let big = vec!["x"; 50_000].join(", ");
+        let refs = vec!["*a"; 200_000].join(", ");
+        let text = format!("a: &a [{big}]\nb: [{refs}]\n");
+        let start = std::time::Instant::now();
+        let doc = parse(&text).unwrap();
+        assert_eq!(doc.warnings.len(), 1);
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed() {
+        // 200k block sequences on one line: a tree that deep would overflow
+        // the stack when walked or dropped.
+        let text = format!("{}x\n", "- ".repeat(200_000));
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("nested deeper"), "{err:?}");
+        let nested = format!("{}x\n", "- ".repeat(MAX_NESTING - 1));
+        assert!(parse(&nested).is_ok());
     }
 
     #[test]

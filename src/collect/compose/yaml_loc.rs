@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::{Event, MarkedEventReceiver};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,15 +100,49 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// Nodes aliases may add to the tree, in total: past this, the file is an
+/// alias bomb ("billion laughs") and is not read.
+pub const MAX_EXPANDED_NODES: usize = crate::yaml::MAX_EXPANDED_NODES;
+
 /// Parse every document of a YAML stream.
 pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
     let mut builder = Builder::default();
-    let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, true).map_err(|e| YamlError {
-        row: e.marker().line().saturating_sub(1) as u32,
-        message: e.info().to_string(),
+    crate::yaml::drive(text, &mut builder).map_err(|e| YamlError {
+        row: e.row,
+        message: e.message,
     })?;
+    if let Some(row) = builder.too_deep {
+        return Err(YamlError {
+            row,
+            message: format!(
+                "nested deeper than {} levels; not read",
+                crate::yaml::MAX_NESTING
+            ),
+        });
+    }
+    if let Some(row) = builder.over_budget {
+        return Err(YamlError {
+            row,
+            message: format!("aliases expand to over {MAX_EXPANDED_NODES} nodes; not read"),
+        });
+    }
     Ok(builder.docs)
+}
+
+impl Node {
+    /// Nodes in the tree, this one included.
+    fn size(&self) -> usize {
+        match &self.value {
+            Value::Scalar { .. } => 1,
+            Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            Value::Map(pairs) => {
+                1 + pairs
+                    .iter()
+                    .map(|(k, v)| k.size() + v.size())
+                    .sum::<usize>()
+            }
+        }
+    }
 }
 
 enum Open {
@@ -121,13 +155,22 @@ enum Open {
 struct Builder {
     stack: Vec<(Open, usize)>,
     docs: Vec<Node>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node with its size, so an alias costs O(1) to judge.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes added by aliases so far.
+    expanded: usize,
+    /// The row of the first alias past the budget: the file is not read.
+    over_budget: Option<u32>,
+    /// Collections being skipped past `MAX_NESTING`, and where the first began.
+    skipped: usize,
+    too_deep: Option<u32>,
 }
 
 impl Builder {
     fn place(&mut self, node: Node, anchor: usize) {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+        if anchor > 0 && self.over_budget.is_none() {
+            let size = node.size();
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
@@ -158,6 +201,22 @@ fn located(value: Value, mark: Marker) -> Node {
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.skipped > 0 {
+            match ev {
+                Event::SequenceStart(..) | Event::MappingStart(..) => self.skipped += 1,
+                Event::SequenceEnd | Event::MappingEnd => self.skipped -= 1,
+                _ => {}
+            }
+            return;
+        }
+        if matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= crate::yaml::MAX_NESTING
+        {
+            self.too_deep
+                .get_or_insert(mark.line().saturating_sub(1) as u32);
+            self.skipped = 1;
+            return;
+        }
         match ev {
             Event::Scalar(text, style, anchor, _) => {
                 let plain = style == TScalarStyle::Plain;
@@ -179,7 +238,7 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().unwrap_or_else(|| {
+                let empty = || {
                     located(
                         Value::Scalar {
                             text: String::new(),
@@ -187,7 +246,21 @@ impl MarkedEventReceiver for Builder {
                         },
                         mark,
                     )
-                });
+                };
+                let node = match self.anchors.get(&id) {
+                    // Once over budget, nothing more is expanded: the
+                    // result is thrown away anyway.
+                    Some(_) if self.over_budget.is_some() => empty(),
+                    Some((_, size)) if self.expanded + size > MAX_EXPANDED_NODES => {
+                        self.over_budget = Some(mark.line().saturating_sub(1) as u32);
+                        empty()
+                    }
+                    Some((target, size)) => {
+                        self.expanded += size;
+                        target.clone()
+                    }
+                    None => empty(),
+                };
                 self.place(node, 0);
             }
             Event::Nothing
@@ -233,6 +306,42 @@ mod tests {
     fn errors_carry_a_row() {
         let err = parse("a: 1\nb: [\n").unwrap_err();
         assert!(err.row >= 1, "{err:?}");
+    }
+
+    #[test]
+    fn alias_bombs_are_not_read() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            let refs = vec![format!("*a{p}"); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("aliases expand"), "{err:?}");
+        assert!(err.row >= 4, "{err:?}");
+        // Within the budget, aliases resolve.
+        let root = &parse("x: &e\n  A: 1\ny: *e\n").unwrap()[0];
+        assert_eq!(root.get("y").unwrap().get("A").unwrap().as_str(), Some("1"));
+    }
+
+    #[test]
+    fn an_alias_flood_costs_one_step_per_alias() {
+        // One anchor of 50k nodes used 200k times: judging each alias by
+        // walking its target would take 10^10 steps.
+        let big = vec!["x"; 50_000].join(", ");
+        let refs = vec!["*a"; 200_000].join(", ");
+        let text = format!("a: &a [{big}]\nb: [{refs}]\n");
+        let start = std::time::Instant::now();
+        assert!(parse(&text).is_err());
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed() {
+        let text = format!("{}x\n", "- ".repeat(200_000));
+        assert!(parse(&text).unwrap_err().message.contains("nested deeper"));
+        let text = format!("a: {}{}\n", "{b: ".repeat(50_000), "}".repeat(50_000));
+        assert!(parse(&text).is_err());
     }
 
     #[test]
