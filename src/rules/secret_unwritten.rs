@@ -8,6 +8,8 @@ use crate::chain::Chain;
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
+    // The same for every finding: computed once, not once per key.
+    let sites = std::cell::OnceCell::new();
     for row in chain.rows.values() {
         let mut reads: Vec<_> = chain.unsatisfied_reads(row).collect();
         // Point at the strongest read: a required one when there is one.
@@ -18,7 +20,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        let sites = injection_sites(chain);
+        let sites = sites.get_or_init(|| injection_sites(chain)).clone();
         let inventory = chain
             .inventory
             .as_ref()

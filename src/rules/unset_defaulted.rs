@@ -10,6 +10,8 @@ use crate::chain::Chain;
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
+    // The same for every finding: computed once, not once per key.
+    let sites = std::cell::OnceCell::new();
     for row in chain.rows.values() {
         let mut unsatisfied = chain.unsatisfied_reads(row);
         let Some(read) = unsatisfied.next() else {
@@ -36,7 +38,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 default_phrase(read)
             ),
         );
-        for site in injection_sites(chain) {
+        for site in sites.get_or_init(|| injection_sites(chain)).iter().cloned() {
             finding = finding.with_related(site, "the deploy writes the app's env here");
         }
         let finding = with_deploy_story(chain, read, finding);

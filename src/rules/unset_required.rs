@@ -8,6 +8,8 @@ use crate::chain::Chain;
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
+    // The same for every finding: computed once, not once per key.
+    let sites = std::cell::OnceCell::new();
     for row in chain.rows.values() {
         let Some(read) = chain.unsatisfied_reads(row).find(|r| r.required) else {
             continue;
@@ -26,7 +28,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 chain_note(read)
             ),
         );
-        for site in injection_sites(chain) {
+        for site in sites.get_or_init(|| injection_sites(chain)).iter().cloned() {
             finding = finding.with_related(site, "the deploy writes the app's env here");
         }
         let finding = with_deploy_story(chain, read, finding);
