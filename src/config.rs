@@ -177,9 +177,9 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     pattern.len() <= MAX_GLOB_BYTES && glob_match_at(pattern, text, &mut HashSet::new())
 }
 
-fn glob_match_at<'p, 't>(
-    mut pattern: &'p [u8],
-    mut text: &'t [u8],
+fn glob_match_at(
+    mut pattern: &[u8],
+    mut text: &[u8],
     failed: &mut HashSet<(usize, usize)>,
 ) -> bool {
     // Literal bytes and `?` in a loop: only stars recurse.

@@ -15,7 +15,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let ctx = ScriptContext {
-        env: [("APP_ENV".to_string(), Source::Literal)].into_iter().collect(),
+        env: [("APP_ENV".to_string(), Source::Literal)]
+            .into_iter()
+            .collect(),
         placeholders: vec![
             Source::Secret("DATABASE_URL".into()),
             Source::Var("REGION".into()),

@@ -15,6 +15,9 @@ use crate::live::{Cleanup, docker_cli, engine_ready};
 
 const ENGINE_SOCKET: &str = "/var/run/docker.sock";
 
+/// Run once by the proxy, shared between its connection threads.
+type OneShot = Arc<Mutex<Option<Box<dyn FnOnce() + Send>>>>;
+
 /// What the proxy does on the way to the engine.
 #[derive(Clone, Default)]
 struct Faults {
@@ -22,7 +25,7 @@ struct Faults {
     delay: Duration,
     /// Run once, just before the first request whose head holds this text
     /// is passed on: `(text, action)`.
-    before: Option<(&'static str, Arc<Mutex<Option<Box<dyn FnOnce() + Send>>>>)>,
+    before: Option<(&'static str, OneShot)>,
 }
 
 /// A unix socket at `path` that forwards every connection to the engine,
