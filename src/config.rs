@@ -1,6 +1,7 @@
 //! `envtrail.toml`: per-repository settings. Unknown fields are an error, so
 //! a typo in the config never silently does nothing.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -165,20 +166,60 @@ pub fn glob_matches(globs: &[String], rel: &str) -> bool {
         .any(|g| glob_match(g.as_bytes(), rel.as_bytes()))
 }
 
+/// Longer globs match nothing: no path pattern is this long, and each `*`
+/// costs a level of recursion.
+const MAX_GLOB_BYTES: usize = 1024;
+
 fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern {
-        [] => text.is_empty(),
-        [b'*', b'*', b'/', rest @ ..] => {
-            glob_match(rest, text)
-                || (0..text.len()).any(|i| text[i] == b'/' && glob_match(rest, &text[i + 1..]))
+    // Memoised on what is left of both: each pair is decided once, so a
+    // hostile pattern in a committed envtrail.toml (`**a**a**a…b`) costs
+    // polynomial time, never exponential.
+    pattern.len() <= MAX_GLOB_BYTES && glob_match_at(pattern, text, &mut HashSet::new())
+}
+
+fn glob_match_at(
+    mut pattern: &[u8],
+    mut text: &[u8],
+    failed: &mut HashSet<(usize, usize)>,
+) -> bool {
+    // Literal bytes and `?` in a loop: only stars recurse.
+    loop {
+        match (pattern, text) {
+            ([b'*', ..], _) => break,
+            ([], _) => return text.is_empty(),
+            ([b'?', rest @ ..], [first, tail @ ..]) if *first != b'/' => {
+                (pattern, text) = (rest, tail);
+            }
+            ([c, rest @ ..], [first, tail @ ..]) if c == first && *c != b'?' => {
+                (pattern, text) = (rest, tail);
+            }
+            _ => return false,
         }
-        [b'*', b'*', rest @ ..] => (0..=text.len()).any(|i| glob_match(rest, &text[i..])),
-        [b'*', rest @ ..] => (0..=text.len())
-            .take_while(|&i| i == 0 || text[i - 1] != b'/')
-            .any(|i| glob_match(rest, &text[i..])),
-        [b'?', rest @ ..] => !text.is_empty() && text[0] != b'/' && glob_match(rest, &text[1..]),
-        [c, rest @ ..] => !text.is_empty() && text[0] == *c && glob_match(rest, &text[1..]),
     }
+    let state = (pattern.len(), text.len());
+    if failed.contains(&state) {
+        return false;
+    }
+    let matched = match pattern {
+        [b'*', b'*', b'/', rest @ ..] => {
+            glob_match_at(rest, text, failed)
+                || (0..text.len()).any(|i| {
+                    text.get(i) == Some(&b'/')
+                        && glob_match_at(rest, text.get(i + 1..).unwrap_or_default(), failed)
+                })
+        }
+        [b'*', b'*', rest @ ..] => {
+            (0..=text.len()).any(|i| glob_match_at(rest, text.get(i..).unwrap_or_default(), failed))
+        }
+        [b'*', rest @ ..] => (0..=text.len())
+            .take_while(|&i| i == 0 || text.get(i - 1) != Some(&b'/'))
+            .any(|i| glob_match_at(rest, text.get(i..).unwrap_or_default(), failed)),
+        _ => false,
+    };
+    if !matched {
+        failed.insert(state);
+    }
+    matched
 }
 
 #[cfg(test)]
@@ -194,6 +235,24 @@ mod tests {
         assert!(g("**/settings.py", "a/b/settings.py"));
         assert!(g("app/**", "app/x/y.py"));
         assert!(!g("*.py", "a/b.py"));
+        assert!(g("a?c/*", "abc/d") && !g("a?c", "a/c") && !g("ab", "abc"));
+        assert!(g("**", "") && g("*", "") && !g("?", ""));
+    }
+
+    #[test]
+    fn hostile_globs_are_not_exponential() {
+        let g = |p: &str, t: &str| glob_matches(&[p.to_string()], t);
+        let pattern = format!("{}b", "**a".repeat(20));
+        let text = "a".repeat(60);
+        let start = std::time::Instant::now();
+        assert!(!g(&pattern, &text));
+        assert!(!g(&"*a".repeat(20), &format!("{}/", "a".repeat(60))));
+        assert!(g(
+            &format!("{}b", "**a".repeat(20)),
+            &format!("{}b", "a".repeat(60))
+        ));
+        assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+        assert!(!g(&"*".repeat(MAX_GLOB_BYTES + 1), "a"));
     }
 
     #[test]

@@ -17,6 +17,11 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// Nodes an alias may add to the tree, in total, before expansion stops.
 pub const MAX_EXPANDED_NODES: usize = 100_000;
 
+/// Collections nested deeper than this make the document unreadable: no
+/// real workflow, compose file or manifest comes close, and the tree's
+/// recursive walks (and its drop) must never exhaust the stack.
+pub const MAX_NESTING: usize = 256;
+
 /// How a scalar was written. Only block scalars map rows one-to-one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -214,7 +219,9 @@ enum Frame {
 struct Builder {
     merge_keys: MergeKeys,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node with its size, so an alias costs O(1) to judge
+    /// against the budget however many times it is used.
+    anchors: HashMap<usize, (Node, usize)>,
     documents: Vec<Document>,
     /// Nodes aliases added so far, over the whole stream.
     expanded: usize,
@@ -229,7 +236,8 @@ fn row_col(mark: &Marker) -> (u32, u32) {
 impl Builder {
     fn push_node(&mut self, node: Node, anchor: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let size = node.size();
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             Some(Frame::Seq { items, .. }) => items.push(node),
@@ -358,8 +366,8 @@ impl MarkedEventReceiver for Builder {
             }
             Event::Alias(id) => {
                 let node = match self.anchors.get(&id) {
-                    Some(target) => {
-                        let size = target.size();
+                    Some((target, size)) => {
+                        let size = *size;
                         if self.expanded + size > MAX_EXPANDED_NODES {
                             if self.warnings.is_empty() {
                                 self.warnings.push(YamlError {
@@ -414,12 +422,41 @@ pub fn parse_stream(text: &str, merge_keys: MergeKeys) -> Result<Vec<Document>, 
         expanded: 0,
         warnings: Vec::new(),
     };
-    let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, true).map_err(|e| YamlError {
-        row: e.marker().line().saturating_sub(1) as u32,
-        message: e.info().to_string(),
-    })?;
+    drive(text, &mut builder)?;
     Ok(builder.documents)
+}
+
+/// Feed every event of `text` to `receiver`, in a loop: yaml-rust2's own
+/// `load` recurses once per level of nesting, so one line of 200k `- `
+/// would overflow the stack. Collections nested deeper than [`MAX_NESTING`]
+/// stop the parse with an error.
+pub fn drive(text: &str, receiver: &mut impl MarkedEventReceiver) -> Result<(), YamlError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| YamlError {
+            row: e.marker().line().saturating_sub(1) as u32,
+            message: e.info().to_string(),
+        })?;
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(YamlError {
+                        row: row_col(&mark).0,
+                        message: format!("nested deeper than {MAX_NESTING} levels; not read"),
+                    });
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let end = event == Event::StreamEnd;
+        receiver.on_event(event, mark);
+        if end {
+            return Ok(());
+        }
+    }
 }
 
 /// A "billion laughs": keys `{prefix}0` to `{prefix}9`, each a list of ten
@@ -595,5 +632,16 @@ mod tests {
             doc.root.get("y").unwrap().get("A").unwrap().as_str(),
             Some("1")
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed() {
+        // 200k block sequences on one line: a tree that deep would overflow
+        // the stack when walked or dropped.
+        let text = format!("{}x\n", "- ".repeat(200_000));
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("nested deeper"), "{err:?}");
+        let nested = format!("{}x\n", "- ".repeat(MAX_NESTING - 1));
+        assert!(parse(&nested).is_ok());
     }
 }

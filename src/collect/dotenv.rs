@@ -4,6 +4,8 @@
 //! are a source of keys when a compose `env_file:` names them. Only keys and
 //! whether their value is empty are kept, never values.
 
+use std::collections::HashMap;
+
 use super::{Collector, Context, InputFile};
 use crate::facts::{DotenvFile, DotenvKey, Facts, Unparsed};
 use crate::location::Location;
@@ -47,47 +49,64 @@ impl Collector for DotenvCollector {
     }
 }
 
-/// The row defining `key`: the last line that assigns it (dotenv: last wins).
-fn key_row(text: &str, key: &str) -> u32 {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| {
-            let line = line.trim_start();
-            let line = line
-                .strip_prefix("export ")
-                .map(str::trim_start)
-                .unwrap_or(line);
-            line.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map(|(row, _)| row as u32)
-        .last()
-        .unwrap_or(0)
+/// The row of the last line assigning each key (`KEY=`, `export KEY =`;
+/// dotenv: last wins), found in one pass: a file of many keys stays linear.
+fn key_rows(text: &str) -> HashMap<&str, u32> {
+    let mut rows = HashMap::new();
+    for (row, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        let line = line
+            .strip_prefix("export ")
+            .map(str::trim_start)
+            .unwrap_or(line);
+        if let Some((key, _)) = line.split_once('=') {
+            rows.insert(key.trim_end(), row as u32);
+        }
+    }
+    rows
 }
 
 pub fn collect_source(rel: &str, text: &str) -> Facts {
     let mut facts = Facts::default();
-    let mut keys: Vec<DotenvKey> = Vec::new();
+    let rows = key_rows(text);
+    let lines: Vec<&str> = text.lines().collect();
+    // dotenvy reports bad lines in order: each is looked for from the line
+    // after the previous one, so many bad lines stay linear.
+    let mut cursor = 0;
+    // The last assignment wins; earlier slots of the same key are emptied.
+    let mut keys: Vec<Option<DotenvKey>> = Vec::new();
+    let mut slot_of: HashMap<String, usize> = HashMap::new();
     for item in dotenvy::from_read_iter(text.as_bytes()) {
         match item {
             Ok((key, value)) => {
                 let empty = value.is_empty();
                 drop(value);
-                keys.retain(|k| k.key != key);
-                keys.push(DotenvKey {
-                    location: Location::new(rel, key_row(text, &key), 0),
+                if let Some(old) = slot_of.insert(key.clone(), keys.len())
+                    && let Some(slot) = keys.get_mut(old)
+                {
+                    *slot = None;
+                }
+                keys.push(Some(DotenvKey {
+                    location: Location::new(rel, rows.get(key.as_str()).copied().unwrap_or(0), 0),
                     key,
                     empty,
-                });
+                }));
             }
             Err(dotenvy::Error::LineParse(line, _)) => {
-                let row = text
-                    .lines()
-                    .position(|l| l.contains(line.trim()))
-                    .unwrap_or(0) as u32;
+                let needle = line.trim();
+                let found = lines
+                    .get(cursor..)
+                    .unwrap_or_default()
+                    .iter()
+                    .position(|l| l.contains(needle))
+                    .map(|i| i + cursor);
+                let row = found.unwrap_or(cursor.min(lines.len().saturating_sub(1)));
+                if let Some(found) = found {
+                    cursor = found + 1;
+                }
                 // The line itself may hold a secret: say where, never what.
                 facts.unparsed.push(Unparsed {
-                    location: Location::new(rel, row, 0),
+                    location: Location::new(rel, row as u32, 0),
                     message: format!("not a dotenv line (line {})", row + 1),
                 });
             }
@@ -97,6 +116,7 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
             }),
         }
     }
+    let mut keys: Vec<DotenvKey> = keys.into_iter().flatten().collect();
     keys.sort_by(|a, b| a.location.cmp(&b.location));
     facts.dotenv_files.push(DotenvFile {
         file: rel.to_string(),
@@ -144,6 +164,33 @@ mod tests {
         assert_eq!(facts.unparsed[0].location.row, 1);
         assert!(!facts.unparsed[0].message.contains("s3cr3t"));
         assert!(!facts.dotenv_files[0].example);
+    }
+
+    #[test]
+    fn repeated_bad_lines_each_name_their_own_line() {
+        let facts = collect_source(".env", "A=1\nbad line\nB=2\nbad line\n");
+        let rows: Vec<u32> = facts.unparsed.iter().map(|u| u.location.row).collect();
+        assert_eq!(rows, [1, 3]);
+    }
+
+    #[test]
+    fn many_keys_and_bad_lines_stay_linear() {
+        // 50k keys and 50k bad lines: a lookup per key or per bad line over
+        // the whole text would take 10^9 steps or more.
+        let mut text = String::new();
+        for i in 0..50_000 {
+            text.push_str(&format!("KEY_{i}=v\nnot a line {i}\n"));
+        }
+        text.push_str("KEY_7=again\n");
+        let start = std::time::Instant::now();
+        let facts = collect_source(".env", &text);
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+        assert_eq!(facts.unparsed.len(), 50_000);
+        assert_eq!(facts.unparsed[49_999].location.row, 99_999);
+        let keys = &facts.dotenv_files[0].keys;
+        assert_eq!(keys.len(), 50_000);
+        let seven = keys.iter().find(|k| k.key == "KEY_7").unwrap();
+        assert_eq!(seven.location.row, 100_000);
     }
 
     #[test]

@@ -42,11 +42,14 @@ pub fn parse(text: &str) -> Result<BTreeSet<String>, String> {
         }
         // `gh secret list` without --json prints "NAME<TAB>UPDATED": take the name.
         let name = line.split_whitespace().next().unwrap_or(line);
-        if !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(format!("line {}: {name:?} is not a secret name", i + 1));
+        let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if let Some(bad) = name.find(|c: char| !is_name_char(c)) {
+            // Never quote the line: `NAME=value` pasted here holds a value.
+            let before = &name[..bad];
+            return Err(format!(
+                "line {}: not a secret name (letters, digits, `_` and `-` only; the first other character comes after {before:?})",
+                i + 1
+            ));
         }
         names.insert(name.to_owned());
     }
@@ -73,6 +76,18 @@ mod tests {
     fn plain_text() {
         let names = parse("# store\nA\n\n  B  \nC\t2024-01-01\n").unwrap();
         assert_eq!(names.into_iter().collect::<Vec<_>>(), ["A", "B", "C"]);
+    }
+
+    #[test]
+    fn errors_never_quote_a_value() {
+        let err = parse("A\nDB_PASSWORD=hunter2\n").unwrap_err();
+        assert!(err.starts_with("line 2"), "{err}");
+        assert!(err.contains("\"DB_PASSWORD\""), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = parse(r#"[{"name": "A", "value": "hunter2"}, 7]"#).unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = parse(r#"{"A": "hunter2"}"#).unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
     }
 
     #[test]

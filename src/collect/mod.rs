@@ -146,17 +146,37 @@ pub fn walk_for(ctx: &Context, collectors: &[Box<dyn Collector>]) -> Walked {
         files: collectors.iter().map(|_| Vec::new()).collect(),
         notes: Vec::new(),
     });
+    // Ignore files that cannot be read safely: at the root, no ignore file
+    // is honoured; below it, the folder is skipped (as an ignore file could
+    // have skipped it anyway), each with a note.
+    let root_blocked = blocking_ignore_file(root);
+    let blocked_dirs: std::sync::Arc<Mutex<Vec<PathBuf>>> = Default::default();
+    let blocked = std::sync::Arc::clone(&blocked_dirs);
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
-        .git_ignore(true)
+        .git_ignore(root_blocked.is_none())
+        .ignore(root_blocked.is_none())
         .git_global(false)
         .git_exclude(false)
         .require_git(false)
         .follow_links(false)
         .threads(effective_threads(ctx.threads))
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir && entry.depth() > 0 && is_skipped_dir(entry.path()))
+            if !is_dir || entry.depth() == 0 {
+                return true;
+            }
+            if is_skipped_dir(entry.path()) {
+                return false;
+            }
+            if root_blocked.is_none() && blocking_ignore_file(entry.path()).is_some() {
+                blocked
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(entry.path().to_path_buf());
+                return false;
+            }
+            true
         })
         .build_parallel();
     let mut builder = VisitorBuilder {
@@ -168,6 +188,24 @@ pub fn walk_for(ctx: &Context, collectors: &[Box<dyn Collector>]) -> Walked {
     let mut walked = sink
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(name) = root_blocked {
+        walked.notes.push(Unparsed {
+            location: Location::file_start(name),
+            message: "not a regular file (a FIFO or device would block the walk); no ignore file is honoured".into(),
+        });
+    }
+    let blocked = std::mem::take(
+        &mut *blocked_dirs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
+    for dir in blocked {
+        let rel = rel_string(dir.strip_prefix(root).unwrap_or(&dir));
+        walked.notes.push(Unparsed {
+            location: Location::file_start(rel),
+            message: "skipped: its .gitignore or .ignore is not a regular file (a FIFO or device would block the walk)".into(),
+        });
+    }
     for files in &mut walked.files {
         files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     }
@@ -289,6 +327,15 @@ fn walk_error_note(root: &Path, err: &ignore::Error) -> Unparsed {
         location: Location::new(rel, 0, 0),
         message: format!("skipped: {err}"),
     }
+}
+
+/// The name of an ignore file in `dir` the walker would read that is not a
+/// regular file once links are followed: a FIFO blocks its reader forever,
+/// `/dev/zero` never ends.
+fn blocking_ignore_file(dir: &Path) -> Option<&'static str> {
+    [".gitignore", ".ignore"]
+        .into_iter()
+        .find(|name| fs::metadata(dir.join(name)).is_ok_and(|m| !m.is_file() && !m.is_dir()))
 }
 
 fn is_skipped_dir(path: &Path) -> bool {

@@ -279,14 +279,21 @@ fn resolve_truncations(events: &mut Vec<ScriptEvent>, start: usize) {
     events.extend(own.into_iter().flatten());
 }
 
+/// The first ERROR or MISSING node, found by descending only into children
+/// that hold one. A loop, not recursion: a script of 100k nested subshells
+/// must not exhaust the stack.
 fn first_error(node: Node<'_>) -> Option<Node<'_>> {
-    if node.is_error() || node.is_missing() {
-        return Some(node);
+    let mut node = node;
+    loop {
+        if node.is_error() || node.is_missing() {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        let next = node
+            .children(&mut cursor)
+            .find(|c| c.has_error() || c.is_error() || c.is_missing());
+        node = next?;
     }
-    let mut cursor = node.walk();
-    node.children(&mut cursor)
-        .filter(|c| c.has_error() || c.is_error() || c.is_missing())
-        .find_map(first_error)
 }
 
 /// Where a command's standard output goes.
@@ -1772,6 +1779,21 @@ mod tests {
                 ("WORKERS", 4, false, Some(""))
             ]
         );
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        // Found by the hostile catalogue: the first syntax error was looked
+        // for recursively, one stack frame per level of nesting.
+        let depth = 100_000;
+        for script in [
+            "(".repeat(depth),
+            "$(".repeat(depth),
+            format!("{}echo A=1 >> .env{}", "(".repeat(depth), ")".repeat(depth)),
+        ] {
+            let f = analyze(&script, &ScriptContext::default());
+            assert!(f.errors.len() <= 1);
+        }
     }
 
     #[test]

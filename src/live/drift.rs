@@ -132,6 +132,7 @@ pub fn top_level_settings(rel: &str, text: &str) -> BTreeMap<String, Location> {
     let Some(tree) = parser.parse(text, None) else {
         return found;
     };
+    let scopes = scope_ranges(tree.root_node());
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(&top.query, tree.root_node(), text.as_bytes());
     while let Some(m) = matches.next() {
@@ -140,7 +141,7 @@ pub fn top_level_settings(rel: &str, text: &str) -> BTreeMap<String, Location> {
             let Ok(name) = node.utf8_text(text.as_bytes()) else {
                 continue;
             };
-            if !is_setting_name(name) || !at_module_level(node) {
+            if !is_setting_name(name) || in_scope(&scopes, node.start_byte()) {
                 continue;
             }
             let pos = node.start_position();
@@ -159,19 +160,44 @@ fn is_setting_name(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// No function, class or comprehension between the node and the module.
-fn at_module_level(node: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(n) = current {
+/// The byte ranges of every function, class and lambda, in order of start,
+/// each end raised to the furthest end so far: found in one walk, so
+/// whether a name is at module level costs a binary search however deep the
+/// nesting (`Node::parent` walks down from the root: asking it of every
+/// ancestor of every name is cubic in the depth).
+fn scope_ranges(root: Node) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    let mut cursor = root.walk();
+    'walk: loop {
+        let node = cursor.node();
         if matches!(
-            n.kind(),
+            node.kind(),
             "function_definition" | "class_definition" | "lambda" | "decorated_definition"
         ) {
-            return false;
+            ranges.push((node.start_byte(), node.end_byte()));
         }
-        current = n.parent();
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
     }
-    true
+    let mut furthest = 0;
+    for range in &mut ranges {
+        furthest = furthest.max(range.1);
+        range.1 = furthest;
+    }
+    ranges
+}
+
+/// Whether `byte` lies inside a function, class or lambda (tree nodes nest,
+/// so the ranges holding it are exactly its scope ancestors).
+fn in_scope(ranges: &[(usize, usize)], byte: usize) -> bool {
+    let before = ranges.partition_point(|&(start, _)| start <= byte);
+    before > 0 && ranges.get(before - 1).is_some_and(|&(_, end)| end > byte)
 }
 
 #[cfg(test)]
@@ -243,6 +269,28 @@ class Conf:
             reads: map(reads),
             defined: map(defined),
         }
+    }
+
+    #[test]
+    fn deeply_nested_blocks_stay_fast() {
+        // 1500 nested `if` blocks, each assigning a setting: walking each
+        // name's ancestors one `parent()` at a time (itself a walk down
+        // from the root) would be cubic in the depth.
+        let depth = 1500;
+        let mut text = String::new();
+        for d in 0..depth {
+            text.push_str(&format!(
+                "{}if X:\n{}S_{d} = 1\n",
+                " ".repeat(d),
+                " ".repeat(d + 1)
+            ));
+        }
+        text.push_str("def f():\n    INSIDE = 1\n");
+        let start = std::time::Instant::now();
+        let found = top_level_settings("settings.py", &text);
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+        assert_eq!(found.len(), depth);
+        assert!(!found.contains_key("INSIDE"));
     }
 
     #[test]

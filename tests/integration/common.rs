@@ -105,3 +105,71 @@ pub fn key_entry<'a>(report: &'a serde_json::Value, key: &str) -> &'a serde_json
         .and_then(|ks| ks.iter().find(|k| k["key"] == key))
         .unwrap_or_else(|| panic!("no key {key} in the report"))
 }
+
+/// Write `files` (path relative to `root`, content) under `root`, creating folders.
+pub fn write_tree(root: &Path, files: &[(&str, &[u8])]) {
+    for (rel, content) in files {
+        let path = root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folders");
+        }
+        std::fs::write(&path, content).expect("write file");
+    }
+}
+
+/// How long any one envtrail run may take in a test before it counts as a
+/// hang: generous, so a slow CI machine never fails, while a real hang
+/// fails the test instead of blocking CI forever.
+pub const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// One bounded run of `envtrail <args>`: it must exit on its own (no hang,
+/// no signal such as a stack overflow's abort) and never panic.
+pub fn run_bounded<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
+    let out = envtrail()
+        .args(args)
+        .timeout(RUN_LIMIT)
+        .output()
+        .unwrap_or_else(|e| panic!("envtrail did not finish within {RUN_LIMIT:?}: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.code().is_some(),
+        "envtrail was killed ({:?}); stderr:\n{stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("panicked"), "envtrail panicked:\n{stderr}");
+    out
+}
+
+/// `envtrail check ROOT --format json [extra]`, bounded: the report, the
+/// exit code and stderr.
+pub fn check_dir(root: &Path, extra: &[&str]) -> (serde_json::Value, i32, String) {
+    let mut args: Vec<std::ffi::OsString> = vec!["check".into(), root.into()];
+    args.extend(["--format".into(), "json".into()]);
+    args.extend(extra.iter().map(Into::into));
+    let out = run_bounded(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}):\n{}\nstderr:\n{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (report, out.status.code().unwrap_or(-1), stderr)
+}
+
+/// `(file, line, message)` of every finding of `rule`, in report order.
+pub fn findings_of(report: &serde_json::Value, rule: &str) -> Vec<(String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}

@@ -337,7 +337,10 @@ fn gcloud_run_deploy_sets_the_services_env() {
     let (report, code) = check_json("deploy-cloud-run", &[]);
     assert_eq!(
         findings(&report),
-        [("unset-required".to_string(), Some("SENTRY_TRACES_RATE".to_string()))]
+        [(
+            "unset-required".to_string(),
+            Some("SENTRY_TRACES_RATE".to_string())
+        )]
     );
     assert_eq!(code, 1);
     let db = key_entry(&report, "DATABASE_URL");
@@ -345,7 +348,10 @@ fn gcloud_run_deploy_sets_the_services_env() {
     assert_eq!(db["written"][0]["source"], "secrets.DATABASE_URL");
     assert_eq!(db["written"][0]["file"], ".github/workflows/deploy.yml");
     // --update-secrets names a Secret Manager secret: its source is unknown.
-    assert_eq!(key_entry(&report, "SECRET_KEY")["written"][0]["source"], "unknown");
+    assert_eq!(
+        key_entry(&report, "SECRET_KEY")["written"][0]["source"],
+        "unknown"
+    );
 }
 
 #[test]

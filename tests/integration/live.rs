@@ -21,7 +21,7 @@ fn docker_required() -> bool {
 }
 
 /// Whether the tests can run: an engine answers and a static busybox exists.
-fn engine_ready(test: &str) -> bool {
+pub(crate) fn engine_ready(test: &str) -> bool {
     let engine = Command::new("docker")
         .args(["version", "--format", "{{.Server.APIVersion}}"])
         .output()
@@ -43,7 +43,7 @@ fn engine_ready(test: &str) -> bool {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -57,9 +57,9 @@ fn unique(prefix: &str) -> String {
 
 /// Removes the containers and images a test created, whatever happens.
 #[derive(Default)]
-struct Cleanup {
-    containers: Vec<String>,
-    images: Vec<String>,
+pub(crate) struct Cleanup {
+    pub(crate) containers: Vec<String>,
+    pub(crate) images: Vec<String>,
 }
 
 impl Drop for Cleanup {
@@ -73,7 +73,7 @@ impl Drop for Cleanup {
     }
 }
 
-fn docker_cli(args: &[&str]) -> std::process::Output {
+pub(crate) fn docker_cli(args: &[&str]) -> std::process::Output {
     Command::new("docker")
         .args(args)
         .output()
@@ -82,7 +82,7 @@ fn docker_cli(args: &[&str]) -> std::process::Output {
 
 impl Cleanup {
     /// Build an image holding busybox and `settings` at /app/config/settings.py.
-    fn image(&mut self, settings: &str) -> String {
+    pub(crate) fn image(&mut self, settings: &str) -> String {
         let tag = format!("{}:1", unique("img"));
         self.images.push(tag.clone());
         let dir = tempfile::tempdir().expect("temp dir");
@@ -115,12 +115,12 @@ impl Cleanup {
     }
 
     /// Start a container of `image` with `env`; `cmd` replaces `sleep 600`.
-    fn run(&mut self, image: &str, env: &[(&str, &str)], cmd: &[&str]) -> String {
+    pub(crate) fn run(&mut self, image: &str, env: &[(&str, &str)], cmd: &[&str]) -> String {
         self.run_with(&[], image, env, cmd)
     }
 
     /// The same, with extra `docker run` flags.
-    fn run_with(
+    pub(crate) fn run_with(
         &mut self,
         flags: &[&str],
         image: &str,
@@ -314,7 +314,7 @@ fn exited_container_is_down_with_exit_code_and_policy() {
     );
 }
 
-fn docker_wait(name: &str) -> String {
+pub(crate) fn docker_wait(name: &str) -> String {
     String::from_utf8_lossy(&docker_cli(&["wait", name]).stdout).into_owned()
 }
 
