@@ -69,6 +69,16 @@ pub fn findings(report: &serde_json::Value) -> Vec<(String, Option<String>)> {
         .unwrap_or_default()
 }
 
+/// The names in the report's `secrets[]`, in report order.
+pub fn secret_names(report: &serde_json::Value) -> Vec<String> {
+    report["secrets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str().map(str::to_string))
+        .collect()
+}
+
 /// The keys written by any stage, in the report.
 pub fn written_keys(report: &serde_json::Value) -> Vec<String> {
     keys_where(report, |k| {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::{check_json, findings, written_keys};
+use crate::common::{check_json, findings, secret_names, written_keys};
 
 const DEPLOY: &str = ".github/workflows/deploy.yml";
 
@@ -627,26 +627,14 @@ fn opaque_env_files_are_not_writes() {
 fn archived_workflows_never_count() {
     let (r, _) = check_json("write-archive", &[]);
     assert_eq!(written_keys(&r), ["DATABASE_URL"]);
-    let secrets: Vec<&str> = r["secrets"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["name"].as_str())
-        .collect();
-    assert_eq!(secrets, ["DATABASE_URL"]);
+    assert_eq!(secret_names(&r), ["DATABASE_URL"]);
 }
 
 #[test]
 fn commented_out_yaml_never_counts() {
     let (r, _) = check_json("write-commented", &[]);
     assert_eq!(written_keys(&r), ["DATABASE_URL"]);
-    let secrets: Vec<&str> = r["secrets"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["name"].as_str())
-        .collect();
-    assert_eq!(secrets, ["DATABASE_URL"]);
+    assert_eq!(secret_names(&r), ["DATABASE_URL"]);
 }
 
 #[test]
