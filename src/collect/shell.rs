@@ -21,6 +21,32 @@ use crate::facts::{Source, WriteVia};
 /// Remote scripts nested deeper than this (ssh in ssh in ssh...) are not followed.
 const MAX_DEPTH: usize = 4;
 
+/// Scripts whose parentheses (subshells, `$( )`, `$(( ))`) nest deeper than
+/// this are not parsed: no real script comes close, and the parser's time
+/// grows steeply with the depth (20k nested `$( )` took over a minute).
+pub const MAX_NESTING: usize = 256;
+
+/// The row where `script`'s parentheses first nest deeper than
+/// [`MAX_NESTING`], if they do. Counts every `(`, quoted or not: a bound,
+/// not a parse.
+fn too_deep(script: &str) -> Option<u32> {
+    let (mut depth, mut row) = (0usize, 0u32);
+    for b in script.bytes() {
+        match b {
+            b'\n' => row += 1,
+            b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(row);
+                }
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 struct StatementQuery {
     query: Query,
     command: u32,
@@ -217,6 +243,13 @@ fn analyze_into(
     depth: usize,
     facts: &mut ScriptFacts,
 ) {
+    if let Some(row) = too_deep(script) {
+        facts.errors.push((
+            row_offset + row,
+            format!("parentheses nested deeper than {MAX_NESTING} levels; not read"),
+        ));
+        return;
+    }
     let Some(tree) = parse(script) else {
         facts
             .errors
@@ -1682,6 +1715,22 @@ mod tests {
         );
         let json = "aws ssm send-command --parameters '{\"commands\":[\"echo A=1 > .env\"]}'";
         assert_eq!(keys(&run(json, &[])), kv(&[("A", "literal")]));
+    }
+
+    #[test]
+    fn deeply_nested_substitutions_are_refused_quickly() {
+        let deep = format!("echo {}x{}\n", "$(".repeat(20_000), ")".repeat(20_000));
+        let f = run(&deep, &[]);
+        assert_eq!(f.errors.len(), 1);
+        assert!(f.errors[0].1.contains("nested deeper"), "{:?}", f.errors);
+        // Real nesting is read as usual.
+        let fine = format!(
+            "echo \"K={}x{}\" >> .env\n",
+            "$(".repeat(MAX_NESTING - 1),
+            ")".repeat(MAX_NESTING - 1)
+        );
+        assert!(run(&fine, &[]).errors.is_empty());
+        assert_eq!(keys(&run(&fine, &[])).len(), 1);
     }
 
     #[test]
