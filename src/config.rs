@@ -244,14 +244,12 @@ mod tests {
         let g = |p: &str, t: &str| glob_matches(&[p.to_string()], t);
         let pattern = format!("{}b", "**a".repeat(20));
         let text = "a".repeat(60);
-        let start = std::time::Instant::now();
         assert!(!g(&pattern, &text));
         assert!(!g(&"*a".repeat(20), &format!("{}/", "a".repeat(60))));
         assert!(g(
             &format!("{}b", "**a".repeat(20)),
             &format!("{}b", "a".repeat(60))
         ));
-        assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
         assert!(!g(&"*".repeat(MAX_GLOB_BYTES + 1), "a"));
     }
 

@@ -527,9 +527,7 @@ mod tests {
     #[test]
     fn alias_bomb_is_capped() {
         let text = alias_bomb("a");
-        let start = std::time::Instant::now();
         let doc = parse(&text).unwrap();
-        assert!(start.elapsed().as_secs() < 5);
         assert_eq!(doc.warnings.len(), 1);
         assert!(doc.root.size() < 3 * MAX_EXPANDED_NODES);
     }
@@ -618,9 +616,7 @@ mod tests {
             let list: Vec<String> = (0..10).map(|j| format!("m{j}: {{<<: *a{p}}}")).collect();
             text.push_str(&format!("a{i}: &a{i} {{{}}}\n", list.join(", ")));
         }
-        let start = std::time::Instant::now();
         let docs = parse_stream(&text, MergeKeys::Resolve).unwrap();
-        assert!(start.elapsed().as_secs() < 5);
         assert_eq!(docs[0].warnings.len(), 1);
         assert!(docs[0].root.size() < 3 * MAX_EXPANDED_NODES);
     }
@@ -643,5 +639,17 @@ mod tests {
         assert!(err.message.contains("nested deeper"), "{err:?}");
         let nested = format!("{}x\n", "- ".repeat(MAX_NESTING - 1));
         assert!(parse(&nested).is_ok());
+    }
+
+    #[test]
+    fn an_alias_flood_costs_one_step_per_alias() {
+        // One anchor of 50k nodes used 200k times: judging each alias by
+        // walking its target would take 10^10 steps (a hung test, not a
+        // timing assertion, is how a regression shows).
+        let big = vec!["x"; 50_000].join(", ");
+        let refs = vec!["*a"; 200_000].join(", ");
+        let text = format!("a: &a [{big}]\nb: [{refs}]\n");
+        let doc = parse(&text).unwrap();
+        assert_eq!(doc.warnings.len(), 1);
     }
 }

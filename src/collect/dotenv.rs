@@ -182,9 +182,7 @@ mod tests {
             text.push_str(&format!("KEY_{i}=v\nnot a line {i}\n"));
         }
         text.push_str("KEY_7=again\n");
-        let start = std::time::Instant::now();
         let facts = collect_source(".env", &text);
-        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
         assert_eq!(facts.unparsed.len(), 50_000);
         assert_eq!(facts.unparsed[49_999].location.row, 99_999);
         let keys = &facts.dotenv_files[0].keys;

