@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::facts::{Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, Unparsed};
+use crate::facts::{Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, Stage, Unparsed};
 use crate::location::Location;
 use crate::platform;
 
@@ -48,6 +48,11 @@ impl KeyRow {
         let heads = || self.app_reads().filter(|r| r.fallback_of.is_none());
         // A required read is the strongest claim; report on it when there is one.
         heads().find(|r| r.required).or_else(|| heads().next())
+    }
+
+    /// The writes of this key at one stage of the chain (a table column).
+    pub fn writes_at(&self, stage: Stage) -> impl Iterator<Item = &EnvWrite> {
+        self.written.iter().filter(move |w| w.via.stage() == stage)
     }
 
     pub fn is_required(&self) -> bool {
@@ -160,6 +165,13 @@ impl Chain {
             key: key.to_owned(),
             ..KeyRow::default()
         })
+    }
+
+    /// Some key is written at `stage`: whether renderers show its column.
+    pub fn has_stage(&self, stage: Stage) -> bool {
+        self.rows
+            .values()
+            .any(|r| r.writes_at(stage).next().is_some())
     }
 
     pub fn row(&self, key: &str) -> Option<&KeyRow> {

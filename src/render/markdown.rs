@@ -180,10 +180,7 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
     if chain.rows.is_empty() {
         return None;
     }
-    let has_deploy = chain
-        .rows
-        .values()
-        .any(|r| r.written.iter().any(|w| w.via.stage() == Stage::Deploy));
+    let has_deploy = chain.has_stage(Stage::Deploy);
     let has_live = chain.rows.values().any(|r| r.live.is_some());
     let mut m = format!(
         "\n<details><summary>Key × stage matrix ({} key{})</summary>\n\n",
@@ -241,11 +238,7 @@ fn secret_cell(chain: &Chain, row: &KeyRow) -> String {
 }
 
 fn stage_cell(row: &KeyRow, stage: Stage, links: Option<&LinkBase>) -> String {
-    let writes: Vec<_> = row
-        .written
-        .iter()
-        .filter(|w| w.via.stage() == stage)
-        .collect();
+    let writes: Vec<_> = row.writes_at(stage).collect();
     match writes.as_slice() {
         [] => "❌".to_string(),
         [one] => format!("✅ {}", place(&one.location, links)),

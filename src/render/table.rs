@@ -83,11 +83,7 @@ fn secret_cell(chain: &Chain, row: &KeyRow, p: &Palette) -> String {
 }
 
 fn stage_cell(row: &KeyRow, stage: Stage, p: &Palette) -> String {
-    let writes: Vec<_> = row
-        .written
-        .iter()
-        .filter(|w| w.via.stage() == stage)
-        .collect();
+    let writes: Vec<_> = row.writes_at(stage).collect();
     match writes.as_slice() {
         // Nobody has to write what the platform sets: not a gap, so not red.
         [] if crate::platform::is_platform_key(&row.key) => p.dim("platform"),
@@ -145,10 +141,7 @@ fn live_cell(row: &KeyRow, p: &Palette) -> String {
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let p = Palette { on: options.color };
     let chain = &report.chain;
-    let has_deploy = chain
-        .rows
-        .values()
-        .any(|r| r.written.iter().any(|w| w.via.stage() == Stage::Deploy));
+    let has_deploy = chain.has_stage(Stage::Deploy);
     let has_live = chain.rows.values().any(|r| r.live.is_some());
     // One column per deploy target, when there are several to compare.
     let targets: &[crate::chain::reach::Target] = if chain.deploy.targets.len() > 1 {
