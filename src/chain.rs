@@ -2,11 +2,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::facts::{Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, Stage, Unparsed};
+use crate::facts::{
+    Consumer, DotenvLoad, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind, OpaqueStage, Stage,
+    Unparsed,
+};
 use crate::location::Location;
 use crate::platform;
 
 pub mod reach;
+pub mod verdict;
+
+pub use verdict::{KeyVerdict, Verdict, Visibility};
 
 /// The secret store's names, from `--secrets FILE`.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +37,8 @@ pub struct KeyRow {
     pub read: Vec<EnvRead>,
     /// Filled by `live` only.
     pub live: Option<LiveKey>,
+    /// Whether the key reaches the app: `None` when the app does not read it.
+    pub verdict: Option<KeyVerdict>,
 }
 
 impl KeyRow {
@@ -85,6 +93,8 @@ pub struct Chain {
     pub notes: Vec<Unparsed>,
     /// The audited container, in `live` only: what the live rules judge.
     pub container: Option<crate::live::ContainerFacts>,
+    /// The stages envtrail cannot see into, and the app's own dotenv files it can.
+    pub visibility: Visibility,
 }
 
 impl Chain {
@@ -102,7 +112,9 @@ impl Chain {
         let derived = reach::derive(&facts, config);
         facts.writes.extend(derived.writes);
         facts.reads.extend(derived.reads);
+        let visibility = visibility(&facts, &derived.deploy, config);
         let mut chain = Chain {
+            visibility,
             inventory,
             opaque: facts.opaque,
             unparsed: facts.unparsed,
@@ -157,6 +169,15 @@ impl Chain {
         chain.opaque.sort_by(|a, b| a.location.cmp(&b.location));
         chain.unparsed.sort_by(|a, b| a.location.cmp(&b.location));
         chain.notes.sort_by(|a, b| a.location.cmp(&b.location));
+        // Judgement is made once, here: everything downstream reads it.
+        let verdicts: Vec<Option<KeyVerdict>> = chain
+            .rows
+            .values()
+            .map(|r| verdict::judge(&chain, r))
+            .collect();
+        for (row, v) in chain.rows.values_mut().zip(verdicts) {
+            row.verdict = v;
+        }
         chain
     }
 
@@ -178,43 +199,13 @@ impl Chain {
         self.rows.get(key)
     }
 
-    /// The platform sets `key`, or: with a compose/Kubernetes/Cloud Run stage
-    /// for the app, `key` reaches the app in some target; without one, some
-    /// stage writes it.
-    pub fn is_set(&self, key: &str) -> bool {
-        if platform::is_platform_key(key) {
-            return true;
-        }
-        if self.deploy.has_app_stage {
-            return self.deploy.reaches(key);
-        }
-        self.rows.get(key).is_some_and(|r| !r.written.is_empty())
-    }
-
-    /// A read is satisfied when any key of its fallback chain (or a
-    /// configured alias of one) is set.
-    pub fn is_satisfied(&self, read: &EnvRead) -> bool {
-        let file = read.location.file.as_str();
-        read.chain.iter().any(|k| {
-            self.is_set_for(k, file)
-                || self
-                    .deploy
-                    .aliases
-                    .get(k)
-                    .is_some_and(|a| a.iter().any(|k| self.is_set_for(k, file)))
-        })
-    }
-
-    /// `key` is set for the code in `file`: like [`Chain::is_set`], but in a
-    /// monorepo only the app service that runs `file` counts.
-    pub fn is_set_for(&self, key: &str, file: &str) -> bool {
-        if platform::is_platform_key(key) {
-            return true;
-        }
-        if self.deploy.has_app_stage {
-            return self.deploy.reaches_code_in(key, file);
-        }
-        self.rows.get(key).is_some_and(|r| !r.written.is_empty())
+    /// The verdict on `key` says its value reaches the app (false when the
+    /// app does not read it).
+    pub fn reaches(&self, key: &str) -> bool {
+        self.rows
+            .get(key)
+            .and_then(|r| r.verdict.as_ref())
+            .is_some_and(|kv| kv.verdict.reaches())
     }
 
     /// The secret store holds `name` (false without an inventory).
@@ -232,21 +223,117 @@ impl Chain {
 }
 
 impl Chain {
-    /// The app's reads of `row` that head their own chain and that no stage
-    /// satisfies: what `unset-*` and `secret-unwritten` report on.
-    pub fn unsatisfied_reads<'a>(
-        &'a self,
-        row: &'a KeyRow,
-    ) -> impl Iterator<Item = &'a EnvRead> + 'a {
-        row.app_reads()
-            .filter(|r| r.fallback_of.is_none())
-            .filter(move |r| !self.is_satisfied(r))
-    }
-
     /// Keys that some stage writes into the app's environment and nothing reads.
     pub fn written_unread(&self) -> impl Iterator<Item = &KeyRow> {
         self.rows.values().filter(|r| {
             !r.written.is_empty() && !self.is_read(&r.key) && !platform::is_platform_key(&r.key)
         })
+    }
+}
+
+/// The opaque stages and the app's visible dotenv keys, from the facts and
+/// the deploy units: what the verdicts are judged against.
+fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Config) -> Visibility {
+    let mut vis = Visibility {
+        opaque: facts.opaque_stages.clone(),
+        ..Visibility::default()
+    };
+    vis.opaque.extend(deploy.opaque.iter().cloned());
+    vis.opaque.extend(facts.opaque.iter().map(|o| OpaqueStage {
+        kind: OpaqueKind::WholeFileSecret {
+            sink: o.sink.clone(),
+            source: o.source.clone(),
+        },
+        location: o.location.clone(),
+        scope: String::new(),
+    }));
+    for load in &facts.dotenv_loads {
+        app_dotenv(facts, load, &mut vis);
+    }
+    declared_env_files(config, &mut vis);
+    vis.opaque.sort();
+    vis.opaque.dedup();
+    vis
+}
+
+/// `[env-files]` in envtrail.toml names the keys of files envtrail cannot
+/// see: those files are visible stages from then on, setting exactly those keys.
+fn declared_env_files(config: &crate::config::Config, vis: &mut Visibility) {
+    if config.env_files.is_empty() {
+        return;
+    }
+    let name_of = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let declared = |path: &str| {
+        config
+            .env_files
+            .iter()
+            .find(|(p, _)| p.as_str() == path || name_of(p) == name_of(path))
+            .map(|(_, keys)| keys)
+    };
+    let at = Location::file_start(
+        config
+            .file
+            .clone()
+            .unwrap_or_else(|| "envtrail.toml".into()),
+    );
+    let mut keep = Vec::new();
+    for stage in std::mem::take(&mut vis.opaque) {
+        let path = match &stage.kind {
+            OpaqueKind::HostEnvFile { path } | OpaqueKind::AppDotenv { path } => {
+                Some(path.as_str())
+            }
+            OpaqueKind::WholeFileSecret { sink, .. } => Some(sink.as_str()),
+            _ => None,
+        };
+        match path.and_then(declared) {
+            Some(keys) => {
+                for k in keys {
+                    vis.file_keys.entry(k.clone()).or_insert_with(|| at.clone());
+                }
+            }
+            None => keep.push(stage),
+        }
+    }
+    vis.opaque = keep;
+}
+
+/// The app loads `load.path` itself: its keys are set when envtrail sees the
+/// file (committed, or written by the deploy under that name); otherwise the
+/// load is an opaque stage.
+fn app_dotenv(facts: &Facts, load: &DotenvLoad, vis: &mut Visibility) {
+    let name = load.path.rsplit('/').next().unwrap_or(&load.path);
+    let name_of = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let committed: Vec<_> = facts
+        .dotenv_files
+        .iter()
+        .filter(|f| !f.example && name_of(&f.file) == name)
+        .collect();
+    let written: Vec<&EnvWrite> = facts
+        .writes
+        .iter()
+        .filter(|w| w.sink.as_deref().is_some_and(|s| name_of(s) == name))
+        .collect();
+    let whole_file = facts.opaque.iter().any(|o| name_of(&o.sink) == name);
+    if committed.is_empty() && written.is_empty() || whole_file {
+        vis.opaque.push(OpaqueStage {
+            kind: OpaqueKind::AppDotenv {
+                path: load.path.clone(),
+            },
+            location: load.location.clone(),
+            scope: String::new(),
+        });
+        return;
+    }
+    for f in committed {
+        for k in &f.keys {
+            vis.file_keys
+                .entry(k.key.clone())
+                .or_insert_with(|| k.location.clone());
+        }
+    }
+    for w in written {
+        vis.file_keys
+            .entry(w.key.clone())
+            .or_insert_with(|| w.location.clone());
     }
 }

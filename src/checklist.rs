@@ -9,11 +9,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::chain::{Chain, KeyRow};
-use crate::facts::{EnvWrite, Stage};
+use crate::chain::{Chain, KeyRow, Verdict};
+use crate::facts::{EnvWrite, OpaqueKind, Stage};
 use crate::finding::Severity;
 use crate::location::Location;
-use crate::platform;
 use crate::render::markdown::{code, inline, rich};
 use crate::report::Report;
 use crate::rules::unset::InjectionSites;
@@ -88,18 +87,22 @@ pub fn build(report: &Report, container: Option<&str>) -> Checklist {
         .or_else(|| sites.first().map(|s| s.file.clone()));
     let mut keys = Vec::new();
     for row in chain.rows.values() {
-        let Some(read) = row.head_read() else {
+        let Some(kv) = &row.verdict else {
             continue;
         };
-        if platform::is_platform_key(&row.key) {
+        if matches!(kv.verdict, Verdict::Platform { .. }) {
             continue;
         }
-        let items = vec![
+        let read = &kv.read;
+        let mut items = vec![
             secret_item(chain, row),
             workflow_item(chain, row, &read.chain, workflow_file.as_deref()),
             compose_item(chain, row, &read.chain),
             container_item(row, container),
         ];
+        if let Verdict::Unknown { because, at } = &kv.verdict {
+            unknown_items(&row.key, because, at, &mut items);
+        }
         keys.push(KeyItems {
             key: row.key.clone(),
             file: read.location.file.clone(),
@@ -134,6 +137,26 @@ pub fn build(report: &Report, container: Option<&str>) -> Checklist {
         other,
         post_deploy: post_deploy(report, container),
     }
+}
+
+/// A stage envtrail cannot see may set the key: what the audit could not
+/// prove missing is for a human to verify, with the stage named.
+fn unknown_items(key: &str, because: &OpaqueKind, at: &Location, items: &mut Vec<Item>) {
+    for item in items.iter_mut() {
+        if item.status == Status::Missing && matches!(item.stage, "workflow" | "compose") {
+            item.status = Status::Verify;
+        }
+    }
+    let (stage, _) = crate::rules::describe_opaque(because);
+    items.insert(
+        2,
+        Item::new(
+            "unseen",
+            Status::Verify,
+            format!("check that {stage} sets {}", code(key)),
+            Some(at),
+        ),
+    );
 }
 
 /// The writes that satisfy `row`'s read: its own, else an alias's.

@@ -32,6 +32,12 @@ pub struct Config {
     /// `restart-policy-missing`. Replaces [`DEFAULT_ONESHOT_SERVICES`] when given.
     #[serde(default)]
     pub oneshot_services: Option<Vec<String>>,
+    /// `[env-files]`: the keys of env files envtrail cannot see (on the deploy
+    /// host, written whole from one secret, loaded by the app itself), by the
+    /// file's path or name: `".env.prod" = ["DATABASE_URL", "SECRET_KEY"]`.
+    /// Names only, never values. A file listed here is no longer opaque.
+    #[serde(default)]
+    pub env_files: std::collections::BTreeMap<String, Vec<String>>,
     /// `[live]`: how `envtrail live` finds things in the container.
     #[serde(default)]
     pub live: LiveConfig,

@@ -164,6 +164,109 @@ pub struct OpaqueEnvFile {
     pub target: Option<String>,
 }
 
+/// A stage envtrail sees exists but cannot read: whatever it sets is unknown.
+/// A key read by code in `scope` that no visible stage sets is then
+/// `Unknown`, never `Unset` (an error is for what is certain).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OpaqueStage {
+    pub kind: OpaqueKind,
+    /// Where the stage shows itself: the env_file line, the infrastructure file...
+    pub location: Location,
+    /// The folder whose code the stage may feed ("" for the whole repository).
+    pub scope: String,
+}
+
+/// What kind of stage envtrail could not see. The wording (and what would
+/// make it visible) belongs to the `reach-unknown` rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OpaqueKind {
+    /// A compose `env_file:` (or the implicit `.env` compose reads for
+    /// interpolation) that is not in the repository and that no workflow writes:
+    /// it lives on the deploy host.
+    HostEnvFile { path: String },
+    /// A dotenv file written from one opaque value (`echo "${{ secrets.ENV }}" > .env`).
+    WholeFileSecret { sink: String, source: Source },
+    /// A Kubernetes object the app takes env from that the repository does not
+    /// define (ExternalSecret, SealedSecret, Vault, created by hand).
+    ExternalSecretStore { what: String },
+    /// A reusable workflow from another repository (`uses: org/repo/...@ref`).
+    RemoteWorkflow { uses: String },
+    /// Infrastructure or platform files envtrail does not parse.
+    Infrastructure { kind: InfraKind },
+    /// A workflow step that sets the app's env in a way envtrail does not
+    /// read (an action or a platform CLI).
+    DeployStep { what: String },
+    /// The app loads a dotenv file itself (`load_dotenv`, `read_env`, pydantic
+    /// `env_file`) and envtrail cannot see that file's content.
+    AppDotenv { path: String },
+}
+
+impl OpaqueKind {
+    /// A stable kebab-case name, for JSON and tests.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OpaqueKind::HostEnvFile { .. } => "host-env-file",
+            OpaqueKind::WholeFileSecret { .. } => "whole-file-secret",
+            OpaqueKind::ExternalSecretStore { .. } => "external-secret-store",
+            OpaqueKind::RemoteWorkflow { .. } => "remote-workflow",
+            OpaqueKind::Infrastructure { .. } => "infrastructure",
+            OpaqueKind::DeployStep { .. } => "deploy-step",
+            OpaqueKind::AppDotenv { .. } => "app-dotenv",
+        }
+    }
+}
+
+/// The app loading a dotenv file itself (`load_dotenv`, `read_env`,
+/// pydantic `env_file`): a stage of the chain, visible or not depending on
+/// whether envtrail sees the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DotenvLoad {
+    pub location: Location,
+    /// The file as the code names it (the last string of the path expression;
+    /// `.env` when none is given).
+    pub path: String,
+}
+
+/// Infrastructure-as-code and platform manifests envtrail sees but does not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InfraKind {
+    Terraform,
+    EcsTaskDefinition,
+    CloudFormation,
+    Serverless,
+    Zappa,
+    ElasticBeanstalk,
+    CloudFoundry,
+    Fly,
+    Render,
+    AppEngine,
+    Heroku,
+    Helm,
+    Pulumi,
+    Bicep,
+}
+
+impl InfraKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InfraKind::Terraform => "Terraform",
+            InfraKind::EcsTaskDefinition => "an ECS task definition",
+            InfraKind::CloudFormation => "CloudFormation / SAM",
+            InfraKind::Serverless => "the Serverless Framework",
+            InfraKind::Zappa => "Zappa",
+            InfraKind::ElasticBeanstalk => "Elastic Beanstalk",
+            InfraKind::CloudFoundry => "a Cloud Foundry manifest",
+            InfraKind::Fly => "fly.toml",
+            InfraKind::Render => "render.yaml",
+            InfraKind::AppEngine => "an App Engine app.yaml",
+            InfraKind::Heroku => "Heroku (app.json / Procfile config vars)",
+            InfraKind::Helm => "a Helm chart",
+            InfraKind::Pulumi => "Pulumi",
+            InfraKind::Bicep => "Bicep / ARM",
+        }
+    }
+}
+
 /// Who reads a key. Only the app's own reads can be `unset-*`; the others
 /// still consume the key, so it is not `written-unread`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -306,6 +409,11 @@ pub struct Unparsed {
 pub struct Facts {
     pub writes: Vec<EnvWrite>,
     pub opaque: Vec<OpaqueEnvFile>,
+    /// Stages envtrail sees but cannot read (infrastructure files, remote
+    /// workflows, the app's own dotenv loading...).
+    pub opaque_stages: Vec<OpaqueStage>,
+    /// The app's own dotenv loading.
+    pub dotenv_loads: Vec<DotenvLoad>,
     pub reads: Vec<EnvRead>,
     pub secret_refs: Vec<SecretRef>,
     pub unparsed: Vec<Unparsed>,
@@ -328,6 +436,8 @@ impl Facts {
     pub fn extend(&mut self, other: Facts) {
         self.writes.extend(other.writes);
         self.opaque.extend(other.opaque);
+        self.opaque_stages.extend(other.opaque_stages);
+        self.dotenv_loads.extend(other.dotenv_loads);
         self.reads.extend(other.reads);
         self.secret_refs.extend(other.secret_refs);
         self.unparsed.extend(other.unparsed);

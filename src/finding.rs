@@ -25,6 +25,36 @@ impl Severity {
     }
 }
 
+/// How sure envtrail is that a finding is real. An `error` is always `high`
+/// (errors are certain); heuristics (near-miss, drift between targets) are
+/// `medium`; a finding about what envtrail cannot see is `low`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    /// SARIF `rank` (0–100): how likely the result is a real problem.
+    pub fn sarif_rank(self) -> f64 {
+        match self {
+            Confidence::Low => 20.0,
+            Confidence::Medium => 60.0,
+            Confidence::High => 95.0,
+        }
+    }
+}
+
 /// A second place that explains a finding: the workflow that should write
 /// the key the settings read, the alias that would satisfy it...
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +67,7 @@ pub struct Related {
 pub struct Finding {
     pub rule: RuleId,
     pub severity: Severity,
+    pub confidence: Confidence,
     /// `None` for findings that concern no single key.
     pub key: Option<String>,
     pub message: String,
@@ -57,6 +88,7 @@ impl Finding {
         Finding {
             rule,
             severity: rule.default_severity(),
+            confidence: rule.default_confidence(),
             key: key.map(str::to_owned),
             message: message.into(),
             location,
@@ -67,6 +99,11 @@ impl Finding {
 
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
+        self
+    }
+
+    pub fn with_confidence(mut self, confidence: Confidence) -> Self {
+        self.confidence = confidence;
         self
     }
 

@@ -103,7 +103,21 @@ const LIBRARY_CONSUMERS: &[(&str, &str)] = &[
 ];
 
 pub fn is_platform_key(key: &str) -> bool {
-    PLATFORM_KEYS.contains(&key) || PLATFORM_PREFIXES.iter().any(|p| key.starts_with(p))
+    platform_entry(key).is_some()
+}
+
+/// The platform list's entry that covers `key` (the key itself, or a prefix such as `LC_`).
+pub fn platform_entry(key: &str) -> Option<&'static str> {
+    PLATFORM_KEYS
+        .iter()
+        .copied()
+        .find(|k| *k == key)
+        .or_else(|| {
+            PLATFORM_PREFIXES
+                .iter()
+                .copied()
+                .find(|p| key.starts_with(p))
+        })
 }
 
 /// Who reads `key` when it is a library's key, else `None`.

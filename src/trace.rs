@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::chain::Chain;
+use crate::chain::{Chain, Verdict};
 use crate::facts::{Consumer, Stage};
 use crate::location::Location;
 use crate::platform;
@@ -69,6 +69,9 @@ pub struct Trace {
     pub in_inventory: Option<bool>,
     pub steps: Vec<Step>,
     pub chains: Vec<FallbackChain>,
+    /// The chain's verdict on KEY: `set`, `platform`, `defaulted`, `unset`,
+    /// `unknown`, or `not-read` when the app does not read it.
+    pub reach: &'static str,
     /// Where the value stops travelling, in words; `None` when it arrives.
     pub breaks: Option<String>,
     pub near_misses: Vec<NearMiss>,
@@ -139,7 +142,10 @@ pub fn build(report: &Report, key: &str) -> Trace {
     steps.sort_by(|a, b| (a.stage, &a.file, a.line).cmp(&(b.stage, &b.file, b.line)));
 
     let chains = fallback_chains(chain, key);
-    let breaks = breaks(chain, key, &chains);
+    let breaks = breaks(chain, key);
+    let reach = row
+        .and_then(|r| verdict_of(chain, r))
+        .map_or("not-read", |kv| kv.verdict.as_str());
     let mut near_misses: Vec<NearMiss> = chain
         .rows
         .values()
@@ -184,6 +190,7 @@ pub fn build(report: &Report, key: &str) -> Trace {
         in_inventory: chain.inventory.as_ref().map(|_| chain.in_inventory(key)),
         steps,
         chains,
+        reach,
         breaks,
         near_misses,
         findings,
@@ -206,7 +213,7 @@ fn fallback_chains(chain: &Chain, key: &str) -> Vec<FallbackChain> {
                 keys: r.chain.clone(),
                 file: r.location.file.clone(),
                 line: r.location.line(),
-                satisfied_by: r.chain.iter().find(|k| chain.is_set(k)).cloned(),
+                satisfied_by: crate::chain::verdict::satisfied_at(chain, r).map(|(k, _)| k),
             });
         }
     }
@@ -215,45 +222,57 @@ fn fallback_chains(chain: &Chain, key: &str) -> Vec<FallbackChain> {
     out
 }
 
-/// Where the value stops, walking secret → workflow/deploy → settings.
-fn breaks(chain: &Chain, key: &str, chains: &[FallbackChain]) -> Option<String> {
+/// The verdict KEY's value travels under: its own, or, for a key read only
+/// as another's fallback, the verdict on the head of that chain.
+fn verdict_of<'a>(
+    chain: &'a Chain,
+    row: &'a crate::chain::KeyRow,
+) -> Option<&'a crate::chain::KeyVerdict> {
+    row.verdict.as_ref().or_else(|| {
+        row.app_reads()
+            .find_map(|r| r.fallback_of.as_deref())
+            .and_then(|head| chain.row(head))
+            .and_then(|r| r.verdict.as_ref())
+    })
+}
+
+/// Where the value stops, walking secret → workflow/deploy → settings: the
+/// chain's verdict on KEY, in words.
+fn breaks(chain: &Chain, key: &str) -> Option<String> {
     let Some(row) = chain.row(key) else {
         return Some(format!("no stage sets or reads {key}"));
     };
-    let app_reads: Vec<_> = row.app_reads().collect();
-    let written = !row.written.is_empty() || platform::is_platform_key(key);
-    if app_reads.is_empty() {
+    let Some(kv) = verdict_of(chain, row) else {
         if row.read.is_empty() && platform::library_consumer(key).is_none() {
             return Some(format!(
                 "{key} is written but no code reads it: it ends at the last stage that writes it"
             ));
         }
         return None;
+    };
+    let read = kv.read.location.to_string();
+    match &kv.verdict {
+        Verdict::Set { .. } | Verdict::Platform { .. } => None,
+        Verdict::Unknown { because, at } => {
+            let (stage, _) = crate::rules::describe_opaque(because);
+            Some(format!(
+                "somewhere envtrail cannot see: no visible stage writes {key}, but {stage} ({at}) may, so whether {read} gets it is unknown"
+            ))
+        }
+        Verdict::Unset { .. } | Verdict::Defaulted { .. } => Some(if chain.in_inventory(key) {
+            format!(
+                "between the secret store and the deploy: secret {key} exists, but no workflow or compose stage writes {key}, so {read} never gets it"
+            )
+        } else if chain.inventory.is_some() {
+            format!(
+                "at the start: the secret store has no {key} and no stage writes it, so {read} never gets it"
+            )
+        } else {
+            format!(
+                "no stage writes {key}, so {read} never gets it (give --secrets to know whether a secret holds it)"
+            )
+        }),
     }
-    if written {
-        return None;
-    }
-    // An alias that is set satisfies the read: the app gets the alias's value.
-    if chains.iter().any(|c| c.satisfied_by.is_some()) {
-        return None;
-    }
-    let read = app_reads
-        .first()
-        .map(|r| r.location.to_string())
-        .unwrap_or_default();
-    Some(if chain.in_inventory(key) {
-        format!(
-            "between the secret store and the deploy: secret {key} exists, but no workflow or compose stage writes {key}, so {read} never gets it"
-        )
-    } else if chain.inventory.is_some() {
-        format!(
-            "at the start: the secret store has no {key} and no stage writes it, so {read} never gets it"
-        )
-    } else {
-        format!(
-            "no stage writes {key}, so {read} never gets it (give --secrets to know whether a secret holds it)"
-        )
-    })
 }
 
 pub fn render_text(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
@@ -294,9 +313,10 @@ pub fn render_text(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
             c.keys.join(" → ")
         )?;
     }
-    match &trace.breaks {
-        Some(b) => writeln!(out, "  ✗ the chain breaks {b}")?,
-        None => writeln!(out, "  ✓ the value reaches the app")?,
+    match (&trace.breaks, trace.reach) {
+        (Some(b), "unknown") => writeln!(out, "  ? the value may stop {b}")?,
+        (Some(b), _) => writeln!(out, "  ✗ the chain breaks {b}")?,
+        (None, _) => writeln!(out, "  ✓ the value reaches the app")?,
     }
     for f in &trace.findings {
         writeln!(

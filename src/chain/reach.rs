@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::config::{Config, glob_matches};
 use crate::facts::{
     ComposeService, ComposeValue, Consumer, DockerImage, DotenvFile, EnvRead, EnvWrite, Facts,
-    InterpolationKind, KubeObject, KubeObjectKind, KubeValue, KubeWorkload, ReadVia, Source, Stage,
-    WriteVia,
+    InterpolationKind, KubeObject, KubeObjectKind, KubeValue, KubeWorkload, OpaqueKind,
+    OpaqueStage, ReadVia, Source, Stage, WriteVia,
 };
 use crate::location::Location;
 
@@ -35,8 +35,50 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Break {
     pub location: Location,
-    pub message: String,
-    pub related: Vec<(Location, String)>,
+    pub kind: BreakKind,
+    /// The places the break points back to: the write that does not get
+    /// through, the object that lacks the key.
+    pub related: Vec<Location>,
+}
+
+/// Why a key stops travelling at a deploy stage. Typed: the rules word it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BreakKind {
+    /// Compose passes the key from the host (`- KEY`) and the host env, which
+    /// envtrail sees, lacks it.
+    PassthroughUnset { service: String },
+    /// `${HOST_KEY:?…}`: compose refuses to start without it.
+    RequiredInterpolationUnset { service: String, host_key: String },
+    /// `${HOST_KEY}` unset: compose passes an empty value.
+    EmptyInterpolation { service: String, host_key: String },
+    /// The deploy writes the key to a file the service does not read.
+    EnvFileMismatch {
+        service: String,
+        env_files: Vec<String>,
+        written: Written,
+    },
+    /// The service's `environment:` list omits a key the deploy writes.
+    EnvironmentOmits {
+        service: String,
+        list_at: Location,
+        written: Written,
+    },
+    /// The service takes neither an env_file nor an environment entry for it.
+    NotPassed { service: String, written: Written },
+    /// A Kubernetes container takes the key from an object that lacks it.
+    ObjectLacksKey {
+        container: String,
+        object_kind: &'static str,
+        object: String,
+        object_key: String,
+    },
+}
+
+/// How an upstream write that does not get through was written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Written {
+    ToFile { sink: String, at: Location },
+    Exported { at: Location },
 }
 
 /// A key the app only gets from a compose default (`${K:-default}`).
@@ -67,6 +109,9 @@ pub struct Deploy {
     /// For each key, the folders of the compose files whose app service it
     /// reaches: in a monorepo, one service's `.env` is not another's.
     pub arrived_in: BTreeMap<String, BTreeSet<String>>,
+    /// Stages of the app's deploy units envtrail cannot see into (host env
+    /// files, objects from external secret stores).
+    pub opaque: Vec<OpaqueStage>,
 }
 
 impl Deploy {
@@ -234,6 +279,12 @@ impl<'a> HostEnv<'a> {
             .chain(self.exported.values().copied())
     }
 
+    /// envtrail sees the `.env` compose in `dir` reads: committed, or written
+    /// by the deploy. Without it the host's env is opaque, not empty.
+    fn sees_dotenv(&self, dir: &str, project_dotenv: Option<&DotenvFile>) -> bool {
+        project_dotenv.is_some() || self.file_writes(dir, ".env").next().is_some()
+    }
+
     fn has(&self, dir: &str, key: &str, project_dotenv: Option<&DotenvFile>) -> Option<Source> {
         if let Some(w) = self.exported.get(key) {
             return Some(w.source.clone());
@@ -279,6 +330,20 @@ struct Outcome {
     arrivals: Vec<Arrival>,
     breaks: Vec<(String, Break)>,
     defaulted: Vec<(String, Defaulted)>,
+    /// Stages of this unit envtrail cannot see into.
+    opaque: Vec<OpaqueStage>,
+}
+
+/// The implicit `.env` (or shell env) a compose file in `dir` interpolates
+/// from, when nothing envtrail sees writes it: it lives on the deploy host.
+fn host_env_opaque(dir: &str, at: &Location) -> OpaqueStage {
+    OpaqueStage {
+        kind: OpaqueKind::HostEnvFile {
+            path: crate::collect::compose::join(dir, ".env").unwrap_or_else(|| ".env".into()),
+        },
+        location: at.clone(),
+        scope: dir.to_string(),
+    }
 }
 
 fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mut Outcome) {
@@ -311,9 +376,18 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
         }
     }
     for ef in &svc.env_files {
-        if let Some(file) = crate::collect::compose::join(dir, &ef.path)
-            .and_then(|p| inputs.dotenv.get(p.as_str()).copied())
-        {
+        let committed = crate::collect::compose::join(dir, &ef.path)
+            .and_then(|p| inputs.dotenv.get(p.as_str()).copied());
+        if committed.is_none() && host.file_writes(dir, &ef.path).next().is_none() {
+            out.opaque.push(OpaqueStage {
+                kind: OpaqueKind::HostEnvFile {
+                    path: ef.path.clone(),
+                },
+                location: ef.location.clone(),
+                scope: dir.to_string(),
+            });
+        }
+        if let Some(file) = committed {
             for k in &file.keys {
                 arrive(
                     out,
@@ -363,14 +437,16 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
                     Source::Env(e.key.clone()),
                     None,
                 ),
+                None if !host.sees_dotenv(dir, project_dotenv) => {
+                    out.opaque.push(host_env_opaque(dir, &e.location));
+                }
                 None => out.breaks.push((
                     e.key.clone(),
                     Break {
                         location: e.location.clone(),
-                        message: format!(
-                            "service `{}` passes {} from the host ({}) but no stage sets it there",
-                            svc.name, e.key, e.location
-                        ),
+                        kind: BreakKind::PassthroughUnset {
+                            service: svc.name.clone(),
+                        },
                         related: Vec::new(),
                     },
                 )),
@@ -384,6 +460,10 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
                     .first()
                     .map(|r| Source::Env(r.key.clone()))
                     .unwrap_or(Source::Unknown);
+                if !unset.is_empty() && !host.sees_dotenv(dir, project_dotenv) {
+                    out.opaque.push(host_env_opaque(dir, &e.location));
+                    continue;
+                }
                 if unset.is_empty() {
                     arrive(
                         out,
@@ -409,10 +489,10 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
                         e.key.clone(),
                         Break {
                             location: e.location.clone(),
-                            message: format!(
-                                "service `{}` requires host key {} (`${{{}:?…}}`, {}) and no stage sets it: `docker compose up` refuses to start",
-                                svc.name, r.key, r.key, e.location
-                            ),
+                            kind: BreakKind::RequiredInterpolationUnset {
+                                service: svc.name.clone(),
+                                host_key: r.key.clone(),
+                            },
                             related: Vec::new(),
                         },
                     ));
@@ -421,10 +501,10 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
                         e.key.clone(),
                         Break {
                             location: e.location.clone(),
-                            message: format!(
-                                "service `{}` takes {} from host key {} ({}) and no stage sets {}: compose passes an empty value",
-                                svc.name, e.key, r.key, e.location, r.key
-                            ),
+                            kind: BreakKind::EmptyInterpolation {
+                                service: svc.name.clone(),
+                                host_key: r.key.clone(),
+                            },
                             related: Vec::new(),
                         },
                     ));
@@ -465,39 +545,37 @@ fn upstream_breaks(
         if arrived.contains(&w.key) {
             continue;
         }
-        let how = match &w.sink {
-            Some(sink) => format!("written to {sink} by {}", w.location),
-            None => format!("exported by {}", w.location),
+        let written = match &w.sink {
+            Some(sink) => Written::ToFile {
+                sink: sink.clone(),
+                at: w.location.clone(),
+            },
+            None => Written::Exported {
+                at: w.location.clone(),
+            },
         };
-        let why = if !env_files.is_empty() && w.sink.is_some() {
-            format!(
-                "service `{}` takes env_file {} ({}): the file the deploy writes is not the one compose reads",
-                svc.name,
-                env_files.join(", "),
-                svc_place
-            )
-        } else if !svc.environment.is_empty() {
-            let at = svc
-                .environment
-                .first()
-                .map(|e| e.location.clone())
-                .unwrap_or_else(|| svc.location.clone());
-            format!(
-                "service `{}` passes only its `environment:` list ({at}), which omits {}",
-                svc.name, w.key
-            )
+        let service = svc.name.clone();
+        let kind = if !env_files.is_empty() && w.sink.is_some() {
+            BreakKind::EnvFileMismatch {
+                service,
+                env_files: env_files.iter().map(|f| f.to_string()).collect(),
+                written,
+            }
+        } else if let Some(first) = svc.environment.first() {
+            BreakKind::EnvironmentOmits {
+                service,
+                list_at: first.location.clone(),
+                written,
+            }
         } else {
-            format!(
-                "service `{}` ({}) has neither an env_file nor an environment entry that passes it",
-                svc.name, svc.location
-            )
+            BreakKind::NotPassed { service, written }
         };
         out.breaks.push((
             w.key.clone(),
             Break {
                 location: svc_place.clone(),
-                message: format!("{} is {how}, but {why}", w.key),
-                related: vec![(w.location.clone(), format!("{} is written here", w.key))],
+                kind,
+                related: vec![w.location.clone()],
             },
         ));
     }
@@ -567,7 +645,17 @@ fn workload_reach(
             })
         };
         for from in &c.env_from {
-            for o in find(from.kind, &from.name) {
+            let objects = find(from.kind, &from.name);
+            if objects.is_empty() {
+                out.opaque.push(OpaqueStage {
+                    kind: OpaqueKind::ExternalSecretStore {
+                        what: format!("{} {}", from.kind.as_str(), from.name),
+                    },
+                    location: from.location.clone(),
+                    scope: String::new(),
+                });
+            }
+            for o in objects {
                 for (k, at, source) in object_keys(o, &from.location) {
                     push(&format!("{}{k}", from.prefix), &at, source);
                 }
@@ -591,17 +679,13 @@ fn workload_reach(
                             e.key.clone(),
                             Break {
                                 location: e.location.clone(),
-                                message: format!(
-                                    "container `{}` takes {} from {} {}/{} ({}), which has no key {}",
-                                    c.name,
-                                    e.key,
-                                    kind.as_str(),
-                                    name,
-                                    key,
-                                    e.location,
-                                    key
-                                ),
-                                related: known.iter().map(|o| (o.location.clone(), format!("{} {} is defined here", kind.as_str(), name))).collect(),
+                                kind: BreakKind::ObjectLacksKey {
+                                    container: c.name.clone(),
+                                    object_kind: kind.as_str(),
+                                    object: name.clone(),
+                                    object_key: key.clone(),
+                                },
+                                related: known.iter().map(|o| o.location.clone()).collect(),
                             },
                         )),
                     }
@@ -880,6 +964,7 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
                             out.arrivals.extend(one.arrivals);
                             out.breaks.extend(one.breaks);
                             out.defaulted.extend(one.defaulted);
+                            out.opaque.extend(one.opaque);
                         }
                     }
                     Unit::Kube { workloads, .. } => {
@@ -924,6 +1009,11 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
                     let list = deploy.breaks.entry(key).or_default();
                     if !list.contains(&b) {
                         list.push(b);
+                    }
+                }
+                for o in out.opaque {
+                    if !deploy.opaque.contains(&o) {
+                        deploy.opaque.push(o);
                     }
                 }
                 for (key, d) in out.defaulted {
@@ -1059,6 +1149,7 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
     for list in deploy.breaks.values_mut() {
         list.sort();
     }
+    deploy.opaque.sort();
     Derived {
         deploy,
         writes: derived_writes.into_values().collect(),
@@ -1141,7 +1232,7 @@ mod tests {
             None,
         );
         assert!(chain.deploy.has_app_stage);
-        assert!(chain.is_set("SECRET_KEY"));
+        assert!(chain.reaches("SECRET_KEY"));
         assert_eq!(findings(&chain), []);
         let vias: Vec<WriteVia> = chain.rows["SECRET_KEY"]
             .written
@@ -1167,7 +1258,7 @@ mod tests {
             ),
             None,
         );
-        assert!(!chain.is_set("SECRET_KEY"));
+        assert!(!chain.reaches("SECRET_KEY"));
         let f = finding(&chain, RuleId::UnsetRequired, "SECRET_KEY");
         assert!(
             f.message
@@ -1203,7 +1294,7 @@ mod tests {
             None,
         );
         assert!(
-            chain.is_set("DEBUG"),
+            chain.reaches("DEBUG"),
             "passthrough of a key in the project .env"
         );
         let f = finding(&chain, RuleId::UnsetDefaulted, "SENTRY_URL");
@@ -1232,7 +1323,7 @@ mod tests {
             ),
             None,
         );
-        assert!(chain.is_set("SECRET_KEY"));
+        assert!(chain.reaches("SECRET_KEY"));
         assert_eq!(
             chain.rows["SECRET_KEY"].written[0].source,
             Source::Env("DJANGO_SECRET_KEY".into())
@@ -1249,10 +1340,11 @@ mod tests {
     #[test]
     fn compose_default_is_unset_defaulted_not_required() {
         let compose = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      DEBUG: ${DEBUG:-}\n";
+        // The deploy writes the project's .env, so the host env is visible.
         let chain = Chain::build(
             facts(
                 &[("compose.yml", compose)],
-                vec![],
+                vec![write("OTHER", 9, Some(".env"), None)],
                 vec![read("DEBUG", 1, true)],
             ),
             None,
@@ -1269,11 +1361,24 @@ mod tests {
     #[test]
     fn required_interpolation_and_bare_passthrough_break() {
         let compose = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      - A=${A:?set A}\n      - B\n      - C=x${C_HOST}\n";
+        let reads = || vec![read("A", 1, true), read("B", 2, true), read("C", 3, true)];
+        // Nothing envtrail sees writes the host's .env: every key is unknown.
+        let unseen = Chain::build(facts(&[("compose.yml", compose)], vec![], reads()), None);
+        assert_eq!(
+            findings(&unseen),
+            ["A", "B", "C"].map(|k| (RuleId::ReachUnknown, Some(k.to_string())))
+        );
+        assert!(
+            finding(&unseen, RuleId::ReachUnknown, "B")
+                .message
+                .contains("the env file .env, which is not in the repository")
+        );
+        // The deploy writes it (without A, B, C): the breaks are certain.
         let chain = Chain::build(
             facts(
                 &[("compose.yml", compose)],
-                vec![],
-                vec![read("A", 1, true), read("B", 2, true), read("C", 3, true)],
+                vec![write("OTHER", 9, Some(".env"), None)],
+                reads(),
             ),
             None,
         );
@@ -1305,7 +1410,7 @@ mod tests {
             None,
         );
         assert!(!chain.deploy.has_app_stage);
-        assert!(chain.is_set("SECRET_KEY"));
+        assert!(chain.reaches("SECRET_KEY"));
         assert_eq!(findings(&chain), []);
     }
 
@@ -1449,7 +1554,7 @@ mod tests {
             }],
         });
         let chain = Chain::build(f, None);
-        assert!(chain.is_set("PORT") && chain.is_set("DJANGO_ADMIN_URL"));
+        assert!(chain.deploy.reaches("PORT") && chain.deploy.reaches("DJANGO_ADMIN_URL"));
         let vias: Vec<WriteVia> = chain.rows["DJANGO_ADMIN_URL"]
             .written
             .iter()
@@ -1502,7 +1607,7 @@ mod tests {
             target: None,
         });
         let chain = Chain::build(f, None);
-        assert!(chain.is_set("DB_URL"));
+        assert!(chain.reaches("DB_URL"));
         assert!(
             chain.rows["DB_URL"]
                 .written

@@ -21,6 +21,7 @@ pub mod compose;
 pub mod dockerfile;
 pub mod dotenv;
 pub mod entrypoint;
+pub mod infra;
 pub mod inventory;
 pub mod kubernetes;
 pub mod settings;
@@ -70,6 +71,7 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(dockerfile::DockerfileCollector),
         Box::new(dotenv::DotenvCollector),
         Box::new(kubernetes::KubernetesCollector),
+        Box::new(infra::InfraCollector),
     ]
 }
 

@@ -22,6 +22,8 @@ pub struct ReportV1<'a> {
     pub opaque_env_files: Vec<OpaqueV1<'a>>,
     /// Reads whose key is built at run time.
     pub unknown_reads: Vec<PlaceV1<'a>>,
+    /// Stages envtrail sees but cannot read: what they set is unknown.
+    pub opaque_stages: Vec<OpaqueStageV1<'a>>,
     /// The deploy targets (workflow jobs, GitHub environments, compose file
     /// variants, Kubernetes folders), each with where it is defined.
     pub targets: Vec<TargetV1<'a>>,
@@ -31,6 +33,15 @@ pub struct ReportV1<'a> {
     /// The audited container (`live` only). Never an env value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<ContainerV1<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct OpaqueStageV1<'a> {
+    /// `host-env-file`, `whole-file-secret`, `external-secret-store`,
+    /// `remote-workflow`, `infrastructure`, `deploy-step`, `app-dotenv`.
+    pub kind: &'static str,
+    pub file: &'a str,
+    pub line: u32,
 }
 
 #[derive(Serialize)]
@@ -79,6 +90,10 @@ pub struct KeyV1<'a> {
     /// Per deploy target: whether the key reaches the app there. Empty when
     /// the repository has no distinct targets.
     pub targets: std::collections::BTreeMap<&'a str, bool>,
+    /// The chain's verdict: `set`, `platform`, `defaulted`, `unset` or
+    /// `unknown`; absent when the app does not read the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reach: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -143,6 +158,7 @@ pub struct OpaqueV1<'a> {
 pub struct FindingV1<'a> {
     pub rule: &'static str,
     pub severity: &'static str,
+    pub confidence: &'static str,
     pub key: Option<&'a str>,
     pub message: &'a str,
     pub file: &'a str,
@@ -223,6 +239,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 .iter()
                 .map(|t| (t.name.as_str(), t.keys.contains_key(&row.key)))
                 .collect(),
+            reach: row.verdict.as_ref().map(|kv| kv.verdict.as_str()),
         })
         .collect();
     let secrets = chain
@@ -247,6 +264,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
         .map(|f| FindingV1 {
             rule: f.rule.as_str(),
             severity: f.severity.as_str(),
+            confidence: f.confidence.as_str(),
             key: f.key.as_deref(),
             message: &f.message,
             file: &f.location.file,
@@ -275,6 +293,16 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             warning: s.warning,
             note: s.note,
         },
+        opaque_stages: chain
+            .visibility
+            .opaque
+            .iter()
+            .map(|o| OpaqueStageV1 {
+                kind: o.kind.as_str(),
+                file: &o.location.file,
+                line: o.location.line(),
+            })
+            .collect(),
         opaque_env_files: chain
             .opaque
             .iter()

@@ -11,9 +11,9 @@ use std::io::{self, Write};
 
 use crate::chain::{Chain, KeyRow};
 use crate::facts::Stage;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Confidence, Finding, Severity};
 use crate::location::Location;
-use crate::render::{LinkBase, RenderOptions};
+use crate::render::{LinkBase, Reach, RenderOptions};
 use crate::report::Report;
 
 /// The hidden first line a workflow looks for to update its comment.
@@ -148,8 +148,12 @@ fn finding_item(f: &Finding, links: Option<&LinkBase>) -> String {
         .as_deref()
         .map(|k| format!(" {}", code(k)))
         .unwrap_or_default();
+    let confidence = match f.confidence {
+        Confidence::High => String::new(),
+        c => format!(" _({} confidence)_", c.as_str()),
+    };
     let mut item = format!(
-        "- **{}**{key} at {}  \n  {}\n",
+        "- **{}**{key}{confidence} at {}  \n  {}\n",
         f.rule,
         place(&f.location, links),
         rich(&f.message)
@@ -191,12 +195,12 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
     if has_deploy {
         m.push_str(" Compose/image |");
     }
-    m.push_str(" Settings |");
+    m.push_str(" Settings | Reaches |");
     if has_live {
         m.push_str(" Live |");
     }
     m.push('\n');
-    let columns = 4 + usize::from(has_deploy) + usize::from(has_live);
+    let columns = 5 + usize::from(has_deploy) + usize::from(has_live);
     m.push('|');
     m.push_str(&"---|".repeat(columns));
     m.push('\n');
@@ -211,6 +215,7 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
             m.push_str(&format!(" {} |", stage_cell(row, Stage::Deploy, links)));
         }
         m.push_str(&format!(" {} |", settings_cell(row, links)));
+        m.push_str(&format!(" {} |", reach_cell(row)));
         if has_live {
             let live = match row.live {
                 Some(l) if l.present && !l.empty => "✅",
@@ -237,9 +242,23 @@ fn secret_cell(chain: &Chain, row: &KeyRow) -> String {
     }
 }
 
+/// The chain's verdict: does the value reach the app?
+fn reach_cell(row: &KeyRow) -> &'static str {
+    match Reach::of(row) {
+        Reach::Set => "✅",
+        Reach::Platform => "platform",
+        Reach::Defaulted => "⚠️ default",
+        Reach::Unset => "❌",
+        Reach::Unknown => "❔ unknown",
+        Reach::NotRead => "–",
+    }
+}
+
 fn stage_cell(row: &KeyRow, stage: Stage, links: Option<&LinkBase>) -> String {
     let writes: Vec<_> = row.writes_at(stage).collect();
     match writes.as_slice() {
+        // Nobody has to write what the platform sets: not a gap.
+        [] if Reach::of(row) == Reach::Platform => "platform".to_string(),
         [] => "❌".to_string(),
         [one] => format!("✅ {}", place(&one.location, links)),
         [first, rest @ ..] => format!("✅ {} +{}", place(&first.location, links), rest.len()),

@@ -116,6 +116,7 @@ fn result(f: &Finding, line_text: &str) -> Value {
         "ruleId": f.rule.as_str(),
         "ruleIndex": rule_index,
         "level": level(f.severity),
+        "rank": f.confidence.sarif_rank(),
         "message": { "text": text },
         "locations": [{ "physicalLocation": physical(&f.location) }],
         "partialFingerprints": { FINGERPRINT_KEY: fingerprint(f, line_text) },
@@ -125,8 +126,12 @@ fn result(f: &Finding, line_text: &str) -> Value {
     {
         obj.insert("relatedLocations".into(), Value::Array(related));
     }
-    if let (Some(key), Some(obj)) = (&f.key, result.as_object_mut()) {
-        obj.insert("properties".into(), json!({ "key": key }));
+    if let Some(obj) = result.as_object_mut() {
+        let mut properties = json!({ "confidence": f.confidence.as_str() });
+        if let (Some(key), Some(p)) = (&f.key, properties.as_object_mut()) {
+            p.insert("key".into(), json!(key));
+        }
+        obj.insert("properties".into(), properties);
     }
     result
 }

@@ -10,8 +10,8 @@ use tabled::settings::Style as TableStyle;
 
 use crate::chain::{Chain, KeyRow};
 use crate::facts::{Consumer, Stage};
-use crate::finding::Severity;
-use crate::render::RenderOptions;
+use crate::finding::{Confidence, Severity};
+use crate::render::{Reach, RenderOptions};
 use crate::report::Report;
 
 struct Palette {
@@ -86,7 +86,7 @@ fn stage_cell(row: &KeyRow, stage: Stage, p: &Palette) -> String {
     let writes: Vec<_> = row.writes_at(stage).collect();
     match writes.as_slice() {
         // Nobody has to write what the platform sets: not a gap, so not red.
-        [] if crate::platform::is_platform_key(&row.key) => p.dim("platform"),
+        [] if Reach::of(row) == Reach::Platform => p.dim("platform"),
         [] => p.bad("✗"),
         [one] => p.ok(&format!("✓ {}", short_place(&one.location))),
         [first, rest @ ..] => p.ok(&format!(
@@ -129,6 +129,18 @@ fn settings_cell(row: &KeyRow, p: &Palette) -> String {
     cell
 }
 
+/// The chain's verdict: does the value reach the app?
+fn reach_cell(row: &KeyRow, p: &Palette) -> String {
+    match Reach::of(row) {
+        Reach::Set => p.ok("✓"),
+        Reach::Platform => p.dim("platform"),
+        Reach::Defaulted => p.warn("default"),
+        Reach::Unset => p.bad("✗"),
+        Reach::Unknown => p.warn("? unknown"),
+        Reach::NotRead => p.dim("–"),
+    }
+}
+
 fn live_cell(row: &KeyRow, p: &Palette) -> String {
     match row.live {
         Some(l) if l.present && !l.empty => p.ok("✓"),
@@ -160,6 +172,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         }
         header.extend(targets.iter().map(|t| t.name.as_str()));
         header.push("SETTINGS");
+        header.push("REACHES");
         if has_live {
             header.push("LIVE");
         }
@@ -175,6 +188,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
             }
             record.extend(targets.iter().map(|t| target_cell(row, t, &p)));
             record.push(settings_cell(row, &p));
+            record.push(reach_cell(row, &p));
             if has_live {
                 record.push(live_cell(row, &p));
             }
@@ -224,9 +238,13 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
             .as_deref()
             .map(|k| format!(" {k}"))
             .unwrap_or_default();
+        let confidence = match f.confidence {
+            Confidence::High => String::new(),
+            c => p.dim(&format!(" ({} confidence)", c.as_str())),
+        };
         writeln!(
             out,
-            "{}[{}]{}",
+            "{}[{}]{}{confidence}",
             p.severity(f.severity),
             f.rule,
             p.bold(&key)

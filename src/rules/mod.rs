@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::chain::Chain;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Confidence, Finding, Severity};
 
 mod container_down;
 mod documented_unread;
@@ -16,6 +16,8 @@ mod input_unparsed;
 mod live_empty;
 mod live_missing;
 pub mod near_miss;
+mod reach_unknown;
+pub use reach_unknown::describe as describe_opaque;
 mod restart_policy_missing;
 mod secret_undefined;
 mod secret_unwritten;
@@ -48,6 +50,7 @@ pub enum RuleId {
     Undocumented,
     DocumentedUnread,
     UnusedIgnore,
+    ReachUnknown,
 }
 
 impl RuleId {
@@ -73,6 +76,7 @@ impl RuleId {
         RuleId::Undocumented,
         RuleId::DocumentedUnread,
         RuleId::UnusedIgnore,
+        RuleId::ReachUnknown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +97,7 @@ impl RuleId {
             RuleId::Undocumented => "undocumented",
             RuleId::DocumentedUnread => "documented-unread",
             RuleId::UnusedIgnore => "unused-ignore",
+            RuleId::ReachUnknown => "reach-unknown",
         }
     }
 
@@ -113,7 +118,23 @@ impl RuleId {
             RuleId::WrittenUnread
             | RuleId::Undocumented
             | RuleId::DocumentedUnread
-            | RuleId::UnusedIgnore => Severity::Note,
+            | RuleId::UnusedIgnore
+            | RuleId::ReachUnknown => Severity::Note,
+        }
+    }
+
+    /// How sure a finding of this rule is, by default: errors are certain;
+    /// heuristics and what envtrail cannot see are not.
+    pub fn default_confidence(self) -> Confidence {
+        match self.default_severity() {
+            Severity::Error => Confidence::High,
+            _ => match self {
+                RuleId::NearMiss | RuleId::EnvDrift | RuleId::RestartPolicyMissing => {
+                    Confidence::Medium
+                }
+                RuleId::ReachUnknown => Confidence::Low,
+                _ => Confidence::High,
+            },
         }
     }
 
@@ -148,6 +169,9 @@ impl RuleId {
             }
             RuleId::DocumentedUnread => "The documented example env file lists a key no code reads",
             RuleId::UnusedIgnore => "An envtrail ignore comment or config entry matches no finding",
+            RuleId::ReachUnknown => {
+                "The app reads a key that no visible stage sets, and a stage envtrail cannot see may set it"
+            }
         }
     }
 
@@ -173,6 +197,7 @@ pub const RULES: &[Check] = &[
     unset_defaulted::check,
     secret_undefined::check,
     secret_unwritten::check,
+    reach_unknown::check,
     written_unread::check,
     near_miss::check,
     input_unparsed::check,
@@ -192,8 +217,19 @@ pub fn run(chain: &Chain) -> Vec<Finding> {
     for rule in RULES {
         rule(chain, &mut findings);
     }
+    certain_errors_only(&mut findings);
     sort(&mut findings);
     findings
+}
+
+/// Errors are certain: a finding that is not of high confidence is never
+/// an error, whatever the rule asked for.
+pub fn certain_errors_only(findings: &mut [Finding]) {
+    for f in findings {
+        if f.severity == Severity::Error && f.confidence != Confidence::High {
+            f.severity = Severity::Warning;
+        }
+    }
 }
 
 pub fn sort(findings: &mut Vec<Finding>) {

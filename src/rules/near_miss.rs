@@ -192,7 +192,10 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let unset: Vec<_> = chain
         .rows
         .values()
-        .filter_map(|row| chain.unsatisfied_reads(row).next().map(|read| (row, read)))
+        .filter_map(|row| {
+            let kv = row.verdict.as_ref()?;
+            (!kv.verdict.reaches()).then_some((row, &kv.read))
+        })
         .collect();
     if written.is_empty() || unset.is_empty() {
         return;

@@ -1,25 +1,19 @@
 //! `secret-unwritten`: the secret exists, the app reads its key, and no stage
-//! writes the key: "a value in Secrets is not a value the container reads"
-//! (incident 1). Replaces `unset-*` for that key.
+//! writes the key: a value in the secret store is not a value the container
+//! reads. Replaces `unset-*` for that key.
 
 use super::RuleId;
-use super::unset::{InjectionSites, chain_note, lower_for_opaque, secret_for, with_deploy_story};
+use super::unset::{InjectionSites, chain_note, secret_for, verdicts_for, with_deploy_story};
 use crate::chain::Chain;
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let sites = InjectionSites::of(chain);
-    for row in chain.rows.values() {
-        let mut reads: Vec<_> = chain.unsatisfied_reads(row).collect();
-        // Point at the strongest read: a required one when there is one.
-        reads.sort_by_key(|r| !r.required);
-        let Some((read, secret)) = reads
-            .iter()
-            .find_map(|r| secret_for(chain, r).map(|s| (*r, s)))
-        else {
+    for (row, kv) in verdicts_for(chain, RuleId::SecretUnwritten) {
+        let read = &kv.read;
+        let Some(secret) = secret_for(chain, read) else {
             continue;
         };
-        let near = sites.for_file(&read.location.file);
         let inventory = chain
             .inventory
             .as_ref()
@@ -37,14 +31,12 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 row.key
             ),
         );
-        if let Some(site) = near.first() {
+        if let Some(site) = sites.for_file(&read.location.file).first() {
             finding = finding.with_tip(format!(
                 "add `echo \"{}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines in {}",
                 row.key, site.file
             ));
         }
-        finding = sites.relate(read, finding);
-        let finding = with_deploy_story(chain, read, finding);
-        out.push(lower_for_opaque(chain, finding));
+        out.push(with_deploy_story(kv, sites.relate(read, finding)));
     }
 }

@@ -1,10 +1,13 @@
-//! What `unset-required`, `unset-defaulted` and `secret-unwritten` share: the
-//! wording of a read that no stage satisfies, and the opaque env files that
-//! could satisfy it after all.
+//! What the unset family (`unset-required`, `unset-defaulted`,
+//! `secret-unwritten`, `reach-unknown`) shares: which of them reports a
+//! verdict (decided here, once), and the wording of a read no stage satisfies.
 
-use crate::chain::Chain;
+use super::RuleId;
+use crate::chain::reach::{Break, BreakKind, Defaulted, Written};
+use crate::chain::verdict::Defaulting;
+use crate::chain::{Chain, KeyRow, KeyVerdict, Verdict};
 use crate::facts::{DefaultValue, EnvRead, ReadVia, Stage};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::location::Location;
 
 /// `"(fallback chain: A → B → C; none is set)"`, or "" for a plain read.
@@ -107,21 +110,6 @@ impl InjectionSites {
     }
 }
 
-/// An opaque env file could hold any key: the finding drops to `note` and
-/// says which file, instead of claiming an error nobody can prove.
-pub fn lower_for_opaque(chain: &Chain, mut finding: Finding) -> Finding {
-    if let Some(opaque) = chain.opaque.first() {
-        finding.severity = Severity::Note;
-        finding.message.push_str(&format!(
-            "; lowered to note: {} is written from the opaque value {} and could hold it",
-            opaque.sink,
-            opaque.source.label()
-        ));
-        finding = finding.with_related(opaque.location.clone(), "opaque env file written here");
-    }
-    finding
-}
-
 /// `secret-unwritten` replaces `unset-*` when the store holds a secret for
 /// the read's key or one of its aliases.
 pub fn secret_for<'a>(chain: &Chain, read: &'a EnvRead) -> Option<&'a str> {
@@ -131,33 +119,137 @@ pub fn secret_for<'a>(chain: &Chain, read: &'a EnvRead) -> Option<&'a str> {
         .find(|k| chain.in_inventory(k))
 }
 
-/// The compose defaults a read falls back to when nothing sets its key
-/// (`${K:-default}`): the deploy silently runs on compose's default.
-pub fn compose_defaults<'a>(
-    chain: &'a Chain,
-    read: &EnvRead,
-) -> Vec<&'a crate::chain::reach::Defaulted> {
-    read.chain
-        .iter()
-        .filter_map(|k| chain.deploy.defaulted.get(k))
-        .flatten()
-        .collect()
+/// The one place that decides which rule of the unset family reports a
+/// verdict: `reach-unknown` for what envtrail cannot see, `secret-unwritten`
+/// when the store holds the secret, else `unset-required` / `unset-defaulted`.
+pub fn rule_for(chain: &Chain, kv: &KeyVerdict) -> Option<RuleId> {
+    match &kv.verdict {
+        Verdict::Set { .. } | Verdict::Platform { .. } => None,
+        Verdict::Unknown { .. } => Some(RuleId::ReachUnknown),
+        _ if secret_for(chain, &kv.read).is_some() => Some(RuleId::SecretUnwritten),
+        Verdict::Unset { .. } => Some(RuleId::UnsetRequired),
+        Verdict::Defaulted { .. } => Some(RuleId::UnsetDefaulted),
+    }
+}
+
+/// The verdicts `rule` reports, with their rows.
+pub fn verdicts_for(chain: &Chain, rule: RuleId) -> impl Iterator<Item = (&KeyRow, &KeyVerdict)> {
+    chain.rows.values().filter_map(move |row| {
+        let kv = row.verdict.as_ref()?;
+        (rule_for(chain, kv) == Some(rule)).then_some((row, kv))
+    })
+}
+
+/// The breaks and compose defaults behind an unset verdict.
+fn story(verdict: &Verdict) -> (&[Break], &[Defaulted]) {
+    match verdict {
+        Verdict::Unset { breaks } => (breaks, &[]),
+        Verdict::Defaulted {
+            default: Defaulting::Compose(d),
+            breaks,
+        } => (breaks, d),
+        Verdict::Defaulted { breaks, .. } => (breaks, &[]),
+        _ => (&[], &[]),
+    }
+}
+
+/// Where an upstream write that does not get through was written, in words.
+fn written_phrase(written: &Written) -> String {
+    match written {
+        Written::ToFile { sink, at } => format!("written to {sink} by {at}"),
+        Written::Exported { at } => format!("exported by {at}"),
+    }
+}
+
+/// One break, in words, with the label of each place it points back to.
+pub fn break_phrase(key: &str, b: &Break) -> (String, &'static str) {
+    let at = &b.location;
+    match &b.kind {
+        BreakKind::PassthroughUnset { service } => (
+            format!(
+                "service `{service}` passes {key} from the host ({at}) but no stage sets it there"
+            ),
+            "",
+        ),
+        BreakKind::RequiredInterpolationUnset { service, host_key } => (
+            format!(
+                "service `{service}` requires host key {host_key} (`${{{host_key}:?…}}`, {at}) and no stage sets it: `docker compose up` refuses to start"
+            ),
+            "",
+        ),
+        BreakKind::EmptyInterpolation { service, host_key } => (
+            format!(
+                "service `{service}` takes {key} from host key {host_key} ({at}) and no stage sets {host_key}: compose passes an empty value"
+            ),
+            "",
+        ),
+        BreakKind::EnvFileMismatch {
+            service,
+            env_files,
+            written,
+        } => (
+            format!(
+                "{key} is {}, but service `{service}` takes env_file {} ({at}): the file the deploy writes is not the one compose reads",
+                written_phrase(written),
+                env_files.join(", ")
+            ),
+            "is written here",
+        ),
+        BreakKind::EnvironmentOmits {
+            service,
+            list_at,
+            written,
+        } => (
+            format!(
+                "{key} is {}, but service `{service}` passes only its `environment:` list ({list_at}), which omits {key}",
+                written_phrase(written)
+            ),
+            "is written here",
+        ),
+        BreakKind::NotPassed { service, written } => (
+            format!(
+                "{key} is {}, but service `{service}` ({at}) has neither an env_file nor an environment entry that passes it",
+                written_phrase(written)
+            ),
+            "is written here",
+        ),
+        BreakKind::ObjectLacksKey {
+            container,
+            object_kind,
+            object,
+            object_key,
+        } => (
+            format!(
+                "container `{container}` takes {key} from {object_kind} {object}/{object_key} ({at}), which has no key {object_key}"
+            ),
+            "is defined here",
+        ),
+    }
 }
 
 /// Say where the chain breaks (at compose, Kubernetes...) and what default
 /// compose substitutes, with the places as related locations.
-pub fn with_deploy_story(chain: &Chain, read: &EnvRead, mut finding: Finding) -> Finding {
+pub fn with_deploy_story(kv: &KeyVerdict, mut finding: Finding) -> Finding {
+    let (breaks, defaults) = story(&kv.verdict);
     let mut notes = Vec::new();
-    for key in &read.chain {
-        for b in chain.deploy.breaks.get(key).into_iter().flatten() {
-            notes.push(b.message.clone());
-            finding = finding.with_related(b.location.clone(), "the chain breaks here");
-            for (location, label) in &b.related {
-                finding = finding.with_related(location.clone(), label.clone());
-            }
+    for b in breaks {
+        let key = kv.read.key.as_deref().unwrap_or("");
+        let (phrase, label) = break_phrase(key, b);
+        notes.push(phrase);
+        finding = finding.with_related(b.location.clone(), "the chain breaks here");
+        for location in &b.related {
+            let what = match &b.kind {
+                BreakKind::ObjectLacksKey {
+                    object_kind,
+                    object,
+                    ..
+                } => format!("{object_kind} {object}"),
+                _ => key.to_string(),
+            };
+            finding = finding.with_related(location.clone(), format!("{what} {label}"));
         }
     }
-    for d in compose_defaults(chain, read) {
+    for d in defaults {
         notes.push(format!(
             "compose substitutes its own default for host key {} ({}){}",
             d.host_key,

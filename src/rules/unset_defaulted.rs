@@ -2,31 +2,15 @@
 //! so every deployment silently runs on the development default.
 
 use super::RuleId;
-use super::unset::{
-    InjectionSites, chain_note, compose_defaults, default_phrase, lower_for_opaque, secret_for,
-    with_deploy_story,
-};
+use super::unset::{InjectionSites, chain_note, default_phrase, verdicts_for, with_deploy_story};
 use crate::chain::Chain;
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let sites = InjectionSites::of(chain);
-    for row in chain.rows.values() {
-        let mut unsatisfied = chain.unsatisfied_reads(row);
-        let Some(read) = unsatisfied.next() else {
-            continue;
-        };
-        let compose_default = chain
-            .unsatisfied_reads(row)
-            .any(|r| !compose_defaults(chain, r).is_empty());
-        if row.is_required() && chain.unsatisfied_reads(row).any(|r| r.required) && !compose_default
-        {
-            continue; // reported as unset-required
-        }
-        if secret_for(chain, read).is_some() {
-            continue;
-        }
-        let mut finding = Finding::new(
+    for (row, kv) in verdicts_for(chain, RuleId::UnsetDefaulted) {
+        let read = &kv.read;
+        let finding = Finding::new(
             RuleId::UnsetDefaulted,
             Some(&row.key),
             read.location.clone(),
@@ -37,8 +21,6 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 default_phrase(read)
             ),
         );
-        finding = sites.relate(read, finding);
-        let finding = with_deploy_story(chain, read, finding);
-        out.push(lower_for_opaque(chain, finding));
+        out.push(with_deploy_story(kv, sites.relate(read, finding)));
     }
 }

@@ -1,22 +1,16 @@
-//! `unset-required`: the app reads KEY with no default and no stage sets it.
+//! `unset-required`: the app reads KEY with no default and no stage sets it,
+//! with every stage between the source and the app visible.
 
 use super::RuleId;
-use super::unset::{
-    InjectionSites, chain_note, compose_defaults, lower_for_opaque, secret_for, with_deploy_story,
-};
+use super::unset::{InjectionSites, chain_note, verdicts_for, with_deploy_story};
 use crate::chain::Chain;
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let sites = InjectionSites::of(chain);
-    for row in chain.rows.values() {
-        let Some(read) = chain.unsatisfied_reads(row).find(|r| r.required) else {
-            continue;
-        };
-        if secret_for(chain, read).is_some() || !compose_defaults(chain, read).is_empty() {
-            continue; // secret-unwritten, or unset-defaulted on compose's default
-        }
-        let mut finding = Finding::new(
+    for (row, kv) in verdicts_for(chain, RuleId::UnsetRequired) {
+        let read = &kv.read;
+        let finding = Finding::new(
             RuleId::UnsetRequired,
             Some(&row.key),
             read.location.clone(),
@@ -27,8 +21,6 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 chain_note(read)
             ),
         );
-        finding = sites.relate(read, finding);
-        let finding = with_deploy_story(chain, read, finding);
-        out.push(lower_for_opaque(chain, finding));
+        out.push(with_deploy_story(kv, sites.relate(read, finding)));
     }
 }

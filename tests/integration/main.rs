@@ -3,6 +3,7 @@
 
 mod common;
 
+mod accuracy;
 mod check;
 mod checklist;
 mod clean;

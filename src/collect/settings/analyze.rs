@@ -869,7 +869,14 @@ impl<'t> Analysis<'t, '_> {
             name: p.name.clone(),
             own: p.default.map(|d| literal(d, self.src)),
         };
-        let default = match site.fallback.clone() {
+        // `if key not in os.environ: return default` before the read: the
+        // helper falls back, whatever the read itself does.
+        let fallback = match site.fallback {
+            Fallback::Fails => missing_key_guard(site.node, &param.name, self.src)
+                .map_or(Fallback::Fails, Fallback::Expr),
+            ref other => other.clone(),
+        };
+        let default = match fallback {
             Fallback::Fails => HelperDefault::Fails,
             // `v = os.getenv(name); return v if v is not None else default`
             Fallback::Value(Some(DefaultValue::None)) => {
@@ -988,6 +995,41 @@ static WALK_KINDS: LazyLock<Vec<WalkKind>> = LazyLock::new(|| {
         })
         .collect()
 });
+
+/// The value a function returns when `param` is not in the environment, from
+/// an early `if param not in os.environ: return VALUE` in its body (the
+/// statement before the read, at the function's top level).
+fn missing_key_guard<'t>(read: Node<'t>, param: &str, src: &str) -> Option<Node<'t>> {
+    let mut node = read;
+    let function = loop {
+        node = node.parent()?;
+        if node.kind() == "function_definition" {
+            break node;
+        }
+    };
+    let body = function.field(Field::Body)?;
+    let mut cursor = body.walk();
+    let statements: Vec<Node<'t>> = body.named_children(&mut cursor).collect();
+    statements.into_iter().find_map(|st| {
+        if st.kind() != "if_statement" || st.start_byte() > read.start_byte() {
+            return None;
+        }
+        let condition = text(st.field(Field::Condition)?, src)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let guards = [
+            format!("{param} not in os.environ"),
+            format!("{param} not in environ"),
+        ];
+        if !guards.contains(&condition) {
+            return None;
+        }
+        let consequence = st.field(Field::Consequence)?;
+        let first = super::syntax::first_named(consequence)?;
+        (first.kind() == "return_statement").then(|| super::syntax::first_named(first))?
+    })
+}
 
 fn walk_kind(node: Node) -> WalkKind {
     WALK_KINDS

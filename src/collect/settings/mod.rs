@@ -7,6 +7,7 @@
 //! that use such a name defined elsewhere. Most repositories need no pass 2.
 
 mod analyze;
+mod dotenv_load;
 mod pydantic;
 mod syntax;
 
@@ -233,7 +234,9 @@ fn parse_and_analyze(
         location: Location::file_start(rel),
         message: "tree-sitter-python could not parse the file".into(),
     })?;
-    Ok(analyze(rel, text, &tree, known))
+    let mut outcome = analyze(rel, text, &tree, known);
+    outcome.facts.dotenv_loads = dotenv_load::find(rel, text, &tree);
+    Ok(outcome)
 }
 
 /// `threads` workers (0: one per core), never more than there are files.

@@ -21,6 +21,8 @@ pub enum Field {
     Arguments,
     Attribute,
     Body,
+    Condition,
+    Consequence,
     Definition,
     Function,
     Left,
@@ -35,12 +37,14 @@ pub enum Field {
     Value,
 }
 
-const FIELD_NAMES: [&str; 17] = [
+const FIELD_NAMES: [&str; 19] = [
     "alias",
     "argument",
     "arguments",
     "attribute",
     "body",
+    "condition",
+    "consequence",
     "definition",
     "function",
     "left",
@@ -55,7 +59,7 @@ const FIELD_NAMES: [&str; 17] = [
     "value",
 ];
 
-static FIELD_IDS: LazyLock<[u16; 17]> = LazyLock::new(|| {
+static FIELD_IDS: LazyLock<[u16; 19]> = LazyLock::new(|| {
     let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
     FIELD_NAMES.map(|name| language.field_id_for_name(name).map_or(0, |id| id.get()))
 });

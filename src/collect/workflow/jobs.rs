@@ -21,7 +21,8 @@ use crate::collect::shell::{
     self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name,
 };
 use crate::facts::{
-    Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, ReadVia, Source, Unparsed, WriteVia,
+    Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind, OpaqueStage, ReadVia, Source,
+    Unparsed, WriteVia,
 };
 use crate::location::Location;
 use crate::yaml::{Node, Scalar, Style};
@@ -115,6 +116,14 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
         let Some(job_id) = job_key.as_str() else {
             continue;
         };
+        if let Some(uses) = job.get("uses").and_then(Node::as_scalar)
+            && let Some(stage) = super::opaque::remote_workflow(
+                &uses.value,
+                Location::new(rel, uses.row, uses.column),
+            )
+        {
+            facts.opaque_stages.push(stage);
+        }
         let target = environment_name(job).unwrap_or_else(|| format!("{rel}#{job_id}"));
         let job_entries = env_entries(job.get("env"), &wf_env);
         push_env_writes(rel, &job_entries, Some(&target), facts);
@@ -177,6 +186,15 @@ fn step_facts(
     if let Some(run) = step.get("run").and_then(Node::as_scalar)
         && shell_is_sh
     {
+        for (row, what) in super::opaque::deploy_commands(&run.value) {
+            facts.opaque_stages.push(OpaqueStage {
+                kind: OpaqueKind::DeployStep {
+                    what: what.to_string(),
+                },
+                location: locate(rel, run, row, 0),
+                scope: String::new(),
+            });
+        }
         script(rel, run, &step_env, false, "run", &map_keys, out, facts);
         let dir = step
             .get("working-directory")
@@ -201,6 +219,12 @@ fn step_facts(
                 }
             }
         }
+    }
+    if let Some(uses) = step.get("uses").and_then(Node::as_scalar)
+        && let Some(stage) =
+            super::opaque::deploy_action(&uses.value, Location::new(rel, uses.row, uses.column))
+    {
+        facts.opaque_stages.push(stage);
     }
     if let Some(uses) = step.get("uses").and_then(Node::as_str) {
         let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();

@@ -8,6 +8,7 @@
 
 pub mod expr;
 mod jobs;
+mod opaque;
 mod secrets;
 
 use super::{Collector, Context, InputFile, read_text};

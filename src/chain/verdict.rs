@@ -1,0 +1,215 @@
+//! The verdict: whether a key the app reads reaches it, decided once when the
+//! chain is built. Rules word findings from verdicts; the table, the Markdown
+//! matrix, trace, checklist and live print them. Nothing here is prose: the
+//! kinds are typed and the wording belongs to whoever reports them.
+//!
+//! The order of the questions is the principle "an error is certain": a key
+//! that no visible stage sets is `Unknown` as soon as a stage envtrail cannot
+//! see may feed the code that reads it, and only `Unset` when every stage
+//! between the source and the app is visible.
+
+use std::collections::BTreeMap;
+
+use super::reach::{Break, Defaulted};
+use super::{Chain, KeyRow};
+use crate::facts::{EnvRead, OpaqueKind, OpaqueStage};
+use crate::location::Location;
+use crate::platform;
+
+/// What reaches the app for one key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// A visible stage sets the key (or a key of its fallback chain, or an alias).
+    Set { key: String, at: Location },
+    /// The platform sets it (the OS, the runtime, the CI runner).
+    Platform { by: &'static str },
+    /// No stage sets it and the app (or compose) falls back to a default.
+    Defaulted {
+        default: Defaulting,
+        breaks: Vec<Break>,
+    },
+    /// No stage sets it, every stage is visible, and the read has no default.
+    Unset { breaks: Vec<Break> },
+    /// No visible stage sets it and a stage envtrail cannot see may.
+    Unknown { because: OpaqueKind, at: Location },
+}
+
+/// Where the default an unset key runs on comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Defaulting {
+    /// The read's own default in the code.
+    Code,
+    /// Compose substitutes `${K:-default}`.
+    Compose(Vec<Defaulted>),
+}
+
+impl Verdict {
+    /// The value reaches the app (set by a stage or by the platform).
+    pub fn reaches(&self) -> bool {
+        matches!(self, Verdict::Set { .. } | Verdict::Platform { .. })
+    }
+
+    /// A stable kebab-case name (JSON, tests, the matrix legend).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Set { .. } => "set",
+            Verdict::Platform { .. } => "platform",
+            Verdict::Defaulted { .. } => "defaulted",
+            Verdict::Unset { .. } => "unset",
+            Verdict::Unknown { .. } => "unknown",
+        }
+    }
+}
+
+/// The verdict on one key, with the read it judges: the head of a fallback
+/// chain, a required one first (the strongest claim).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyVerdict {
+    pub read: EnvRead,
+    pub verdict: Verdict,
+}
+
+/// What the verdicts are judged against, besides the rows.
+#[derive(Debug, Clone, Default)]
+pub struct Visibility {
+    /// Every stage envtrail sees but cannot read.
+    pub opaque: Vec<OpaqueStage>,
+    /// Keys set by env files envtrail sees only by name: loaded by the app
+    /// itself from a file it sees, or listed under `[env-files]` in envtrail.toml.
+    pub file_keys: BTreeMap<String, Location>,
+}
+
+impl Visibility {
+    /// The opaque stage that may feed code in `file`, the most specific kind first.
+    pub fn opaque_for(&self, file: &str) -> Option<&OpaqueStage> {
+        let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+        self.opaque
+            .iter()
+            .filter(|o| {
+                o.scope.is_empty()
+                    || o.scope == dir
+                    || dir
+                        .strip_prefix(o.scope.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+            .min_by(|a, b| a.kind.cmp(&b.kind).then(a.location.cmp(&b.location)))
+    }
+}
+
+/// Judge one key; `None` when the app does not read it.
+pub fn judge(chain: &Chain, row: &KeyRow) -> Option<KeyVerdict> {
+    let heads: Vec<&EnvRead> = row
+        .app_reads()
+        .filter(|r| r.fallback_of.is_none())
+        .collect();
+    let first = heads.first()?;
+    if let Some(by) = platform::platform_entry(&row.key) {
+        return Some(KeyVerdict {
+            read: (*first).clone(),
+            verdict: Verdict::Platform { by },
+        });
+    }
+    let unsatisfied: Vec<&EnvRead> = heads
+        .iter()
+        .copied()
+        .filter(|r| satisfied_at(chain, r).is_none())
+        .collect();
+    let Some(read) = unsatisfied
+        .iter()
+        .find(|r| r.required)
+        .or(unsatisfied.first())
+        .copied()
+    else {
+        let read = heads.iter().find(|r| r.required).unwrap_or(first);
+        let (key, at) = satisfied_at(chain, read)?;
+        return Some(KeyVerdict {
+            read: (*read).clone(),
+            verdict: Verdict::Set { key, at },
+        });
+    };
+    Some(KeyVerdict {
+        read: read.clone(),
+        verdict: unsatisfied_verdict(chain, read),
+    })
+}
+
+/// No visible stage sets `read`: unknown, defaulted or unset.
+fn unsatisfied_verdict(chain: &Chain, read: &EnvRead) -> Verdict {
+    if let Some(o) = chain.visibility.opaque_for(&read.location.file) {
+        return Verdict::Unknown {
+            because: o.kind.clone(),
+            at: o.location.clone(),
+        };
+    }
+    let breaks: Vec<Break> = read
+        .chain
+        .iter()
+        .filter_map(|k| chain.deploy.breaks.get(k))
+        .flatten()
+        .cloned()
+        .collect();
+    let compose: Vec<Defaulted> = read
+        .chain
+        .iter()
+        .filter_map(|k| chain.deploy.defaulted.get(k))
+        .flatten()
+        .cloned()
+        .collect();
+    if !compose.is_empty() {
+        Verdict::Defaulted {
+            default: Defaulting::Compose(compose),
+            breaks,
+        }
+    } else if read.required {
+        Verdict::Unset { breaks }
+    } else {
+        Verdict::Defaulted {
+            default: Defaulting::Code,
+            breaks,
+        }
+    }
+}
+
+/// The key of `read`'s fallback chain (or an alias of one) that reaches the
+/// code reading it, and where it is set.
+pub fn satisfied_at(chain: &Chain, read: &EnvRead) -> Option<(String, Location)> {
+    let file = read.location.file.as_str();
+    read.chain.iter().find_map(|k| {
+        set_at(chain, k, file)
+            .map(|at| (k.clone(), at))
+            .or_else(|| {
+                chain.deploy.aliases.get(k).and_then(|aliases| {
+                    aliases
+                        .iter()
+                        .find_map(|a| set_at(chain, a, file).map(|at| (a.clone(), at)))
+                })
+            })
+    })
+}
+
+/// Where `key` is set for the code in `file`, if it is: by the platform, by
+/// the app's own dotenv file, or (with a compose / Kubernetes / Cloud Run
+/// stage for the app) where it reaches that code, else by any write.
+fn set_at(chain: &Chain, key: &str, file: &str) -> Option<Location> {
+    if platform::is_platform_key(key) {
+        return Some(Location::file_start(file));
+    }
+    if let Some(at) = chain.visibility.file_keys.get(key) {
+        return Some(at.clone());
+    }
+    if chain.deploy.has_app_stage {
+        if !chain.deploy.reaches_code_in(key, file) {
+            return None;
+        }
+        return chain
+            .deploy
+            .targets
+            .iter()
+            .find_map(|t| t.keys.get(key).cloned());
+    }
+    chain
+        .rows
+        .get(key)
+        .and_then(|r| r.written.first())
+        .map(|w| w.location.clone())
+}

@@ -1,0 +1,173 @@
+//! Workflow stages that set the app's env where envtrail cannot read it: a
+//! reusable workflow from another repository, a platform deploy action, or a
+//! platform CLI in a `run:` script (`cf push`, `heroku config:set`,
+//! `terraform apply`, `helm upgrade`...). Each becomes an opaque stage, so
+//! the keys it may set are unknown rather than missing.
+
+use crate::facts::{OpaqueKind, OpaqueStage};
+use crate::location::Location;
+
+/// Actions that deliver the app with env envtrail does not read.
+const DEPLOY_ACTIONS: &[&str] = &[
+    "aws-actions/amazon-ecs-render-task-definition",
+    "aws-actions/amazon-ecs-deploy-task-definition",
+    "aws-actions/aws-cloudformation-github-deploy",
+    "azure/webapps-deploy",
+    "azure/appservice-settings",
+    "azure/functions-action",
+    "azure/container-apps-deploy-action",
+    "azure/aci-deploy",
+    "azure/arm-deploy",
+    "google-github-actions/deploy-cloudrun",
+    "google-github-actions/deploy-appengine",
+    "google-github-actions/deploy-cloud-functions",
+    "akhileshns/heroku-deploy",
+    "superfly/flyctl-actions",
+    "citizen-of-planet-earth/cf-cli-action",
+    "cloud-gov/cg-cli-tools",
+    "einaregilsson/beanstalk-deploy",
+    "serverless/github-action",
+    "hashicorp/tfc-workflows-github",
+    "deliverybot/helm",
+    "bitovi/github-actions-deploy-docker-to-ec2",
+    "pulumi/actions",
+    "dokku/github-action",
+    "render-examples/deploy-to-render",
+    "johnbeynon/render-deploy-action",
+];
+
+/// Command prefixes (words, after `sudo`) that set env on a platform or
+/// fetch it from a secret store.
+const DEPLOY_COMMANDS: &[&str] = &[
+    "cf push",
+    "cf set-env",
+    "cf7 push",
+    "cf8 push",
+    "heroku config:set",
+    "fly secrets",
+    "flyctl secrets",
+    "fly deploy",
+    "flyctl deploy",
+    "helm upgrade",
+    "helm install",
+    "helmfile",
+    "terraform apply",
+    "terragrunt apply",
+    "tofu apply",
+    "az webapp config appsettings",
+    "az functionapp config appsettings",
+    "az containerapp",
+    "aws ecs register-task-definition",
+    "aws lambda update-function-configuration",
+    "aws ssm get-parameters-by-path",
+    "aws cloudformation deploy",
+    "serverless deploy",
+    "sls deploy",
+    "zappa update",
+    "zappa deploy",
+    "eb deploy",
+    "eb setenv",
+    "sam deploy",
+    "copilot",
+    "pulumi up",
+    "cdk deploy",
+    "gcloud app deploy",
+    "gcloud run services update",
+    "gcloud functions deploy",
+    "doppler",
+    "infisical",
+    "chamber",
+    "op inject",
+    "sops",
+    "vault kv get",
+    "vault read",
+    "kubectl apply -k",
+    "kustomize build",
+    "render deploy",
+];
+
+/// A job's `uses:` that names a workflow in another repository.
+pub fn remote_workflow(uses: &str, location: Location) -> Option<OpaqueStage> {
+    let is_remote = !uses.starts_with("./") && uses.contains('/') && uses.contains('@');
+    is_remote.then(|| OpaqueStage {
+        kind: OpaqueKind::RemoteWorkflow {
+            uses: uses.to_string(),
+        },
+        location,
+        scope: String::new(),
+    })
+}
+
+/// A step's `uses:` that is a platform deploy action.
+pub fn deploy_action(uses: &str, location: Location) -> Option<OpaqueStage> {
+    let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
+    DEPLOY_ACTIONS
+        .contains(&action.as_str())
+        .then(|| OpaqueStage {
+            kind: OpaqueKind::DeployStep { what: action },
+            location,
+            scope: String::new(),
+        })
+}
+
+/// The platform command a line of a `run:` script starts (one per `&&`,
+/// `;` or `|` segment), if any; with its 0-based line in the script.
+pub fn deploy_commands(script: &str) -> Vec<(u32, &'static str)> {
+    let mut found = Vec::new();
+    for (row, line) in script.lines().enumerate() {
+        for segment in line.split(['&', ';', '|']) {
+            let words: Vec<&str> = segment
+                .split_whitespace()
+                .skip_while(|w| *w == "sudo" || w.contains('='))
+                .collect();
+            let joined = words.join(" ");
+            if let Some(cmd) = DEPLOY_COMMANDS
+                .iter()
+                .find(|c| joined == **c || joined.starts_with(&format!("{c} ")))
+            {
+                found.push((row as u32, *cmd));
+            }
+            // `gcloud run deploy --env-vars-file F`: the file's keys are not read.
+            if joined.starts_with("gcloud run deploy") && joined.contains("--env-vars-file") {
+                found.push((row as u32, "gcloud run deploy --env-vars-file"));
+            }
+        }
+    }
+    found.dedup();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_commands_in_scripts() {
+        let script = "echo hi\nsudo cf push app -f manifest.yml\nX=1 heroku config:set A=b && true\nhelm upgrade --install web ./chart\n";
+        let found: Vec<_> = deploy_commands(script)
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(found, ["cf push", "heroku config:set", "helm upgrade"]);
+        assert!(deploy_commands("echo cf push is great").is_empty());
+        assert_eq!(
+            deploy_commands("gcloud run deploy web --env-vars-file env.yaml")[0].1,
+            "gcloud run deploy --env-vars-file"
+        );
+    }
+
+    #[test]
+    fn remote_and_local_reusable_workflows() {
+        let at = Location::file_start(".github/workflows/ci.yml");
+        assert!(remote_workflow("org/infra/.github/workflows/deploy.yml@v2", at.clone()).is_some());
+        assert!(remote_workflow("./.github/workflows/deploy.yml", at.clone()).is_none());
+        assert!(
+            deploy_action(
+                "aws-actions/amazon-ecs-render-task-definition@v1",
+                at.clone()
+            )
+            .is_some()
+        );
+        assert!(deploy_action("actions/checkout@v4", at).is_none());
+    }
+}

@@ -1,0 +1,73 @@
+//! `reach-unknown`: the app reads KEY, no visible stage sets it, and a stage
+//! envtrail cannot see lies upstream. Whether KEY is set is unknown: this is
+//! said as a note naming the stage and what would make it visible, never as
+//! an error (an error is for what is certain). Replaces `unset-*` and
+//! `secret-unwritten` for that key.
+
+use super::RuleId;
+use super::unset::verdicts_for;
+use crate::chain::{Chain, Verdict};
+use crate::facts::OpaqueKind;
+use crate::finding::Finding;
+
+pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
+    for (row, kv) in verdicts_for(chain, RuleId::ReachUnknown) {
+        let Verdict::Unknown { because, at } = &kv.verdict else {
+            continue;
+        };
+        let (stage, visible) = describe(because);
+        let finding = Finding::new(
+            RuleId::ReachUnknown,
+            Some(&row.key),
+            kv.read.location.clone(),
+            format!(
+                "{} reads {}{} and no stage envtrail sees sets it, but {stage} ({at}) may: whether it reaches the app is unknown",
+                kv.read.location.file,
+                row.key,
+                if kv.read.required { " (required)" } else { "" },
+            ),
+        )
+        .with_related(at.clone(), "a stage envtrail cannot see")
+        .with_tip(visible);
+        out.push(finding);
+    }
+}
+
+/// The opaque stage in words, and what would make it visible.
+pub fn describe(kind: &OpaqueKind) -> (String, String) {
+    let env_files = |path: &str| {
+        format!(
+            "list the keys it holds in envtrail.toml: `[env-files]` `\"{path}\" = [\"KEY\", …]` (names only, never values)"
+        )
+    };
+    match kind {
+        OpaqueKind::HostEnvFile { path } => (
+            format!("the env file {path}, which is not in the repository and which no workflow writes (it lives on the deploy host)"),
+            env_files(path),
+        ),
+        OpaqueKind::WholeFileSecret { sink, source } => (
+            format!("{sink}, written whole from the opaque value {}", source.label()),
+            env_files(sink),
+        ),
+        OpaqueKind::ExternalSecretStore { what } => (
+            format!("{what}, which the repository does not define (an external secret store, a sealed secret, or created by hand)"),
+            format!("commit the manifest of {what} with its keys (values may stay out), or say the keys it holds with `[env-files]` in envtrail.toml"),
+        ),
+        OpaqueKind::RemoteWorkflow { uses } => (
+            format!("the reusable workflow {uses} from another repository"),
+            "envtrail reads only this repository: write the key in this repository's workflow, or audit that repository too".to_string(),
+        ),
+        OpaqueKind::Infrastructure { kind } => (
+            format!("{}, which envtrail does not parse yet", kind.as_str()),
+            "the key may be set there; envtrail reads workflows, compose, Dockerfiles, dotenv files and Kubernetes manifests".to_string(),
+        ),
+        OpaqueKind::DeployStep { what } => (
+            format!("the deploy step `{what}`, whose env envtrail does not read"),
+            "set the key where envtrail can see it (the workflow's env, compose, a manifest), or list it with `[env-files]` in envtrail.toml".to_string(),
+        ),
+        OpaqueKind::AppDotenv { path } => (
+            format!("the app's own loading of {path}, a file envtrail does not see"),
+            env_files(path),
+        ),
+    }
+}
