@@ -87,9 +87,19 @@ fn remote_reusable_workflow_makes_keys_unknown_not_unset() {
     let (report, code) = check_json("fp-remote-reusable-workflow", &[]);
     assert_eq!(code, 0, "{:?}", findings(&report));
     no_unset_family(&report, "DATABASE_URL");
-    // The compose env_file is written by nobody envtrail sees; the remote
-    // workflow is named in the JSON's opaque stages either way.
-    assert_unknown(&report, "DATABASE_URL", "");
+    // The note names the most specific unseen stage (the env_file nobody
+    // envtrail sees writes); the remote workflow is among the opaque stages.
+    assert_unknown(&report, "DATABASE_URL", "the env file .env");
+    let stages = report["opaque_stages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        stages.iter().any(|s| s["kind"] == "remote-workflow"
+            && s["file"] == ".github/workflows/deploy.yml"
+            && s["line"] == 5),
+        "{stages:?}"
+    );
 }
 
 #[test]
