@@ -63,6 +63,11 @@ impl KeyRow {
         self.written.iter().filter(move |w| w.via.stage() == stage)
     }
 
+    /// The chain's verdict on this key, without the read it judges.
+    pub fn verdict(&self) -> Option<&Verdict> {
+        self.verdict.as_ref().map(|kv| &kv.verdict)
+    }
+
     pub fn is_required(&self) -> bool {
         self.app_reads()
             .any(|r| r.required && r.fallback_of.is_none())
@@ -204,8 +209,8 @@ impl Chain {
     pub fn reaches(&self, key: &str) -> bool {
         self.rows
             .get(key)
-            .and_then(|r| r.verdict.as_ref())
-            .is_some_and(|kv| kv.verdict.reaches())
+            .and_then(KeyRow::verdict)
+            .is_some_and(Verdict::reaches)
     }
 
     /// The secret store holds `name` (false without an inventory).
@@ -262,12 +267,11 @@ fn declared_env_files(config: &crate::config::Config, vis: &mut Visibility) {
     if config.env_files.is_empty() {
         return;
     }
-    let name_of = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
     let declared = |path: &str| {
         config
             .env_files
             .iter()
-            .find(|(p, _)| p.as_str() == path || name_of(p) == name_of(path))
+            .find(|(p, _)| p.as_str() == path || reach::basename(p) == reach::basename(path))
             .map(|(_, keys)| keys)
     };
     let at = Location::file_start(
@@ -301,19 +305,25 @@ fn declared_env_files(config: &crate::config::Config, vis: &mut Visibility) {
 /// file (committed, or written by the deploy under that name); otherwise the
 /// load is an opaque stage.
 fn app_dotenv(facts: &Facts, load: &DotenvLoad, vis: &mut Visibility) {
-    let name = load.path.rsplit('/').next().unwrap_or(&load.path);
-    let name_of = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let name = reach::basename(&load.path);
     let committed: Vec<_> = facts
         .dotenv_files
         .iter()
-        .filter(|f| !f.example && name_of(&f.file) == name)
+        .filter(|f| !f.example && reach::basename(&f.file) == name)
         .collect();
     let written: Vec<&EnvWrite> = facts
         .writes
         .iter()
-        .filter(|w| w.sink.as_deref().is_some_and(|s| name_of(s) == name))
+        .filter(|w| {
+            w.sink
+                .as_deref()
+                .is_some_and(|s| reach::basename(s) == name)
+        })
         .collect();
-    let whole_file = facts.opaque.iter().any(|o| name_of(&o.sink) == name);
+    let whole_file = facts
+        .opaque
+        .iter()
+        .any(|o| reach::basename(&o.sink) == name);
     if committed.is_empty() && written.is_empty() || whole_file {
         vis.opaque.push(OpaqueStage {
             kind: OpaqueKind::AppDotenv {

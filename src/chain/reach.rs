@@ -142,7 +142,7 @@ impl Deploy {
 }
 
 /// `dir` is `inner` or a folder above it ("" is above everything).
-fn is_above(dir: &str, inner: &str) -> bool {
+pub(crate) fn is_above(dir: &str, inner: &str) -> bool {
     dir.is_empty()
         || dir == inner
         || inner
@@ -165,14 +165,14 @@ fn is_direct(via: WriteVia) -> bool {
     )
 }
 
-fn basename(path: &str) -> &str {
+pub(crate) fn basename(path: &str) -> &str {
     path.trim_end_matches('/')
         .rsplit('/')
         .next()
         .unwrap_or(path)
 }
 
-fn dir_of(file: &str) -> &str {
+pub(crate) fn dir_of(file: &str) -> &str {
     file.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
@@ -334,16 +334,21 @@ struct Outcome {
     opaque: Vec<OpaqueStage>,
 }
 
-/// The implicit `.env` (or shell env) a compose file in `dir` interpolates
-/// from, when nothing envtrail sees writes it: it lives on the deploy host.
-fn host_env_opaque(dir: &str, at: &Location) -> OpaqueStage {
+/// An env file compose in `dir` reads (an `env_file:`, or the implicit
+/// `.env` it interpolates from) that nothing envtrail sees holds or writes:
+/// it lives on the deploy host.
+fn host_env_file(path: String, dir: &str, at: &Location) -> OpaqueStage {
     OpaqueStage {
-        kind: OpaqueKind::HostEnvFile {
-            path: crate::collect::compose::join(dir, ".env").unwrap_or_else(|| ".env".into()),
-        },
+        kind: OpaqueKind::HostEnvFile { path },
         location: at.clone(),
         scope: dir.to_string(),
     }
+}
+
+/// The implicit `.env` of compose in `dir`, as a host env file.
+fn implicit_dotenv(dir: &str, at: &Location) -> OpaqueStage {
+    let path = crate::collect::compose::join(dir, ".env").unwrap_or_else(|| ".env".into());
+    host_env_file(path, dir, at)
 }
 
 fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mut Outcome) {
@@ -379,13 +384,8 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
         let committed = crate::collect::compose::join(dir, &ef.path)
             .and_then(|p| inputs.dotenv.get(p.as_str()).copied());
         if committed.is_none() && host.file_writes(dir, &ef.path).next().is_none() {
-            out.opaque.push(OpaqueStage {
-                kind: OpaqueKind::HostEnvFile {
-                    path: ef.path.clone(),
-                },
-                location: ef.location.clone(),
-                scope: dir.to_string(),
-            });
+            out.opaque
+                .push(host_env_file(ef.path.clone(), dir, &ef.location));
         }
         if let Some(file) = committed {
             for k in &file.keys {
@@ -438,7 +438,7 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
                     None,
                 ),
                 None if !host.sees_dotenv(dir, project_dotenv) => {
-                    out.opaque.push(host_env_opaque(dir, &e.location));
+                    out.opaque.push(implicit_dotenv(dir, &e.location));
                 }
                 None => out.breaks.push((
                     e.key.clone(),
@@ -461,7 +461,7 @@ fn service_reach(inputs: &Inputs, svc: &ComposeService, host: &HostEnv, out: &mu
                     .map(|r| Source::Env(r.key.clone()))
                     .unwrap_or(Source::Unknown);
                 if !unset.is_empty() && !host.sees_dotenv(dir, project_dotenv) {
-                    out.opaque.push(host_env_opaque(dir, &e.location));
+                    out.opaque.push(implicit_dotenv(dir, &e.location));
                     continue;
                 }
                 if unset.is_empty() {
@@ -1011,11 +1011,8 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
                         list.push(b);
                     }
                 }
-                for o in out.opaque {
-                    if !deploy.opaque.contains(&o) {
-                        deploy.opaque.push(o);
-                    }
-                }
+                // Every target sees the same units: duplicates go at the end.
+                deploy.opaque.extend(out.opaque);
                 for (key, d) in out.defaulted {
                     let list = deploy.defaulted.entry(key).or_default();
                     if !list.contains(&d) {
@@ -1150,6 +1147,7 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
         list.sort();
     }
     deploy.opaque.sort();
+    deploy.opaque.dedup();
     Derived {
         deploy,
         writes: derived_writes.into_values().collect(),

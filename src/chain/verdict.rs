@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::reach::{Break, Defaulted};
+use super::reach::{Break, Defaulted, dir_of, is_above};
 use super::{Chain, KeyRow};
 use crate::facts::{EnvRead, OpaqueKind, OpaqueStage};
 use crate::location::Location;
@@ -82,16 +82,10 @@ pub struct Visibility {
 impl Visibility {
     /// The opaque stage that may feed code in `file`, the most specific kind first.
     pub fn opaque_for(&self, file: &str) -> Option<&OpaqueStage> {
-        let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+        let dir = dir_of(file);
         self.opaque
             .iter()
-            .filter(|o| {
-                o.scope.is_empty()
-                    || o.scope == dir
-                    || dir
-                        .strip_prefix(o.scope.as_str())
-                        .is_some_and(|r| r.starts_with('/'))
-            })
+            .filter(|o| is_above(&o.scope, dir))
             .min_by(|a, b| a.kind.cmp(&b.kind).then(a.location.cmp(&b.location)))
     }
 }
@@ -109,10 +103,12 @@ pub fn judge(chain: &Chain, row: &KeyRow) -> Option<KeyVerdict> {
             verdict: Verdict::Platform { by },
         });
     }
-    let unsatisfied: Vec<&EnvRead> = heads
+    let judged: Vec<(&EnvRead, Option<(String, Location)>)> =
+        heads.iter().map(|r| (*r, satisfied_at(chain, r))).collect();
+    let unsatisfied: Vec<&EnvRead> = judged
         .iter()
-        .copied()
-        .filter(|r| satisfied_at(chain, r).is_none())
+        .filter(|(_, set)| set.is_none())
+        .map(|(r, _)| *r)
         .collect();
     let Some(read) = unsatisfied
         .iter()
@@ -120,8 +116,9 @@ pub fn judge(chain: &Chain, row: &KeyRow) -> Option<KeyVerdict> {
         .or(unsatisfied.first())
         .copied()
     else {
-        let read = heads.iter().find(|r| r.required).unwrap_or(first);
-        let (key, at) = satisfied_at(chain, read)?;
+        // Every head is satisfied: report the strongest (a required one first).
+        let (read, set) = judged.iter().find(|(r, _)| r.required).or(judged.first())?;
+        let (key, at) = set.clone()?;
         return Some(KeyVerdict {
             read: (*read).clone(),
             verdict: Verdict::Set { key, at },

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::chain::Verdict;
 use crate::facts::DefaultValue;
 use crate::report::Report;
 
@@ -239,7 +240,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 .iter()
                 .map(|t| (t.name.as_str(), t.keys.contains_key(&row.key)))
                 .collect(),
-            reach: row.verdict.as_ref().map(|kv| kv.verdict.as_str()),
+            reach: row.verdict().map(Verdict::as_str),
         })
         .collect();
     let secrets = chain

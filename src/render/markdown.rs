@@ -9,11 +9,11 @@
 
 use std::io::{self, Write};
 
-use crate::chain::{Chain, KeyRow};
+use crate::chain::{Chain, KeyRow, Verdict};
 use crate::facts::Stage;
 use crate::finding::{Confidence, Finding, Severity};
 use crate::location::Location;
-use crate::render::{LinkBase, Reach, RenderOptions};
+use crate::render::{LinkBase, RenderOptions};
 use crate::report::Report;
 
 /// The hidden first line a workflow looks for to update its comment.
@@ -244,13 +244,13 @@ fn secret_cell(chain: &Chain, row: &KeyRow) -> String {
 
 /// The chain's verdict: does the value reach the app?
 fn reach_cell(row: &KeyRow) -> &'static str {
-    match Reach::of(row) {
-        Reach::Set => "✅",
-        Reach::Platform => "platform",
-        Reach::Defaulted => "⚠️ default",
-        Reach::Unset => "❌",
-        Reach::Unknown => "❔ unknown",
-        Reach::NotRead => "–",
+    match row.verdict() {
+        Some(Verdict::Set { .. }) => "✅",
+        Some(Verdict::Platform { .. }) => "platform",
+        Some(Verdict::Defaulted { .. }) => "⚠️ default",
+        Some(Verdict::Unset { .. }) => "❌",
+        Some(Verdict::Unknown { .. }) => "❔ unknown",
+        None => "–",
     }
 }
 
@@ -258,7 +258,12 @@ fn stage_cell(row: &KeyRow, stage: Stage, links: Option<&LinkBase>) -> String {
     let writes: Vec<_> = row.writes_at(stage).collect();
     match writes.as_slice() {
         // Nobody has to write what the platform sets: not a gap.
-        [] if Reach::of(row) == Reach::Platform => "platform".to_string(),
+        [] if row
+            .verdict()
+            .is_some_and(|v| matches!(v, Verdict::Platform { .. })) =>
+        {
+            "platform".to_string()
+        }
         [] => "❌".to_string(),
         [one] => format!("✅ {}", place(&one.location, links)),
         [first, rest @ ..] => format!("✅ {} +{}", place(&first.location, links), rest.len()),

@@ -15,33 +15,6 @@ pub mod table;
 #[cfg(test)]
 pub mod testdata;
 
-/// What a matrix cell says of whether a key reaches the app: the chain's
-/// verdict, read (never re-decided) by the table and the Markdown matrix alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach {
-    Set,
-    Platform,
-    Defaulted,
-    Unset,
-    Unknown,
-    /// The app does not read the key.
-    NotRead,
-}
-
-impl Reach {
-    pub fn of(row: &crate::chain::KeyRow) -> Reach {
-        use crate::chain::Verdict;
-        match row.verdict.as_ref().map(|kv| &kv.verdict) {
-            Some(Verdict::Set { .. }) => Reach::Set,
-            Some(Verdict::Platform { .. }) => Reach::Platform,
-            Some(Verdict::Defaulted { .. }) => Reach::Defaulted,
-            Some(Verdict::Unset { .. }) => Reach::Unset,
-            Some(Verdict::Unknown { .. }) => Reach::Unknown,
-            None => Reach::NotRead,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// The key x stage matrix and the findings, for a terminal.

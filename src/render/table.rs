@@ -8,10 +8,10 @@ use anstyle::{AnsiColor, Style};
 use tabled::builder::Builder;
 use tabled::settings::Style as TableStyle;
 
-use crate::chain::{Chain, KeyRow};
+use crate::chain::{Chain, KeyRow, Verdict};
 use crate::facts::{Consumer, Stage};
 use crate::finding::{Confidence, Severity};
-use crate::render::{Reach, RenderOptions};
+use crate::render::RenderOptions;
 use crate::report::Report;
 
 struct Palette {
@@ -86,7 +86,12 @@ fn stage_cell(row: &KeyRow, stage: Stage, p: &Palette) -> String {
     let writes: Vec<_> = row.writes_at(stage).collect();
     match writes.as_slice() {
         // Nobody has to write what the platform sets: not a gap, so not red.
-        [] if Reach::of(row) == Reach::Platform => p.dim("platform"),
+        [] if row
+            .verdict()
+            .is_some_and(|v| matches!(v, Verdict::Platform { .. })) =>
+        {
+            p.dim("platform")
+        }
         [] => p.bad("✗"),
         [one] => p.ok(&format!("✓ {}", short_place(&one.location))),
         [first, rest @ ..] => p.ok(&format!(
@@ -131,13 +136,13 @@ fn settings_cell(row: &KeyRow, p: &Palette) -> String {
 
 /// The chain's verdict: does the value reach the app?
 fn reach_cell(row: &KeyRow, p: &Palette) -> String {
-    match Reach::of(row) {
-        Reach::Set => p.ok("✓"),
-        Reach::Platform => p.dim("platform"),
-        Reach::Defaulted => p.warn("default"),
-        Reach::Unset => p.bad("✗"),
-        Reach::Unknown => p.warn("? unknown"),
-        Reach::NotRead => p.dim("–"),
+    match row.verdict() {
+        Some(Verdict::Set { .. }) => p.ok("✓"),
+        Some(Verdict::Platform { .. }) => p.dim("platform"),
+        Some(Verdict::Defaulted { .. }) => p.warn("default"),
+        Some(Verdict::Unset { .. }) => p.bad("✗"),
+        Some(Verdict::Unknown { .. }) => p.warn("? unknown"),
+        None => p.dim("–"),
     }
 }
 

@@ -3,7 +3,7 @@
 //! verdict (decided here, once), and the wording of a read no stage satisfies.
 
 use super::RuleId;
-use crate::chain::reach::{Break, BreakKind, Defaulted, Written};
+use crate::chain::reach::{Break, BreakKind, Defaulted, Written, dir_of, is_above};
 use crate::chain::verdict::Defaulting;
 use crate::chain::{Chain, KeyRow, KeyVerdict, Verdict};
 use crate::facts::{DefaultValue, EnvRead, ReadVia, Stage};
@@ -60,7 +60,7 @@ impl InjectionSites {
             .filter_map(|w| {
                 let sink = w.sink.as_deref()?;
                 let located = (!w.remote && !sink.starts_with(['/', '~', '$']))
-                    .then(|| sink.rsplit_once('/').map_or("", |(d, _)| d).to_string());
+                    .then(|| dir_of(sink).to_string());
                 Some((w.location.clone(), located))
             })
             .collect();
@@ -79,10 +79,8 @@ impl InjectionSites {
     /// folder or above (a monorepo's own service first), else the sites
     /// written on a deploy host; at most [`MAX_SITES`].
     pub fn for_file(&self, file: &str) -> Vec<&Location> {
-        let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
-        let above = |d: &str| {
-            d.is_empty() || d == dir || dir.strip_prefix(d).is_some_and(|r| r.starts_with('/'))
-        };
+        let dir = dir_of(file);
+        let above = |d: &str| is_above(d, dir);
         let near: Vec<&Location> = self
             .sites
             .iter()

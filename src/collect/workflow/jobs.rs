@@ -21,8 +21,7 @@ use crate::collect::shell::{
     self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name,
 };
 use crate::facts::{
-    Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind, OpaqueStage, ReadVia, Source,
-    Unparsed, WriteVia,
+    Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, ReadVia, Source, Unparsed, WriteVia,
 };
 use crate::location::Location;
 use crate::yaml::{Node, Scalar, Style};
@@ -187,13 +186,9 @@ fn step_facts(
         && shell_is_sh
     {
         for (row, what) in super::opaque::deploy_commands(&run.value) {
-            facts.opaque_stages.push(OpaqueStage {
-                kind: OpaqueKind::DeployStep {
-                    what: what.to_string(),
-                },
-                location: locate(rel, run, row, 0),
-                scope: String::new(),
-            });
+            facts
+                .opaque_stages
+                .push(super::opaque::deploy_step(what, locate(rel, run, row, 0)));
         }
         script(rel, run, &step_env, false, "run", &map_keys, out, facts);
         let dir = step

@@ -110,6 +110,17 @@ pub fn deploy_action(uses: &str, location: Location) -> Option<OpaqueStage> {
         })
 }
 
+/// A platform command found in a `run:` script (see [`deploy_commands`]).
+pub fn deploy_step(what: &str, location: Location) -> OpaqueStage {
+    OpaqueStage {
+        kind: OpaqueKind::DeployStep {
+            what: what.to_string(),
+        },
+        location,
+        scope: String::new(),
+    }
+}
+
 /// The platform command a line of a `run:` script starts (one per `&&`,
 /// `;` or `|` segment), if any; with its 0-based line in the script.
 pub fn deploy_commands(script: &str) -> Vec<(u32, &'static str)> {
