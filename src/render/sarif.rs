@@ -28,7 +28,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
 
 pub fn to_sarif(report: &Report, options: &RenderOptions) -> Value {
     let mut lines = options.source_root.as_deref().map(SourceLines::new);
-    let rules: Vec<Value> = RuleId::ALL.iter().map(|r| rule(*r)).collect();
+    let rules: Vec<Value> = RuleId::all().map(rule).collect();
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -94,7 +94,7 @@ fn physical(location: &crate::location::Location) -> Value {
 }
 
 fn result(f: &Finding, line_text: &str) -> Value {
-    let rule_index = RuleId::ALL.iter().position(|r| *r == f.rule).unwrap_or(0);
+    let rule_index = RuleId::all().position(|r| r == f.rule).unwrap_or(0);
     let mut text = f.message.clone();
     if let Some(tip) = &f.tip {
         let stop = if text.ends_with('.') { "" } else { "." };
@@ -226,8 +226,8 @@ mod tests {
         let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
             .as_array()
             .unwrap();
-        assert_eq!(rules.len(), RuleId::ALL.len());
-        for (i, r) in RuleId::ALL.iter().enumerate() {
+        assert_eq!(rules.len(), RuleId::all().count());
+        for (i, r) in RuleId::all().enumerate() {
             assert_eq!(rules[i]["id"], r.as_str());
         }
     }

@@ -1,14 +1,14 @@
 //! `live-empty`: the live container has KEY with an empty value and the app reads KEY.
 
-use super::RuleId;
+use super::{RuleId, live_env};
 use crate::chain::Chain;
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
-    let Some(container) = &chain.container else {
+    let Some((container, rows)) = live_env::rows(chain) else {
         return;
     };
-    for row in chain.rows.values() {
+    for row in rows {
         if !container.env.get(&row.key).is_some_and(|l| l.empty) {
             continue;
         }
@@ -25,18 +25,9 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         } else {
             "the app reads an empty string"
         };
-        out.push(
-            Finding::new(
-                RuleId::LiveEmpty,
-                Some(&row.key),
-                read.location.clone(),
-                format!(
-                    "container `{}` has {} set to an empty value, and {} reads it: {consequence}",
-                    container.name, row.key, read.location.file
-                ),
-            )
-            .with_related(container.anchor.clone(), format!("the container: {}", container.anchor_what))
-            .with_tip("an empty value usually means the secret or variable it is written from is missing or empty in the deploy"),
-        );
+        let what = format!("has {} set to an empty value", row.key);
+        let mut finding = live_env::finding(RuleId::LiveEmpty, container, row, read, &what);
+        finding.message = format!("{}: {consequence}", finding.message);
+        out.push(finding.with_tip("an empty value usually means the secret or variable it is written from is missing or empty in the deploy"));
     }
 }

@@ -1,15 +1,15 @@
 //! `live-missing`: the app requires KEY and the live container's env has no KEY.
 
-use super::RuleId;
+use super::{RuleId, live_env};
 use crate::chain::Chain;
 use crate::finding::Finding;
 use crate::platform;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
-    let Some(container) = &chain.container else {
+    let Some((container, rows)) = live_env::rows(chain) else {
         return;
     };
-    for row in chain.rows.values() {
+    for row in rows {
         // The runtime sets these itself (HOSTNAME, HOME...): they are not in Config.Env.
         if platform::is_platform_key(&row.key) {
             continue;
@@ -24,18 +24,9 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         if read.chain.iter().any(|k| container.env.get(k).is_some()) {
             continue;
         }
+        let what = format!("has no {} in its env", row.key);
         out.push(
-            Finding::new(
-                RuleId::LiveMissing,
-                Some(&row.key),
-                read.location.clone(),
-                format!(
-                    "container `{}` has no {} in its env, and {} requires it: the app fails when it reads it",
-                    container.name, row.key, read.location.file
-                ),
-            )
-            .with_related(container.anchor.clone(), format!("the container: {}", container.anchor_what))
-            .with_tip(format!(
+            live_env::finding(RuleId::LiveMissing, container, row, read, &what).with_tip(format!(
                 "add {} to what the deploy writes for the container, then recreate it (`docker compose up -d` re-reads env files; `docker restart` does not)",
                 row.key
             )),

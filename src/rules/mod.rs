@@ -14,6 +14,7 @@ mod env_drift;
 mod image_drift;
 mod input_unparsed;
 mod live_empty;
+mod live_env;
 mod live_missing;
 pub mod near_miss;
 mod reach_unknown;
@@ -27,12 +28,27 @@ mod unset_defaulted;
 mod unset_required;
 mod written_unread;
 
-/// Every rule envtrail knows. The kebab-case name is the rule's id in every
-/// output format and never changes (see the contract).
+/// Every rule envtrail knows, written once: the kebab-case name is the
+/// rule's id in every output format and never changes (see the contract);
+/// the list, the names and the parser are derived from this enum.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    ValueEnum,
+    strum::EnumIter,
+    strum::EnumString,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum RuleId {
     UnsetRequired,
     UnsetDefaulted,
@@ -56,49 +72,40 @@ pub enum RuleId {
 impl RuleId {
     /// The rule whose id is `id`.
     pub fn from_id(id: &str) -> Option<RuleId> {
-        RuleId::ALL.iter().copied().find(|r| r.as_str() == id)
+        id.parse().ok()
     }
 
-    pub const ALL: &'static [RuleId] = &[
-        RuleId::UnsetRequired,
-        RuleId::UnsetDefaulted,
-        RuleId::SecretUndefined,
-        RuleId::SecretUnwritten,
-        RuleId::WrittenUnread,
-        RuleId::NearMiss,
-        RuleId::EnvDrift,
-        RuleId::LiveMissing,
-        RuleId::LiveEmpty,
-        RuleId::ImageDrift,
-        RuleId::ContainerDown,
-        RuleId::RestartPolicyMissing,
-        RuleId::InputUnparsed,
-        RuleId::Undocumented,
-        RuleId::DocumentedUnread,
-        RuleId::UnusedIgnore,
-        RuleId::ReachUnknown,
-    ];
+    /// Every rule, in declaration order (the SARIF rule index).
+    pub fn all() -> impl Iterator<Item = RuleId> {
+        <RuleId as strum::IntoEnumIterator>::iter()
+    }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            RuleId::UnsetRequired => "unset-required",
-            RuleId::UnsetDefaulted => "unset-defaulted",
-            RuleId::SecretUndefined => "secret-undefined",
-            RuleId::SecretUnwritten => "secret-unwritten",
-            RuleId::WrittenUnread => "written-unread",
-            RuleId::NearMiss => "near-miss",
-            RuleId::EnvDrift => "env-drift",
-            RuleId::LiveMissing => "live-missing",
-            RuleId::LiveEmpty => "live-empty",
-            RuleId::ImageDrift => "image-drift",
-            RuleId::ContainerDown => "container-down",
-            RuleId::RestartPolicyMissing => "restart-policy-missing",
-            RuleId::InputUnparsed => "input-unparsed",
-            RuleId::Undocumented => "undocumented",
-            RuleId::DocumentedUnread => "documented-unread",
-            RuleId::UnusedIgnore => "unused-ignore",
-            RuleId::ReachUnknown => "reach-unknown",
-        }
+        self.into()
+    }
+
+    /// The rule's check over the chain; `unused-ignore` is reported by the
+    /// suppression pass, after every check has run.
+    fn check(self) -> Option<Check> {
+        Some(match self {
+            RuleId::UnsetRequired => unset_required::check,
+            RuleId::UnsetDefaulted => unset_defaulted::check,
+            RuleId::SecretUndefined => secret_undefined::check,
+            RuleId::SecretUnwritten => secret_unwritten::check,
+            RuleId::WrittenUnread => written_unread::check,
+            RuleId::NearMiss => near_miss::check,
+            RuleId::EnvDrift => env_drift::check,
+            RuleId::LiveMissing => live_missing::check,
+            RuleId::LiveEmpty => live_empty::check,
+            RuleId::ImageDrift => image_drift::check,
+            RuleId::ContainerDown => container_down::check,
+            RuleId::RestartPolicyMissing => restart_policy_missing::check,
+            RuleId::InputUnparsed => input_unparsed::check,
+            RuleId::Undocumented => undocumented::check,
+            RuleId::DocumentedUnread => documented_unread::check,
+            RuleId::ReachUnknown => reach_unknown::check,
+            RuleId::UnusedIgnore => return None,
+        })
     }
 
     pub fn default_severity(self) -> Severity {
@@ -190,32 +197,12 @@ impl std::fmt::Display for RuleId {
 /// A static rule: reads the chain, pushes findings.
 pub type Check = fn(&Chain, &mut Vec<Finding>);
 
-/// The rules run on every audit, in this order. Live-only rules are added by
-/// the `live` stage's own list.
-pub const RULES: &[Check] = &[
-    unset_required::check,
-    unset_defaulted::check,
-    secret_undefined::check,
-    secret_unwritten::check,
-    reach_unknown::check,
-    written_unread::check,
-    near_miss::check,
-    input_unparsed::check,
-    env_drift::check,
-    restart_policy_missing::check,
-    undocumented::check,
-    documented_unread::check,
-    live_missing::check,
-    live_empty::check,
-    container_down::check,
-    image_drift::check,
-];
-
-/// Run every rule over the chain; findings come back in the contract's order.
+/// Run every rule over the chain; findings come back in the contract's
+/// order (sorted, so the order the checks run in does not show).
 pub fn run(chain: &Chain) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for rule in RULES {
-        rule(chain, &mut findings);
+    for check in RuleId::all().filter_map(RuleId::check) {
+        check(chain, &mut findings);
     }
     certain_errors_only(&mut findings);
     sort(&mut findings);
@@ -235,4 +222,22 @@ pub fn certain_errors_only(findings: &mut [Finding]) {
 pub fn sort(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RuleId;
+
+    #[test]
+    fn every_rule_id_round_trips_through_its_name() {
+        for rule in RuleId::all() {
+            assert_eq!(RuleId::from_id(rule.as_str()), Some(rule));
+            assert_eq!(
+                serde_json::to_value(rule).ok(),
+                Some(serde_json::Value::from(rule.as_str()))
+            );
+        }
+        assert_eq!(RuleId::all().count(), 17);
+        assert_eq!(RuleId::from_id("unset_required"), None);
+    }
 }
