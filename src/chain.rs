@@ -183,6 +183,24 @@ impl Chain {
         for (row, v) in chain.rows.values_mut().zip(verdicts) {
             row.verdict = v;
         }
+        let per_target: Vec<BTreeMap<String, Verdict>> = chain
+            .deploy
+            .targets
+            .iter()
+            .map(|t| {
+                chain
+                    .rows
+                    .values()
+                    .filter_map(|r| {
+                        let kv = verdict::judge_in(&chain, r, verdict::Scope::Target(t))?;
+                        Some((r.key.clone(), kv.verdict))
+                    })
+                    .collect()
+            })
+            .collect();
+        for (t, verdicts) in chain.deploy.targets.iter_mut().zip(per_target) {
+            t.verdicts = verdicts;
+        }
         chain
     }
 

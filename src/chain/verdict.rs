@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::reach::{Break, Defaulted, dir_of, is_above};
+use super::reach::{Break, Defaulted, Target, dir_of, is_above};
 use super::{Chain, KeyRow};
 use crate::facts::{EnvRead, OpaqueKind, OpaqueStage};
 use crate::location::Location;
@@ -90,8 +90,21 @@ impl Visibility {
     }
 }
 
-/// Judge one key; `None` when the app does not read it.
+/// Where a verdict is judged: over every deploy target (does any give the
+/// app the key?), or in one of them.
+#[derive(Clone, Copy)]
+pub enum Scope<'a> {
+    All,
+    Target(&'a Target),
+}
+
+/// Judge one key over every target; `None` when the app does not read it.
 pub fn judge(chain: &Chain, row: &KeyRow) -> Option<KeyVerdict> {
+    judge_in(chain, row, Scope::All)
+}
+
+/// Judge one key in `scope`; `None` when the app does not read it.
+pub fn judge_in(chain: &Chain, row: &KeyRow, scope: Scope) -> Option<KeyVerdict> {
     let heads: Vec<&EnvRead> = row
         .app_reads()
         .filter(|r| r.fallback_of.is_none())
@@ -103,8 +116,10 @@ pub fn judge(chain: &Chain, row: &KeyRow) -> Option<KeyVerdict> {
             verdict: Verdict::Platform { by },
         });
     }
-    let judged: Vec<(&EnvRead, Option<(String, Location)>)> =
-        heads.iter().map(|r| (*r, satisfied_at(chain, r))).collect();
+    let judged: Vec<(&EnvRead, Option<(String, Location)>)> = heads
+        .iter()
+        .map(|r| (*r, satisfied_in(chain, r, scope)))
+        .collect();
     let unsatisfied: Vec<&EnvRead> = judged
         .iter()
         .filter(|(_, set)| set.is_none())
@@ -126,29 +141,51 @@ pub fn judge(chain: &Chain, row: &KeyRow) -> Option<KeyVerdict> {
     };
     Some(KeyVerdict {
         read: read.clone(),
-        verdict: unsatisfied_verdict(chain, read),
+        verdict: unsatisfied_verdict(chain, read, scope),
     })
 }
 
+/// The opaque stage that may feed code in `file` within `scope`: stages of
+/// other targets' units do not.
+fn opaque_in<'a>(chain: &'a Chain, file: &str, scope: Scope) -> Option<&'a OpaqueStage> {
+    let dir = dir_of(file);
+    chain
+        .visibility
+        .opaque
+        .iter()
+        .filter(|o| is_above(&o.scope, dir))
+        .filter(|o| match scope {
+            Scope::All => true,
+            Scope::Target(t) => {
+                chain.deploy.opaque.binary_search(o).is_err() || t.opaque.binary_search(o).is_ok()
+            }
+        })
+        .min_by(|a, b| a.kind.cmp(&b.kind).then(a.location.cmp(&b.location)))
+}
+
 /// No visible stage sets `read`: unknown, defaulted or unset.
-fn unsatisfied_verdict(chain: &Chain, read: &EnvRead) -> Verdict {
-    if let Some(o) = chain.visibility.opaque_for(&read.location.file) {
+fn unsatisfied_verdict(chain: &Chain, read: &EnvRead, scope: Scope) -> Verdict {
+    if let Some(o) = opaque_in(chain, &read.location.file, scope) {
         return Verdict::Unknown {
             because: o.kind.clone(),
             at: o.location.clone(),
         };
     }
+    let (all_breaks, all_defaulted) = match scope {
+        Scope::All => (&chain.deploy.breaks, &chain.deploy.defaulted),
+        Scope::Target(t) => (&t.breaks, &t.defaulted),
+    };
     let breaks: Vec<Break> = read
         .chain
         .iter()
-        .filter_map(|k| chain.deploy.breaks.get(k))
+        .filter_map(|k| all_breaks.get(k))
         .flatten()
         .cloned()
         .collect();
     let compose: Vec<Defaulted> = read
         .chain
         .iter()
-        .filter_map(|k| chain.deploy.defaulted.get(k))
+        .filter_map(|k| all_defaulted.get(k))
         .flatten()
         .cloned()
         .collect();
@@ -170,15 +207,19 @@ fn unsatisfied_verdict(chain: &Chain, read: &EnvRead) -> Verdict {
 /// The key of `read`'s fallback chain (or an alias of one) that reaches the
 /// code reading it, and where it is set.
 pub fn satisfied_at(chain: &Chain, read: &EnvRead) -> Option<(String, Location)> {
+    satisfied_in(chain, read, Scope::All)
+}
+
+fn satisfied_in(chain: &Chain, read: &EnvRead, scope: Scope) -> Option<(String, Location)> {
     let file = read.location.file.as_str();
     read.chain.iter().find_map(|k| {
-        set_at(chain, k, file)
+        set_at(chain, k, file, scope)
             .map(|at| (k.clone(), at))
             .or_else(|| {
                 chain.deploy.aliases.get(k).and_then(|aliases| {
                     aliases
                         .iter()
-                        .find_map(|a| set_at(chain, a, file).map(|at| (a.clone(), at)))
+                        .find_map(|a| set_at(chain, a, file, scope).map(|at| (a.clone(), at)))
                 })
             })
     })
@@ -187,12 +228,16 @@ pub fn satisfied_at(chain: &Chain, read: &EnvRead) -> Option<(String, Location)>
 /// Where `key` is set for the code in `file`, if it is: by the platform, by
 /// the app's own dotenv file, or (with a compose / Kubernetes / Cloud Run
 /// stage for the app) where it reaches that code, else by any write.
-fn set_at(chain: &Chain, key: &str, file: &str) -> Option<Location> {
+fn set_at(chain: &Chain, key: &str, file: &str, scope: Scope) -> Option<Location> {
     if platform::is_platform_key(key) {
         return Some(Location::file_start(file));
     }
     if let Some(at) = chain.visibility.file_keys.get(key) {
         return Some(at.clone());
+    }
+    if let Scope::Target(t) = scope {
+        let reaches = !chain.deploy.has_app_stage || chain.deploy.reaches_code_in(key, file);
+        return t.keys.get(key).filter(|_| reaches).cloned();
     }
     if chain.deploy.has_app_stage {
         if !chain.deploy.reaches_code_in(key, file) {

@@ -1,0 +1,250 @@
+//! The deploy targets and what each gives the app: every unit the target
+//! deploys, judged against the host env the target's workflow writes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::host::HostEnv;
+use super::outcome::{Arrival, Inputs, Outcome};
+use super::units::{Unit, is_kube_app};
+use super::{Target, dir_of, env_tokens, is_dev_file};
+use crate::config::Config;
+use crate::facts::{EnvWrite, Facts, Source, Stage, WriteVia};
+use crate::location::Location;
+
+/// Runs targets through their units, keeping what every target shares: the
+/// folders each key arrives in and the deploy stage's own writes.
+pub(super) struct Assembler<'a> {
+    inputs: &'a Inputs<'a>,
+    config: &'a Config,
+    pub arrived_in: BTreeMap<String, BTreeSet<String>>,
+    pub writes: BTreeMap<(String, Location, WriteVia), EnvWrite>,
+}
+
+impl<'a> Assembler<'a> {
+    pub fn new(inputs: &'a Inputs<'a>, config: &'a Config) -> Self {
+        Assembler {
+            inputs,
+            config,
+            arrived_in: BTreeMap::new(),
+            writes: BTreeMap::new(),
+        }
+    }
+
+    /// A target named `name` at `location` that deploys `units` from `host`.
+    fn target(
+        &mut self,
+        name: &str,
+        location: Location,
+        host: &HostEnv,
+        units: &[&Unit],
+    ) -> Target {
+        let mut target = Target::new(name, location);
+        for unit in units {
+            let out = self.unit_outcome(unit, host);
+            for a in out.arrivals {
+                self.arrive(host, a, &mut target.keys);
+            }
+            for (key, b) in out.breaks {
+                target.breaks.entry(key).or_default().push(b);
+            }
+            for (key, d) in out.defaulted {
+                target.defaulted.entry(key).or_default().push(d);
+            }
+            target.opaque.extend(out.opaque);
+        }
+        target.settle();
+        target
+    }
+
+    fn unit_outcome(&self, unit: &Unit, host: &HostEnv) -> Outcome {
+        let mut out = Outcome::default();
+        match unit {
+            Unit::Compose { services, .. } => {
+                for svc in services {
+                    out.extend(super::compose::service_reach(self.inputs, svc, host));
+                }
+            }
+            Unit::Kube { workloads, .. } => {
+                let app = |name: &str| is_kube_app(self.config, name);
+                for w in workloads {
+                    super::kube::workload_reach(self.inputs, w, &app, host, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    /// Record an arrival: the folder it reaches, the deploy stage's write,
+    /// and where the target sets the key (the workflow's own write when
+    /// compose only passes it on, else the deploy stage).
+    fn arrive(&mut self, host: &HostEnv, a: Arrival, keys: &mut BTreeMap<String, Location>) {
+        let dir = dir_of(&a.location.file);
+        self.arrived_in
+            .entry(a.key.clone())
+            .or_default()
+            .insert(dir.to_string());
+        let upstream = match (a.via, &a.source, &a.sink) {
+            (WriteVia::ComposeEnvFile, _, Some(sink)) => host
+                .file_writes(dir, sink)
+                .find(|w| w.key == a.key)
+                .map(|w| w.location.clone()),
+            (WriteVia::ComposeEnvironment, Source::Env(h), _) => host.origin(dir, h),
+            _ => None,
+        };
+        keys.entry(a.key.clone())
+            .or_insert_with(|| upstream.unwrap_or_else(|| a.location.clone()));
+        self.writes
+            .entry((a.key.clone(), a.location.clone(), a.via))
+            .or_insert(EnvWrite {
+                key: a.key,
+                location: a.location,
+                via: a.via,
+                source: a.source,
+                sink: a.sink,
+                target: Some(a.target),
+                remote: false,
+            });
+    }
+
+    /// No workflow names a target: each unit is one, fed by every write;
+    /// direct writes (Cloud Run, `docker run -e`) reach all of them.
+    pub fn unit_targets(
+        &mut self,
+        facts: &Facts,
+        units: &[&Unit],
+        direct: &[&EnvWrite],
+    ) -> Vec<Target> {
+        let host = HostEnv::new(&facts.writes, None);
+        let mut targets: Vec<Target> = units
+            .iter()
+            .map(|unit| {
+                let mut t = self.target(
+                    unit.name(),
+                    unit.location(),
+                    &host,
+                    std::slice::from_ref(unit),
+                );
+                t.for_drift = !is_dev_file(unit.name());
+                t
+            })
+            .collect();
+        if targets.is_empty() && !direct.is_empty() {
+            let location = direct
+                .iter()
+                .map(|w| w.location.clone())
+                .min()
+                .unwrap_or_else(|| Location::file_start(""));
+            targets.push(Target::new("deploy", location));
+        }
+        for t in &mut targets {
+            for w in direct {
+                t.keys
+                    .entry(w.key.clone())
+                    .or_insert_with(|| w.location.clone());
+            }
+        }
+        targets
+    }
+
+    /// Each workflow target deploys the units whose names share its
+    /// environment words (all of them when none does), from its own writes.
+    pub fn workflow_targets(
+        &mut self,
+        facts: &Facts,
+        named: &[(String, Location)],
+        units: &[&Unit],
+        direct: &[&EnvWrite],
+    ) -> Vec<Target> {
+        let mut targets = Vec::new();
+        for (name, location) in named {
+            let host = HostEnv::new(&facts.writes, Some(name));
+            let tokens = env_tokens(name);
+            let paired: Vec<&Unit> = units
+                .iter()
+                .copied()
+                .filter(|u| !tokens.is_disjoint(&env_tokens(u.name())))
+                .collect();
+            let paired = if paired.is_empty() {
+                units.to_vec()
+            } else {
+                paired
+            };
+            let mut target = self.target(name, location.clone(), &host, &paired);
+            for w in direct
+                .iter()
+                .filter(|w| w.target.is_none() || w.target.as_deref() == Some(name))
+            {
+                target
+                    .keys
+                    .entry(w.key.clone())
+                    .or_insert_with(|| w.location.clone());
+            }
+            targets.push(target);
+        }
+        targets
+    }
+
+    /// No compose or Kubernetes stage for the app: a key is set in a target
+    /// when some stage writes it for that target; a Python image's ENV counts.
+    pub fn stage_free_targets(
+        &mut self,
+        facts: &Facts,
+        named: &[(String, Location)],
+    ) -> Vec<Target> {
+        for image in facts.images.iter().filter(|i| i.python) {
+            for e in &image.env {
+                self.writes
+                    .entry((e.key.clone(), e.location.clone(), WriteVia::DockerfileEnv))
+                    .or_insert(EnvWrite {
+                        key: e.key.clone(),
+                        location: e.location.clone(),
+                        via: WriteVia::DockerfileEnv,
+                        source: e.source.clone(),
+                        sink: None,
+                        target: None,
+                        remote: false,
+                    });
+            }
+        }
+        named
+            .iter()
+            .map(|(name, location)| {
+                let mut target = Target::new(name, location.clone());
+                for w in facts
+                    .writes
+                    .iter()
+                    .chain(self.writes.values())
+                    .filter(|w| w.target.is_none() || w.target.as_deref() == Some(name))
+                {
+                    target
+                        .keys
+                        .entry(w.key.clone())
+                        .or_insert_with(|| w.location.clone());
+                }
+                target
+            })
+            .collect()
+    }
+}
+
+/// The targets workflows name (a job's environment, a workflow's target),
+/// each at its first line: from env writes and from opaque writes alike.
+pub(super) fn named_by_workflows(facts: &Facts) -> Vec<(String, Location)> {
+    let mut named: BTreeMap<&String, Location> = BTreeMap::new();
+    let writes = facts
+        .writes
+        .iter()
+        .filter(|w| w.via.stage() == Stage::Workflow)
+        .filter_map(|w| w.target.as_ref().map(|t| (t, &w.location)));
+    let opaque = facts
+        .opaque
+        .iter()
+        .filter_map(|o| o.target.as_ref().map(|t| (t, &o.location)));
+    for (target, location) in writes.chain(opaque) {
+        named
+            .entry(target)
+            .and_modify(|l| *l = l.clone().min(location.clone()))
+            .or_insert_with(|| location.clone());
+    }
+    named.into_iter().map(|(t, l)| (t.clone(), l)).collect()
+}

@@ -1,0 +1,509 @@
+use super::*;
+use crate::chain::Chain;
+use crate::facts::{
+    DockerImage, DotenvKey, ImageEnv, KubeContainer, KubeEnvFrom, KubeObject, KubeObjectKind,
+    KubeValue, KubeWorkload, ReadVia, Source,
+};
+use crate::finding::Finding;
+use crate::rules::{self, RuleId};
+
+const WF: &str = ".github/workflows/deploy.yml";
+
+fn write(key: &str, row: u32, sink: Option<&str>, target: Option<&str>) -> EnvWrite {
+    EnvWrite {
+        key: key.into(),
+        location: Location::new(WF, row, 0),
+        via: if sink.is_some() {
+            WriteVia::DotenvEcho
+        } else {
+            WriteVia::RemoteExport
+        },
+        source: Source::Secret(key.into()),
+        sink: sink.map(str::to_string),
+        target: target.map(str::to_string),
+        remote: true,
+    }
+}
+
+fn read(key: &str, row: u32, required: bool) -> EnvRead {
+    let mut r = EnvRead::new(
+        Some(key.into()),
+        Location::new("app/settings.py", row, 0),
+        ReadVia::OsEnviron,
+        Consumer::App,
+    );
+    r.required = required;
+    r
+}
+
+fn facts(compose: &[(&str, &str)], writes: Vec<EnvWrite>, reads: Vec<EnvRead>) -> Facts {
+    let mut f = Facts::default();
+    for (file, text) in compose {
+        f.extend(crate::collect::compose::collect_source(file, text, None));
+    }
+    f.writes.extend(writes);
+    f.reads.extend(reads);
+    f
+}
+
+fn findings(chain: &Chain) -> Vec<(RuleId, Option<String>)> {
+    rules::run(chain)
+        .into_iter()
+        .map(|f| (f.rule, f.key))
+        .collect()
+}
+
+fn finding(chain: &Chain, rule: RuleId, key: &str) -> Finding {
+    rules::run(chain)
+        .into_iter()
+        .find(|f| f.rule == rule && f.key.as_deref() == Some(key))
+        .unwrap_or_else(|| panic!("no {rule} on {key}: {:?}", findings(chain)))
+}
+
+const ENV_FILE: &str = "services:\n  web:\n    build: .\n    restart: always\n    env_file: .env\n";
+
+#[test]
+fn written_to_the_file_compose_reads_reaches_the_app() {
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", ENV_FILE)],
+            vec![write("SECRET_KEY", 10, Some("/srv/app/.env"), None)],
+            vec![read("SECRET_KEY", 3, true)],
+        ),
+        None,
+    );
+    assert!(chain.deploy.has_app_stage);
+    assert!(chain.reaches("SECRET_KEY"));
+    assert_eq!(findings(&chain), []);
+    let vias: Vec<WriteVia> = chain.rows["SECRET_KEY"]
+        .written
+        .iter()
+        .map(|w| w.via)
+        .collect();
+    assert_eq!(vias, [WriteVia::DotenvEcho, WriteVia::ComposeEnvFile]);
+    let compose_write = &chain.rows["SECRET_KEY"].written[1];
+    assert_eq!(compose_write.source, Source::Secret("SECRET_KEY".into()));
+    assert_eq!(compose_write.location.row, 4);
+    assert_eq!(compose_write.target.as_deref(), Some("compose.yml"));
+}
+
+#[test]
+fn env_file_naming_another_file_breaks_the_chain() {
+    let compose =
+        "services:\n  web:\n    build: ..\n    restart: always\n    env_file: ../.env.docker\n";
+    let chain = Chain::build(
+        facts(
+            &[("deploy/compose.yml", compose)],
+            vec![write("SECRET_KEY", 10, Some(".env"), None)],
+            vec![read("SECRET_KEY", 3, true)],
+        ),
+        None,
+    );
+    assert!(!chain.reaches("SECRET_KEY"));
+    let f = finding(&chain, RuleId::UnsetRequired, "SECRET_KEY");
+    assert!(
+        f.message
+            .contains("written to .env by .github/workflows/deploy.yml:11"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message
+            .contains("env_file ../.env.docker (deploy/compose.yml:5)"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.related
+            .iter()
+            .any(|r| r.location.file == "deploy/compose.yml" && r.location.row == 4)
+    );
+}
+
+#[test]
+fn environment_list_that_omits_a_written_key() {
+    let compose =
+        "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      - DEBUG\n";
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", compose)],
+            vec![
+                write("DEBUG", 9, Some(".env"), None),
+                write("SENTRY_URL", 10, Some(".env"), None),
+            ],
+            vec![read("DEBUG", 1, true), read("SENTRY_URL", 2, false)],
+        ),
+        None,
+    );
+    assert!(
+        chain.reaches("DEBUG"),
+        "passthrough of a key in the project .env"
+    );
+    let f = finding(&chain, RuleId::UnsetDefaulted, "SENTRY_URL");
+    assert!(
+        f.message.contains(
+            "passes only its `environment:` list (compose.yml:6), which omits SENTRY_URL"
+        ),
+        "{}",
+        f.message
+    );
+    assert!(
+        !findings(&chain)
+            .iter()
+            .any(|(r, _)| *r == RuleId::WrittenUnread)
+    );
+}
+
+#[test]
+fn renames_read_the_host_key_and_write_the_container_key() {
+    let compose = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      SECRET_KEY: ${DJANGO_SECRET_KEY}\n";
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", compose)],
+            vec![write("DJANGO_SECRET_KEY", 3, Some(".env"), None)],
+            vec![read("SECRET_KEY", 1, true)],
+        ),
+        None,
+    );
+    assert!(chain.reaches("SECRET_KEY"));
+    assert_eq!(
+        chain.rows["SECRET_KEY"].written[0].source,
+        Source::Env("DJANGO_SECRET_KEY".into())
+    );
+    assert!(
+        chain.rows["DJANGO_SECRET_KEY"]
+            .read
+            .iter()
+            .any(|r| r.consumer == Consumer::Deploy)
+    );
+    assert_eq!(findings(&chain), [], "neither unset nor written-unread");
+}
+
+#[test]
+fn compose_default_is_unset_defaulted_not_required() {
+    let compose = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      DEBUG: ${DEBUG:-}\n";
+    // The deploy writes the project's .env, so the host env is visible.
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", compose)],
+            vec![write("OTHER", 9, Some(".env"), None)],
+            vec![read("DEBUG", 1, true)],
+        ),
+        None,
+    );
+    let f = finding(&chain, RuleId::UnsetDefaulted, "DEBUG");
+    assert!(
+        f.message.contains(
+            "compose substitutes its own default for host key DEBUG (compose.yml:6), an EMPTY value"
+        ),
+        "{}",
+        f.message
+    );
+    assert!(
+        !findings(&chain)
+            .iter()
+            .any(|(r, _)| *r == RuleId::UnsetRequired)
+    );
+}
+
+#[test]
+fn required_interpolation_and_bare_passthrough_break() {
+    let compose = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      - A=${A:?set A}\n      - B\n      - C=x${C_HOST}\n";
+    let reads = || vec![read("A", 1, true), read("B", 2, true), read("C", 3, true)];
+    // Nothing envtrail sees writes the host's .env: every key is unknown.
+    let unseen = Chain::build(facts(&[("compose.yml", compose)], vec![], reads()), None);
+    assert_eq!(
+        findings(&unseen),
+        ["A", "B", "C"].map(|k| (RuleId::ReachUnknown, Some(k.to_string())))
+    );
+    assert!(
+        finding(&unseen, RuleId::ReachUnknown, "B")
+            .message
+            .contains("the env file .env, which is not in the repository")
+    );
+    // The deploy writes it (without A, B, C): the breaks are certain.
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", compose)],
+            vec![write("OTHER", 9, Some(".env"), None)],
+            reads(),
+        ),
+        None,
+    );
+    assert!(
+        finding(&chain, RuleId::UnsetRequired, "A")
+            .message
+            .contains("refuses to start")
+    );
+    assert!(
+        finding(&chain, RuleId::UnsetRequired, "B")
+            .message
+            .contains("passes B from the host (compose.yml:7) but no stage sets it")
+    );
+    assert!(
+        finding(&chain, RuleId::UnsetRequired, "C")
+            .message
+            .contains("from host key C_HOST")
+    );
+}
+
+#[test]
+fn without_a_deploy_stage_a_write_is_enough() {
+    let chain = Chain::build(
+        facts(
+            &[],
+            vec![write("SECRET_KEY", 10, Some(".env"), None)],
+            vec![read("SECRET_KEY", 3, true)],
+        ),
+        None,
+    );
+    assert!(!chain.deploy.has_app_stage);
+    assert!(chain.reaches("SECRET_KEY"));
+    assert_eq!(findings(&chain), []);
+}
+
+#[test]
+fn compose_interpolation_consumes_the_key() {
+    let compose = "services:\n  web:\n    build: .\n    image: app:${TAG}\n    restart: always\n";
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", compose)],
+            vec![write("TAG", 3, None, None)],
+            vec![read("X", 1, false)],
+        ),
+        None,
+    );
+    assert!(!findings(&chain).contains(&(RuleId::WrittenUnread, Some("TAG".into()))));
+}
+
+#[test]
+fn workflow_targets_drift() {
+    let writes = vec![
+        write(
+            "SECRET_KEY",
+            5,
+            Some(".env"),
+            Some("deploy-staging.yml#deploy"),
+        ),
+        write(
+            "SENTRY_URL",
+            6,
+            Some(".env"),
+            Some("deploy-staging.yml#deploy"),
+        ),
+        write(
+            "SECRET_KEY",
+            20,
+            Some(".env"),
+            Some("deploy-production.yml#deploy"),
+        ),
+    ];
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", ENV_FILE)],
+            writes,
+            vec![read("SECRET_KEY", 1, true), read("SENTRY_URL", 2, false)],
+        ),
+        None,
+    );
+    assert_eq!(chain.deploy.targets.len(), 2);
+    let f = finding(&chain, RuleId::EnvDrift, "SENTRY_URL");
+    assert_eq!(
+        f.message,
+        "SENTRY_URL reaches the app in deploy-staging.yml#deploy but not in deploy-production.yml#deploy"
+    );
+    assert_eq!(
+        (f.location.file.as_str(), f.location.row),
+        (WF, 6),
+        "where the target sets the key: the workflow line compose passes on"
+    );
+    assert_eq!(f.related[0].location.row, 20);
+    assert!(
+        !findings(&chain)
+            .iter()
+            .any(|(_, k)| k.as_deref() == Some("SECRET_KEY"))
+    );
+}
+
+#[test]
+fn compose_variants_are_targets_and_pair_with_workflow_environments() {
+    let staging = "services:\n  web:\n    command: gunicorn app.wsgi\n    restart: always\n    environment:\n      - A=1\n      - B=2\n";
+    let prod = "services:\n  web:\n    command: gunicorn app.wsgi\n    restart: always\n    environment:\n      - A=1\n";
+    let local =
+        "services:\n  web:\n    command: gunicorn app.wsgi\n    environment:\n      - C=1\n";
+    let f = facts(
+        &[
+            ("docker-compose.staging.yml", staging),
+            ("docker-compose.prod.yml", prod),
+            ("docker-compose.local.yml", local),
+        ],
+        vec![],
+        vec![],
+    );
+    let chain = Chain::build(f.clone(), None);
+    let names: Vec<&str> = chain
+        .deploy
+        .targets
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "docker-compose.staging.yml",
+            "docker-compose.prod.yml",
+            "docker-compose.local.yml"
+        ]
+    );
+    let drift: Vec<_> = findings(&chain)
+        .into_iter()
+        .filter(|(r, _)| *r == RuleId::EnvDrift)
+        .collect();
+    assert_eq!(
+        drift,
+        [(RuleId::EnvDrift, Some("B".to_string()))],
+        "the local file is not compared"
+    );
+    // Workflow environments pick the compose file of their environment.
+    let mut f = f;
+    f.writes.push(write("X", 1, None, Some("production")));
+    f.writes.push(write("X", 2, None, Some("staging")));
+    let chain = Chain::build(f, None);
+    let prod_t = chain
+        .deploy
+        .targets
+        .iter()
+        .find(|t| t.name == "production")
+        .unwrap();
+    assert!(!prod_t.keys.contains_key("B") && prod_t.keys.contains_key("A"));
+}
+
+#[test]
+fn image_and_committed_env_file_reach_the_app() {
+    let compose = "services:\n  web:\n    build:\n      context: backend\n    restart: always\n    env_file: ./.envs/.production/.django\n";
+    let mut f = facts(&[("compose.yml", compose)], vec![], vec![]);
+    f.images.push(DockerImage {
+        file: "backend/Dockerfile".into(),
+        env: vec![ImageEnv {
+            key: "PORT".into(),
+            location: Location::new("backend/Dockerfile", 3, 0),
+            source: Source::Literal,
+        }],
+        python: true,
+    });
+    f.dotenv_files.push(DotenvFile {
+        file: ".envs/.production/.django".into(),
+        example: false,
+        keys: vec![DotenvKey {
+            key: "DJANGO_ADMIN_URL".into(),
+            location: Location::new(".envs/.production/.django", 2, 0),
+            empty: false,
+        }],
+    });
+    let chain = Chain::build(f, None);
+    assert!(chain.deploy.reaches("PORT") && chain.deploy.reaches("DJANGO_ADMIN_URL"));
+    let vias: Vec<WriteVia> = chain.rows["DJANGO_ADMIN_URL"]
+        .written
+        .iter()
+        .map(|w| w.via)
+        .collect();
+    assert_eq!(vias, [WriteVia::DotenvFile, WriteVia::ComposeEnvFile]);
+    assert_eq!(chain.rows["PORT"].written[0].via, WriteVia::DockerfileEnv);
+}
+
+#[test]
+fn kubernetes_secret_from_env_file() {
+    let mut f = facts(
+        &[],
+        vec![write("DB_URL", 4, Some("app.env"), None)],
+        vec![read("DB_URL", 1, true), read("API_KEY", 2, true)],
+    );
+    let loc = |row| Location::new("k8s/production/deployment.yaml", row, 0);
+    f.workloads.push(KubeWorkload {
+        file: "k8s/production/deployment.yaml".into(),
+        kind: "Deployment".into(),
+        name: "api".into(),
+        location: loc(3),
+        containers: vec![KubeContainer {
+            name: "api".into(),
+            location: loc(10),
+            image: None,
+            env: vec![crate::facts::KubeEnv {
+                key: "API_KEY".into(),
+                location: loc(14),
+                value: KubeValue::ObjectKey {
+                    kind: KubeObjectKind::Secret,
+                    name: "app-env".into(),
+                    key: "API_KEY".into(),
+                },
+            }],
+            env_from: vec![KubeEnvFrom {
+                kind: KubeObjectKind::Secret,
+                name: "app-env".into(),
+                prefix: String::new(),
+                location: loc(12),
+            }],
+        }],
+    });
+    f.kube_objects.push(KubeObject {
+        kind: KubeObjectKind::Secret,
+        name: "app-env".into(),
+        location: Location::new(WF, 6, 0),
+        keys: vec![],
+        env_file: Some("app.env".into()),
+        target: None,
+    });
+    let chain = Chain::build(f, None);
+    assert!(chain.reaches("DB_URL"));
+    assert!(
+        chain.rows["DB_URL"]
+            .written
+            .iter()
+            .any(|w| w.via == WriteVia::Kubernetes && w.location.row == 12)
+    );
+    let f = finding(&chain, RuleId::UnsetRequired, "API_KEY");
+    assert!(
+        f.message.contains("from Secret app-env/API_KEY"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn config_names_the_app_service_and_aliases() {
+    let compose = "services:\n  api:\n    image: registry/x\n    restart: always\n    environment:\n      - DJANGO_DEBUG=1\n";
+    let config = crate::config::Config::parse(
+        "app-service = \"api\"\n[aliases]\nDEBUG = \"DJANGO_DEBUG\"\n",
+    )
+    .unwrap();
+    let chain = Chain::build_with(
+        facts(
+            &[("compose.yml", compose)],
+            vec![],
+            vec![read("DEBUG", 1, true), read("DJANGO_DEBUG", 2, false)],
+        ),
+        None,
+        &config,
+    );
+    assert!(
+        chain
+            .deploy
+            .app_services
+            .contains(&("compose.yml".into(), "api".into()))
+    );
+    assert!(
+        !findings(&chain)
+            .iter()
+            .any(|(r, _)| *r == RuleId::UnsetRequired)
+    );
+}
+
+#[test]
+fn env_tokens_and_dev_files() {
+    assert!(env_tokens("deploy-prod.yml#deploy").contains("production"));
+    assert!(env_tokens("staging_pull_compose.template.yaml").contains("staging"));
+    assert!(is_dev_file("docker-compose.dev.yml") && is_dev_file("docker-compose.override.yml"));
+    assert!(
+        !is_dev_file("docker-compose.yml") && !is_dev_file("staging_pull_compose.template.yaml")
+    );
+}
