@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::chain::{Chain, KeyRow, Verdict};
+use crate::chain::{Chain, KeyRow, KeyVerdict, Verdict};
 use crate::facts::{EnvWrite, OpaqueKind, Stage};
 use crate::finding::Severity;
 use crate::location::Location;
@@ -96,12 +96,12 @@ pub fn build(report: &Report, container: Option<&str>) -> Checklist {
         let read = &kv.read;
         let mut items = vec![
             secret_item(chain, row),
-            workflow_item(chain, row, &read.chain, workflow_file.as_deref()),
-            compose_item(chain, row, &read.chain),
+            workflow_item(chain, row, kv, workflow_file.as_deref()),
+            compose_item(chain, row, kv),
             container_item(row, container),
         ];
         if let Verdict::Unknown { because, at } = &kv.verdict {
-            unknown_items(&row.key, because, at, &mut items);
+            items.insert(2, unseen_item(&row.key, because, at));
         }
         keys.push(KeyItems {
             key: row.key.clone(),
@@ -139,24 +139,24 @@ pub fn build(report: &Report, container: Option<&str>) -> Checklist {
     }
 }
 
-/// A stage envtrail cannot see may set the key: what the audit could not
-/// prove missing is for a human to verify, with the stage named.
-fn unknown_items(key: &str, because: &OpaqueKind, at: &Location, items: &mut Vec<Item>) {
-    for item in items.iter_mut() {
-        if item.status == Status::Missing && matches!(item.stage, "workflow" | "compose") {
-            item.status = Status::Verify;
-        }
-    }
+/// A stage envtrail cannot see may set the key: a human checks that stage.
+fn unseen_item(key: &str, because: &OpaqueKind, at: &Location) -> Item {
     let (stage, _) = crate::rules::describe_opaque(because);
-    items.insert(
-        2,
-        Item::new(
-            "unseen",
-            Status::Verify,
-            format!("check that {stage} sets {}", code(key)),
-            Some(at),
-        ),
-    );
+    Item::new(
+        "unseen",
+        Status::Verify,
+        format!("check that {stage} sets {}", code(key)),
+        Some(at),
+    )
+}
+
+/// A stage with no line for the key: missing when the verdict is certain,
+/// for a human to verify when a stage envtrail cannot see may set it.
+fn gap_status(kv: &KeyVerdict) -> Status {
+    match kv.verdict {
+        Verdict::Unknown { .. } => Status::Verify,
+        _ => Status::Missing,
+    }
 }
 
 /// The writes that satisfy `row`'s read: its own, else an alias's.
@@ -240,8 +240,8 @@ fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
     )
 }
 
-fn workflow_item(chain: &Chain, row: &KeyRow, aliases: &[String], workflow: Option<&str>) -> Item {
-    let writes = satisfying_writes(chain, row, aliases);
+fn workflow_item(chain: &Chain, row: &KeyRow, kv: &KeyVerdict, workflow: Option<&str>) -> Item {
+    let writes = satisfying_writes(chain, row, &kv.read.chain);
     if let Some(w) = writes.iter().find(|w| w.via.stage() == Stage::Workflow) {
         let alias = if w.key == row.key {
             String::new()
@@ -273,10 +273,11 @@ fn workflow_item(chain: &Chain, row: &KeyRow, aliases: &[String], workflow: Opti
         .find_map(|w| w.source.secret_name())
         .unwrap_or(&row.key)
         .to_string();
+    let status = gap_status(kv);
     match workflow {
         Some(file) => Item::new(
             "workflow",
-            Status::Missing,
+            status,
             format!(
                 "MISSING in {file}: add `echo \"{}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines",
                 row.key
@@ -286,7 +287,7 @@ fn workflow_item(chain: &Chain, row: &KeyRow, aliases: &[String], workflow: Opti
         .with_file(file),
         None => Item::new(
             "workflow",
-            Status::Missing,
+            status,
             format!("MISSING: no stage writes `{}`, and no deploy workflow writes the app's env", row.key),
             None,
         ),
@@ -300,14 +301,26 @@ impl Item {
     }
 }
 
-fn compose_item(chain: &Chain, row: &KeyRow, aliases: &[String]) -> Item {
-    let writes = satisfying_writes(chain, row, aliases);
+fn compose_item(chain: &Chain, row: &KeyRow, kv: &KeyVerdict) -> Item {
+    let writes = satisfying_writes(chain, row, &kv.read.chain);
     if let Some(w) = writes.iter().find(|w| w.via.stage() == Stage::Deploy) {
         return Item::new(
             "compose",
             Status::Done,
             format!("passed to the app by {} ({})", w.location, w.via.as_str()),
             Some(&w.location),
+        );
+    }
+    // The verdict says where a visible deploy stage stops the key.
+    if let Verdict::Unset { breaks } = &kv.verdict
+        && let Some(b) = breaks.first()
+    {
+        let (phrase, _) = crate::rules::unset::break_phrase(&row.key, b);
+        return Item::new(
+            "compose",
+            Status::Missing,
+            format!("MISSING: {phrase}"),
+            Some(&b.location),
         );
     }
     Item::new(

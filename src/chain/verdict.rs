@@ -49,16 +49,33 @@ impl Verdict {
         matches!(self, Verdict::Set { .. } | Verdict::Platform { .. })
     }
 
-    /// A stable kebab-case name (JSON, tests, the matrix legend).
-    pub fn as_str(&self) -> &'static str {
+    /// Which verdict this is, without what it carries.
+    pub fn kind(&self) -> VerdictKind {
         match self {
-            Verdict::Set { .. } => "set",
-            Verdict::Platform { .. } => "platform",
-            Verdict::Defaulted { .. } => "defaulted",
-            Verdict::Unset { .. } => "unset",
-            Verdict::Unknown { .. } => "unknown",
+            Verdict::Set { .. } => VerdictKind::Set,
+            Verdict::Platform { .. } => VerdictKind::Platform,
+            Verdict::Defaulted { .. } => VerdictKind::Defaulted,
+            Verdict::Unset { .. } => VerdictKind::Unset,
+            Verdict::Unknown { .. } => VerdictKind::Unknown,
         }
     }
+
+    /// A stable kebab-case name (JSON, tests, the matrix legend).
+    pub fn as_str(&self) -> &'static str {
+        self.kind().into()
+    }
+}
+
+/// The verdicts by name: what JSON says and renderers match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum VerdictKind {
+    Set,
+    Platform,
+    Defaulted,
+    Unset,
+    Unknown,
 }
 
 /// The verdict on one key, with the read it judges: the head of a fallback
