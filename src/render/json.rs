@@ -91,6 +91,10 @@ pub struct KeyV1<'a> {
     /// Per deploy target: whether the key reaches the app there. Empty when
     /// the repository has no distinct targets.
     pub targets: std::collections::BTreeMap<&'a str, bool>,
+    /// Per deploy target, the verdict there (names as in `reach`); absent
+    /// when the app does not read the key or there are no targets.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub target_reach: std::collections::BTreeMap<&'a str, &'static str>,
     /// The chain's verdict: `set`, `platform`, `defaulted`, `unset` or
     /// `unknown`; absent when the app does not read the key.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -238,7 +242,19 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 .deploy
                 .targets
                 .iter()
-                .map(|t| (t.name.as_str(), t.keys.contains_key(&row.key)))
+                .map(|t| {
+                    let reaches = match t.verdict(&row.key) {
+                        Some(v) => v.reaches(),
+                        None => t.keys.contains_key(&row.key),
+                    };
+                    (t.name.as_str(), reaches)
+                })
+                .collect(),
+            target_reach: chain
+                .deploy
+                .targets
+                .iter()
+                .filter_map(|t| Some((t.name.as_str(), t.verdict(&row.key)?.as_str())))
                 .collect(),
             reach: row.verdict().map(Verdict::as_str),
         })

@@ -195,12 +195,21 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
     if has_deploy {
         m.push_str(" Compose/image |");
     }
+    // One column per deploy target, when there are several to compare.
+    let targets: &[crate::chain::reach::Target] = if chain.deploy.targets.len() > 1 {
+        &chain.deploy.targets
+    } else {
+        &[]
+    };
+    for t in targets {
+        m.push_str(&format!(" {} |", code(&t.name)));
+    }
     m.push_str(" Settings | Reaches |");
     if has_live {
         m.push_str(" Live |");
     }
     m.push('\n');
-    let columns = 5 + usize::from(has_deploy) + usize::from(has_live);
+    let columns = 5 + targets.len() + usize::from(has_deploy) + usize::from(has_live);
     m.push('|');
     m.push_str(&"---|".repeat(columns));
     m.push('\n');
@@ -213,6 +222,9 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
         ));
         if has_deploy {
             m.push_str(&format!(" {} |", stage_cell(row, Stage::Deploy, links)));
+        }
+        for t in targets {
+            m.push_str(&format!(" {} |", target_cell(row, t, links)));
         }
         m.push_str(&format!(" {} |", settings_cell(row, links)));
         m.push_str(&format!(" {} |", reach_cell(row)));
@@ -244,13 +256,33 @@ fn secret_cell(chain: &Chain, row: &KeyRow) -> String {
 
 /// The chain's verdict: does the value reach the app?
 fn reach_cell(row: &KeyRow) -> &'static str {
-    match row.verdict() {
-        Some(Verdict::Set { .. }) => "✅",
-        Some(Verdict::Platform { .. }) => "platform",
-        Some(Verdict::Defaulted { .. }) => "⚠️ default",
-        Some(Verdict::Unset { .. }) => "❌",
-        Some(Verdict::Unknown { .. }) => "❔ unknown",
-        None => "–",
+    row.verdict().map_or("–", verdict_word)
+}
+
+/// The target's verdict on the key, and where it is set there; a key the
+/// app does not read has no verdict, only whether it arrives there.
+fn target_cell(
+    row: &KeyRow,
+    target: &crate::chain::reach::Target,
+    links: Option<&LinkBase>,
+) -> String {
+    match (target.verdict(&row.key), target.keys.get(&row.key)) {
+        (Some(Verdict::Set { at, .. }), _) => format!("✅ {}", place(at, links)),
+        (Some(v), _) => verdict_word(v).to_string(),
+        (None, Some(location)) => format!("✅ {}", place(location, links)),
+        // Not read, and not arriving here: what env-drift compares.
+        (None, None) => "❌".to_string(),
+    }
+}
+
+/// One verdict in a cell, the same words in every column.
+fn verdict_word(verdict: &Verdict) -> &'static str {
+    match verdict {
+        Verdict::Set { .. } => "✅",
+        Verdict::Platform { .. } => "platform",
+        Verdict::Defaulted { .. } => "⚠️ default",
+        Verdict::Unset { .. } => "❌",
+        Verdict::Unknown { .. } => "❔ unknown",
     }
 }
 

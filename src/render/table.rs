@@ -102,11 +102,15 @@ fn stage_cell(row: &KeyRow, stage: Stage, p: &Palette) -> String {
     }
 }
 
-/// Whether the key reaches the app in one deploy target, and where it is set there.
+/// The target's verdict on the key, and where it is set there; a key the
+/// app does not read has no verdict, only whether it arrives there.
 fn target_cell(row: &KeyRow, target: &crate::chain::reach::Target, p: &Palette) -> String {
-    match target.keys.get(&row.key) {
-        Some(location) => p.ok(&format!("✓ {}", short_place(location))),
-        None => p.bad("✗"),
+    match (target.verdict(&row.key), target.keys.get(&row.key)) {
+        (Some(Verdict::Set { at, .. }), _) => p.ok(&format!("✓ {}", short_place(at))),
+        (Some(v), _) => verdict_word(v, p),
+        (None, Some(location)) => p.ok(&format!("✓ {}", short_place(location))),
+        // Not read, and not arriving here: what env-drift compares.
+        (None, None) => p.bad("✗"),
     }
 }
 
@@ -137,12 +141,19 @@ fn settings_cell(row: &KeyRow, p: &Palette) -> String {
 /// The chain's verdict: does the value reach the app?
 fn reach_cell(row: &KeyRow, p: &Palette) -> String {
     match row.verdict() {
-        Some(Verdict::Set { .. }) => p.ok("✓"),
-        Some(Verdict::Platform { .. }) => p.dim("platform"),
-        Some(Verdict::Defaulted { .. }) => p.warn("default"),
-        Some(Verdict::Unset { .. }) => p.bad("✗"),
-        Some(Verdict::Unknown { .. }) => p.warn("? unknown"),
+        Some(v) => verdict_word(v, p),
         None => p.dim("–"),
+    }
+}
+
+/// One verdict in a cell, the same words in every column.
+fn verdict_word(verdict: &Verdict, p: &Palette) -> String {
+    match verdict {
+        Verdict::Set { .. } => p.ok("✓"),
+        Verdict::Platform { .. } => p.dim("platform"),
+        Verdict::Defaulted { .. } => p.warn("default"),
+        Verdict::Unset { .. } => p.bad("✗"),
+        Verdict::Unknown { .. } => p.warn("? unknown"),
     }
 }
 

@@ -1,12 +1,13 @@
 //! `env-drift`: a key reaches the app in one deploy target (a workflow job,
 //! a GitHub environment, a compose file variant, a Kubernetes folder) and not
-//! in another: the same setting holds two truths at once (incident 4).
+//! in another: the same setting holds two truths at once (incident 4). A
+//! target whose verdict on the key is unknown is not compared.
 
 use std::collections::BTreeSet;
 
 use super::RuleId;
-use crate::chain::Chain;
 use crate::chain::reach::Target;
+use crate::chain::{Chain, Verdict};
 use crate::finding::Finding;
 use crate::platform;
 
@@ -28,6 +29,9 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         let (with, without): (Vec<&Target>, Vec<&Target>) = targets
             .iter()
             .copied()
+            // A target whose verdict is unknown may set the key where
+            // envtrail cannot see: it is on neither side.
+            .filter(|t| !matches!(t.verdict(key), Some(Verdict::Unknown { .. })))
             .partition(|t| t.keys.contains_key(key.as_str()));
         let (Some(first), false) = (with.first(), without.is_empty()) else {
             continue;

@@ -189,6 +189,22 @@ fn table_grows_a_column_per_target() {
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
 
+/// Each target's column shows its own verdict: production runs
+/// EMAIL_HOST_PASSWORD on the code's default, staging sets it.
+#[test]
+fn markdown_matrix_shows_each_targets_verdict() {
+    let out = envtrail()
+        .args(["check", "fixtures/drift-targets", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let matrix = text
+        .split("<details><summary>Key × stage matrix")
+        .nth(1)
+        .expect("a matrix");
+    insta::assert_snapshot!(matrix);
+}
+
 #[test]
 fn documented_unread() {
     let (report, _) = check_json("dotenv-documented", &[]);

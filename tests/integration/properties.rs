@@ -6,13 +6,17 @@
 //!
 //! - renaming keys consistently everywhere changes nothing but the names;
 //! - adding a write of a key `unset-*` reported removes that finding;
-//! - the output does not depend on the order the files come in.
+//! - the output does not depend on the order the files come in;
+//! - `trace` says a key reaches the app exactly when `check` reports no
+//!   unset-family finding on it, and the table and the Markdown matrix show
+//!   the same verdict in every cell (also on every fixture).
 
 use std::collections::BTreeSet;
 
 use envtrail::chain::{Chain, Inventory};
 use envtrail::facts::{
-    Consumer, DefaultValue, EnvRead, EnvWrite, Facts, ReadVia, SecretRef, Source, WriteVia,
+    Consumer, DefaultValue, EnvRead, EnvWrite, Facts, OpaqueKind, OpaqueStage, ReadVia, SecretRef,
+    Source, WriteVia,
 };
 use envtrail::location::Location;
 use envtrail::render::{Format, RenderOptions};
@@ -83,6 +87,9 @@ struct Model {
     writes: Vec<WriteSpec>,
     /// Key indexes the secrets inventory holds, when one is given.
     inventory: Option<BTreeSet<usize>>,
+    /// A deploy workflow calls a reusable workflow of another repository:
+    /// a stage envtrail cannot see, so unset keys become unknown.
+    remote_workflow: bool,
 }
 
 fn model() -> impl Strategy<Value = Model> {
@@ -111,11 +118,13 @@ fn model() -> impl Strategy<Value = Model> {
         prop::collection::vec(read, 0..8),
         prop::collection::vec(write, 0..8),
         prop::option::of(prop::collection::btree_set(0..NAMES.len(), 0..4)),
+        prop::bool::weighted(0.3),
     )
-        .prop_map(|(reads, writes, inventory)| Model {
+        .prop_map(|(reads, writes, inventory, remote_workflow)| Model {
             reads,
             writes,
             inventory,
+            remote_workflow,
         })
 }
 
@@ -199,6 +208,15 @@ fn file_facts(model: &Model, names: &[&str; 6]) -> Vec<Facts> {
             sink,
             target: Some(format!("{file}#deploy")),
             remote: false,
+        });
+    }
+    if model.remote_workflow {
+        files[3].opaque_stages.push(OpaqueStage {
+            kind: OpaqueKind::RemoteWorkflow {
+                uses: "org/deploy/.github/workflows/app.yml@v1".into(),
+            },
+            location: Location::new(".github/workflows/deploy0.yml", 40, 6),
+            scope: String::new(),
         });
     }
     files
@@ -307,4 +325,187 @@ proptest! {
             );
         }
     }
+}
+
+/// The rules that report a key the verdict says does not reach the app.
+const UNSET_FAMILY: [RuleId; 4] = [
+    RuleId::UnsetRequired,
+    RuleId::UnsetDefaulted,
+    RuleId::SecretUnwritten,
+    RuleId::ReachUnknown,
+];
+
+/// For every key the app reads: `trace` says the value reaches the app
+/// exactly when `check` reports no unset-family finding on it, in JSON and
+/// in words. Findings are taken before suppressions (a user's choice).
+fn trace_agrees_with_check(report: &Report) -> Result<(), String> {
+    let findings = envtrail::rules::run(&report.chain);
+    for (key, row) in &report.chain.rows {
+        if row.verdict.is_none() {
+            continue; // not read, or read only as another key's fallback
+        }
+        let trace = envtrail::trace::build(report, key);
+        let reaches = trace.breaks.is_none();
+        let reported: Vec<RuleId> = findings
+            .iter()
+            .filter(|f| f.key.as_deref() == Some(key.as_str()) && UNSET_FAMILY.contains(&f.rule))
+            .map(|f| f.rule)
+            .collect();
+        if reaches != reported.is_empty() {
+            return Err(format!(
+                "{key}: trace reach={} breaks={:?}, check reports {reported:?}",
+                trace.reach, trace.breaks
+            ));
+        }
+        let mut text = Vec::new();
+        envtrail::trace::render_text(&trace, &mut text).map_err(|e| e.to_string())?;
+        let says_reaches = String::from_utf8_lossy(&text).contains("✓ the value reaches the app");
+        if says_reaches != reaches {
+            return Err(format!("{key}: the trace text disagrees with its JSON"));
+        }
+    }
+    Ok(())
+}
+
+/// A cell's state, whatever the renderer's glyphs.
+fn cell_state(cell: &str) -> &'static str {
+    let cell = cell.trim();
+    match cell {
+        c if c.starts_with('✓') || c.starts_with('✅') => "set",
+        c if c.starts_with('✗') || c.starts_with('❌') => "unset",
+        c if c.contains("unknown") => "unknown",
+        c if c.contains("default") => "defaulted",
+        "platform" => "platform",
+        "–" => "none",
+        _ => "unrecognised",
+    }
+}
+
+/// Rows of a rendered grid split on `sep`, header first, cells trimmed.
+fn grid(text: &str, starts: &str, sep: char) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|l| l.starts_with(starts))
+        .map(|l| {
+            l.trim_matches(sep)
+                .split(sep)
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// The table and the Markdown matrix show the same state in every cell of
+/// the Reaches column and of every target column.
+fn table_and_markdown_agree(report: &Report) -> Result<(), String> {
+    let table = grid(&rendered(report, Format::Table), "│", '│');
+    let markdown = grid(&rendered(report, Format::Markdown), "| ", '|');
+    let (Some(t_head), Some(m_head)) = (table.first(), markdown.first()) else {
+        return Ok(()); // no keys, no grid
+    };
+    let mut columns: Vec<(usize, usize)> = Vec::new();
+    for (ti, name) in t_head.iter().enumerate().skip(1) {
+        let wanted = if name == "REACHES" {
+            "Reaches"
+        } else {
+            name.as_str()
+        };
+        let is_target = report.chain.deploy.targets.iter().any(|t| &t.name == name);
+        if !(name == "REACHES" || is_target) {
+            continue;
+        }
+        let mi = m_head
+            .iter()
+            .position(|m| m == wanted)
+            .ok_or_else(|| format!("the Markdown matrix has no column {wanted}: {m_head:?}"))?;
+        columns.push((ti, mi));
+    }
+    if columns.is_empty() {
+        return Err(format!("no Reaches column in the table: {t_head:?}"));
+    }
+    let m_rows: std::collections::BTreeMap<&str, &Vec<String>> = markdown
+        .iter()
+        .skip(1)
+        .filter_map(|r| Some((r.first()?.as_str(), r)))
+        .collect();
+    for row in table.iter().skip(1) {
+        let key = row.first().map(String::as_str).unwrap_or_default();
+        let m_row = m_rows
+            .get(key)
+            .ok_or_else(|| format!("{key} is not in the matrix"))?;
+        for &(ti, mi) in &columns {
+            let (t_cell, m_cell) = (
+                row.get(ti).map(String::as_str).unwrap_or_default(),
+                m_row.get(mi).map(String::as_str).unwrap_or_default(),
+            );
+            let state = cell_state(t_cell);
+            if state == "unrecognised" || state != cell_state(m_cell) {
+                return Err(format!(
+                    "{key}, column {}: table `{t_cell}`, Markdown `{m_cell}`",
+                    t_head[ti]
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn trace_reaches_the_app_exactly_when_check_reports_no_unset_finding(model in model()) {
+        let report = audit(&file_facts(&model, &NAMES), &in_order(), inventory(&model, &NAMES));
+        prop_assert_eq!(trace_agrees_with_check(&report), Ok(()));
+    }
+
+    #[test]
+    fn table_and_markdown_show_the_same_state_per_cell(model in model()) {
+        let report = audit(&file_facts(&model, &NAMES), &in_order(), inventory(&model, &NAMES));
+        prop_assert_eq!(table_and_markdown_agree(&report), Ok(()));
+    }
+}
+
+/// Every fixture repository, audited as `check` does.
+fn fixture_reports() -> Vec<(String, Report)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("fixtures/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() > 40, "the fixtures are missing");
+    dirs.into_iter()
+        .filter_map(|dir| {
+            let name = dir.file_name()?.to_string_lossy().into_owned();
+            let secrets = ["secrets.txt", "secrets.json"]
+                .iter()
+                .map(|f| dir.join(f))
+                .find(|p| p.is_file());
+            let options = envtrail::audit::AuditOptions {
+                root: dir,
+                secrets,
+                config: None,
+                settings: Vec::new(),
+                threads: 1,
+                progress: false,
+            };
+            // A fixture that refuses to audit (a hostile one) has nothing to compare.
+            Some((name, envtrail::audit::run(&options).ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn on_every_fixture_trace_table_and_markdown_agree_with_check() {
+    let mut disagreements = Vec::new();
+    for (name, report) in fixture_reports() {
+        if let Err(e) = trace_agrees_with_check(&report) {
+            disagreements.push(format!("{name}: {e}"));
+        }
+        if let Err(e) = table_and_markdown_agree(&report) {
+            disagreements.push(format!("{name}: {e}"));
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
