@@ -430,6 +430,9 @@ pub struct Facts {
     /// Kubernetes Secrets and ConfigMaps: committed manifests, or created by
     /// `kubectl create secret|configmap --from-env-file` in a workflow.
     pub kube_objects: Vec<KubeObject>,
+    /// The app's settings modules, repository-relative (sorted and
+    /// deduplicated on the chain).
+    pub settings_modules: Vec<String>,
 }
 
 impl Facts {
@@ -447,6 +450,7 @@ impl Facts {
         self.dotenv_files.extend(other.dotenv_files);
         self.workloads.extend(other.workloads);
         self.kube_objects.extend(other.kube_objects);
+        self.settings_modules.extend(other.settings_modules);
     }
 
     pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {
