@@ -562,6 +562,9 @@ pub struct DockerImage {
     pub env: Vec<ImageEnv>,
     /// Built `FROM python...` or installs/runs Python tooling.
     pub python: bool,
+    /// The last `CMD`/`ENTRYPOINT` (what a container of it runs), else the
+    /// first line: where findings about such a container point.
+    pub command: Location,
 }
 
 /// A key in a dotenv file; only whether its value is empty is kept.

@@ -99,6 +99,8 @@ pub struct Deploy {
     pub breaks: BTreeMap<String, Vec<Break>>,
     pub defaulted: BTreeMap<String, Vec<Defaulted>>,
     pub services: Vec<ComposeService>,
+    /// The repository's Dockerfiles, as built images.
+    pub images: Vec<DockerImage>,
     /// `(compose file, service)` of the services that run the app.
     pub app_services: BTreeSet<(String, String)>,
     /// Documented example env files that describe the app's env.
@@ -827,6 +829,7 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
     };
     let mut deploy = Deploy {
         services: facts.services.clone(),
+        images: facts.images.clone(),
         oneshot_patterns: config.oneshot_patterns(),
         ..Deploy::default()
     };
@@ -1541,6 +1544,7 @@ mod tests {
                 source: Source::Literal,
             }],
             python: true,
+            command: Location::file_start("backend/Dockerfile"),
         });
         f.dotenv_files.push(DotenvFile {
             file: ".envs/.production/.django".into(),
