@@ -520,7 +520,7 @@ pub struct ComposeEnvFile {
 }
 
 /// A service of a compose file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ComposeService {
     /// The compose file, relative to the root.
     pub file: String,
