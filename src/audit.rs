@@ -91,6 +91,12 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
 
 /// Collect and join, without judging: for commands that add stages (live).
 pub fn build_chain(options: &AuditOptions) -> Result<Chain, Error> {
+    build_chain_and_config(options).map(|(chain, _)| chain)
+}
+
+/// [`build_chain`], with the config it was built under, so a caller needs
+/// no second read of envtrail.toml.
+pub fn build_chain_and_config(options: &AuditOptions) -> Result<(Chain, Config), Error> {
     if !options.root.is_dir() {
         return Err(Error::PathMissing(options.root.clone()));
     }
@@ -106,5 +112,6 @@ pub fn build_chain(options: &AuditOptions) -> Result<Chain, Error> {
     };
     let progress = crate::progress::Progress::for_audit(options.progress);
     let facts = collect::collect_all_reporting(&ctx, &progress);
-    Ok(Chain::build_with(facts, inventory, &ctx.config))
+    let chain = Chain::build_with(facts, inventory, &ctx.config);
+    Ok((chain, ctx.config))
 }

@@ -100,6 +100,9 @@ pub struct Chain {
     pub container: Option<crate::live::ContainerFacts>,
     /// The stages envtrail cannot see into, and the app's own dotenv files it can.
     pub visibility: Visibility,
+    /// The app's settings modules, repository-relative, sorted, once each:
+    /// what `live` compares with the container's copies.
+    pub settings_modules: Vec<String>,
 }
 
 impl Chain {
@@ -118,7 +121,11 @@ impl Chain {
         facts.writes.extend(derived.writes);
         facts.reads.extend(derived.reads);
         let visibility = visibility(&facts, &derived.deploy, config);
+        let mut settings_modules = facts.settings_modules;
+        settings_modules.sort();
+        settings_modules.dedup();
         let mut chain = Chain {
+            settings_modules,
             visibility,
             inventory,
             opaque: facts.opaque,

@@ -430,6 +430,9 @@ pub struct Facts {
     /// Kubernetes Secrets and ConfigMaps: committed manifests, or created by
     /// `kubectl create secret|configmap --from-env-file` in a workflow.
     pub kube_objects: Vec<KubeObject>,
+    /// The app's settings modules, repository-relative (sorted and
+    /// deduplicated on the chain).
+    pub settings_modules: Vec<String>,
 }
 
 impl Facts {
@@ -447,6 +450,7 @@ impl Facts {
         self.dotenv_files.extend(other.dotenv_files);
         self.workloads.extend(other.workloads);
         self.kube_objects.extend(other.kube_objects);
+        self.settings_modules.extend(other.settings_modules);
     }
 
     pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {
@@ -516,7 +520,7 @@ pub struct ComposeEnvFile {
 }
 
 /// A service of a compose file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ComposeService {
     /// The compose file, relative to the root.
     pub file: String,
@@ -558,6 +562,9 @@ pub struct DockerImage {
     pub env: Vec<ImageEnv>,
     /// Built `FROM python...` or installs/runs Python tooling.
     pub python: bool,
+    /// The last `CMD`/`ENTRYPOINT` (what a container of it runs), else the
+    /// first line: where findings about such a container point.
+    pub command: Location,
 }
 
 /// A key in a dotenv file; only whether its value is empty is kept.

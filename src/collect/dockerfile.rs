@@ -116,16 +116,38 @@ fn words(text: &str) -> Vec<String> {
     out
 }
 
+/// The keys of an `ENV` (`K=V K2=V2` or `K V`), each with whether its value
+/// comes from a variable.
+fn env_pairs(rest: &str) -> Vec<(String, bool)> {
+    let ws = words(rest);
+    if ws.first().is_some_and(|w| w.contains('=')) {
+        ws.iter()
+            .filter_map(|w| w.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.contains('$')))
+            .collect()
+    } else {
+        ws.first()
+            .map(|k| (k.clone(), ws.iter().skip(1).any(|w| w.contains('$'))))
+            .into_iter()
+            .collect()
+    }
+}
+
 pub fn parse(rel: &str, text: &str) -> DockerImage {
     let mut stages: BTreeMap<String, Vec<ImageEnv>> = BTreeMap::new();
     let mut env: Vec<ImageEnv> = Vec::new();
     let mut python = false;
     let mut stage_name: Option<String> = None;
+    let mut command_row = 0;
     for (row, line) in instructions(text) {
         let (instr, rest) = line.split_once(char::is_whitespace).unwrap_or((&line, ""));
         let rest = rest.trim();
         let lower = rest.to_ascii_lowercase();
-        match instr.to_ascii_uppercase().as_str() {
+        let instr = instr.to_ascii_uppercase();
+        if matches!(instr.as_str(), "CMD" | "ENTRYPOINT") {
+            command_row = row;
+        }
+        match instr.as_str() {
             "FROM" => {
                 if let Some(name) = stage_name.take() {
                     stages.insert(name, std::mem::take(&mut env));
@@ -151,19 +173,7 @@ pub fn parse(rel: &str, text: &str) -> DockerImage {
             }
             "ENV" => {
                 let location = Location::new(rel, row, 0);
-                let ws = words(rest);
-                let pairs: Vec<(String, bool)> = if ws.first().is_some_and(|w| w.contains('=')) {
-                    ws.iter()
-                        .filter_map(|w| w.split_once('='))
-                        .map(|(k, v)| (k.to_string(), v.contains('$')))
-                        .collect()
-                } else {
-                    ws.first()
-                        .map(|k| (k.clone(), ws[1..].iter().any(|w| w.contains('$'))))
-                        .into_iter()
-                        .collect()
-                };
-                for (key, from_var) in pairs {
+                for (key, from_var) in env_pairs(rest) {
                     if key.is_empty() {
                         continue;
                     }
@@ -189,6 +199,7 @@ pub fn parse(rel: &str, text: &str) -> DockerImage {
         file: rel.to_string(),
         env,
         python,
+        command: Location::new(rel, command_row, 0),
     }
 }
 
@@ -231,6 +242,17 @@ mod tests {
             "FROM node:20 AS assets\nENV NODE_ENV=production\nFROM python:3.12 AS base\nENV A=1\nFROM base\nENV B=2\n",
         );
         assert_eq!(keys(&image), [("A", 3), ("B", 5)]);
+    }
+
+    #[test]
+    fn the_last_cmd_or_entrypoint_else_the_first_line() {
+        let image = parse(
+            "Dockerfile",
+            "# syntax=docker/dockerfile:1\nFROM python:3.12\nENTRYPOINT [\"/entry.sh\"]\n# CMD [\"not-me\"]\ncmd gunicorn \\\n  app:wsgi\nRUN echo CMD\n",
+        );
+        assert_eq!(image.command, Location::new("Dockerfile", 4, 0));
+        let none = parse("api/Dockerfile", "FROM python:3.12\nRUN pip install x\n");
+        assert_eq!(none.command, Location::new("api/Dockerfile", 0, 0));
     }
 
     #[test]

@@ -113,28 +113,6 @@ impl Walked {
     }
 }
 
-/// Every file under the root that is not ignored, sorted by path: see [`walk_for`].
-pub fn walk(root: &Path) -> Vec<InputFile> {
-    struct Everything;
-    impl Collector for Everything {
-        fn name(&self) -> &'static str {
-            "everything"
-        }
-        fn wants(&self, _rel: &str, _ctx: &Context) -> bool {
-            true
-        }
-        fn collect(&self, _files: &[InputFile], _ctx: &Context) -> Facts {
-            Facts::default()
-        }
-    }
-    let ctx = Context {
-        root: root.to_path_buf(),
-        ..Context::default()
-    };
-    let everything: [Box<dyn Collector>; 1] = [Box::new(Everything)];
-    walk_for(&ctx, &everything).files.pop().unwrap_or_default()
-}
-
 /// The parallel walk, on `ctx.threads` threads: `.gitignore` is honoured
 /// (with or without a `.git` folder), hidden folders such as `.github` are
 /// kept, virtualenvs and build output are skipped, symlinks are not followed

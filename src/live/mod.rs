@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::audit::{self, AuditOptions};
-use crate::chain::Chain;
+use crate::chain::{Chain, reach};
 use crate::collect::{self, InputFile};
 use crate::config::Config;
 use crate::error::Error;
+use crate::facts::{ComposeService, DockerImage};
 use crate::location::Location;
 use crate::report::Report;
 use crate::rules;
@@ -146,10 +147,16 @@ pub struct ComposeLabels {
 
 /// The live audit: static chain, the container's facts on it, every rule.
 pub fn run(options: &AuditOptions, live: &LiveOptions) -> Result<Report, Error> {
-    let mut chain = audit::build_chain(options)?;
-    let config = audit::load_config(options)?;
-    let files = collect::walk(&options.root);
-    let modules = settings_modules(&files, &options.settings);
+    let (mut chain, config) = audit::build_chain_and_config(options)?;
+    // Only the modules' texts are read again: to compare with the container's.
+    let modules: Vec<InputFile> = chain
+        .settings_modules
+        .iter()
+        .map(|rel| InputFile {
+            rel: rel.clone(),
+            abs: options.root.join(rel),
+        })
+        .collect();
 
     let (inspect, drift, mut notes) = match &live.inspect_file {
         Some(path) => {
@@ -162,7 +169,7 @@ pub fn run(options: &AuditOptions, live: &LiveOptions) -> Result<Report, Error> 
     };
     let mut facts = ContainerFacts::from_inspect(&inspect);
     drop(inspect);
-    let (anchor, anchor_what) = anchor(&facts, &files, &modules);
+    let (anchor, anchor_what) = anchor(&facts, &chain);
     facts.anchor = anchor;
     facts.anchor_what = anchor_what;
     facts.drift = drift;
@@ -296,108 +303,6 @@ async fn compare_settings(
     (drifts, notes)
 }
 
-/// Whether `rel` looks like a settings module: `settings.py`, `config.py`,
-/// anything in a `settings/` package, `*_settings.py`, `settings_*.py`.
-pub fn is_settings_module(rel: &str) -> bool {
-    let Some(stem) = rel.strip_suffix(".py") else {
-        return false;
-    };
-    let parts: Vec<&str> = stem.split('/').collect();
-    if parts
-        .iter()
-        .any(|p| matches!(*p, "tests" | "test" | "migrations"))
-    {
-        return false;
-    }
-    let name = parts.last().copied().unwrap_or_default();
-    let parent = parts
-        .len()
-        .checked_sub(2)
-        .and_then(|i| parts.get(i))
-        .copied();
-    matches!(name, "settings" | "config")
-        || name.starts_with("settings_")
-        || name.ends_with("_settings")
-        || parent == Some("settings")
-}
-
-/// The repository's settings modules, narrowed by `--settings` globs when given.
-pub fn settings_modules(files: &[InputFile], globs: &[String]) -> Vec<InputFile> {
-    let mut modules: Vec<InputFile> = files
-        .iter()
-        .filter(|f| is_settings_module(&f.rel))
-        .filter(|f| globs.is_empty() || crate::config::glob_matches(globs, &f.rel))
-        .cloned()
-        .collect();
-    // The module DJANGO_SETTINGS_MODULE names in manage.py/wsgi.py/asgi.py,
-    // whatever its name.
-    for named in django_settings_modules(files) {
-        if !modules.iter().any(|m| m.rel == named.rel) {
-            modules.push(named);
-        }
-    }
-    modules.sort_by(|a, b| a.rel.cmp(&b.rel));
-    modules
-}
-
-/// `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")` in
-/// the files Django generates, resolved against the folder of that file.
-fn django_settings_modules(files: &[InputFile]) -> Vec<InputFile> {
-    let mut found = Vec::new();
-    for file in files {
-        let (dir, name) = file.rel.rsplit_once('/').unwrap_or(("", file.rel.as_str()));
-        if !matches!(name, "manage.py" | "wsgi.py" | "asgi.py") {
-            continue;
-        }
-        let Ok(text) = collect::read_text(file) else {
-            continue;
-        };
-        for line in text
-            .lines()
-            .filter(|l| l.contains("DJANGO_SETTINGS_MODULE"))
-        {
-            let Some(module) = second_string_literal(line) else {
-                continue;
-            };
-            let module_path = module.replace('.', "/");
-            // manage.py sits at the import root; wsgi.py one package below it.
-            let roots = [
-                dir.to_owned(),
-                dir.rsplit_once('/')
-                    .map(|(d, _)| d.to_owned())
-                    .unwrap_or_default(),
-            ];
-            for root in roots {
-                let prefix = if root.is_empty() {
-                    String::new()
-                } else {
-                    format!("{root}/")
-                };
-                for rel in [
-                    format!("{prefix}{module_path}.py"),
-                    format!("{prefix}{module_path}/__init__.py"),
-                ] {
-                    if let Some(hit) = files.iter().find(|f| f.rel == rel) {
-                        found.push(hit.clone());
-                    }
-                }
-            }
-        }
-    }
-    found
-}
-
-/// The second quoted string on a line: the value of `setdefault("K", "v")`.
-fn second_string_literal(line: &str) -> Option<&str> {
-    let mut literals = line.split(['"', '\'']).skip(1).step_by(2);
-    literals.next()?;
-    literals.next().filter(|m| {
-        !m.is_empty()
-            && m.chars()
-                .all(|c| c.is_alphanumeric() || c == '.' || c == '_')
-    })
-}
-
 type Plan<'a> = Vec<(&'a InputFile, Vec<String>)>;
 
 /// For each settings module, the container paths to try, in order. With
@@ -470,162 +375,118 @@ fn common_suffix(a: &str, b: &str) -> usize {
 /// Where findings about the whole container point: the compose service that
 /// runs it, else the Dockerfile that builds it, else the settings module,
 /// else the first workflow. Each is true of the container and says why.
-fn anchor(
-    facts: &ContainerFacts,
-    files: &[InputFile],
-    modules: &[InputFile],
-) -> (Location, String) {
-    if let Some(found) = compose_service(facts, files) {
+/// Taken from the chain: nothing is read again.
+fn anchor(facts: &ContainerFacts, chain: &Chain) -> (Location, String) {
+    if let Some(found) = compose_service(facts, &chain.deploy.services) {
         return found;
     }
-    if let Some(found) = dockerfile(files) {
+    if let Some(found) = dockerfile(&chain.deploy.images) {
         return found;
     }
-    if let Some(module) = modules.first() {
+    if let Some(module) = chain.settings_modules.first() {
         return (
-            Location::file_start(module.rel.clone()),
+            Location::file_start(module.clone()),
             format!(
-                "the app's settings {} (no compose service or Dockerfile in the repository names the container)",
-                module.rel
+                "the app's settings {module} (no compose service or Dockerfile in the repository names the container)"
             ),
         );
     }
-    if let Some(workflow) = files
+    let known = known_files(chain);
+    if let Some(workflow) = known
         .iter()
-        .find(|f| collect::workflow::is_workflow_path(&f.rel))
+        .find(|f| collect::workflow::is_workflow_path(f))
     {
         return (
-            Location::file_start(workflow.rel.clone()),
+            Location::file_start(*workflow),
             format!(
-                "the workflow {} (no compose file, Dockerfile or settings module in the repository)",
-                workflow.rel
+                "the workflow {workflow} (no compose file, Dockerfile or settings module in the repository)"
             ),
         );
     }
-    let first = files
-        .first()
-        .map(|f| f.rel.clone())
-        .unwrap_or_else(|| ".".into());
-    (
-        Location::file_start(first.clone()),
-        format!("{first}, the first file of the repository (nothing in it names the container)"),
-    )
+    match known.first() {
+        Some(first) => (
+            Location::file_start(*first),
+            format!(
+                "{first}, the first file envtrail found anything in (nothing in the repository names the container)"
+            ),
+        ),
+        None => (
+            Location::file_start("."),
+            "the repository root (nothing in it names the container)".into(),
+        ),
+    }
 }
 
-fn is_compose_file(rel: &str) -> bool {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    (name.starts_with("docker-compose") || name.starts_with("compose"))
-        && (name.ends_with(".yml") || name.ends_with(".yaml"))
+/// The files the chain has a fact in, sorted: the last resort of [`anchor`].
+fn known_files(chain: &Chain) -> std::collections::BTreeSet<&str> {
+    let rows = chain.rows.values().flat_map(|r| {
+        let written = r.written.iter().map(|w| &w.location);
+        written.chain(r.read.iter().map(|r| &r.location))
+    });
+    let secrets = chain.secrets.values().flat_map(|s| s.referenced.iter());
+    let said = chain
+        .unparsed
+        .iter()
+        .chain(&chain.notes)
+        .map(|u| &u.location);
+    rows.chain(secrets)
+        .chain(chain.unknown_reads.iter().map(|r| &r.location))
+        .chain(chain.opaque.iter().map(|o| &o.location))
+        .chain(said)
+        .map(|l| l.file.as_str())
+        .filter(|f| !f.is_empty())
+        .collect()
 }
 
-/// The `  service:` line of the compose service that runs the container:
-/// the service named by Compose's label, else one named like the container.
-fn compose_service(facts: &ContainerFacts, files: &[InputFile]) -> Option<(Location, String)> {
-    let mut compose: Vec<&InputFile> = files.iter().filter(|f| is_compose_file(&f.rel)).collect();
-    compose.sort_by_key(|f| (f.rel.matches('/').count(), f.rel.clone()));
+/// The compose service that runs the container: the one Compose's label
+/// names, else one named like the container; in the compose file Compose
+/// used when its labels say, else the one closest to the root.
+fn compose_service(
+    facts: &ContainerFacts,
+    services: &[ComposeService],
+) -> Option<(Location, String)> {
     let labels = &facts.compose;
-    let services: Vec<String> = match &labels.service {
-        Some(service) => vec![service.clone()],
-        None => vec![facts.name.clone()],
-    };
-    // The compose file Compose itself used, when its name is known.
-    compose.sort_by_key(|f| {
-        let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
-        !labels
+    let wanted = labels.service.as_deref().unwrap_or(&facts.name);
+    let used_by_compose = |file: &str| {
+        labels
             .config_files
             .iter()
-            .any(|c| c.rsplit('/').next() == Some(name))
-    });
-    for file in compose {
-        let Ok(text) = collect::read_text(file) else {
-            continue;
-        };
-        for service in &services {
-            if let Some(row) = service_row(&text, service) {
-                return Some((
-                    Location::new(file.rel.clone(), row.0, row.1),
-                    format!(
-                        "the compose service `{service}` that runs it ({})",
-                        file.rel
-                    ),
-                ));
-            }
-        }
-    }
-    None
-}
-
-/// Row and column of `service:` as a key one level under `services:`.
-fn service_row(text: &str, service: &str) -> Option<(u32, u32)> {
-    let mut in_services = false;
-    for (row, line) in text.lines().enumerate() {
-        let indent = line.len() - line.trim_start().len();
-        let content = line.trim();
-        if content.is_empty() || content.starts_with('#') {
-            continue;
-        }
-        if indent == 0 {
-            in_services = content.starts_with("services:");
-            continue;
-        }
-        if !in_services {
-            continue;
-        }
-        let key = content
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .trim_matches(['"', '\'']);
-        if key == service && content.contains(':') {
-            return Some((row as u32, indent as u32));
-        }
-    }
-    None
+            .any(|c| reach::basename(c) == reach::basename(file))
+    };
+    services
+        .iter()
+        .filter(|s| s.name == wanted)
+        .min_by_key(|s| {
+            (
+                !used_by_compose(&s.file),
+                s.file.matches('/').count(),
+                &s.file,
+                &s.location,
+            )
+        })
+        .map(|s| {
+            (
+                s.location.clone(),
+                format!("the compose service `{}` that runs it ({})", s.name, s.file),
+            )
+        })
 }
 
 /// The Dockerfile closest to the root: its last CMD/ENTRYPOINT (what the
 /// container runs), else its first line.
-fn dockerfile(files: &[InputFile]) -> Option<(Location, String)> {
-    let file = files
+fn dockerfile(images: &[DockerImage]) -> Option<(Location, String)> {
+    let image = images
         .iter()
-        .filter(|f| {
-            let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
-            name == "Dockerfile" || name.starts_with("Dockerfile.") || name.ends_with(".Dockerfile")
-        })
-        .min_by_key(|f| (f.rel.matches('/').count(), f.rel.clone()))?;
-    let text = collect::read_text(file).ok()?;
-    let row = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| {
-            let upper = l.trim_start().to_ascii_uppercase();
-            upper.starts_with("CMD") || upper.starts_with("ENTRYPOINT")
-        })
-        .map(|(i, _)| i as u32)
-        .last()
-        .unwrap_or(0);
+        .min_by_key(|i| (i.file.matches('/').count(), &i.file))?;
     Some((
-        Location::new(file.rel.clone(), row, 0),
-        format!("the Dockerfile that builds its image ({})", file.rel),
+        image.command.clone(),
+        format!("the Dockerfile that builds its image ({})", image.file),
     ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn settings_modules_by_name() {
-        assert!(is_settings_module("config/settings.py"));
-        assert!(is_settings_module("settings.py"));
-        assert!(is_settings_module("app/settings/production.py"));
-        assert!(is_settings_module("app/config.py"));
-        assert!(is_settings_module("app/test_settings.py"));
-        assert!(!is_settings_module("app/views.py"));
-        assert!(!is_settings_module("tests/settings.py"));
-        assert!(!is_settings_module("settings.pyc"));
-    }
 
     #[test]
     fn container_paths_from_working_dir() {
@@ -666,27 +527,6 @@ mod tests {
         assert_eq!(plan[0].1, ["/srv/config/settings/prod.py"]);
         assert!(plan_paths(&modules, "/app", Some("/srv/other.py")).is_err());
     }
-
-    #[test]
-    fn compose_service_line() {
-        let text = "version: '3'\nservices:\n  db:\n    image: postgres\n  api:\n    build: .\nvolumes:\n  api:\n";
-        assert_eq!(service_row(text, "api"), Some((4, 2)));
-        assert_eq!(service_row(text, "web"), None);
-    }
-
-    #[test]
-    fn django_settings_module_literal() {
-        assert_eq!(
-            second_string_literal(
-                "    os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"config.settings.prod\")"
-            ),
-            Some("config.settings.prod")
-        );
-        assert_eq!(
-            second_string_literal("x = os.environ['DJANGO_SETTINGS_MODULE']"),
-            None
-        );
-    }
 }
 
 #[cfg(test)]
@@ -696,6 +536,99 @@ mod chain_tests {
     use super::*;
     use crate::chain::LiveKey;
     use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia};
+
+    fn service(file: &str, name: &str, row: u32) -> ComposeService {
+        ComposeService {
+            file: file.into(),
+            name: name.into(),
+            location: Location::new(file, row, 2),
+            ..ComposeService::default()
+        }
+    }
+
+    fn image(file: &str, command_row: u32) -> DockerImage {
+        DockerImage {
+            file: file.into(),
+            env: Vec::new(),
+            python: true,
+            command: Location::new(file, command_row, 0),
+        }
+    }
+
+    fn container(name: &str, service: Option<&str>, config_files: &[&str]) -> ContainerFacts {
+        ContainerFacts {
+            name: name.into(),
+            compose: ComposeLabels {
+                service: service.map(str::to_owned),
+                config_files: config_files.iter().map(|f| (*f).to_owned()).collect(),
+            },
+            ..ContainerFacts::default()
+        }
+    }
+
+    /// None of these files exist: the anchor must come from the chain alone.
+    #[test]
+    fn the_anchor_comes_from_the_chain() {
+        let facts = Facts {
+            services: vec![
+                service("docker-compose.yml", "api", 4),
+                service("deploy/prod/compose.yaml", "api", 9),
+                service("docker-compose.yml", "worker", 12),
+            ],
+            images: vec![image("backend/Dockerfile", 7), image("Dockerfile", 3)],
+            settings_modules: vec!["config/settings.py".into()],
+            ..Facts::default()
+        };
+        let chain = Chain::build(facts, None);
+        let at = |c: &ContainerFacts| {
+            let (location, what) = anchor(c, &chain);
+            (location.file, location.row, location.column, what)
+        };
+        // Compose's label names the service and the file it used.
+        assert_eq!(
+            at(&container(
+                "prod-api-1",
+                Some("api"),
+                &["/srv/deploy/prod/compose.yaml"]
+            )),
+            (
+                "deploy/prod/compose.yaml".into(),
+                9,
+                2,
+                "the compose service `api` that runs it (deploy/prod/compose.yaml)".into()
+            )
+        );
+        // No config file label: the compose file closest to the root.
+        assert_eq!(
+            at(&container("x-api-1", Some("api"), &[])).0,
+            "docker-compose.yml"
+        );
+        // No labels: the service named like the container.
+        assert_eq!(at(&container("worker", None, &[])).1, 12);
+        // No service runs it: the root Dockerfile's CMD.
+        assert_eq!(
+            at(&container("other", None, &[])),
+            (
+                "Dockerfile".into(),
+                3,
+                0,
+                "the Dockerfile that builds its image (Dockerfile)".into()
+            )
+        );
+        let only_settings = Chain::build(
+            Facts {
+                settings_modules: vec!["config/settings.py".into()],
+                ..Facts::default()
+            },
+            None,
+        );
+        let (location, what) = anchor(&container("other", None, &[]), &only_settings);
+        assert_eq!(location, Location::file_start("config/settings.py"));
+        assert!(
+            what.starts_with("the app's settings config/settings.py"),
+            "{what}"
+        );
+    }
 
     fn read(key: &str, row: u32, required: bool, default: Option<DefaultValue>) -> EnvRead {
         let mut r = EnvRead::new(

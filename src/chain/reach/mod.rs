@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::facts::{
-    ComposeService, Consumer, DotenvFile, EnvRead, EnvWrite, Facts, OpaqueStage, WriteVia,
+    ComposeService, Consumer, DockerImage, DotenvFile, EnvRead, EnvWrite, Facts, OpaqueStage,
+    WriteVia,
 };
 use crate::location::Location;
 
@@ -149,6 +150,8 @@ pub struct Deploy {
     pub breaks: BTreeMap<String, Vec<Break>>,
     pub defaulted: BTreeMap<String, Vec<Defaulted>>,
     pub services: Vec<ComposeService>,
+    /// The repository's Dockerfiles, as built images.
+    pub images: Vec<DockerImage>,
     /// `(compose file, service)` of the services that run the app.
     pub app_services: BTreeSet<(String, String)>,
     /// Documented example env files that describe the app's env.
@@ -288,6 +291,7 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
     let inputs = Inputs::new(facts);
     let mut deploy = Deploy {
         services: facts.services.clone(),
+        images: facts.images.clone(),
         oneshot_patterns: config.oneshot_patterns(),
         aliases: aliases(config),
         ..Deploy::default()

@@ -390,6 +390,7 @@ fn image_and_committed_env_file_reach_the_app() {
             source: Source::Literal,
         }],
         python: true,
+        command: Location::file_start("backend/Dockerfile"),
     });
     f.dotenv_files.push(DotenvFile {
         file: ".envs/.production/.django".into(),

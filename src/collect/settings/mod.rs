@@ -8,6 +8,7 @@
 
 mod analyze;
 mod dotenv_load;
+pub mod modules;
 mod pydantic;
 mod syntax;
 
@@ -120,28 +121,21 @@ enum Pass1 {
 pub fn collect_files(files: &[InputFile], threads: usize) -> Facts {
     let threads = worker_count(threads, files.len());
     let empty = Knowledge::default();
-    let mut outcomes: Vec<Pass1> = run_parallel(files.len(), threads, |parser, i| {
-        let Some(file) = files.get(i) else {
-            return Pass1::Skipped;
-        };
-        let text = match read_text(file) {
-            Ok(text) => text,
-            Err(unparsed) => return Pass1::Unreadable(unparsed),
-        };
-        if !may_read_env(text.as_bytes()) {
-            return Pass1::Skipped;
-        }
-        match parser {
-            Ok(parser) => match parse_and_analyze(parser, &file.rel, &text, &empty) {
-                Ok(outcome) => Pass1::Analyzed(Box::new(outcome)),
-                Err(unparsed) => Pass1::Unreadable(Box::new(unparsed)),
-            },
-            Err(message) => Pass1::Unreadable(Box::new(Unparsed {
-                location: Location::file_start(&file.rel),
-                message: message.clone(),
-            })),
-        }
-    });
+    // Each file's text is read once: its reads and the settings modules it names.
+    let (mut outcomes, named): (Vec<Pass1>, Vec<Vec<String>>) =
+        run_parallel(files.len(), threads, |parser, i| {
+            let Some(file) = files.get(i) else {
+                return (Pass1::Skipped, Vec::new());
+            };
+            let text = match read_text(file) {
+                Ok(text) => text,
+                Err(unparsed) => return (Pass1::Unreadable(unparsed), Vec::new()),
+            };
+            let named = modules::django_module_candidates(&file.rel, &text);
+            (first_pass(parser, file, &text, &empty), named)
+        })
+        .into_iter()
+        .unzip();
 
     let mut knowledge = Knowledge::default();
     for outcome in &outcomes {
@@ -163,7 +157,30 @@ pub fn collect_files(files: &[InputFile], threads: usize) -> Facts {
     }
     facts.reads.sort_by(|a, b| a.location.cmp(&b.location));
     facts.unparsed.sort_by(|a, b| a.location.cmp(&b.location));
+    facts.settings_modules = modules::settings_modules(files, named.into_iter().flatten());
     facts
+}
+
+/// Pass 1 on one file's text: skipped unless it may read env, else parsed.
+fn first_pass(
+    parser: &mut Result<Parser, String>,
+    file: &InputFile,
+    text: &str,
+    empty: &Knowledge,
+) -> Pass1 {
+    if !may_read_env(text.as_bytes()) {
+        return Pass1::Skipped;
+    }
+    match parser {
+        Ok(parser) => match parse_and_analyze(parser, &file.rel, text, empty) {
+            Ok(outcome) => Pass1::Analyzed(Box::new(outcome)),
+            Err(unparsed) => Pass1::Unreadable(Box::new(unparsed)),
+        },
+        Err(message) => Pass1::Unreadable(Box::new(Unparsed {
+            location: Location::file_start(&file.rel),
+            message: message.clone(),
+        })),
+    }
 }
 
 /// Judge again the files that use a name another file defines: analysed

@@ -627,3 +627,43 @@ fn the_prefilter_wants_whole_identifiers() {
         assert!(!may_read_env(text.as_bytes()), "{text}");
     }
 }
+
+#[test]
+fn names_the_module_manage_py_points_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        crate::collect::InputFile {
+            rel: rel.into(),
+            abs: path,
+        }
+    };
+    // `production.py` under `conf/` is no settings module by name: only
+    // manage.py says it is one.
+    let files = vec![
+        write(
+            "site/manage.py",
+            "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.conf.production\")\n",
+        ),
+        write("site/proj/conf/production.py", "DEBUG = False\n"),
+        write("site/proj/views.py", "X = 1\n"),
+        write("site/proj/settings.py", "Y = 1\n"),
+    ];
+    assert!(!modules::is_settings_module("site/proj/conf/production.py"));
+    for threads in [1, 2] {
+        let facts = SettingsCollector.collect(
+            &files,
+            &Context {
+                threads,
+                ..Context::default()
+            },
+        );
+        assert_eq!(
+            facts.settings_modules,
+            ["site/proj/conf/production.py", "site/proj/settings.py"],
+            "threads {threads}"
+        );
+    }
+}
