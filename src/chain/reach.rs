@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::config::{Config, glob_matches};
+use crate::config::{Config, Globs};
 use crate::facts::{
     ComposeService, ComposeValue, Consumer, DockerImage, DotenvFile, EnvRead, EnvWrite, Facts,
     InterpolationKind, KubeObject, KubeObjectKind, KubeValue, KubeWorkload, OpaqueKind,
@@ -103,7 +103,7 @@ pub struct Deploy {
     pub app_services: BTreeSet<(String, String)>,
     /// Documented example env files that describe the app's env.
     pub examples: Vec<DotenvFile>,
-    pub oneshot_patterns: Vec<String>,
+    pub oneshot_patterns: Globs,
     /// Symmetric: each name maps to its other names.
     pub aliases: BTreeMap<String, BTreeSet<String>>,
     /// For each key, the folders of the compose files whose app service it
@@ -769,11 +769,11 @@ fn app_services<'a>(
     config: &Config,
     images: &BTreeMap<&str, &DockerImage>,
 ) -> Vec<&'a ComposeService> {
-    if !config.app_service.0.is_empty() {
+    if !config.app_service.is_empty() {
         return facts
             .services
             .iter()
-            .filter(|s| glob_matches(&config.app_service.0, &s.name))
+            .filter(|s| config.app_service.is_match(&s.name))
             .collect();
     }
     let read_files: BTreeSet<&str> = facts
@@ -891,8 +891,7 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
             }),
         }
     }
-    let kube_app =
-        |name: &str| config.app_service.0.is_empty() || glob_matches(&config.app_service.0, name);
+    let kube_app = |name: &str| config.app_service.is_empty() || config.app_service.is_match(name);
     for w in &facts.workloads {
         if !w
             .containers
@@ -903,7 +902,7 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
         }
         // Without a configured app service, a workload made only of
         // well-known infrastructure images is not the app.
-        if config.app_service.0.is_empty()
+        if config.app_service.is_empty()
             && !w
                 .containers
                 .iter()

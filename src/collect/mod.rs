@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::config::Config;
+use crate::config::{Config, Globs};
 use crate::facts::{Facts, Unparsed};
 use crate::location::Location;
 use crate::progress::Progress;
@@ -45,8 +45,8 @@ pub struct InputFile {
 pub struct Context {
     pub root: PathBuf,
     pub config: Config,
-    /// `--settings GLOB`: narrows the Python files read.
-    pub settings_globs: Vec<String>,
+    /// `--settings GLOB` and the config's `settings`: narrows the Python files read.
+    pub settings_globs: Globs,
     /// 0 = one per core.
     pub threads: usize,
 }

@@ -149,7 +149,8 @@ pub fn run(options: &AuditOptions, live: &LiveOptions) -> Result<Report, Error> 
     let mut chain = audit::build_chain(options)?;
     let config = audit::load_config(options)?;
     let files = collect::walk(&options.root);
-    let modules = settings_modules(&files, &options.settings);
+    let globs = crate::config::Globs::new(&options.settings).map_err(Error::Config)?;
+    let modules = settings_modules(&files, &globs);
 
     let (inspect, drift, mut notes) = match &live.inspect_file {
         Some(path) => {
@@ -322,11 +323,11 @@ pub fn is_settings_module(rel: &str) -> bool {
 }
 
 /// The repository's settings modules, narrowed by `--settings` globs when given.
-pub fn settings_modules(files: &[InputFile], globs: &[String]) -> Vec<InputFile> {
+pub fn settings_modules(files: &[InputFile], globs: &crate::config::Globs) -> Vec<InputFile> {
     let mut modules: Vec<InputFile> = files
         .iter()
         .filter(|f| is_settings_module(&f.rel))
-        .filter(|f| globs.is_empty() || crate::config::glob_matches(globs, &f.rel))
+        .filter(|f| globs.is_empty() || globs.is_match(&f.rel))
         .cloned()
         .collect();
     // The module DJANGO_SETTINGS_MODULE names in manage.py/wsgi.py/asgi.py,

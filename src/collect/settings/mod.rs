@@ -31,8 +31,7 @@ impl Collector for SettingsCollector {
     fn wants(&self, rel: &str, ctx: &Context) -> bool {
         rel.ends_with(".py")
             && !rel.split('/').any(|part| part == "migrations")
-            && (ctx.settings_globs.is_empty()
-                || crate::config::glob_matches(&ctx.settings_globs, rel))
+            && (ctx.settings_globs.is_empty() || ctx.settings_globs.is_match(rel))
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
