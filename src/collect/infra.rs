@@ -66,10 +66,16 @@ impl Collector for InfraCollector {
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
         let mut facts = Facts::default();
-        for stage in super::par_map(files, ctx.threads, stage_of)
-            .into_iter()
-            .flatten()
-        {
+        let stages = super::par_map(files, ctx.threads, stage_of);
+        for (file, stage) in files.iter().zip(stages) {
+            let stage = match stage {
+                Ok(Some(stage)) => stage,
+                Ok(None) => continue,
+                Err(super::Panicked) => {
+                    facts.unparsed.push(super::internal_error(&file.rel));
+                    continue;
+                }
+            };
             // One stage per kind and folder is enough to say what is unseen.
             let dir =
                 |s: &OpaqueStage| s.location.file.rsplit_once('/').map(|(d, _)| d.to_string());
