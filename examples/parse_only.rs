@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     let walked = collect::walk_for(&ctx, &settings);
     let files = walked.files.into_iter().next().unwrap_or_default();
     let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
-    let parsed = collect::par_map_init(
+    let parsed: Vec<Option<(usize, bool)>> = collect::par_map_init(
         &files,
         threads,
         || {
@@ -46,7 +46,10 @@ fn main() -> ExitCode {
             let tree = parser.as_mut()?.parse(&source, None)?;
             Some((source.len(), tree.root_node().has_error()))
         },
-    );
+    )
+    .into_iter()
+    .map(|parsed| parsed.ok().flatten())
+    .collect();
     let ok = parsed.iter().flatten().count();
     let bytes: usize = parsed.iter().flatten().map(|(len, _)| len).sum();
     let with_errors = parsed.iter().flatten().filter(|(_, err)| *err).count();

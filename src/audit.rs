@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::chain::{Chain, Inventory};
 use crate::cli::CommonArgs;
 use crate::collect::{self, Context};
-use crate::config::Config;
+use crate::config::{Config, Globs};
 use crate::error::Error;
 use crate::report::Report;
 use crate::rules;
@@ -102,8 +102,8 @@ pub fn build_chain_and_config(options: &AuditOptions) -> Result<(Chain, Config),
     }
     let config = load_config(options)?;
     let inventory = options.secrets.as_deref().map(load_inventory).transpose()?;
-    let mut settings_globs = options.settings.clone();
-    settings_globs.extend(config.settings.iter().cloned());
+    let settings_globs = Globs::new(options.settings.iter().chain(config.settings.patterns()))
+        .map_err(Error::Config)?;
     let ctx = Context {
         root: options.root.clone(),
         config,

@@ -1,17 +1,17 @@
 //! `envtrail.toml`: per-repository settings. Unknown fields are an error, so
 //! a typo in the config never silently does nothing.
 
-use std::collections::HashSet;
 use std::path::Path;
 
-use serde::Deserialize;
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Deserializer};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
     /// Extra globs of Python files to read as settings, on top of `--settings`.
     #[serde(default)]
-    pub settings: Vec<String>,
+    pub settings: Globs,
     /// Findings to ignore, by rule and/or key (and optionally file):
     /// `[[ignore]]` tables. One that matches nothing is reported (`unused-ignore`).
     #[serde(default)]
@@ -22,8 +22,8 @@ pub struct Config {
     pub file: Option<String>,
     /// The compose services (or Kubernetes workloads/containers) that run the
     /// Python app; globs allowed. Without it envtrail infers them.
-    #[serde(default)]
-    pub app_service: OneOrMany,
+    #[serde(default, deserialize_with = "one_or_many_globs")]
+    pub app_service: Globs,
     /// Names that mean the same key (`SECRET_KEY = ["DJANGO_SECRET_KEY"]`): a
     /// read of one is satisfied when any of them reaches the app.
     #[serde(default)]
@@ -31,7 +31,7 @@ pub struct Config {
     /// Name patterns of one-shot compose services, exempt from
     /// `restart-policy-missing`. Replaces [`DEFAULT_ONESHOT_SERVICES`] when given.
     #[serde(default)]
-    pub oneshot_services: Option<Vec<String>>,
+    pub oneshot_services: Option<Globs>,
     /// `[env-files]`: the keys of env files envtrail cannot see (on the deploy
     /// host, written whole from one secret, loaded by the app itself), by the
     /// file's path or name: `".env.prod" = ["DATABASE_URL", "SECRET_KEY"]`.
@@ -60,7 +60,8 @@ pub struct Ignore {
     pub rule: Option<crate::rules::RuleId>,
     pub key: Option<String>,
     /// A glob of the finding's file (`config/*.py`).
-    pub file: Option<String>,
+    #[serde(default, deserialize_with = "one_glob")]
+    pub file: Option<Globs>,
     /// Why; for the reader, never interpreted.
     pub reason: Option<String>,
     /// 0-based row of the entry in the config file (its `[[ignore]]` header).
@@ -110,13 +111,11 @@ pub const DEFAULT_ONESHOT_SERVICES: &[&str] = &[
 
 impl Config {
     /// The one-shot service patterns in force.
-    pub fn oneshot_patterns(&self) -> Vec<String> {
+    pub fn oneshot_patterns(&self) -> Globs {
         match &self.oneshot_services {
             Some(patterns) => patterns.clone(),
-            None => DEFAULT_ONESHOT_SERVICES
-                .iter()
-                .map(|p| p.to_string())
-                .collect(),
+            // Constant, valid globs: the default set is never empty.
+            None => Globs::new(DEFAULT_ONESHOT_SERVICES).unwrap_or_default(),
         }
     }
 
@@ -165,67 +164,102 @@ impl Config {
     }
 }
 
-/// Minimal glob: `*` matches within a path segment, `**` across segments.
-pub fn glob_matches(globs: &[String], rel: &str) -> bool {
-    globs
-        .iter()
-        .any(|g| glob_match(g.as_bytes(), rel.as_bytes()))
+/// Compiled globs of paths or names, built once where the config or the
+/// command line gives them: `*` and `?` never cross a `/`, a `**` segment
+/// matches any number of folders (`**/settings.py`, `app/**`), and `[ab]`,
+/// `{a,b}` and `\` escapes work as in gitignore. No globs match nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Globs {
+    patterns: Vec<String>,
+    set: GlobSet,
 }
 
-/// Longer globs match nothing: no path pattern is this long, and each `*`
-/// costs a level of recursion.
-const MAX_GLOB_BYTES: usize = 1024;
+impl Globs {
+    /// The error names the first bad glob.
+    pub fn new<S: AsRef<str>>(patterns: impl IntoIterator<Item = S>) -> Result<Globs, String> {
+        let mut builder = GlobSetBuilder::new();
+        let mut kept = Vec::new();
+        for pattern in patterns {
+            let pattern = pattern.as_ref();
+            builder.add(glob(pattern)?);
+            kept.push(pattern.to_string());
+        }
+        let set = builder
+            .build()
+            .map_err(|e| format!("invalid globs: {}", e.kind()))?;
+        Ok(Globs {
+            patterns: kept,
+            set,
+        })
+    }
 
-fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
-    // Memoised on what is left of both: each pair is decided once, so a
-    // hostile pattern in a committed envtrail.toml (`**a**a**a…b`) costs
-    // polynomial time, never exponential.
-    pattern.len() <= MAX_GLOB_BYTES && glob_match_at(pattern, text, &mut HashSet::new())
+    pub fn is_match(&self, text: &str) -> bool {
+        self.set.is_match(text)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// The globs as written.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
 }
 
-fn glob_match_at(
-    mut pattern: &[u8],
-    mut text: &[u8],
-    failed: &mut HashSet<(usize, usize)>,
-) -> bool {
-    // Literal bytes and `?` in a loop: only stars recurse.
-    loop {
-        match (pattern, text) {
-            ([b'*', ..], _) => break,
-            ([], _) => return text.is_empty(),
-            ([b'?', rest @ ..], [first, tail @ ..]) if *first != b'/' => {
-                (pattern, text) = (rest, tail);
-            }
-            ([c, rest @ ..], [first, tail @ ..]) if c == first && *c != b'?' => {
-                (pattern, text) = (rest, tail);
-            }
-            _ => return false,
-        }
+/// Two sets are the same when they were written the same.
+impl PartialEq for Globs {
+    fn eq(&self, other: &Globs) -> bool {
+        self.patterns == other.patterns
     }
-    let state = (pattern.len(), text.len());
-    if failed.contains(&state) {
-        return false;
+}
+
+impl Eq for Globs {}
+
+impl std::fmt::Display for Globs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.patterns.join(", "))
     }
-    let matched = match pattern {
-        [b'*', b'*', b'/', rest @ ..] => {
-            glob_match_at(rest, text, failed)
-                || (0..text.len()).any(|i| {
-                    text.get(i) == Some(&b'/')
-                        && glob_match_at(rest, text.get(i + 1..).unwrap_or_default(), failed)
-                })
-        }
-        [b'*', b'*', rest @ ..] => {
-            (0..=text.len()).any(|i| glob_match_at(rest, text.get(i..).unwrap_or_default(), failed))
-        }
-        [b'*', rest @ ..] => (0..=text.len())
-            .take_while(|&i| i == 0 || text.get(i - 1) != Some(&b'/'))
-            .any(|i| glob_match_at(rest, text.get(i..).unwrap_or_default(), failed)),
-        _ => false,
-    };
-    if !matched {
-        failed.insert(state);
+}
+
+impl TryFrom<Vec<String>> for Globs {
+    type Error = String;
+    fn try_from(patterns: Vec<String>) -> Result<Globs, String> {
+        Globs::new(&patterns)
     }
-    matched
+}
+
+impl<'de> Deserialize<'de> for Globs {
+    /// A list of globs.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Globs, D::Error> {
+        Globs::try_from(Vec::<String>::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+fn glob(pattern: &str) -> Result<Glob, String> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("invalid glob `{pattern}`: {}", e.kind()))
+}
+
+/// `--settings GLOB`: refused by the command line when it is not a glob.
+pub fn glob_arg(pattern: &str) -> Result<String, String> {
+    glob(pattern).map(|_| pattern.to_string())
+}
+
+/// A glob or a list of globs.
+fn one_or_many_globs<'de, D: Deserializer<'de>>(d: D) -> Result<Globs, D::Error> {
+    let OneOrMany(patterns) = OneOrMany::deserialize(d)?;
+    Globs::new(&patterns).map_err(serde::de::Error::custom)
+}
+
+/// One glob.
+fn one_glob<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Globs>, D::Error> {
+    let pattern = String::deserialize(d)?;
+    Globs::new([pattern])
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]
@@ -234,7 +268,7 @@ mod tests {
 
     #[test]
     fn globs() {
-        let g = |p: &str, t: &str| glob_matches(&[p.to_string()], t);
+        let g = |p: &str, t: &str| Globs::new([p]).unwrap().is_match(t);
         assert!(g("config/*.py", "config/settings.py"));
         assert!(!g("config/*.py", "config/sub/settings.py"));
         assert!(g("**/settings.py", "settings.py"));
@@ -243,11 +277,31 @@ mod tests {
         assert!(!g("*.py", "a/b.py"));
         assert!(g("a?c/*", "abc/d") && !g("a?c", "a/c") && !g("ab", "abc"));
         assert!(g("**", "") && g("*", "") && !g("?", ""));
+        assert!(!Globs::default().is_match("") && Globs::default().is_empty());
+    }
+
+    #[test]
+    fn bad_globs_are_errors_naming_the_glob() {
+        let err = Globs::new(["ok/*.py", "config/[.py"]).unwrap_err();
+        assert!(err.contains("`config/[.py`"), "{err}");
+        assert!(glob_arg("{a,b").is_err() && glob_arg("a/*.py").is_ok());
+        for (text, row) in [
+            ("settings = [\"a{\"]\n", 1),
+            ("\napp-service = \"web[\"\n", 2),
+            ("oneshot-services = [\"x\", \"[\"]\n", 1),
+            ("[[ignore]]\nkey = \"K\"\nfile = \"a/{b\"\n", 3),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(
+                err.starts_with(&format!("line {row}: invalid glob `")),
+                "{text:?}: {err}"
+            );
+        }
     }
 
     #[test]
     fn hostile_globs_are_not_exponential() {
-        let g = |p: &str, t: &str| glob_matches(&[p.to_string()], t);
+        let g = |p: &str, t: &str| Globs::new([p]).is_ok_and(|g| g.is_match(t));
         let pattern = format!("{}b", "**a".repeat(20));
         let text = "a".repeat(60);
         assert!(!g(&pattern, &text));
@@ -256,7 +310,11 @@ mod tests {
             &format!("{}b", "**a".repeat(20)),
             &format!("{}b", "a".repeat(60))
         ));
-        assert!(!g(&"*".repeat(MAX_GLOB_BYTES + 1), "a"));
+        // A very long glob compiles (or is refused) quickly, and answers quickly.
+        let started = std::time::Instant::now();
+        let long = format!("{}b", "*a".repeat(5000));
+        assert!(!g(&long, &"a".repeat(20_000)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]
@@ -312,14 +370,12 @@ mod tests {
             "app-service = \"web\"\noneshot-services = [\"seed\"]\n[aliases]\nSECRET_KEY = [\"DJANGO_SECRET_KEY\"]\nDEBUG = \"DJANGO_DEBUG\"\n",
         )
         .unwrap();
-        assert_eq!(c.app_service.0, ["web"]);
-        assert_eq!(c.oneshot_patterns(), ["seed"]);
+        assert_eq!(c.app_service.patterns(), ["web"]);
+        assert_eq!(c.oneshot_patterns().patterns(), ["seed"]);
         assert_eq!(c.aliases["DEBUG"].0, ["DJANGO_DEBUG"]);
-        assert!(
-            Config::default()
-                .oneshot_patterns()
-                .contains(&"*-migrate".to_string())
-        );
+        let defaults = Config::default().oneshot_patterns();
+        assert_eq!(defaults.patterns(), DEFAULT_ONESHOT_SERVICES);
+        assert!(defaults.is_match("kratos-migrate") && !defaults.is_match("web"));
         assert!(Config::parse("app-services = []\n").is_err());
     }
 }

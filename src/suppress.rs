@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::chain::Chain;
-use crate::config::{Config, Ignore, glob_matches};
+use crate::config::{Config, Ignore};
 use crate::finding::Finding;
 use crate::location::Location;
 use crate::rules::{self, RuleId};
@@ -108,7 +108,7 @@ fn config_matches(ignore: &Ignore, f: &Finding) -> bool {
         && ignore
             .file
             .as_ref()
-            .is_none_or(|g| glob_matches(std::slice::from_ref(g), &f.location.file))
+            .is_none_or(|g| g.is_match(&f.location.file))
 }
 
 /// Drop the ignored findings and report the ignores that matched nothing.

@@ -5,6 +5,8 @@
 //! than missing. Only names and a few marker words are looked at; values are
 //! never kept.
 
+use std::collections::BTreeSet;
+
 use super::{Collector, Context, InputFile};
 use crate::facts::{Facts, InfraKind, OpaqueKind, OpaqueStage};
 use crate::location::Location;
@@ -66,18 +68,24 @@ impl Collector for InfraCollector {
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
         let mut facts = Facts::default();
-        for stage in super::par_map(files, ctx.threads, stage_of)
-            .into_iter()
-            .flatten()
-        {
+        let mut seen: BTreeSet<(OpaqueKind, Option<String>)> = BTreeSet::new();
+        let stages = super::par_map(files, ctx.threads, stage_of);
+        for (file, stage) in files.iter().zip(stages) {
+            let stage = match stage {
+                Ok(Some(stage)) => stage,
+                Ok(None) => continue,
+                Err(super::Panicked) => {
+                    facts.unparsed.push(super::internal_error(&file.rel));
+                    continue;
+                }
+            };
             // One stage per kind and folder is enough to say what is unseen.
-            let dir =
-                |s: &OpaqueStage| s.location.file.rsplit_once('/').map(|(d, _)| d.to_string());
-            if !facts
-                .opaque_stages
-                .iter()
-                .any(|s| s.kind == stage.kind && dir(s) == dir(&stage))
-            {
+            let dir = stage
+                .location
+                .file
+                .rsplit_once('/')
+                .map(|(d, _)| d.to_string());
+            if seen.insert((stage.kind.clone(), dir)) {
                 facts.opaque_stages.push(stage);
             }
         }
@@ -123,5 +131,46 @@ mod tests {
         );
         assert_eq!(candidate("app/settings.py"), None);
         assert_eq!(candidate("README.md"), None);
+    }
+
+    #[test]
+    fn one_stage_per_kind_and_folder_in_file_order() {
+        let files: Vec<InputFile> = [
+            "infra/a.tf",
+            "infra/b.tf",
+            "infra/prod/main.tf",
+            "infra/c.tf",
+            "infra/fly.toml",
+            "main.tf",
+            "x.tf",
+        ]
+        .iter()
+        .map(|rel| InputFile {
+            rel: rel.to_string(),
+            abs: rel.into(),
+        })
+        .collect();
+        for threads in [1, 3] {
+            let ctx = Context {
+                threads,
+                ..Context::default()
+            };
+            let facts = InfraCollector.collect(&files, &ctx);
+            let kept: Vec<&str> = facts
+                .opaque_stages
+                .iter()
+                .map(|s| s.location.file.as_str())
+                .collect();
+            assert_eq!(
+                kept,
+                [
+                    "infra/a.tf",
+                    "infra/prod/main.tf",
+                    "infra/fly.toml",
+                    "main.tf"
+                ],
+                "{threads} threads"
+            );
+        }
     }
 }

@@ -3,8 +3,10 @@
 //! one the files it wants.
 //!
 //! Speed: the walk is parallel and sorts its result, so the report is the
-//! same at any thread count; collectors run side by side and may spread their
-//! own files over threads with [`par_map`] / [`par_map_init`].
+//! same at any thread count; collectors run side by side on one thread pool
+//! and spread their own files over it with [`par_map`] / [`par_map_init`]
+//! (or [`collect_each`]), which keep file order and turn a panic on one file
+//! into that file's `input-unparsed` fact.
 
 use std::fs;
 use std::io::Read;
@@ -12,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::config::Config;
+use rayon::prelude::*;
+
+use crate::config::{Config, Globs};
 use crate::facts::{Facts, Unparsed};
 use crate::location::Location;
 use crate::progress::Progress;
@@ -45,8 +49,8 @@ pub struct InputFile {
 pub struct Context {
     pub root: PathBuf,
     pub config: Config,
-    /// `--settings GLOB`: narrows the Python files read.
-    pub settings_globs: Vec<String>,
+    /// `--settings GLOB` and the config's `settings`: narrows the Python files read.
+    pub settings_globs: Globs,
     /// 0 = one per core.
     pub threads: usize,
 }
@@ -368,9 +372,10 @@ pub fn collect_all(ctx: &Context) -> Facts {
 }
 
 /// [`collect_all`], advancing `progress` as files are done. Collectors run
-/// side by side (each on its own files, in chain order in the result), so
-/// a slow stage does not wait for a fast one; a collector with no files is
-/// never called, so its grammar and queries are never built.
+/// side by side on the run's one thread pool (each on its own files, in
+/// chain order in the result), so a slow stage does not wait for a fast
+/// one; a collector with no files is never called, so its grammar and
+/// queries are never built.
 pub fn collect_all_reporting(ctx: &Context, progress: &Progress) -> Facts {
     let collectors = collectors();
     progress.walking();
@@ -385,28 +390,22 @@ pub fn collect_all_reporting(ctx: &Context, progress: &Progress) -> Facts {
         .collect();
     let done = AtomicUsize::new(0);
     let run = |(collector, files): &(&dyn Collector, &[InputFile])| {
-        let facts = collector.collect(files, ctx);
+        // A panic outside the per-file work loses the whole stage: each of
+        // its files says so.
+        let facts =
+            catch_panic(|| collector.collect(files, ctx)).unwrap_or_else(|Panicked| Facts {
+                unparsed: files.iter().map(|f| internal_error(&f.rel)).collect(),
+                ..Facts::default()
+            });
         // Collectors that do not tick per file still move the bar per stage.
         let done = done.fetch_add(files.len(), Ordering::Relaxed) + files.len();
         progress.at_least(done as u64);
         facts
     };
-    let results: Vec<Facts> = match jobs.split_first() {
-        Some((first, rest)) if effective_threads(ctx.threads) > 1 && !rest.is_empty() => {
-            std::thread::scope(|scope| {
-                let others: Vec<_> = rest.iter().map(|job| scope.spawn(|| run(job))).collect();
-                let mut results = vec![run(first)];
-                for other in others {
-                    match other.join() {
-                        Ok(facts) => results.push(facts),
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    }
-                }
-                results
-            })
-        }
-        _ => jobs.iter().map(run).collect(),
-    };
+    // Never more threads than files: `--threads 2000` on a small repository
+    // starts as many threads as there is work for.
+    let threads = effective_threads(ctx.threads).min(walked.total().max(1));
+    let results: Vec<Facts> = in_pool(threads, || jobs.par_iter().map(run).collect());
     let mut facts = Facts {
         notes: walked.notes,
         ..Facts::default()
@@ -419,92 +418,133 @@ pub fn collect_all_reporting(ctx: &Context, progress: &Progress) -> Facts {
 }
 
 /// Read each file and turn its text into facts with `collect`, in parallel,
-/// the facts joined in file order; a file that cannot be read becomes an
-/// `Unparsed` fact. The loop every one-file-at-a-time collector shares.
+/// the facts joined in file order; a file that cannot be read, or whose
+/// `collect` panicked, becomes an `Unparsed` fact. The loop every
+/// one-file-at-a-time collector shares.
 pub fn collect_each(
     files: &[InputFile],
     threads: usize,
-    collect: impl Fn(&InputFile, &str) -> Facts + Sync,
+    collect: impl Fn(&InputFile, &str) -> Facts + Sync + Send,
 ) -> Facts {
-    let mut facts = Facts::default();
-    for outcome in par_map(files, threads, |file| match read_text(file) {
+    let outcomes = par_map(files, threads, |file| match read_text(file) {
         Ok(text) => collect(file, &text),
         Err(unparsed) => Facts {
             unparsed: vec![*unparsed],
             ..Facts::default()
         },
-    }) {
-        facts.extend(outcome);
+    });
+    let mut facts = Facts::default();
+    for (file, outcome) in files.iter().zip(outcomes) {
+        match outcome {
+            Ok(outcome) => facts.extend(outcome),
+            Err(Panicked) => facts.unparsed.push(internal_error(&file.rel)),
+        }
     }
     facts
 }
 
-/// `f` over `items` on up to `threads` threads (0 = one per core), results
-/// in input order whatever the scheduling. Threads take the next item from a
-/// shared counter, so one big file does not hold up a whole share.
+/// A panic caught while working on one item: a bug, never the end of the
+/// audit. The item's file becomes [`internal_error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Panicked;
+
+/// What a file whose collector panicked says.
+pub fn internal_error(rel: &str) -> Unparsed {
+    Unparsed {
+        location: Location::file_start(rel),
+        message: "internal error while reading this file; it was skipped".into(),
+    }
+}
+
+fn catch_panic<T>(work: impl FnOnce() -> T) -> Result<T, Panicked> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| Panicked)
+}
+
+/// Run `work` on the run's thread pool: `threads` workers (0 = one per
+/// core, see [`effective_threads`]). Already on a pool (the collectors run
+/// inside the one [`collect_all`] builds), it stays there.
+pub fn in_pool<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> T {
+    if rayon::current_thread_index().is_some() {
+        return work();
+    }
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(effective_threads(threads))
+        .thread_name(|i| format!("envtrail-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(work),
+        // No threads to be had: rayon's global pool, or this thread.
+        Err(_) => work(),
+    }
+}
+
+/// `f` over `items` on the run's pool (see [`in_pool`]; `threads` sizes it
+/// when there is none yet), results in input order whatever the
+/// scheduling; an item whose `f` panicked gives `Err(Panicked)` and the
+/// others go on. Each item done ticks the progress bar.
 pub fn par_map<I: Sync, T: Send>(
     items: &[I],
     threads: usize,
-    f: impl Fn(&I) -> T + Sync,
-) -> Vec<T> {
+    f: impl Fn(&I) -> T + Sync + Send,
+) -> Vec<Result<T, Panicked>> {
     par_map_init(items, threads, || (), |(), item| f(item))
 }
 
-/// [`par_map`] with per-thread state built once per thread by `init` (a
-/// tree-sitter `Parser`, a reusable buffer): `f` gets it mutably.
+/// [`par_map`] with state built by `init` (a tree-sitter `Parser`, a
+/// reusable buffer) for a run of items on one thread, never once per item:
+/// `f` gets it mutably. After a panic the state is built afresh.
 pub fn par_map_init<I: Sync, S, T: Send>(
     items: &[I],
     threads: usize,
-    init: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, &I) -> T + Sync,
-) -> Vec<T> {
-    let threads = effective_threads(threads).min(items.len());
-    let tick = crate::progress::ticker();
-    if threads <= 1 {
-        let mut state = init();
-        return items
-            .iter()
-            .map(|item| {
-                let out = f(&mut state, item);
-                tick.tick();
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, &I) -> T + Sync + Send,
+) -> Vec<Result<T, Panicked>> {
+    map_in_pool(items, threads, true, init, f)
+}
+
+/// [`par_map_init`] without ticking the progress bar: a second look at
+/// items already counted.
+pub fn par_map_init_again<I: Sync, S, T: Send>(
+    items: &[I],
+    threads: usize,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, &I) -> T + Sync + Send,
+) -> Vec<Result<T, Panicked>> {
+    map_in_pool(items, threads, false, init, f)
+}
+
+fn map_in_pool<I: Sync, S, T: Send>(
+    items: &[I],
+    threads: usize,
+    ticking: bool,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, &I) -> T + Sync + Send,
+) -> Vec<Result<T, Panicked>> {
+    let tick = ticking.then(crate::progress::ticker);
+    in_pool(threads, || {
+        // Runs of at least this many items share one state: at most 16 per
+        // worker, still small enough that one big file holds up little.
+        let min_len = items
+            .len()
+            .div_ceil(rayon::current_num_threads().saturating_mul(16).max(1))
+            .max(1);
+        items
+            .par_iter()
+            .with_min_len(min_len)
+            .map_init(&init, |state, item| {
+                let out = catch_panic(|| f(state, item));
+                if out.is_err() {
+                    *state = init();
+                }
+                if let Some(tick) = &tick {
+                    tick.tick();
+                }
                 out
             })
-            .collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut slots: Vec<Option<T>> = std::iter::repeat_with(|| None).take(items.len()).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut state = init();
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        done.push((i, f(&mut state, item)));
-                        tick.tick();
-                    }
-                    done
-                })
-            })
-            .collect();
-        for worker in workers {
-            match worker.join() {
-                Ok(done) => {
-                    for (i, out) in done {
-                        if let Some(slot) = slots.get_mut(i) {
-                            *slot = Some(out);
-                        }
-                    }
-                }
-                // A panic in `f` is a bug: surface it as if it happened here.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    slots.into_iter().flatten().collect()
+            .collect()
+    })
 }
+
 /// The problems a YAML document parsed past (an alias bomb cut short), as
 /// `input-unparsed` facts of `rel`.
 pub fn yaml_warnings<'a>(
@@ -571,7 +611,7 @@ mod tests {
     #[test]
     fn par_map_keeps_input_order_at_any_thread_count() {
         let items: Vec<u64> = (0..1000).collect();
-        let expect: Vec<u64> = items.iter().map(|i| i * i).collect();
+        let expect: Vec<Result<u64, Panicked>> = items.iter().map(|i| Ok(i * i)).collect();
         for threads in [0, 1, 2, 7, 2000] {
             assert_eq!(
                 par_map(&items, threads, |i| i * i),
@@ -583,9 +623,9 @@ mod tests {
     }
 
     #[test]
-    fn par_map_init_builds_state_once_per_thread() {
+    fn par_map_init_reuses_state_across_items() {
         let inits = AtomicUsize::new(0);
-        let items: Vec<usize> = (0..100).collect();
+        let items: Vec<usize> = (0..1000).collect();
         let out = par_map_init(
             &items,
             3,
@@ -598,8 +638,63 @@ mod tests {
                 *i + 1
             },
         );
-        assert_eq!(out, (1..=100).collect::<Vec<_>>());
-        assert!(inits.load(Ordering::Relaxed) <= 3);
+        assert_eq!(out, (1..=1000).map(Ok).collect::<Vec<_>>());
+        let inits = inits.load(Ordering::Relaxed);
+        assert!((1..=3 * 16).contains(&inits), "{inits} inits");
+    }
+
+    #[test]
+    fn a_panic_is_that_items_error_and_the_rest_goes_on() {
+        let items: Vec<u32> = (0..50).collect();
+        for threads in [1, 3] {
+            let out = par_map(&items, threads, |&i| {
+                assert!(i % 10 != 7, "planted panic");
+                i
+            });
+            let expect: Vec<Result<u32, Panicked>> = items
+                .iter()
+                .map(|&i| if i % 10 == 7 { Err(Panicked) } else { Ok(i) })
+                .collect();
+            assert_eq!(out, expect, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn collect_each_turns_a_panic_into_that_files_unparsed_fact() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<InputFile> = ["a.env", "b.env", "c.env"]
+            .iter()
+            .map(|rel| {
+                write(dir.path(), rel, b"X=1\n");
+                InputFile {
+                    rel: rel.to_string(),
+                    abs: dir.path().join(rel),
+                }
+            })
+            .collect();
+        for threads in [1, 2] {
+            let facts = collect_each(&files, threads, |file, _| {
+                assert!(file.rel != "b.env", "planted panic");
+                Facts::unparsed(Location::file_start(&file.rel), "seen".to_string())
+            });
+            let got: Vec<(&str, &str)> = facts
+                .unparsed
+                .iter()
+                .map(|u| (u.location.file.as_str(), u.message.as_str()))
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    ("a.env", "seen"),
+                    (
+                        "b.env",
+                        "internal error while reading this file; it was skipped"
+                    ),
+                    ("c.env", "seen"),
+                ],
+                "{threads} threads"
+            );
+        }
     }
 
     /// Wants every `.py` and `.yml` file.

@@ -8,7 +8,7 @@
 use super::RuleId;
 use crate::chain::Chain;
 use crate::chain::reach::is_dev_file;
-use crate::config::glob_matches;
+use crate::config::Globs;
 use crate::facts::ComposeService;
 use crate::finding::Finding;
 
@@ -16,9 +16,9 @@ use crate::finding::Finding;
 pub fn is_oneshot(
     service: &ComposeService,
     file_services: &[&ComposeService],
-    patterns: &[String],
+    patterns: &Globs,
 ) -> bool {
-    glob_matches(patterns, &service.name)
+    patterns.is_match(&service.name)
         || file_services.iter().any(|other| {
             other.depends_on.iter().any(|(name, condition)| {
                 *name == service.name && condition == "service_completed_successfully"

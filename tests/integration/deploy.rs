@@ -105,6 +105,31 @@ fn unknown_config_field_exits_2() {
 }
 
 #[test]
+fn bad_globs_exit_2_naming_the_glob() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("envtrail.toml"), "app-service = \"web[\"\n").unwrap();
+    let out = envtrail()
+        .args(["check", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 1") && stderr.contains("`web[`"),
+        "{stderr}"
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = envtrail()
+        .args(["check", empty.path().to_str().unwrap(), "--settings", "{a"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`{a`"), "{stderr}");
+}
+
+#[test]
 fn compose_variants_drift() {
     let (report, _) = check_json("drift-compose-variants", &[]);
     assert_eq!(

@@ -156,7 +156,7 @@ pub struct Deploy {
     pub app_services: BTreeSet<(String, String)>,
     /// Documented example env files that describe the app's env.
     pub examples: Vec<DotenvFile>,
-    pub oneshot_patterns: Vec<String>,
+    pub oneshot_patterns: crate::config::Globs,
     /// Symmetric: each name maps to its other names.
     pub aliases: BTreeMap<String, BTreeSet<String>>,
     /// For each key, the folders of the compose files whose app service it

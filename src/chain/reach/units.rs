@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::dir_of;
-use crate::config::{Config, glob_matches};
+use crate::config::Config;
 use crate::facts::{
     ComposeService, ComposeValue, Consumer, DockerImage, EnvRead, Facts, KubeWorkload, ReadVia,
 };
@@ -84,11 +84,11 @@ pub(super) fn app_services<'a>(
     config: &Config,
     images: &BTreeMap<&str, &DockerImage>,
 ) -> Vec<&'a ComposeService> {
-    if !config.app_service.0.is_empty() {
+    if !config.app_service.is_empty() {
         return facts
             .services
             .iter()
-            .filter(|s| glob_matches(&config.app_service.0, &s.name))
+            .filter(|s| config.app_service.is_match(&s.name))
             .collect();
     }
     let read_files: BTreeSet<&str> = facts
@@ -172,7 +172,7 @@ pub(super) fn units<'a>(
 
 /// The config's app service names this workload or container (any, without one).
 pub(super) fn is_kube_app(config: &Config, name: &str) -> bool {
-    config.app_service.0.is_empty() || glob_matches(&config.app_service.0, name)
+    config.app_service.is_empty() || config.app_service.is_match(name)
 }
 
 /// Some container of `w` is the app's. Without a configured app service, a
@@ -183,7 +183,7 @@ fn is_app_workload(w: &KubeWorkload, config: &Config) -> bool {
         .iter()
         .any(|c| is_kube_app(config, &w.name) || is_kube_app(config, &c.name));
     named
-        && (!config.app_service.0.is_empty()
+        && (!config.app_service.is_empty()
             || w.containers
                 .iter()
                 .any(|c| !c.image.as_deref().is_some_and(is_infra_image)))

@@ -12,13 +12,13 @@ pub mod modules;
 mod pydantic;
 mod syntax;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use memchr::memmem;
 use tree_sitter::Parser;
 
 use self::analyze::{FileOutcome, Knowledge, analyze};
-use super::{Collector, Context, InputFile, read_text};
+use super::{
+    Collector, Context, InputFile, Panicked, in_pool, par_map_init, par_map_init_again, read_text,
+};
 use crate::facts::{Facts, Unparsed};
 use crate::location::Location;
 
@@ -32,8 +32,7 @@ impl Collector for SettingsCollector {
     fn wants(&self, rel: &str, ctx: &Context) -> bool {
         rel.ends_with(".py")
             && !rel.split('/').any(|part| part == "migrations")
-            && (ctx.settings_globs.is_empty()
-                || crate::config::glob_matches(&ctx.settings_globs, rel))
+            && (ctx.settings_globs.is_empty() || ctx.settings_globs.is_match(rel))
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
@@ -118,23 +117,26 @@ enum Pass1 {
 }
 
 /// Every file's reads, in a deterministic order whatever the thread count.
+/// Both passes run on the run's thread pool (or one of `threads` workers).
 pub fn collect_files(files: &[InputFile], threads: usize) -> Facts {
-    let threads = worker_count(threads, files.len());
+    in_pool(threads, || collect_in_pool(files, threads))
+}
+
+fn collect_in_pool(files: &[InputFile], threads: usize) -> Facts {
     let empty = Knowledge::default();
     // Each file's text is read once: its reads and the settings modules it names.
-    let (mut outcomes, named): (Vec<Pass1>, Vec<Vec<String>>) =
-        run_parallel(files.len(), threads, |parser, i| {
-            let Some(file) = files.get(i) else {
-                return (Pass1::Skipped, Vec::new());
-            };
-            let text = match read_text(file) {
-                Ok(text) => text,
-                Err(unparsed) => return (Pass1::Unreadable(unparsed), Vec::new()),
-            };
-            let named = modules::django_module_candidates(&file.rel, &text);
-            (first_pass(parser, file, &text, &empty), named)
-        })
-        .into_iter()
+    let outcomes = par_map_init(files, threads, syntax::python_parser, |parser, file| {
+        let text = match read_text(file) {
+            Ok(text) => text,
+            Err(unparsed) => return (Pass1::Unreadable(unparsed), Vec::new()),
+        };
+        let named = modules::django_module_candidates(&file.rel, &text);
+        (first_pass(parser, file, &text, &empty), named)
+    });
+    let (mut outcomes, named): (Vec<Pass1>, Vec<Vec<String>>) = files
+        .iter()
+        .zip(outcomes)
+        .map(|(file, outcome)| outcome.unwrap_or_else(|Panicked| (panicked(file), Vec::new())))
         .unzip();
 
     let mut knowledge = Knowledge::default();
@@ -193,10 +195,11 @@ fn second_pass(files: &[InputFile], threads: usize, knowledge: &Knowledge, outco
         .names()
         .filter(|n| !is_needle_word(n.as_bytes()))
         .collect();
-    let redo: Vec<usize> = outcomes
+    let redo: Vec<(usize, &InputFile)> = outcomes
         .iter()
+        .zip(files)
         .enumerate()
-        .filter(|(_, outcome)| match outcome {
+        .filter(|(_, (outcome, _))| match outcome {
             Pass1::Analyzed(o) => o
                 .foreign_names
                 .iter()
@@ -204,16 +207,16 @@ fn second_pass(files: &[InputFile], threads: usize, knowledge: &Knowledge, outco
             Pass1::Skipped => !unseen_names.is_empty(),
             Pass1::Unreadable(_) => false,
         })
-        .map(|(i, _)| i)
+        .map(|(i, (_, file))| (i, file))
         .collect();
     if redo.is_empty() {
         return;
     }
-    let redone: Vec<Option<Pass1>> = run_parallel(
-        redo.len(),
-        worker_count(threads, redo.len()),
-        |parser, j| {
-            let file = redo.get(j).and_then(|&i| files.get(i))?;
+    let redone = par_map_init_again(
+        &redo,
+        threads,
+        syntax::python_parser,
+        |parser, &(_, file)| {
             let text = read_text(file).ok()?;
             let bytes = text.as_bytes();
             if !may_read_env(bytes)
@@ -232,10 +235,13 @@ fn second_pass(files: &[InputFile], threads: usize, knowledge: &Knowledge, outco
             )
         },
     );
-    for (j, result) in redone.into_iter().enumerate() {
-        if let (Some(result), Some(&i)) = (result, redo.get(j))
-            && let Some(slot) = outcomes.get_mut(i)
-        {
+    for (&(i, file), result) in redo.iter().zip(redone) {
+        let result = match result {
+            Ok(Some(result)) => result,
+            Ok(None) => continue,
+            Err(Panicked) => panicked(file),
+        };
+        if let Some(slot) = outcomes.get_mut(i) {
             *slot = result;
         }
     }
@@ -256,57 +262,9 @@ fn parse_and_analyze(
     Ok(outcome)
 }
 
-/// `threads` workers (0: one per core), never more than there are files.
-fn worker_count(threads: usize, files: usize) -> usize {
-    let wanted = if threads == 0 {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    } else {
-        threads
-    };
-    wanted.min(files).max(1)
-}
-
-/// `work(parser, i)` for every `i < count` on `threads` workers, each with
-/// its own parser; results in index order.
-fn run_parallel<T, F>(count: usize, threads: usize, work: F) -> Vec<T>
-where
-    T: Send,
-    F: Fn(&mut Result<Parser, String>, usize) -> T + Sync,
-{
-    if threads <= 1 {
-        let mut parser = syntax::python_parser();
-        return (0..count).map(|i| work(&mut parser, i)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut parser = syntax::python_parser();
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= count {
-                            break;
-                        }
-                        done.push((i, work(&mut parser, i)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, t)| t).collect()
+/// A file whose judging panicked: skipped, with the internal error.
+fn panicked(file: &InputFile) -> Pass1 {
+    Pass1::Unreadable(Box::new(super::internal_error(&file.rel)))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ mod jobs;
 mod opaque;
 mod secrets;
 
-use super::{Collector, Context, InputFile, read_text};
+use super::{Collector, Context, InputFile};
 use crate::facts::{Consumer, EnvRead, Facts, ReadVia, Unparsed, WriteVia};
 use crate::location::Location;
 
@@ -36,46 +36,10 @@ impl Collector for WorkflowCollector {
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
-        let threads = match ctx.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        }
-        .clamp(1, files.len().max(1));
-        if threads == 1 {
-            return collect_files(files);
-        }
-        // Chunks in file order, joined in the same order: the facts do not
-        // depend on the thread count.
-        let chunk = files.len().div_ceil(threads);
-        let mut facts = Facts::default();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| scope.spawn(|| collect_files(part)))
-                .collect();
-            for handle in handles {
-                match handle.join() {
-                    Ok(part) => facts.extend(part),
-                    Err(_) => facts.unparsed.push(Unparsed {
-                        location: Location::file_start(".github/workflows"),
-                        message: "internal error while reading workflows; some were skipped".into(),
-                    }),
-                }
-            }
-        });
-        facts
+        super::collect_each(files, ctx.threads, |file, text| {
+            collect_file(&file.rel, text)
+        })
     }
-}
-
-fn collect_files(files: &[InputFile]) -> Facts {
-    let mut facts = Facts::default();
-    for file in files {
-        match read_text(file) {
-            Ok(text) => facts.extend(collect_file(&file.rel, &text)),
-            Err(unparsed) => facts.unparsed.push(*unparsed),
-        }
-    }
-    facts
 }
 
 /// The facts of one workflow file. `rel` names it in locations.
