@@ -202,6 +202,20 @@ pub enum OpaqueKind {
 }
 
 impl OpaqueKind {
+    /// How specific the kind is (declaration order): a note names the most
+    /// specific stage that may feed a read, whatever the kind carries.
+    pub fn rank(&self) -> u8 {
+        match self {
+            OpaqueKind::HostEnvFile { .. } => 0,
+            OpaqueKind::WholeFileSecret { .. } => 1,
+            OpaqueKind::ExternalSecretStore { .. } => 2,
+            OpaqueKind::RemoteWorkflow { .. } => 3,
+            OpaqueKind::Infrastructure { .. } => 4,
+            OpaqueKind::DeployStep { .. } => 5,
+            OpaqueKind::AppDotenv { .. } => 6,
+        }
+    }
+
     /// A stable kebab-case name, for JSON and tests.
     pub fn as_str(&self) -> &'static str {
         match self {

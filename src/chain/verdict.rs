@@ -103,7 +103,7 @@ impl Visibility {
         self.opaque
             .iter()
             .filter(|o| is_above(&o.scope, dir))
-            .min_by(|a, b| a.kind.cmp(&b.kind).then(a.location.cmp(&b.location)))
+            .min_by_key(|o| (o.kind.rank(), &o.location))
     }
 }
 
@@ -177,7 +177,7 @@ fn opaque_in<'a>(chain: &'a Chain, file: &str, scope: Scope) -> Option<&'a Opaqu
                 chain.deploy.opaque.binary_search(o).is_err() || t.opaque.binary_search(o).is_ok()
             }
         })
-        .min_by(|a, b| a.kind.cmp(&b.kind).then(a.location.cmp(&b.location)))
+        .min_by_key(|o| (o.kind.rank(), &o.location))
 }
 
 /// No visible stage sets `read`: unknown, defaulted or unset.

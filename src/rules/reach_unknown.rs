@@ -63,7 +63,7 @@ pub fn describe(kind: &OpaqueKind) -> (String, String) {
         ),
         OpaqueKind::DeployStep { what } => (
             format!("the deploy step `{what}`, whose env envtrail does not read"),
-            "set the key where envtrail can see it (the workflow's env, compose, a manifest), or list it with `[env-files]` in envtrail.toml".to_string(),
+            format!("envtrail does not read what `{what}` sets: to make the key visible, set it where envtrail reads (the workflow's env, compose, a Kubernetes manifest)"),
         ),
         OpaqueKind::AppDotenv { path } => (
             format!("the app's own loading of {path}, a file envtrail does not see"),

@@ -203,3 +203,39 @@ fn platform_set_cloud_run_service_name_is_set_by_the_platform() {
     assert_eq!(code, 0, "{:?}", findings(&report));
     no_unset_family(&report, "K_SERVICE");
 }
+
+#[test]
+fn deploy_step_flyctl_secrets_makes_keys_unknown_not_unset() {
+    let (report, code) = check_json("fp-deploy-step", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    assert!(at(&report, "error").is_empty());
+    for key in ["SECRET_KEY", "DATABASE_URL"] {
+        no_unset_family(&report, key);
+        // The earliest step that may set it: the secrets, not the deploy.
+        assert_unknown(&report, key, "the deploy step `flyctl secrets`");
+    }
+}
+
+#[test]
+fn whole_file_secret_env_file_makes_keys_unknown_not_unset() {
+    let (report, code) = check_json("fp-whole-file-secret", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    assert!(at(&report, "error").is_empty());
+    for key in ["SECRET_KEY", "DATABASE_URL"] {
+        no_unset_family(&report, key);
+        assert_unknown(
+            &report,
+            key,
+            "written whole from the opaque value secrets.PRODUCTION_ENV",
+        );
+    }
+    // The env file compose reads is the one the workflow writes whole: not a host file.
+    let stages = report["opaque_stages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        stages.iter().all(|s| s["kind"] != "host-env-file"),
+        "{stages:?}"
+    );
+}

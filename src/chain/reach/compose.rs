@@ -86,7 +86,10 @@ impl ServiceEnv<'_> {
             let committed =
                 join(self.dir, &ef.path).and_then(|p| self.inputs.dotenv.get(p.as_str()).copied());
             let mut written = self.host.file_writes(self.dir, &ef.path).peekable();
-            if committed.is_none() && written.peek().is_none() {
+            if committed.is_none()
+                && written.peek().is_none()
+                && !self.inputs.written_whole(&ef.path)
+            {
                 out.opaque
                     .push(host_env_file(ef.path.clone(), self.dir, &ef.location));
             }
@@ -155,6 +158,14 @@ impl ServiceEnv<'_> {
         !self.host.sees_dotenv(self.dir, self.project_dotenv)
     }
 
+    /// The implicit `.env` is opaque: on the host, unless a workflow writes
+    /// it whole (that whole-file secret is the opaque stage then).
+    fn host_dotenv(&self, at: &Location, out: &mut Outcome) {
+        if !self.inputs.written_whole(".env") {
+            out.opaque.push(implicit_dotenv(self.dir, at));
+        }
+    }
+
     /// `- KEY`: compose passes the host's KEY, when the host has it.
     fn passthrough(&self, e: &ComposeEnv, out: &mut Outcome) {
         if self.host_has(&e.key) {
@@ -168,7 +179,7 @@ impl ServiceEnv<'_> {
                 None,
             );
         } else if self.host_is_opaque() {
-            out.opaque.push(implicit_dotenv(self.dir, &e.location));
+            self.host_dotenv(&e.location, out);
         } else {
             let service = self.svc.name.clone();
             out.broken(&e.key, &e.location, BreakKind::PassthroughUnset { service });
@@ -196,7 +207,7 @@ impl ServiceEnv<'_> {
             return;
         }
         if self.host_is_opaque() {
-            out.opaque.push(implicit_dotenv(self.dir, &e.location));
+            self.host_dotenv(&e.location, out);
             return;
         }
         let service = self.svc.name.clone();

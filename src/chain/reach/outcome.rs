@@ -28,6 +28,17 @@ impl<'a> Inputs<'a> {
         }
     }
 
+    /// A workflow writes the env file compose in `dir` names `path` whole,
+    /// from one opaque value: that stage (a whole-file secret) is what
+    /// envtrail cannot see, not a file on the host.
+    pub fn written_whole(&self, path: &str) -> bool {
+        let name = super::basename(path);
+        self.facts
+            .opaque
+            .iter()
+            .any(|o| super::basename(&o.sink) == name)
+    }
+
     /// The image a Dockerfile path builds, when envtrail read it.
     pub fn image(&self, dockerfile: Option<&str>) -> Option<&'a DockerImage> {
         dockerfile.and_then(|d| self.images.get(d)).copied()
