@@ -143,72 +143,74 @@ impl Chain {
                 None => chain.unknown_reads.push(read),
             }
         }
-        for secret in facts.secret_refs {
-            let row = chain
-                .secrets
-                .entry(secret.name.clone())
-                .or_insert_with(|| SecretRow {
-                    name: secret.name.clone(),
-                    ..SecretRow::default()
-                });
-            row.referenced.push(secret.location);
+        chain.join_secrets(facts.secret_refs);
+        chain.settle();
+        chain.judge();
+        chain
+    }
+
+    /// The secrets workflows use, and the inventory's, one row per name.
+    fn join_secrets(&mut self, refs: Vec<crate::facts::SecretRef>) {
+        for secret in refs {
+            secret_row(&mut self.secrets, &secret.name)
+                .referenced
+                .push(secret.location);
         }
-        if let Some(inventory) = &chain.inventory {
+        if let Some(inventory) = &self.inventory {
             for name in &inventory.names {
-                chain
-                    .secrets
-                    .entry(name.clone())
-                    .or_insert_with(|| SecretRow {
-                        name: name.clone(),
-                        ..SecretRow::default()
-                    });
+                secret_row(&mut self.secrets, name);
             }
-            for row in chain.secrets.values_mut() {
+            for row in self.secrets.values_mut() {
                 row.in_inventory = Some(inventory.names.contains(&row.name));
             }
         }
-        for row in chain.rows.values_mut() {
+    }
+
+    /// Everything in file order, whatever order the collectors gave it in.
+    fn settle(&mut self) {
+        for row in self.rows.values_mut() {
             row.written.sort_by(|a, b| a.location.cmp(&b.location));
             row.read.sort_by(|a, b| a.location.cmp(&b.location));
         }
-        for row in chain.secrets.values_mut() {
+        for row in self.secrets.values_mut() {
             row.referenced.sort();
             row.referenced.dedup();
         }
-        chain
-            .unknown_reads
+        self.unknown_reads
             .sort_by(|a, b| a.location.cmp(&b.location));
-        chain.opaque.sort_by(|a, b| a.location.cmp(&b.location));
-        chain.unparsed.sort_by(|a, b| a.location.cmp(&b.location));
-        chain.notes.sort_by(|a, b| a.location.cmp(&b.location));
-        // Judgement is made once, here: everything downstream reads it.
-        let verdicts: Vec<Option<KeyVerdict>> = chain
+        self.opaque.sort_by(|a, b| a.location.cmp(&b.location));
+        self.unparsed.sort_by(|a, b| a.location.cmp(&b.location));
+        self.notes.sort_by(|a, b| a.location.cmp(&b.location));
+    }
+
+    /// Judgement is made once, here, over every target and in each of them:
+    /// everything downstream reads it.
+    fn judge(&mut self) {
+        let verdicts: Vec<Option<KeyVerdict>> = self
             .rows
             .values()
-            .map(|r| verdict::judge(&chain, r))
+            .map(|r| verdict::judge(self, r))
             .collect();
-        for (row, v) in chain.rows.values_mut().zip(verdicts) {
-            row.verdict = v;
-        }
-        let per_target: Vec<BTreeMap<String, Verdict>> = chain
+        let per_target: Vec<BTreeMap<String, Verdict>> = self
             .deploy
             .targets
             .iter()
             .map(|t| {
-                chain
-                    .rows
+                self.rows
                     .values()
                     .filter_map(|r| {
-                        let kv = verdict::judge_in(&chain, r, verdict::Scope::Target(t))?;
+                        let kv = verdict::judge_in(self, r, verdict::Scope::Target(t))?;
                         Some((r.key.clone(), kv.verdict))
                     })
                     .collect()
             })
             .collect();
-        for (t, verdicts) in chain.deploy.targets.iter_mut().zip(per_target) {
+        for (row, v) in self.rows.values_mut().zip(verdicts) {
+            row.verdict = v;
+        }
+        for (t, verdicts) in self.deploy.targets.iter_mut().zip(per_target) {
             t.verdicts = verdicts;
         }
-        chain
     }
 
     fn row_mut(&mut self, key: &str) -> &mut KeyRow {
@@ -259,6 +261,16 @@ impl Chain {
             !r.written.is_empty() && !self.is_read(&r.key) && !platform::is_platform_key(&r.key)
         })
     }
+}
+
+/// The row of secret `name`, made on first sight.
+fn secret_row<'a>(secrets: &'a mut BTreeMap<String, SecretRow>, name: &str) -> &'a mut SecretRow {
+    secrets
+        .entry(name.to_string())
+        .or_insert_with(|| SecretRow {
+            name: name.to_string(),
+            ..SecretRow::default()
+        })
 }
 
 /// The opaque stages and the app's visible dotenv keys, from the facts and
