@@ -230,6 +230,17 @@ impl OpaqueKind {
     }
 }
 
+/// A workflow job, as a deploy target candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowJob {
+    /// The target its writes carry (`file#job`, or its GitHub environment).
+    pub target: String,
+    /// The job's key.
+    pub location: Location,
+    /// It ships the app somewhere (see `collect::workflow::delivery`).
+    pub delivers: bool,
+}
+
 /// The app loading a dotenv file itself (`load_dotenv`, `read_env`,
 /// pydantic `env_file`): a stage of the chain, visible or not depending on
 /// whether envtrail sees the file.
@@ -426,6 +437,9 @@ pub struct Facts {
     /// Stages envtrail sees but cannot read (infrastructure files, remote
     /// workflows, the app's own dotenv loading...).
     pub opaque_stages: Vec<OpaqueStage>,
+    /// Workflow jobs, by the deploy target they write for, and whether they
+    /// deliver the app (a deploy) or not (tests, lint, release, bots).
+    pub jobs: Vec<WorkflowJob>,
     /// The app's own dotenv loading.
     pub dotenv_loads: Vec<DotenvLoad>,
     pub reads: Vec<EnvRead>,
@@ -454,6 +468,7 @@ impl Facts {
         self.writes.extend(other.writes);
         self.opaque.extend(other.opaque);
         self.opaque_stages.extend(other.opaque_stages);
+        self.jobs.extend(other.jobs);
         self.dotenv_loads.extend(other.dotenv_loads);
         self.reads.extend(other.reads);
         self.secret_refs.extend(other.secret_refs);

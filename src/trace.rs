@@ -251,6 +251,14 @@ fn breaks(chain: &Chain, key: &str) -> Option<String> {
         return None;
     };
     let read = kv.read.location.to_string();
+    let missing = crate::rules::unset::required_missing_in(chain, row);
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|t| t.name.as_str()).collect();
+        return Some(format!(
+            "in deploy target {}: no stage writes {key} there, so {read} fails there (it reaches the app in other targets)",
+            names.join(", ")
+        ));
+    }
     match &kv.verdict {
         Verdict::Set { .. } | Verdict::Platform { .. } => None,
         Verdict::Unknown { because, at } => {

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::RuleId;
+use super::unset::required_missing_in;
 use crate::chain::reach::Target;
 use crate::chain::{Chain, Verdict};
 use crate::finding::Finding;
@@ -36,6 +37,15 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         let (Some(first), false) = (with.first(), without.is_empty()) else {
             continue;
         };
+        // A required key certainly unset in a target is unset-required there.
+        if chain.row(key).is_some_and(|row| {
+            let missing = required_missing_in(chain, row);
+            without
+                .iter()
+                .all(|t| missing.iter().any(|m| std::ptr::eq(*m, *t)))
+        }) {
+            continue;
+        }
         let Some(location) = first.keys.get(key.as_str()) else {
             continue;
         };

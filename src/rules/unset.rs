@@ -3,7 +3,7 @@
 //! verdict (decided here, once), and the wording of a read no stage satisfies.
 
 use super::RuleId;
-use crate::chain::reach::{Break, BreakKind, Defaulted, Written, dir_of, is_above};
+use crate::chain::reach::{Break, BreakKind, Defaulted, Target, Written, dir_of, is_above};
 use crate::chain::verdict::Defaulting;
 use crate::chain::{Chain, KeyRow, KeyVerdict, Verdict};
 use crate::facts::{DefaultValue, EnvRead, ReadVia, Stage};
@@ -128,6 +128,35 @@ pub fn rule_for(chain: &Chain, kv: &KeyVerdict) -> Option<RuleId> {
         Verdict::Unset { .. } => Some(RuleId::UnsetRequired),
         Verdict::Defaulted { .. } => Some(RuleId::UnsetDefaulted),
     }
+}
+
+/// The deploy targets where a key the app requires is certainly unset while
+/// it reaches the app in another target: the app fails at boot there.
+/// `unset-required` reports them (one finding per key) and `env-drift`
+/// leaves them to it; decided here, once.
+pub fn required_missing_in<'a>(chain: &'a Chain, row: &KeyRow) -> Vec<&'a Target> {
+    let Some(kv) = &row.verdict else {
+        return Vec::new();
+    };
+    // Only targets known to deliver the app through a visible deploy stage
+    // are certain: a compose variant or a job may never run in production.
+    let delivering = |t: &&Target| chain.deploy.has_app_stage && t.delivers && t.for_drift;
+    let reaches_somewhere = chain
+        .deploy
+        .targets
+        .iter()
+        .filter(delivering)
+        .any(|t| t.verdict(&row.key).is_some_and(Verdict::reaches));
+    if !kv.read.required || !kv.verdict.reaches() || !reaches_somewhere {
+        return Vec::new();
+    }
+    chain
+        .deploy
+        .targets
+        .iter()
+        .filter(delivering)
+        .filter(|t| matches!(t.verdict(&row.key), Some(Verdict::Unset { .. })))
+        .collect()
 }
 
 /// The verdicts `rule` reports, with their rows.

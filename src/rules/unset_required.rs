@@ -1,9 +1,13 @@
 //! `unset-required`: the app reads KEY with no default and no stage sets it,
-//! with every stage between the source and the app visible.
+//! with every stage between the source and the app visible; or KEY reaches
+//! the app in one deploy target and, as visibly, not in another.
 
 use super::RuleId;
-use super::unset::{InjectionSites, chain_note, verdicts_for, with_deploy_story};
+use super::unset::{
+    InjectionSites, chain_note, required_missing_in, verdicts_for, with_deploy_story,
+};
 use crate::chain::Chain;
+use crate::chain::{KeyRow, KeyVerdict, Verdict};
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
@@ -23,4 +27,53 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         );
         out.push(with_deploy_story(kv, sites.relate(read, finding)));
     }
+    for row in chain.rows.values() {
+        let missing = required_missing_in(chain, row);
+        if let (Some(kv), false) = (&row.verdict, missing.is_empty()) {
+            out.push(missing_in_targets(chain, row, kv, &missing));
+        }
+    }
+}
+
+/// KEY reaches the app in some targets and is certainly unset in `missing`.
+fn missing_in_targets(
+    chain: &Chain,
+    row: &KeyRow,
+    kv: &KeyVerdict,
+    missing: &[&crate::chain::reach::Target],
+) -> Finding {
+    let read = &kv.read;
+    let names = |ts: &mut dyn Iterator<Item = &str>| ts.collect::<Vec<_>>().join(", ");
+    let others = names(
+        &mut chain
+            .deploy
+            .targets
+            .iter()
+            .filter(|t| t.verdict(&row.key).is_some_and(Verdict::reaches))
+            .map(|t| t.name.as_str()),
+    );
+    let lacking = names(&mut missing.iter().map(|t| t.name.as_str()));
+    let mut finding = Finding::new(
+        RuleId::UnsetRequired,
+        Some(&row.key),
+        read.location.clone(),
+        format!(
+            "{} requires {} and deploy target {lacking} does not set it (it reaches the app in {others}): the app fails there when it reads it",
+            read.location.file, row.key
+        ),
+    );
+    for t in missing {
+        finding = finding.with_related(
+            t.location.clone(),
+            format!("target {} lacks {}", t.name, row.key),
+        );
+        if let Some(v) = t.verdict(&row.key) {
+            let story = KeyVerdict {
+                read: read.clone(),
+                verdict: v.clone(),
+            };
+            finding = with_deploy_story(&story, finding);
+        }
+    }
+    finding
 }

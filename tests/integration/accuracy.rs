@@ -142,7 +142,6 @@ fn not_the_app_tests_and_ci_helpers_are_not_audited_against_the_deploy() {
 }
 
 #[test]
-#[ignore = "not-a-deploy-target: a CI test job is compared with the deploy for env-drift"]
 fn not_a_deploy_target_ci_test_job_is_no_drift_target() {
     let (report, _) = check_json("fp-not-a-deploy-target", &[]);
     assert!(

@@ -411,3 +411,41 @@ fn kubectl_secret_from_the_workflows_env_file_reaches_the_pod() {
         .collect();
     assert_eq!(vias, ["dotenv-echo", "kubernetes"]);
 }
+
+/// A key the app requires that production's deploy forgets, while staging
+/// writes it, fails production at boot: an error naming the target, not a
+/// drift warning. The staging workflow's test job is no deploy target.
+#[test]
+fn required_key_missing_in_one_target_is_unset_required_for_that_target() {
+    let (report, code) = check_json("drift-required-target", &[]);
+    assert_eq!(code, 1);
+    let errors: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let f = errors[0];
+    assert_eq!(f["rule"], "unset-required");
+    assert_eq!(f["key"], "SENTRY_DSN");
+    assert_eq!(f["confidence"], "high");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("deploy target production does not set it"),
+        "{message}"
+    );
+    assert!(message.contains("reaches the app in staging"), "{message}");
+    // The defaulted key stays a drift warning; the required one is not one too.
+    assert_eq!(
+        keys_of(&report, "env-drift"),
+        ["EMAIL_HOST_PASSWORD".to_string()].into()
+    );
+    let targets: Vec<_> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(targets, ["production", "staging"]);
+}

@@ -37,6 +37,9 @@ pub struct Target {
     pub keys: BTreeMap<String, Location>,
     /// Compared by `env-drift` (development/test compose files are not).
     pub for_drift: bool,
+    /// A workflow job of this target delivers the app (ssh, kubectl, a
+    /// platform deploy): what it lacks, production lacks.
+    pub delivers: bool,
     /// Where the chain of a key breaks in this target's units.
     pub breaks: BTreeMap<String, Vec<Break>>,
     /// Keys this target's compose gives only a default.
@@ -55,6 +58,7 @@ impl Target {
             location,
             keys: BTreeMap::new(),
             for_drift: true,
+            delivers: false,
             breaks: BTreeMap::new(),
             defaulted: BTreeMap::new(),
             opaque: Vec::new(),

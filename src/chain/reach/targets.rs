@@ -170,6 +170,7 @@ impl<'a> Assembler<'a> {
                 paired
             };
             let mut target = self.target(name, location.clone(), &host, &paired);
+            target.delivers = facts.jobs.iter().any(|j| &j.target == name && j.delivers);
             for w in direct
                 .iter()
                 .filter(|w| w.target.is_none() || w.target.as_deref() == Some(name))
@@ -228,7 +229,8 @@ impl<'a> Assembler<'a> {
 }
 
 /// The targets workflows name (a job's environment, a workflow's target),
-/// each at its first line: from env writes and from opaque writes alike.
+/// each at its first line: from env writes and from opaque writes alike,
+/// those of jobs that deliver the app.
 pub(super) fn named_by_workflows(facts: &Facts) -> Vec<(String, Location)> {
     let mut named: BTreeMap<&String, Location> = BTreeMap::new();
     let writes = facts
@@ -245,6 +247,12 @@ pub(super) fn named_by_workflows(facts: &Facts) -> Vec<(String, Location)> {
             .entry(target)
             .and_modify(|l| *l = l.clone().min(location.clone()))
             .or_insert_with(|| location.clone());
+    }
+    // Deploy targets are the jobs that deliver the app; when envtrail sees
+    // none deliver (a deploy it cannot recognise), every job stays one.
+    let delivers = |t: &str| facts.jobs.iter().any(|j| j.target == t && j.delivers);
+    if named.keys().any(|t| delivers(t)) {
+        named.retain(|t, _| delivers(t));
     }
     named.into_iter().map(|(t, l)| (t.clone(), l)).collect()
 }

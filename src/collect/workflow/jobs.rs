@@ -124,6 +124,11 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
             facts.opaque_stages.push(stage);
         }
         let target = environment_name(job).unwrap_or_else(|| format!("{rel}#{job_id}"));
+        facts.jobs.push(crate::facts::WorkflowJob {
+            target: target.clone(),
+            location: Location::new(rel, job_key.row(), job_key.column()),
+            delivers: super::delivery::job_delivers(job),
+        });
         let job_entries = env_entries(job.get("env"), &wf_env);
         push_env_writes(rel, &job_entries, Some(&target), facts);
         let mut env = wf_env.clone();

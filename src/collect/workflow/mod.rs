@@ -6,6 +6,7 @@
 //! (`collect::shell`) with their `${{ … }}` expressions replaced by
 //! placeholders whose sources are known.
 
+mod delivery;
 pub mod expr;
 mod jobs;
 mod opaque;

@@ -110,6 +110,11 @@ pub fn deploy_action(uses: &str, location: Location) -> Option<OpaqueStage> {
         })
 }
 
+/// `action` (lower case, without `@ref`) is a platform's deploy action.
+pub fn is_deploy_action(action: &str) -> bool {
+    DEPLOY_ACTIONS.contains(&action)
+}
+
 /// A platform command found in a `run:` script (see [`deploy_commands`]).
 pub fn deploy_step(what: &str, location: Location) -> OpaqueStage {
     OpaqueStage {
