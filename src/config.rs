@@ -38,6 +38,11 @@ pub struct Config {
     /// Names only, never values. A file listed here is no longer opaque.
     #[serde(default)]
     pub env_files: std::collections::BTreeMap<String, Vec<String>>,
+    /// The deploy targets (workflow jobs `file#job`, or GitHub environments)
+    /// that deliver the app; globs allowed. Replaces envtrail's inference of
+    /// which jobs deploy (ssh, kubectl, platform deploys...) when given.
+    #[serde(default, deserialize_with = "one_or_many_globs")]
+    pub deploy_targets: Globs,
     /// `[live]`: how `envtrail live` finds things in the container.
     #[serde(default)]
     pub live: LiveConfig,
@@ -367,11 +372,12 @@ mod tests {
     #[test]
     fn deploy_fields() {
         let c = Config::parse(
-            "app-service = \"web\"\noneshot-services = [\"seed\"]\n[aliases]\nSECRET_KEY = [\"DJANGO_SECRET_KEY\"]\nDEBUG = \"DJANGO_DEBUG\"\n",
+            "app-service = \"web\"\noneshot-services = [\"seed\"]\ndeploy-targets = [\"prod*\"]\n[aliases]\nSECRET_KEY = [\"DJANGO_SECRET_KEY\"]\nDEBUG = \"DJANGO_DEBUG\"\n",
         )
         .unwrap();
         assert_eq!(c.app_service.patterns(), ["web"]);
         assert_eq!(c.oneshot_patterns().patterns(), ["seed"]);
+        assert!(c.deploy_targets.is_match("production") && !c.deploy_targets.is_match("staging"));
         assert_eq!(c.aliases["DEBUG"].0, ["DJANGO_DEBUG"]);
         let defaults = Config::default().oneshot_patterns();
         assert_eq!(defaults.patterns(), DEFAULT_ONESHOT_SERVICES);

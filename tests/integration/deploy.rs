@@ -449,3 +449,29 @@ fn required_key_missing_in_one_target_is_unset_required_for_that_target() {
         .collect();
     assert_eq!(targets, ["production", "staging"]);
 }
+
+/// `deploy-targets` in envtrail.toml says which jobs deliver the app: only
+/// those are targets, whatever envtrail infers.
+#[test]
+fn configured_deploy_targets_replace_the_inferred_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("envtrail.toml");
+    std::fs::write(&config, "deploy-targets = [\"staging\"]\n").unwrap();
+    let (report, _) = check_json(
+        "drift-required-target",
+        &["--config", config.to_str().unwrap()],
+    );
+    let targets: Vec<_> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(targets, ["staging"]);
+    // With production not a target, nothing is missing anywhere.
+    assert!(
+        keys_of(&report, "unset-required").is_empty(),
+        "{:?}",
+        findings(&report)
+    );
+}

@@ -311,7 +311,7 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
     let direct: Vec<&EnvWrite> = facts.writes.iter().filter(|w| is_direct(w.via)).collect();
     deploy.has_app_stage =
         !units.is_empty() || direct.iter().any(|w| w.via != WriteVia::DockerRunEnv);
-    let named = targets::named_by_workflows(facts);
+    let named = targets::named_by_workflows(facts, config);
     let mut assembler = targets::Assembler::new(&inputs, config);
     deploy.targets = match (deploy.has_app_stage, named.is_empty()) {
         (true, true) => assembler.unit_targets(facts, &unit_refs, &direct),

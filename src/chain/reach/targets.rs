@@ -170,7 +170,7 @@ impl<'a> Assembler<'a> {
                 paired
             };
             let mut target = self.target(name, location.clone(), &host, &paired);
-            target.delivers = facts.jobs.iter().any(|j| &j.target == name && j.delivers);
+            target.delivers = delivers(facts, self.config, name);
             for w in direct
                 .iter()
                 .filter(|w| w.target.is_none() || w.target.as_deref() == Some(name))
@@ -231,7 +231,7 @@ impl<'a> Assembler<'a> {
 /// The targets workflows name (a job's environment, a workflow's target),
 /// each at its first line: from env writes and from opaque writes alike,
 /// those of jobs that deliver the app.
-pub(super) fn named_by_workflows(facts: &Facts) -> Vec<(String, Location)> {
+pub(super) fn named_by_workflows(facts: &Facts, config: &Config) -> Vec<(String, Location)> {
     let mut named: BTreeMap<&String, Location> = BTreeMap::new();
     let writes = facts
         .writes
@@ -250,9 +250,17 @@ pub(super) fn named_by_workflows(facts: &Facts) -> Vec<(String, Location)> {
     }
     // Deploy targets are the jobs that deliver the app; when envtrail sees
     // none deliver (a deploy it cannot recognise), every job stays one.
-    let delivers = |t: &str| facts.jobs.iter().any(|j| j.target == t && j.delivers);
-    if named.keys().any(|t| delivers(t)) {
-        named.retain(|t, _| delivers(t));
+    if named.keys().any(|t| delivers(facts, config, t)) {
+        named.retain(|t, _| delivers(facts, config, t));
     }
     named.into_iter().map(|(t, l)| (t.clone(), l)).collect()
+}
+
+/// Target `name` delivers the app: the config says so (`deploy-targets`),
+/// else one of its jobs does.
+pub(super) fn delivers(facts: &Facts, config: &Config, name: &str) -> bool {
+    if !config.deploy_targets.is_empty() {
+        return config.deploy_targets.is_match(name);
+    }
+    facts.jobs.iter().any(|j| j.target == name && j.delivers)
 }
