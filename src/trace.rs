@@ -259,6 +259,14 @@ fn breaks(chain: &Chain, key: &str) -> Option<String> {
             names.join(", ")
         ));
     }
+    let services = crate::rules::unset::required_missing_in_services(chain, row);
+    if !services.is_empty() {
+        let names: Vec<&str> = services.iter().map(|(_, s)| s.name.as_str()).collect();
+        return Some(format!(
+            "at compose service {}: it runs {read} without {key} (other services of the app get it)",
+            names.join(", ")
+        ));
+    }
     match &kv.verdict {
         Verdict::Set { .. } | Verdict::Platform { .. } => None,
         Verdict::Unknown { because, at } => {

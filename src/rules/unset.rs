@@ -3,7 +3,9 @@
 //! verdict (decided here, once), and the wording of a read no stage satisfies.
 
 use super::RuleId;
-use crate::chain::reach::{Break, BreakKind, Defaulted, Target, Written, dir_of, is_above};
+use crate::chain::reach::{
+    Break, BreakKind, Defaulted, ServiceReach, Target, Written, dir_of, is_above, is_dev_file,
+};
 use crate::chain::verdict::Defaulting;
 use crate::chain::{Chain, KeyRow, KeyVerdict, Verdict};
 use crate::facts::{DefaultValue, EnvRead, ReadVia, Stage};
@@ -157,6 +159,55 @@ pub fn required_missing_in<'a>(chain: &'a Chain, row: &KeyRow) -> Vec<&'a Target
         .filter(delivering)
         .filter(|t| matches!(t.verdict(&row.key), Some(Verdict::Unset { .. })))
         .collect()
+}
+
+/// The app's compose services that run the settings module reading `row`'s
+/// required key and, with everything feeding them visible, do not get it
+/// while another service of the same target does: that service fails at
+/// boot (the module is imported when the app starts). Decided here, once.
+pub fn required_missing_in_services<'a>(
+    chain: &'a Chain,
+    row: &KeyRow,
+) -> Vec<(&'a Target, &'a ServiceReach)> {
+    let Some(kv) = &row.verdict else {
+        return Vec::new();
+    };
+    let file = kv.read.location.file.as_str();
+    if !kv.read.required
+        || !kv.verdict.reaches()
+        || !chain.settings_modules.iter().any(|m| m == file)
+    {
+        return Vec::new();
+    }
+    let names: Vec<&String> = kv
+        .read
+        .chain
+        .iter()
+        .flat_map(|k| std::iter::once(k).chain(chain.deploy.aliases.get(k).into_iter().flatten()))
+        .collect();
+    let gets = |s: &ServiceReach| names.iter().any(|k| s.keys.contains(k.as_str()));
+    let mut missing = Vec::new();
+    for t in chain
+        .deploy
+        .targets
+        .iter()
+        .filter(|t| t.delivers && t.for_drift)
+    {
+        let runs: Vec<&ServiceReach> = t.services.iter().filter(|s| s.runs_code_in(file)).collect();
+        if !runs.iter().any(|s| gets(s)) {
+            continue;
+        }
+        // A development file or an override is merged onto another at run
+        // time: what its service lacks, the base may give.
+        let certain = |s: &&ServiceReach| s.visible && !is_dev_file(&s.file);
+        missing.extend(
+            runs.into_iter()
+                .filter(certain)
+                .filter(|s| !gets(s))
+                .map(|s| (t, s)),
+        );
+    }
+    missing
 }
 
 /// The verdicts `rule` reports, with their rows.

@@ -4,7 +4,8 @@
 
 use super::RuleId;
 use super::unset::{
-    InjectionSites, chain_note, required_missing_in, verdicts_for, with_deploy_story,
+    InjectionSites, chain_note, required_missing_in, required_missing_in_services, verdicts_for,
+    with_deploy_story,
 };
 use crate::chain::Chain;
 use crate::chain::{KeyRow, KeyVerdict, Verdict};
@@ -28,11 +29,54 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         out.push(with_deploy_story(kv, sites.relate(read, finding)));
     }
     for row in chain.rows.values() {
+        let Some(kv) = &row.verdict else {
+            continue;
+        };
         let missing = required_missing_in(chain, row);
-        if let (Some(kv), false) = (&row.verdict, missing.is_empty()) {
+        if !missing.is_empty() {
             out.push(missing_in_targets(chain, row, kv, &missing));
+            continue;
+        }
+        let services = required_missing_in_services(chain, row);
+        if !services.is_empty() {
+            out.push(missing_in_services(row, kv, &services));
         }
     }
+}
+
+/// KEY reaches some compose services that run the settings, not `missing`.
+fn missing_in_services(
+    row: &KeyRow,
+    kv: &KeyVerdict,
+    missing: &[(
+        &crate::chain::reach::Target,
+        &crate::chain::reach::ServiceReach,
+    )],
+) -> Finding {
+    let read = &kv.read;
+    let mut names: Vec<String> = missing
+        .iter()
+        .map(|(_, s)| format!("`{}` ({})", s.name, s.file))
+        .collect();
+    names.dedup();
+    let mut finding = Finding::new(
+        RuleId::UnsetRequired,
+        Some(&row.key),
+        read.location.clone(),
+        format!(
+            "{} requires {} and compose service {} runs these settings without it (other services of the app get it): that service fails when it starts",
+            read.location.file,
+            row.key,
+            names.join(", ")
+        ),
+    );
+    for (t, s) in missing {
+        finding = finding.with_related(
+            s.location.clone(),
+            format!("service {} lacks {} (target {})", s.name, row.key, t.name),
+        );
+    }
+    finding
 }
 
 /// KEY reaches the app in some targets and is certainly unset in `missing`.

@@ -475,3 +475,27 @@ fn configured_deploy_targets_replace_the_inferred_ones() {
         findings(&report)
     );
 }
+
+/// The worker runs the same settings as the web service and its
+/// `environment:` list drops SECRET_KEY: it fails at boot, an error naming
+/// that service, though the key reaches the app through `web`.
+#[test]
+fn required_key_dropped_by_one_app_service_is_unset_required_for_that_service() {
+    let (report, code) = check_json("compose-service-drops-key", &[]);
+    assert_eq!(code, 1);
+    let errors: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["rule"], "unset-required");
+    assert_eq!(errors[0]["key"], "SECRET_KEY");
+    assert_eq!(errors[0]["line"], 3);
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(message.contains("compose service `worker`"), "{message}");
+    assert_eq!(errors[0]["related"][0]["line"], 7);
+    // DATABASE_URL, which the worker passes through, is no finding.
+    assert!(!keys_of(&report, "unset-required").contains("DATABASE_URL"));
+}

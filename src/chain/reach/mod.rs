@@ -46,6 +46,8 @@ pub struct Target {
     pub defaulted: BTreeMap<String, Vec<Defaulted>>,
     /// Stages of this target's units envtrail cannot see into.
     pub opaque: Vec<OpaqueStage>,
+    /// The app's compose services this target deploys, each with its keys.
+    pub services: Vec<ServiceReach>,
     /// The verdict on each key the app reads, in this target: judged once
     /// with the chain (see `chain::verdict`), read by every consumer.
     pub verdicts: BTreeMap<String, crate::chain::Verdict>,
@@ -62,6 +64,7 @@ impl Target {
             breaks: BTreeMap::new(),
             defaulted: BTreeMap::new(),
             opaque: Vec::new(),
+            services: Vec::new(),
             verdicts: BTreeMap::new(),
         }
     }
@@ -83,6 +86,31 @@ impl Target {
     /// This target's verdict on `key`, when the app reads it.
     pub fn verdict(&self, key: &str) -> Option<&crate::chain::Verdict> {
         self.verdicts.get(key)
+    }
+}
+
+/// One compose service that runs the app, in one target: the keys that
+/// reach its container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceReach {
+    pub file: String,
+    pub name: String,
+    /// The service's key in the compose file.
+    pub location: Location,
+    /// `build:` context, resolved against the root.
+    pub build_context: Option<String>,
+    pub keys: BTreeSet<String>,
+    /// Every stage feeding the service is visible (no host-only or
+    /// whole-file env file): what it lacks, it lacks.
+    pub visible: bool,
+}
+
+impl ServiceReach {
+    /// The service runs the code in `file`: built from a folder above it.
+    pub fn runs_code_in(&self, file: &str) -> bool {
+        self.build_context
+            .as_deref()
+            .is_some_and(|ctx| ctx == "." || is_above(ctx, dir_of(file)))
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::host::HostEnv;
 use super::outcome::{Arrival, Inputs, Outcome};
 use super::units::{Unit, is_kube_app};
-use super::{Target, dir_of, env_tokens, is_dev_file};
+use super::{ServiceReach, Target, dir_of, env_tokens, is_dev_file};
 use crate::config::Config;
 use crate::facts::{EnvWrite, Facts, Source, Stage, WriteVia};
 use crate::location::Location;
@@ -40,7 +40,7 @@ impl<'a> Assembler<'a> {
     ) -> Target {
         let mut target = Target::new(name, location);
         for unit in units {
-            let out = self.unit_outcome(unit, host);
+            let out = self.unit_outcome(unit, host, &mut target.services);
             for a in out.arrivals {
                 self.arrive(host, a, &mut target.keys);
             }
@@ -56,12 +56,35 @@ impl<'a> Assembler<'a> {
         target
     }
 
-    fn unit_outcome(&self, unit: &Unit, host: &HostEnv) -> Outcome {
+    /// What `unit` gives the app from `host`; each compose service's own
+    /// keys go to `services`.
+    fn unit_outcome(
+        &self,
+        unit: &Unit,
+        host: &HostEnv,
+        services: &mut Vec<ServiceReach>,
+    ) -> Outcome {
         let mut out = Outcome::default();
         match unit {
-            Unit::Compose { services, .. } => {
-                for svc in services {
-                    out.extend(super::compose::service_reach(self.inputs, svc, host));
+            Unit::Compose {
+                services: app_services,
+                ..
+            } => {
+                for svc in app_services {
+                    let one = super::compose::service_reach(self.inputs, svc, host);
+                    services.push(ServiceReach {
+                        file: svc.file.clone(),
+                        name: svc.name.clone(),
+                        location: svc.location.clone(),
+                        build_context: svc.build_context.clone(),
+                        keys: one.arrivals.iter().map(|a| a.key.clone()).collect(),
+                        visible: one.opaque.is_empty()
+                            && !svc
+                                .env_files
+                                .iter()
+                                .any(|ef| self.inputs.written_whole(&ef.path)),
+                    });
+                    out.extend(one);
                 }
             }
             Unit::Kube { workloads, .. } => {
@@ -125,6 +148,9 @@ impl<'a> Assembler<'a> {
                     std::slice::from_ref(unit),
                 );
                 t.for_drift = !is_dev_file(unit.name());
+                // With no workflow naming targets, a deploy unit that is not
+                // for development is itself what gets deployed.
+                t.delivers = t.for_drift;
                 t
             })
             .collect();
