@@ -155,7 +155,6 @@ fn not_a_deploy_target_ci_test_job_is_no_drift_target() {
 }
 
 #[test]
-#[ignore = "dev-stack: restart-policy-missing fires on e2e stacks and on containers that run once and exit"]
 fn dev_stack_e2e_compose_needs_no_restart_policy() {
     let (report, _) = check_json("fp-dev-stack", &[]);
     assert!(
@@ -168,7 +167,6 @@ fn dev_stack_e2e_compose_needs_no_restart_policy() {
 }
 
 #[test]
-#[ignore = "overlay-not-merged: the deploy's `-f base -f prod` overlay is not merged into the base file"]
 fn overlay_not_merged_restart_policy_from_the_deploy_overlay_counts() {
     let (report, _) = check_json("fp-overlay-not-merged", &[]);
     assert!(
