@@ -865,6 +865,51 @@ services:
     }
 
     #[test]
+    fn one_shot_commands_run_to_completion_and_servers_do_not() {
+        for command in [
+            "python manage.py migrate",
+            "sh -c \"python manage.py collectstatic --noinput && exit 0\"",
+            "cp -r out/. /frontend_static/",
+            "exit 0",
+            "echo \"Build complete\"",
+            "/bin/sh -c \"mc alias set local http://minio:9000 a b; mc mb local/bucket; exit 0;\"",
+        ] {
+            assert!(command_is_oneshot(command), "{command}");
+        }
+        for command in [
+            "sh -c \"python manage.py migrate && gunicorn config.wsgi\"",
+            "celery -A app worker",
+            "npx playwright test",
+            "",
+        ] {
+            assert!(!command_is_oneshot(command), "{command}");
+        }
+    }
+
+    #[test]
+    fn dev_paths_by_any_word_of_the_path() {
+        for path in [
+            "e2e/docker-compose.yml",
+            "docker-compose.ci.yml",
+            ".devcontainer/compose.yml",
+            "contrib/compose.yml",
+            "examples/x/compose.yaml",
+            ".env.local",
+            "docker/dev/Dockerfile",
+        ] {
+            assert!(path_is_dev(path), "{path}");
+        }
+        for path in [
+            "docker-compose.yml",
+            "deploy/compose.prod.yml",
+            "devops/compose.yml",
+            "staging_pull_compose.template.yaml",
+        ] {
+            assert!(!path_is_dev(path), "{path}");
+        }
+    }
+
+    #[test]
     fn bad_yaml_and_non_compose() {
         let facts = collect_source("compose.yml", "services:\n  web: [\n", None);
         assert_eq!(facts.unparsed.len(), 1);

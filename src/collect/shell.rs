@@ -1357,11 +1357,12 @@ fn compose_up_files(name: &str, words: &[String]) -> Option<Vec<String>> {
             }
             continue;
         }
-        found = if stack {
-            flag == "deploy"
-        } else {
-            flag == "up"
-        };
+        if stack {
+            // `docker stack deploy -c a.yml NAME`: the files follow the subcommand.
+            found |= flag == "deploy";
+            continue;
+        }
+        found = flag == "up";
         break;
     }
     found.then_some(files)
@@ -1959,6 +1960,51 @@ mod tests {
         let f = run("echo \"A=1\" >> .env\nif then fi ((\n", &[]);
         assert!(!f.errors.is_empty());
         assert_eq!(keys(&f), kv(&[("A", "literal")]));
+    }
+
+    #[test]
+    fn compose_up_names_its_files_and_other_subcommands_do_not() {
+        let files = |script: &str| -> Vec<Vec<String>> {
+            run(script, &[])
+                .compose_runs
+                .into_iter()
+                .map(|r| r.files)
+                .collect()
+        };
+        assert_eq!(
+            files("docker compose -f base.yml --file=prod.yml -p app up -d --build"),
+            [vec!["base.yml".to_string(), "prod.yml".to_string()]]
+        );
+        assert_eq!(files("sudo docker-compose up -d"), [Vec::<String>::new()]);
+        assert_eq!(
+            files("docker stack deploy -c stack.yml app"),
+            [vec!["stack.yml".to_string()]]
+        );
+        assert!(
+            files("docker compose -f a.yml build && docker compose -f a.yml run --rm web migrate")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn copies_keep_the_name_they_get_on_the_host() {
+        let f = run(
+            "scp -i key.pem docker-compose.prod.yml u@h:/srv/app/docker-compose.yml\nrsync -a a.yml b.yml u@h:/srv/",
+            &[],
+        );
+        let copies: Vec<(&str, &str)> = f
+            .copies
+            .iter()
+            .map(|(s, n)| (s.as_str(), n.as_str()))
+            .collect();
+        assert_eq!(
+            copies,
+            [
+                ("docker-compose.prod.yml", "docker-compose.yml"),
+                ("a.yml", "a.yml"),
+                ("b.yml", "b.yml")
+            ]
+        );
     }
 }
 

@@ -179,6 +179,27 @@ fn overlay_not_merged_restart_policy_from_the_deploy_overlay_counts() {
 }
 
 #[test]
+fn overlay_environment_entry_of_the_deploy_makes_the_key_reach_the_app() {
+    let (report, code) = check_json("compose-overlay-environment", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    no_unset_family(&report, "SENTRY_DSN");
+    assert!(findings(&report).is_empty(), "{:?}", findings(&report));
+}
+
+#[test]
+fn restart_policy_missing_still_fires_on_the_deploy_compose_file() {
+    let (report, _) = check_json("compose-restart-deployed", &[]);
+    // `web` of the file the deploy copies and starts; not the dev stack's
+    // services, not the collectstatic-and-copy one-shot, not the worker
+    // that has a policy.
+    let hits: Vec<(String, u64)> = crate::common::findings_of(&report, "restart-policy-missing")
+        .into_iter()
+        .map(|(file, line, _)| (file, line))
+        .collect();
+    assert_eq!(hits, [("infra/docker-compose.prod.yml".to_string(), 2)]);
+}
+
+#[test]
 #[ignore = "workflow-write-unseen: SpicyPizza/create-envfile's envkey_* inputs are not read as .env writes"]
 fn workflow_write_unseen_create_envfile_action_writes_the_env_file() {
     let (report, code) = check_json("fp-workflow-write-unseen", &[]);
