@@ -117,6 +117,7 @@ impl Chain {
         inventory: Option<Inventory>,
         config: &crate::config::Config,
     ) -> Chain {
+        crate::collect::compose_merge::merge_deployed(&mut facts);
         let derived = reach::derive(&facts, config);
         facts.writes.extend(derived.writes);
         facts.reads.extend(derived.reads);

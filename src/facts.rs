@@ -461,6 +461,8 @@ pub struct Facts {
     /// The app's settings modules, repository-relative (sorted and
     /// deduplicated on the chain).
     pub settings_modules: Vec<String>,
+    /// Deploy commands that start a compose project (`docker compose -f a -f b up`).
+    pub compose_deploys: Vec<ComposeDeploy>,
 }
 
 impl Facts {
@@ -480,6 +482,7 @@ impl Facts {
         self.workloads.extend(other.workloads);
         self.kube_objects.extend(other.kube_objects);
         self.settings_modules.extend(other.settings_modules);
+        self.compose_deploys.extend(other.compose_deploys);
     }
 
     pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {
@@ -573,6 +576,38 @@ pub struct ComposeService {
     /// `manage.py` or a settings module, or its command starts gunicorn,
     /// uvicorn, celery, `manage.py`...
     pub runs_python: bool,
+    /// `command:` / `entrypoint:`, classified (the text is not kept).
+    pub command: Option<ServiceCommand>,
+    /// `profiles:` is set: plain `docker compose up` does not start it.
+    pub profiled: bool,
+    /// Signs of a development stack: an auto-reloading or idle command, a
+    /// `develop:` section, a dev Dockerfile or env file.
+    pub dev: bool,
+    /// Some deploy command starts this service's compose file (after the
+    /// overlays it names are merged into it).
+    pub deployed: bool,
+}
+
+/// What a service's `command:` (or `entrypoint:`) says it does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceCommand {
+    pub location: Location,
+    /// Starts the Python app or one of its workers.
+    pub runs_python: bool,
+    /// Runs to completion: migrations, `collectstatic`, a copy, `exit 0`...
+    pub oneshot: bool,
+}
+
+/// A deploy command that starts a compose project: `docker compose -f a.yml
+/// -f b.yml up`, `docker-compose up`, `docker stack deploy -c a.yml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeDeploy {
+    pub location: Location,
+    /// The `-f` / `--file` / `-c` files in order, as written; empty when
+    /// compose finds its default file in the working folder.
+    pub files: Vec<String>,
+    /// Run on a deploy host (ssh, SSM) rather than on the runner.
+    pub remote: bool,
 }
 
 /// An `ENV` key an image carries.

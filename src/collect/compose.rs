@@ -13,12 +13,25 @@ use std::path::Path;
 use super::{Collector, Context, InputFile};
 use crate::facts::{
     ComposeEnv, ComposeEnvFile, ComposeService, ComposeValue, Consumer, EnvRead, Facts,
-    Interpolation, InterpolationKind, ReadVia,
+    Interpolation, InterpolationKind, ReadVia, ServiceCommand,
 };
 use crate::location::Location;
 use crate::yaml::{self, MergeKeys, Node};
 
 pub struct ComposeCollector;
+
+/// The files `docker compose up` reads in its folder without `-f`: the first
+/// base found, then its override.
+pub const DEFAULT_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+];
 
 /// Whether a file name is a compose file: `compose.yml`, `docker-compose.prod.yaml`,
 /// `app.compose.yml`, `staging_pull_compose.template.yaml`...
@@ -232,12 +245,24 @@ fn service_facts(
             Node::Scalar(_) | Node::Truncated { .. } => {}
         }
     }
-    let command_text = ["command", "entrypoint"]
+    let command_nodes: Vec<&Node> = ["entrypoint", "command"]
         .iter()
         .filter_map(|k| service.get(k))
-        .flat_map(scalars)
+        .collect();
+    let command_text = command_nodes
+        .iter()
+        .flat_map(|n| scalars(n))
         .collect::<Vec<_>>()
         .join(" ");
+    let command = command_nodes.last().map(|node| ServiceCommand {
+        location: loc(rel, node),
+        runs_python: command_runs_python(&command_text),
+        oneshot: command_is_oneshot(&command_text),
+    });
+    let dev = command_is_dev(&command_text)
+        || service.get("develop").is_some()
+        || dockerfile.iter().any(|d| path_is_dev(d))
+        || env_files.iter().any(|f| path_is_dev(&f.path));
     let runs_python = command_runs_python(&command_text)
         || match (root, &build_context) {
             (Some(root), Some(ctx)) => has_python_app(&root.join(ctx), 0),
@@ -255,7 +280,109 @@ fn service_facts(
         restart,
         depends_on,
         runs_python,
+        command,
+        profiled: service.get("profiles").is_some(),
+        dev,
+        deployed: false,
     }
+}
+
+/// A command that runs to completion: its last step copies, migrates,
+/// collects static files, echoes or exits, and nothing in it serves.
+pub fn command_is_oneshot(command: &str) -> bool {
+    const SERVES: &[&str] = &[
+        "gunicorn",
+        "uvicorn",
+        "daphne",
+        "hypercorn",
+        "granian",
+        "uwsgi",
+        "runserver",
+        "celery",
+        "nginx",
+        "supervisord",
+        "tail -f",
+        "sleep infinity",
+        "flask run",
+    ];
+    const STEPS: &[&str] = &[
+        "migrate",
+        "collectstatic",
+        "loaddata",
+        "createsuperuser",
+        "compilemessages",
+        "alembic upgrade",
+        "npm run build",
+        "yarn build",
+        "pnpm build",
+    ];
+    const FIRST_WORDS: &[&str] = &[
+        "cp", "rsync", "echo", "exit", "true", "mv", "chmod", "chown", "mkdir", "ln", "tar",
+        "touch", "mc",
+    ];
+    let lower = command.to_ascii_lowercase();
+    if lower.trim().is_empty() || SERVES.iter().any(|m| lower.contains(m)) {
+        return false;
+    }
+    let last = lower
+        .split("&&")
+        .flat_map(|part| part.split([';', '\n', '|']))
+        .map(|part| part.trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\''))
+        .filter(|part| !part.is_empty())
+        .last()
+        .unwrap_or("");
+    let last = ["sh -c", "bash -c", "/bin/sh -c", "/bin/bash -c"]
+        .iter()
+        .find_map(|shell| last.strip_prefix(shell))
+        .unwrap_or(last)
+        .trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
+    let first = last.split_whitespace().next().unwrap_or("");
+    let first = first.rsplit('/').next().unwrap_or(first);
+    FIRST_WORDS.contains(&first) || STEPS.iter().any(|m| last.contains(m))
+}
+
+/// A command only a development stack runs: an auto-reloading server, a
+/// container kept idle for a shell, a dev Procfile.
+fn command_is_dev(command: &str) -> bool {
+    const DEV: &[&str] = &[
+        "--reload",
+        "runserver",
+        "watchmedo",
+        "sleep infinity",
+        "tail -f /dev/null",
+        "procfile.dev",
+        "--debug",
+        "npm run dev",
+        "yarn dev",
+    ];
+    let lower = command.to_ascii_lowercase();
+    DEV.iter().any(|m| lower.contains(m))
+}
+
+/// A path of a development, test or example setup, by a word of its name
+/// or of its folders: `e2e/docker-compose.yml`, `docker-compose.ci.yml`,
+/// `docker/dev/Dockerfile`, `.env.local`, `.devcontainer/compose.yml`.
+pub fn path_is_dev(path: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "dev",
+        "develop",
+        "development",
+        "devcontainer",
+        "local",
+        "test",
+        "tests",
+        "testing",
+        "ci",
+        "e2e",
+        "contrib",
+        "example",
+        "examples",
+        "sample",
+        "samples",
+    ];
+    path.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| WORDS.contains(&word))
 }
 
 fn scalars(node: &Node) -> Vec<String> {
@@ -735,6 +862,51 @@ services:
         assert_eq!(facts.unparsed.len(), 1, "{:?}", facts.unparsed);
         assert!(facts.unparsed[0].message.contains("aliases expand"));
         assert_eq!(facts.services[0].environment[0].key, "A");
+    }
+
+    #[test]
+    fn one_shot_commands_run_to_completion_and_servers_do_not() {
+        for command in [
+            "python manage.py migrate",
+            "sh -c \"python manage.py collectstatic --noinput && exit 0\"",
+            "cp -r out/. /frontend_static/",
+            "exit 0",
+            "echo \"Build complete\"",
+            "/bin/sh -c \"mc alias set local http://minio:9000 a b; mc mb local/bucket; exit 0;\"",
+        ] {
+            assert!(command_is_oneshot(command), "{command}");
+        }
+        for command in [
+            "sh -c \"python manage.py migrate && gunicorn config.wsgi\"",
+            "celery -A app worker",
+            "npx playwright test",
+            "",
+        ] {
+            assert!(!command_is_oneshot(command), "{command}");
+        }
+    }
+
+    #[test]
+    fn dev_paths_by_any_word_of_the_path() {
+        for path in [
+            "e2e/docker-compose.yml",
+            "docker-compose.ci.yml",
+            ".devcontainer/compose.yml",
+            "contrib/compose.yml",
+            "examples/x/compose.yaml",
+            ".env.local",
+            "docker/dev/Dockerfile",
+        ] {
+            assert!(path_is_dev(path), "{path}");
+        }
+        for path in [
+            "docker-compose.yml",
+            "deploy/compose.prod.yml",
+            "devops/compose.yml",
+            "staging_pull_compose.template.yaml",
+        ] {
+            assert!(!path_is_dev(path), "{path}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::location::Location;
 use crate::progress::Progress;
 
 pub mod compose;
+pub mod compose_merge;
 pub mod dockerfile;
 pub mod dotenv;
 pub mod entrypoint;
@@ -413,6 +414,7 @@ pub fn collect_all_reporting(ctx: &Context, progress: &Progress) -> Facts {
     for result in results {
         facts.extend(result);
     }
+    compose_merge::collect_named(&ctx.root, &mut facts);
     progress.finish();
     facts
 }

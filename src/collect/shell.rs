@@ -194,11 +194,26 @@ pub struct ScriptFacts {
     pub env_file_uses: Vec<EnvFileUse>,
     /// Local files copied to a host (`scp`, `rsync`), as written.
     pub shipped: Vec<String>,
+    /// Local files copied to a host with the name they get there: `scp
+    /// docker-compose.prod.yml host:app/docker-compose.yml`.
+    pub copies: Vec<(String, String)>,
+    /// Commands that start a compose project (`docker compose -f a -f b up`).
+    pub compose_runs: Vec<ComposeRun>,
     /// `kubectl create secret|configmap ...`: its words and where it starts,
     /// for the workflow collector to turn into a Kubernetes object.
     pub kubectl: Vec<KubectlCreate>,
     /// Syntax errors: (row, message).
     pub errors: Vec<(u32, String)>,
+}
+
+/// `docker compose [-f F]... up`, `docker-compose up`, `docker stack deploy -c F`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeRun {
+    /// The compose files in order, as written; empty for compose's default.
+    pub files: Vec<String>,
+    pub row: u32,
+    pub column: u32,
+    pub remote: bool,
 }
 
 /// A `kubectl create secret|configmap` command, as words.
@@ -511,7 +526,7 @@ impl<'s> Analyzer<'s, '_> {
             }
             "ssh" => self.ssh(node, &args),
             "aws" => self.ssm(&args),
-            "docker" | "docker-compose" | "podman" => self.docker(&name, &args),
+            "docker" | "docker-compose" | "podman" => self.docker(&name, node, &args),
             "gcloud" => self.gcloud(node, &args),
             "kubectl" => {
                 let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
@@ -525,6 +540,21 @@ impl<'s> Analyzer<'s, '_> {
                 }
             }
             "scp" | "rsync" => self.ship(&args),
+            "mv" | "cp" if self.ctx.remote => {
+                // A rename on the host: the compose file it becomes.
+                let words: Vec<String> = args
+                    .iter()
+                    .map(|a| unquote(self.text(*a)))
+                    .filter(|w| !w.starts_with('-'))
+                    .collect();
+                if let [source, dest] = words.as_slice()
+                    && crate::collect::compose::is_compose_name(basename(dest))
+                {
+                    self.facts
+                        .copies
+                        .push((source.clone(), basename(dest).to_string()));
+                }
+            }
             "read" => {
                 for arg in &args {
                     let var = self.text(*arg);
@@ -1101,8 +1131,17 @@ impl<'s> Analyzer<'s, '_> {
         }
     }
 
-    fn docker(&mut self, name: &str, args: &[Node<'_>]) {
+    fn docker(&mut self, name: &str, node: Node<'_>, args: &[Node<'_>]) {
         let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
+        if let Some(files) = compose_up_files(name, &words) {
+            let pos = node.start_position();
+            self.facts.compose_runs.push(ComposeRun {
+                files,
+                row: self.row_offset + pos.row as u32,
+                column: pos.column as u32,
+                remote: self.ctx.remote,
+            });
+        }
         let sub: Vec<&str> = words
             .iter()
             .map(String::as_str)
@@ -1174,6 +1213,7 @@ impl<'s> Analyzer<'s, '_> {
         const WITH_VALUE: &[&str] = &["-i", "-P", "-o", "-F", "-c", "-l", "-S", "-J", "-e"];
         let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
         let mut skip = false;
+        let mut sources = Vec::new();
         for word in &words {
             if skip {
                 skip = false;
@@ -1184,9 +1224,22 @@ impl<'s> Analyzer<'s, '_> {
                 continue;
             }
             if !word.contains(':') {
-                self.facts.shipped.push(word.clone());
+                sources.push(word.clone());
             }
         }
+        // The last word is where the copies go: `host:dir/` or `host:dir/name`.
+        if let Some((_, dest)) = words.last().and_then(|w| w.split_once(':')) {
+            for source in &sources {
+                let into_folder = dest.is_empty() || dest.ends_with('/') || sources.len() > 1;
+                let name = if into_folder {
+                    basename(source)
+                } else {
+                    basename(dest)
+                };
+                self.facts.copies.push((source.clone(), name.to_string()));
+            }
+        }
+        self.facts.shipped.extend(sources);
     }
 
     fn reads(&mut self, root: Node<'_>) {
@@ -1257,6 +1310,63 @@ const SHELL_VARIABLES: &[&str] = &[
     "OPTARG",
     "OPTIND",
 ];
+
+/// The files of a compose command that starts the project (`up`, `stack
+/// deploy`), in order; `None` for any other command (`build`, `run`, `down`).
+fn compose_up_files(name: &str, words: &[String]) -> Option<Vec<String>> {
+    let mut rest = words.iter().map(String::as_str).peekable();
+    let stack = match name {
+        "docker-compose" => false,
+        _ => match rest.next()? {
+            "compose" => false,
+            "stack" => true,
+            _ => return None,
+        },
+    };
+    let mut files = Vec::new();
+    let mut found = false;
+    while let Some(word) = rest.next() {
+        let (flag, inline) = match word.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            _ => (word, None),
+        };
+        let is_file = if stack {
+            matches!(flag, "-c" | "--compose-file")
+        } else {
+            matches!(flag, "-f" | "--file")
+        };
+        if is_file {
+            if let Some(file) = inline.or_else(|| rest.next()) {
+                files.push(file.to_string());
+            }
+            continue;
+        }
+        if flag.starts_with('-') {
+            // Global flags that take a value: skip it, it is not the subcommand.
+            if inline.is_none()
+                && matches!(
+                    flag,
+                    "-p" | "--project-name"
+                        | "--env-file"
+                        | "--profile"
+                        | "--project-directory"
+                        | "--context"
+                )
+            {
+                rest.next();
+            }
+            continue;
+        }
+        if stack {
+            // `docker stack deploy -c a.yml NAME`: the files follow the subcommand.
+            found |= flag == "deploy";
+            continue;
+        }
+        found = flag == "up";
+        break;
+    }
+    found.then_some(files)
+}
 
 fn is_github_env(path: &str) -> bool {
     matches!(path, "$GITHUB_ENV" | "${GITHUB_ENV}")
@@ -1850,6 +1960,51 @@ mod tests {
         let f = run("echo \"A=1\" >> .env\nif then fi ((\n", &[]);
         assert!(!f.errors.is_empty());
         assert_eq!(keys(&f), kv(&[("A", "literal")]));
+    }
+
+    #[test]
+    fn compose_up_names_its_files_and_other_subcommands_do_not() {
+        let files = |script: &str| -> Vec<Vec<String>> {
+            run(script, &[])
+                .compose_runs
+                .into_iter()
+                .map(|r| r.files)
+                .collect()
+        };
+        assert_eq!(
+            files("docker compose -f base.yml --file=prod.yml -p app up -d --build"),
+            [vec!["base.yml".to_string(), "prod.yml".to_string()]]
+        );
+        assert_eq!(files("sudo docker-compose up -d"), [Vec::<String>::new()]);
+        assert_eq!(
+            files("docker stack deploy -c stack.yml app"),
+            [vec!["stack.yml".to_string()]]
+        );
+        assert!(
+            files("docker compose -f a.yml build && docker compose -f a.yml run --rm web migrate")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn copies_keep_the_name_they_get_on_the_host() {
+        let f = run(
+            "scp -i key.pem docker-compose.prod.yml u@h:/srv/app/docker-compose.yml\nrsync -a a.yml b.yml u@h:/srv/",
+            &[],
+        );
+        let copies: Vec<(&str, &str)> = f
+            .copies
+            .iter()
+            .map(|(s, n)| (s.as_str(), n.as_str()))
+            .collect();
+        assert_eq!(
+            copies,
+            [
+                ("docker-compose.prod.yml", "docker-compose.yml"),
+                ("a.yml", "a.yml"),
+                ("b.yml", "b.yml")
+            ]
+        );
     }
 }
 

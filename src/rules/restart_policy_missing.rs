@@ -1,9 +1,19 @@
 //! `restart-policy-missing`: a long-running compose service with no
 //! `restart:` (or `deploy.restart_policy`): after a host or Docker restart it
-//! stays down (incident 2). One-shot jobs are exempt: those another service
-//! waits for with `condition: service_completed_successfully`, and names
-//! matching the one-shot patterns (`*-migrate`, `*_init`, `*_check`,
-//! `init-*`..., see `envtrail.toml`'s `oneshot-services`).
+//! stays down (incident 2).
+//!
+//! Only deployed stacks are audited: when a deploy command names compose
+//! files, those (with their overlays merged) and no others; otherwise any
+//! compose file that is not a development, test or example stack (by the
+//! words of its path, or a service that reloads, idles or builds from a dev
+//! Dockerfile). One-shot jobs are exempt: those another service waits for
+//! with `condition: service_completed_successfully`, those whose command runs
+//! to completion (migrations, `collectstatic`, a copy, `exit 0`), services
+//! behind `profiles:`, and names matching the one-shot patterns
+//! (`*-migrate`, `*_init`, `*_check`, `init-*`..., see `envtrail.toml`'s
+//! `oneshot-services`).
+
+use std::collections::BTreeSet;
 
 use super::RuleId;
 use crate::chain::Chain;
@@ -26,11 +36,37 @@ pub fn is_oneshot(
         })
 }
 
+/// The compose files the rule audits: the deployed ones when a deploy
+/// names any, else every file that is no development or test stack.
+fn audited_files(services: &[ComposeService]) -> BTreeSet<&str> {
+    let deployed: BTreeSet<&str> = services
+        .iter()
+        .filter(|s| s.deployed && !is_dev_file(&s.file))
+        .map(|s| s.file.as_str())
+        .collect();
+    if !deployed.is_empty() {
+        return deployed;
+    }
+    let dev_stacks: BTreeSet<&str> = services
+        .iter()
+        .filter(|s| s.dev)
+        .map(|s| s.file.as_str())
+        .collect();
+    services
+        .iter()
+        .map(|s| s.file.as_str())
+        .filter(|f| !is_dev_file(f) && !dev_stacks.contains(f))
+        .collect()
+}
+
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let services = &chain.deploy.services;
+    let audited = audited_files(services);
     for service in services {
-        // Development and test compose files are not deployed: no restart needed.
-        if service.restart || is_dev_file(&service.file) {
+        if service.restart || service.profiled || !audited.contains(service.file.as_str()) {
+            continue;
+        }
+        if service.command.as_ref().is_some_and(|c| c.oneshot) {
             continue;
         }
         let same_file: Vec<&ComposeService> =

@@ -154,7 +154,6 @@ fn not_a_deploy_target_ci_test_job_is_no_drift_target() {
 }
 
 #[test]
-#[ignore = "dev-stack: restart-policy-missing fires on e2e stacks and on containers that run once and exit"]
 fn dev_stack_e2e_compose_needs_no_restart_policy() {
     let (report, _) = check_json("fp-dev-stack", &[]);
     assert!(
@@ -167,7 +166,6 @@ fn dev_stack_e2e_compose_needs_no_restart_policy() {
 }
 
 #[test]
-#[ignore = "overlay-not-merged: the deploy's `-f base -f prod` overlay is not merged into the base file"]
 fn overlay_not_merged_restart_policy_from_the_deploy_overlay_counts() {
     let (report, _) = check_json("fp-overlay-not-merged", &[]);
     assert!(
@@ -177,6 +175,27 @@ fn overlay_not_merged_restart_policy_from_the_deploy_overlay_counts() {
         "{:?}",
         findings(&report)
     );
+}
+
+#[test]
+fn overlay_environment_entry_of_the_deploy_makes_the_key_reach_the_app() {
+    let (report, code) = check_json("compose-overlay-environment", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    no_unset_family(&report, "SENTRY_DSN");
+    assert!(findings(&report).is_empty(), "{:?}", findings(&report));
+}
+
+#[test]
+fn restart_policy_missing_still_fires_on_the_deploy_compose_file() {
+    let (report, _) = check_json("compose-restart-deployed", &[]);
+    // `web` of the file the deploy copies and starts; not the dev stack's
+    // services, not the collectstatic-and-copy one-shot, not the worker
+    // that has a policy.
+    let hits: Vec<(String, u64)> = crate::common::findings_of(&report, "restart-policy-missing")
+        .into_iter()
+        .map(|(file, line, _)| (file, line))
+        .collect();
+    assert_eq!(hits, [("infra/docker-compose.prod.yml".to_string(), 2)]);
 }
 
 #[test]

@@ -313,8 +313,7 @@ pub fn env_tokens(name: &str) -> BTreeSet<&'static str> {
 /// Compose files for development or tests: still stages, never drift targets,
 /// never audited for restart policies.
 pub fn is_dev_file(file: &str) -> bool {
-    let tokens = env_tokens(basename(file));
-    tokens.contains("development") || tokens.contains("test") || basename(file).contains("override")
+    crate::collect::compose::path_is_dev(file) || basename(file).contains("override")
 }
 
 /// The deploy side of the chain, from the located facts: the app's units,

@@ -21,7 +21,8 @@ use crate::collect::shell::{
     self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name,
 };
 use crate::facts::{
-    Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, ReadVia, Source, Unparsed, WriteVia,
+    ComposeDeploy, Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, ReadVia, Source, Unparsed,
+    WriteVia,
 };
 use crate::location::Location;
 use crate::yaml::{Node, Scalar, Style};
@@ -97,6 +98,9 @@ struct JobOutput {
     placed: Vec<Placed>,
     shipped: Vec<String>,
     env_file_uses: Vec<(shell::EnvFileUse, Location)>,
+    /// Files copied to a host, with the name they get there.
+    copies: Vec<(String, String)>,
+    compose_deploys: Vec<ComposeDeploy>,
 }
 
 pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
@@ -141,6 +145,9 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
         for step in job.get("steps").and_then(Node::as_seq).unwrap_or_default() {
             step_facts(rel, step, job_dir, &mut env, &mut out, facts);
         }
+        facts
+            .compose_deploys
+            .extend(compose_deploys_as_copied(&mut out));
         outputs.push(out);
     }
     finish(outputs, facts);
@@ -195,6 +202,7 @@ fn step_facts(
                 .opaque_stages
                 .push(super::opaque::deploy_step(what, locate(rel, run, row, 0)));
         }
+        let deploys_before = out.compose_deploys.len();
         script(rel, run, &step_env, false, "run", &map_keys, out, facts);
         let dir = step
             .get("working-directory")
@@ -202,6 +210,11 @@ fn step_facts(
             .or(default_dir)
             .filter(|d| !matches!(d.trim(), "" | "." | "./"));
         if let Some(dir) = dir {
+            for deploy in &mut out.compose_deploys[deploys_before..] {
+                for file in &mut deploy.files {
+                    *file = in_working_directory(dir, file);
+                }
+            }
             for placed in &mut out.placed[before..] {
                 match &mut placed.event {
                     ScriptEvent::Write(w) if !w.remote => {
@@ -287,8 +300,15 @@ fn step_facts(
             }
             "appleboy/scp-action" => {
                 if let Some(source) = with_str("source") {
-                    out.shipped
-                        .extend(source.value.split(',').map(|s| s.trim().to_string()));
+                    let sources: Vec<String> = source
+                        .value
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .collect();
+                    // scp-action copies into the `target` folder, names kept.
+                    out.copies
+                        .extend(sources.iter().map(|s| (s.clone(), basename(s).to_string())));
+                    out.shipped.extend(sources);
                 }
             }
             _ => {}
@@ -337,9 +357,18 @@ fn script(
         reads,
         env_file_uses,
         shipped,
+        copies,
+        compose_runs,
         errors,
         kubectl,
     } = shell::analyze(&text, &ctx);
+    out.copies.extend(copies);
+    out.compose_deploys
+        .extend(compose_runs.into_iter().map(|run| ComposeDeploy {
+            location: locate(rel, scalar, run.row, run.column),
+            files: run.files,
+            remote: run.remote,
+        }));
     for k in kubectl {
         let words: Vec<&str> = k.words.iter().map(String::as_str).collect();
         let location = locate(rel, scalar, k.row, k.column);
@@ -380,6 +409,48 @@ fn script(
         out.env_file_uses.push((u, location));
     }
     out.shipped.extend(shipped);
+}
+
+/// The job's compose deploys, with the files a host runs replaced by the
+/// repository files copied there under that name (`scp
+/// docker-compose.prod.yml host:app/docker-compose.yml`, then `docker compose
+/// up` on the host). A copy made on the host (`mv a.yml docker-compose.yml`)
+/// is followed back too.
+fn compose_deploys_as_copied(out: &mut JobOutput) -> Vec<ComposeDeploy> {
+    let copied_as = |name: &str| -> Option<String> {
+        let mut source = out
+            .copies
+            .iter()
+            .rev()
+            .find(|(_, as_name)| as_name == name)
+            .map(|(source, _)| source.clone())?;
+        // One more step back: a host-side rename of a file shipped earlier.
+        if let Some((earlier, _)) = out
+            .copies
+            .iter()
+            .find(|(s, as_name)| *as_name == basename(&source) && *s != source)
+        {
+            source = earlier.clone();
+        }
+        Some(source)
+    };
+    let mut deploys = std::mem::take(&mut out.compose_deploys);
+    for deploy in deploys.iter_mut().filter(|d| d.remote) {
+        if deploy.files.is_empty() {
+            let copied: Vec<String> = crate::collect::compose::DEFAULT_FILES
+                .iter()
+                .filter_map(|name| copied_as(name))
+                .collect();
+            deploy.files = copied;
+        } else {
+            for file in &mut deploy.files {
+                if let Some(source) = copied_as(basename(file)) {
+                    *file = source;
+                }
+            }
+        }
+    }
+    deploys
 }
 
 /// A write or opaque file that survived so far (opaque: written on a host?).

@@ -303,3 +303,61 @@ fn unparseable_script_is_unparsed_and_the_rest_goes_on() {
     let keys: Vec<&str> = f.writes.iter().map(|w| w.key.as_str()).collect();
     assert_eq!(keys, ["A", "B"]);
 }
+
+/// (files, line, remote) of each compose deploy.
+fn compose_deploys(f: &Facts) -> Vec<(Vec<String>, u32, bool)> {
+    f.compose_deploys
+        .iter()
+        .map(|d| (d.files.clone(), d.location.line(), d.remote))
+        .collect()
+}
+
+#[test]
+fn compose_deploys_in_run_and_ssh_scripts_with_their_files() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: docker compose -f compose.yml -f compose.deploy.yml up -d\n        working-directory: deploy\n      - uses: appleboy/ssh-action@v1\n        with:\n          script: |\n            cd /srv/app\n            docker-compose -f docker-compose.prod.yml up -d\n",
+    );
+    assert_eq!(
+        compose_deploys(&f),
+        [
+            (
+                vec![
+                    "deploy/compose.yml".into(),
+                    "deploy/compose.deploy.yml".into()
+                ],
+                4,
+                false
+            ),
+            (vec!["docker-compose.prod.yml".into()], 10, true),
+        ]
+    );
+}
+
+#[test]
+fn a_file_copied_to_the_host_under_the_default_name_is_the_deploys_file() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: scp infra/docker-compose.prod.yml host:/srv/app/docker-compose.yml\n      - uses: appleboy/ssh-action@v1\n        with:\n          script: |\n            cd /srv/app\n            docker compose up -d\n",
+    );
+    assert_eq!(
+        compose_deploys(&f),
+        [(vec!["infra/docker-compose.prod.yml".into()], 9, true)]
+    );
+    // Copied by scp-action, then renamed on the host to the override compose reads.
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - uses: appleboy/scp-action@v0.1.7\n        with:\n          source: docker-compose.yml,deploy/docker-compose.prod.yml\n          target: /srv/app\n      - uses: appleboy/ssh-action@v1\n        with:\n          script: |\n            cd /srv/app\n            mv docker-compose.prod.yml docker-compose.override.yml\n            docker compose up -d\n",
+    );
+    assert_eq!(
+        compose_deploys(&f),
+        [(
+            vec![
+                "docker-compose.yml".into(),
+                "deploy/docker-compose.prod.yml".into()
+            ],
+            13,
+            true
+        )]
+    );
+}
