@@ -241,6 +241,15 @@ pub struct DotenvLoad {
     pub path: String,
 }
 
+/// A sign that the app runs on a platform (a bare `gcloud run deploy` in a
+/// workflow...) that is not already an opaque stage or a write: the keys that
+/// platform sets in every container are then set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformSign {
+    pub platform: crate::platform::Platform,
+    pub location: Location,
+}
+
 /// Infrastructure-as-code and platform manifests envtrail sees but does not parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InfraKind {
@@ -447,6 +456,9 @@ pub struct Facts {
     /// The app's settings modules, repository-relative (sorted and
     /// deduplicated on the chain).
     pub settings_modules: Vec<String>,
+    /// Platforms the repository deploys to, besides those its opaque stages
+    /// and Cloud Run writes show.
+    pub platform_signs: Vec<PlatformSign>,
 }
 
 impl Facts {
@@ -465,6 +477,7 @@ impl Facts {
         self.workloads.extend(other.workloads);
         self.kube_objects.extend(other.kube_objects);
         self.settings_modules.extend(other.settings_modules);
+        self.platform_signs.extend(other.platform_signs);
     }
 
     pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {

@@ -21,7 +21,8 @@ use crate::collect::shell::{
     self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name,
 };
 use crate::facts::{
-    Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, ReadVia, Source, Unparsed, WriteVia,
+    Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, PlatformSign, ReadVia, Source, Unparsed,
+    WriteVia,
 };
 use crate::location::Location;
 use crate::yaml::{Node, Scalar, Style};
@@ -189,6 +190,12 @@ fn step_facts(
             facts
                 .opaque_stages
                 .push(super::opaque::deploy_step(what, locate(rel, run, row, 0)));
+        }
+        for (row, platform) in super::opaque::platform_commands(&run.value) {
+            facts.platform_signs.push(PlatformSign {
+                platform,
+                location: locate(rel, run, row, 0),
+            });
         }
         script(rel, run, &step_env, false, "run", &map_keys, out, facts);
         let dir = step
