@@ -86,6 +86,9 @@ pub enum WriteVia {
     Kubernetes,
     /// `gcloud run deploy --set-env-vars` and friends.
     CloudRun,
+    /// An action that writes an env file from its inputs
+    /// (`SpicyPizza/create-envfile`'s `envkey_<KEY>`).
+    EnvfileAction,
 }
 
 impl WriteVia {
@@ -107,6 +110,7 @@ impl WriteVia {
             WriteVia::DotenvFile => "dotenv-file",
             WriteVia::Kubernetes => "kubernetes",
             WriteVia::CloudRun => "cloud-run",
+            WriteVia::EnvfileAction => "envfile-action",
         }
     }
 

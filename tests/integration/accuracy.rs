@@ -181,7 +181,6 @@ fn overlay_not_merged_restart_policy_from_the_deploy_overlay_counts() {
 }
 
 #[test]
-#[ignore = "workflow-write-unseen: SpicyPizza/create-envfile's envkey_* inputs are not read as .env writes"]
 fn workflow_write_unseen_create_envfile_action_writes_the_env_file() {
     let (report, code) = check_json("fp-workflow-write-unseen", &[]);
     assert_eq!(code, 0);
