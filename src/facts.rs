@@ -89,6 +89,9 @@ pub enum WriteVia {
     /// An action that writes an env file from its inputs
     /// (`SpicyPizza/create-envfile`'s `envkey_<KEY>`).
     EnvfileAction,
+    /// `os.environ.setdefault("K", "v")` in the app's own code: K is set for
+    /// the rest of its process.
+    PythonSetdefault,
 }
 
 impl WriteVia {
@@ -111,6 +114,7 @@ impl WriteVia {
             WriteVia::Kubernetes => "kubernetes",
             WriteVia::CloudRun => "cloud-run",
             WriteVia::EnvfileAction => "envfile-action",
+            WriteVia::PythonSetdefault => "python-setdefault",
         }
     }
 
@@ -123,6 +127,7 @@ impl WriteVia {
             | WriteVia::Kubernetes
             | WriteVia::CloudRun
             | WriteVia::DotenvFile => Stage::Deploy,
+            WriteVia::PythonSetdefault => Stage::Settings,
             _ => Stage::Workflow,
         }
     }

@@ -254,6 +254,9 @@ fn set_at(chain: &Chain, key: &str, file: &str, scope: Scope) -> Option<Location
     if let Some(at) = chain.visibility.file_keys.get(key) {
         return Some(at.clone());
     }
+    if let Some(at) = set_by_the_app(chain, key, file) {
+        return Some(at);
+    }
     if let Scope::Target(t) = scope {
         let reaches = !chain.deploy.has_app_stage || chain.deploy.reaches_code_in(key, file);
         return t.keys.get(key).filter(|_| reaches).cloned();
@@ -272,5 +275,17 @@ fn set_at(chain: &Chain, key: &str, file: &str, scope: Scope) -> Option<Location
         .rows
         .get(key)
         .and_then(|r| r.written.first())
+        .map(|w| w.location.clone())
+}
+
+/// Where the app's own code sets `key` (`os.environ.setdefault`) for the code
+/// in `file`: in a folder above it (`manage.py`, `config/wsgi.py` for
+/// `config/settings/base.py`), so the same process runs both.
+fn set_by_the_app(chain: &Chain, key: &str, file: &str) -> Option<Location> {
+    chain
+        .rows
+        .get(key)?
+        .writes_at(crate::facts::Stage::Settings)
+        .find(|w| is_above(dir_of(&w.location.file), dir_of(file)))
         .map(|w| w.location.clone())
 }

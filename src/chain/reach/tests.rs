@@ -535,3 +535,34 @@ fn port_is_the_platforms_only_where_the_repository_deploys_to_one_that_sets_it()
     );
     assert!(findings(&chain).is_empty(), "{:?}", findings(&chain));
 }
+
+#[test]
+fn setdefault_sets_the_key_only_for_code_in_its_folder_or_below() {
+    let compose = [(
+        "docker-compose.yml",
+        "services:\n  web:\n    build: .\n    command: gunicorn app.wsgi\n",
+    )];
+    let setdefault = |file: &str| EnvWrite {
+        key: "APP_ROLE".into(),
+        location: Location::new(file, 5, 0),
+        via: WriteVia::PythonSetdefault,
+        source: Source::Literal,
+        sink: None,
+        target: None,
+        remote: false,
+    };
+    let unset = |file: &str| {
+        let chain = Chain::build(
+            facts(
+                &compose,
+                vec![setdefault(file)],
+                vec![read("APP_ROLE", 3, true)],
+            ),
+            None,
+        );
+        findings(&chain).contains(&(RuleId::UnsetRequired, Some("APP_ROLE".into())))
+    };
+    assert!(!unset("manage.py"));
+    assert!(!unset("app/wsgi.py"));
+    assert!(unset("worker/boot.py"));
+}
