@@ -248,6 +248,12 @@ impl Chain {
             .is_some_and(|i| i.names.contains(name))
     }
 
+    /// The platform sets `key` for the app: everywhere (the OS, the runtime),
+    /// or on a platform the repository deploys to (`PORT` on Cloud Run).
+    pub fn is_platform_key(&self, key: &str) -> bool {
+        self.visibility.platforms.sets(key)
+    }
+
     /// Rows whose key some stage writes and no code reads.
     pub fn is_read(&self, key: &str) -> bool {
         self.rows.get(key).is_some_and(|r| !r.read.is_empty())
@@ -259,7 +265,7 @@ impl Chain {
     /// Keys that some stage writes into the app's environment and nothing reads.
     pub fn written_unread(&self) -> impl Iterator<Item = &KeyRow> {
         self.rows.values().filter(|r| {
-            !r.written.is_empty() && !self.is_read(&r.key) && !platform::is_platform_key(&r.key)
+            !r.written.is_empty() && !self.is_read(&r.key) && !self.is_platform_key(&r.key)
         })
     }
 }
@@ -279,6 +285,7 @@ fn secret_row<'a>(secrets: &'a mut BTreeMap<String, SecretRow>, name: &str) -> &
 fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Config) -> Visibility {
     let mut vis = Visibility {
         opaque: facts.opaque_stages.clone(),
+        platforms: platforms_shown(facts),
         ..Visibility::default()
     };
     vis.opaque.extend(deploy.opaque.iter().cloned());
@@ -297,6 +304,24 @@ fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Con
     vis.opaque.sort();
     vis.opaque.dedup();
     vis
+}
+
+/// The platforms the repository deploys to: its platform manifests and
+/// deploy steps (opaque stages), its Cloud Run writes, and the signs
+/// collectors found besides.
+fn platforms_shown(facts: &Facts) -> platform::Platforms {
+    let from_stages = facts.opaque_stages.iter().filter_map(|o| match &o.kind {
+        OpaqueKind::Infrastructure { kind } => platform::Platform::of_infra(*kind),
+        OpaqueKind::DeployStep { what } => platform::Platform::of_deploy_step(what),
+        _ => None,
+    });
+    let from_writes = facts
+        .writes
+        .iter()
+        .filter(|w| w.via == crate::facts::WriteVia::CloudRun)
+        .map(|_| platform::Platform::CloudRun);
+    let from_signs = facts.platform_signs.iter().map(|s| s.platform);
+    platform::Platforms(from_stages.chain(from_writes).chain(from_signs).collect())
 }
 
 /// `[env-files]` in envtrail.toml names the keys of files envtrail cannot

@@ -86,6 +86,12 @@ pub enum WriteVia {
     Kubernetes,
     /// `gcloud run deploy --set-env-vars` and friends.
     CloudRun,
+    /// An action that writes an env file from its inputs
+    /// (`SpicyPizza/create-envfile`'s `envkey_<KEY>`).
+    EnvfileAction,
+    /// `os.environ.setdefault("K", "v")` in the app's own code: K is set for
+    /// the rest of its process.
+    PythonSetdefault,
 }
 
 impl WriteVia {
@@ -107,6 +113,8 @@ impl WriteVia {
             WriteVia::DotenvFile => "dotenv-file",
             WriteVia::Kubernetes => "kubernetes",
             WriteVia::CloudRun => "cloud-run",
+            WriteVia::EnvfileAction => "envfile-action",
+            WriteVia::PythonSetdefault => "python-setdefault",
         }
     }
 
@@ -119,6 +127,7 @@ impl WriteVia {
             | WriteVia::Kubernetes
             | WriteVia::CloudRun
             | WriteVia::DotenvFile => Stage::Deploy,
+            WriteVia::PythonSetdefault => Stage::Settings,
             _ => Stage::Workflow,
         }
     }
@@ -250,6 +259,15 @@ pub struct DotenvLoad {
     /// The file as the code names it (the last string of the path expression;
     /// `.env` when none is given).
     pub path: String,
+}
+
+/// A sign that the app runs on a platform (a bare `gcloud run deploy` in a
+/// workflow...) that is not already an opaque stage or a write: the keys that
+/// platform sets in every container are then set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformSign {
+    pub platform: crate::platform::Platform,
+    pub location: Location,
 }
 
 /// Infrastructure-as-code and platform manifests envtrail sees but does not parse.
@@ -463,6 +481,9 @@ pub struct Facts {
     pub settings_modules: Vec<String>,
     /// Deploy commands that start a compose project (`docker compose -f a -f b up`).
     pub compose_deploys: Vec<ComposeDeploy>,
+    /// Platforms the repository deploys to, besides those its opaque stages
+    /// and Cloud Run writes show.
+    pub platform_signs: Vec<PlatformSign>,
 }
 
 impl Facts {
@@ -483,6 +504,7 @@ impl Facts {
         self.kube_objects.extend(other.kube_objects);
         self.settings_modules.extend(other.settings_modules);
         self.compose_deploys.extend(other.compose_deploys);
+        self.platform_signs.extend(other.platform_signs);
     }
 
     pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {

@@ -45,8 +45,23 @@ const PLATFORM_KEYS: &[&str] = &[
     "RUNNER_TEMP",
     // Django sets it with `os.environ.setdefault` in manage.py / wsgi.py / asgi.py
     "DJANGO_SETTINGS_MODULE",
-    // Heroku-style dynos
+    // Names only one platform uses: set wherever the app runs there, and no
+    // one else writes them.
     "DYNO",
+    "K_SERVICE",
+    "K_REVISION",
+    "K_CONFIGURATION",
+    "CLOUD_RUN_JOB",
+    "CLOUD_RUN_EXECUTION",
+    "CLOUD_RUN_TASK_INDEX",
+    "CLOUD_RUN_TASK_COUNT",
+    "CLOUD_RUN_TASK_ATTEMPT",
+    "AWS_EXECUTION_ENV",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+    "ECS_CONTAINER_METADATA_URI",
+    "ECS_CONTAINER_METADATA_URI_V4",
+    "RENDER",
 ];
 
 /// Prefixes of keys the platform sets.
@@ -59,7 +74,157 @@ const PLATFORM_PREFIXES: &[&str] = &[
     "GITHUB_",
     "RUNNER_",
     "ACTIONS_",
+    // Cloud Foundry, AWS Lambda, Fly, Render, App Engine: prefixes only they use
+    "VCAP_",
+    "CF_INSTANCE_",
+    "AWS_LAMBDA_",
+    "FLY_",
+    "RENDER_",
+    "GAE_",
 ];
+
+/// A platform the repository shows it deploys to (its manifest, a deploy
+/// action or its CLI in a workflow). The keys it sets in every container
+/// are set only then: `PORT` on a compose host is the deploy's to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Platform {
+    CloudRun,
+    AppEngine,
+    Heroku,
+    CloudFoundry,
+    AppService,
+    Fly,
+    Render,
+    AwsEcs,
+    AwsLambda,
+}
+
+impl Platform {
+    /// The platform's name, as the verdict says who sets a key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::CloudRun => "Cloud Run",
+            Platform::AppEngine => "App Engine",
+            Platform::Heroku => "Heroku",
+            Platform::CloudFoundry => "Cloud Foundry",
+            Platform::AppService => "Azure App Service",
+            Platform::Fly => "Fly",
+            Platform::Render => "Render",
+            Platform::AwsEcs => "Amazon ECS",
+            Platform::AwsLambda => "AWS Lambda",
+        }
+    }
+
+    /// Keys (or prefixes, ending in `_`) the platform sets in every
+    /// container that other stages also write, so they count only here.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Platform::CloudRun | Platform::Heroku | Platform::CloudFoundry | Platform::Render => {
+                &["PORT"]
+            }
+            Platform::AppEngine => &["PORT", "GOOGLE_CLOUD_PROJECT"],
+            Platform::AppService => &["PORT", "WEBSITE_"],
+            // Fly sets no PORT: the app listens on fly.toml's internal_port.
+            Platform::Fly => &["PRIMARY_REGION"],
+            Platform::AwsEcs | Platform::AwsLambda => &["AWS_REGION", "AWS_DEFAULT_REGION"],
+        }
+    }
+
+    /// The platform a deploy step (an action, or a platform CLI command as
+    /// `opaque::deploy_commands` names it) or a bare CLI command deploys to.
+    pub fn of_deploy_step(what: &str) -> Option<Platform> {
+        let what = what.to_ascii_lowercase();
+        let starts = |prefixes: &[&str]| prefixes.iter().any(|p| what.starts_with(p));
+        let platform = if starts(&["google-github-actions/deploy-cloudrun", "gcloud run "]) {
+            Platform::CloudRun
+        } else if starts(&["google-github-actions/deploy-appengine", "gcloud app "]) {
+            Platform::AppEngine
+        } else if starts(&["akhileshns/heroku-deploy", "heroku ", "git push heroku"]) {
+            Platform::Heroku
+        } else if starts(&[
+            "cf push",
+            "cf set-env",
+            "cf7 ",
+            "cf8 ",
+            "citizen-of-planet-earth/cf-cli-action",
+            "cloud-gov/cg-cli-tools",
+        ]) {
+            Platform::CloudFoundry
+        } else if starts(&[
+            "azure/webapps-deploy",
+            "azure/appservice-settings",
+            "az webapp",
+        ]) {
+            Platform::AppService
+        } else if starts(&["superfly/flyctl-actions", "fly ", "flyctl "]) {
+            Platform::Fly
+        } else if starts(&[
+            "render-examples/deploy-to-render",
+            "johnbeynon/render-deploy-action",
+            "render deploy",
+        ]) {
+            Platform::Render
+        } else if starts(&["aws-actions/amazon-ecs-", "aws ecs ", "copilot"]) {
+            Platform::AwsEcs
+        } else if starts(&[
+            "aws lambda ",
+            "serverless",
+            "sls deploy",
+            "zappa ",
+            "sam deploy",
+        ]) {
+            Platform::AwsLambda
+        } else {
+            return None;
+        };
+        Some(platform)
+    }
+
+    /// The platform a manifest envtrail sees (but does not parse) deploys to.
+    pub fn of_infra(kind: crate::facts::InfraKind) -> Option<Platform> {
+        use crate::facts::InfraKind;
+        Some(match kind {
+            InfraKind::Heroku => Platform::Heroku,
+            InfraKind::CloudFoundry => Platform::CloudFoundry,
+            InfraKind::Fly => Platform::Fly,
+            InfraKind::Render => Platform::Render,
+            InfraKind::AppEngine => Platform::AppEngine,
+            InfraKind::EcsTaskDefinition => Platform::AwsEcs,
+            InfraKind::Serverless | InfraKind::Zappa => Platform::AwsLambda,
+            _ => return None,
+        })
+    }
+}
+
+/// The platforms a repository deploys to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Platforms(pub std::collections::BTreeSet<Platform>);
+
+impl Platforms {
+    /// Who sets `key` for the app: the platform lists' entry, or the name of
+    /// a platform the repository deploys to that sets it.
+    pub fn entry(&self, key: &str) -> Option<&'static str> {
+        platform_entry(key).or_else(|| {
+            self.0
+                .iter()
+                .find(|p| p.keys().iter().any(|k| matches_entry(k, key)))
+                .map(|p| p.as_str())
+        })
+    }
+
+    pub fn sets(&self, key: &str) -> bool {
+        self.entry(key).is_some()
+    }
+}
+
+/// `entry` is `key`, or a prefix (ending in `_`) of it.
+fn matches_entry(entry: &str, key: &str) -> bool {
+    if entry.ends_with('_') {
+        key.starts_with(entry)
+    } else {
+        key == entry
+    }
+}
 
 /// Keys read by well-known libraries rather than the app's code. A key they
 /// consume is not `written-unread`. Each entry: (prefix or exact key, who reads it).
@@ -144,6 +309,45 @@ mod tests {
         assert!(is_platform_key("PYTHONPATH"));
         assert!(is_platform_key("DJANGO_SETTINGS_MODULE"));
         assert!(!is_platform_key("DATABASE_URL"));
+        assert!(is_platform_key("K_SERVICE"));
+        assert!(is_platform_key("VCAP_SERVICES"));
+    }
+
+    #[test]
+    fn port_is_set_only_where_the_repository_deploys_to_a_platform_that_sets_it() {
+        let none = Platforms::default();
+        assert_eq!(none.entry("PORT"), None);
+        assert_eq!(none.entry("WEBSITE_HOSTNAME"), None);
+        assert_eq!(none.entry("AWS_REGION"), None);
+        let on = |p: Platform| Platforms([p].into_iter().collect());
+        assert_eq!(on(Platform::CloudRun).entry("PORT"), Some("Cloud Run"));
+        assert_eq!(on(Platform::Heroku).entry("PORT"), Some("Heroku"));
+        assert_eq!(on(Platform::Fly).entry("PORT"), None);
+        assert_eq!(
+            on(Platform::AppService).entry("WEBSITE_HOSTNAME"),
+            Some("Azure App Service")
+        );
+        assert_eq!(on(Platform::AppService).entry("WEBSITES"), None);
+        assert_eq!(
+            on(Platform::AwsLambda).entry("AWS_REGION"),
+            Some("AWS Lambda")
+        );
+        assert_eq!(on(Platform::CloudRun).entry("DATABASE_URL"), None);
+    }
+
+    #[test]
+    fn deploy_steps_name_their_platform() {
+        let of = Platform::of_deploy_step;
+        assert_eq!(
+            of("google-github-actions/deploy-cloudrun"),
+            Some(Platform::CloudRun)
+        );
+        assert_eq!(of("gcloud run deploy"), Some(Platform::CloudRun));
+        assert_eq!(of("cf push"), Some(Platform::CloudFoundry));
+        assert_eq!(of("heroku config:set"), Some(Platform::Heroku));
+        assert_eq!(of("azure/webapps-deploy"), Some(Platform::AppService));
+        assert_eq!(of("helm upgrade"), None);
+        assert_eq!(of("terraform apply"), None);
     }
 
     #[test]

@@ -94,6 +94,8 @@ pub struct Visibility {
     /// Keys set by env files envtrail sees only by name: loaded by the app
     /// itself from a file it sees, or listed under `[env-files]` in envtrail.toml.
     pub file_keys: BTreeMap<String, Location>,
+    /// The platforms the repository deploys to: the keys they set are set.
+    pub platforms: platform::Platforms,
 }
 
 impl Visibility {
@@ -127,7 +129,7 @@ pub fn judge_in(chain: &Chain, row: &KeyRow, scope: Scope) -> Option<KeyVerdict>
         .filter(|r| r.fallback_of.is_none())
         .collect();
     let first = heads.first()?;
-    if let Some(by) = platform::platform_entry(&row.key) {
+    if let Some(by) = chain.visibility.platforms.entry(&row.key) {
         return Some(KeyVerdict {
             read: (*first).clone(),
             verdict: Verdict::Platform { by },
@@ -246,11 +248,14 @@ fn satisfied_in(chain: &Chain, read: &EnvRead, scope: Scope) -> Option<(String, 
 /// the app's own dotenv file, or (with a compose / Kubernetes / Cloud Run
 /// stage for the app) where it reaches that code, else by any write.
 fn set_at(chain: &Chain, key: &str, file: &str, scope: Scope) -> Option<Location> {
-    if platform::is_platform_key(key) {
+    if chain.visibility.platforms.sets(key) {
         return Some(Location::file_start(file));
     }
     if let Some(at) = chain.visibility.file_keys.get(key) {
         return Some(at.clone());
+    }
+    if let Some(at) = set_by_the_app(chain, key, file) {
+        return Some(at);
     }
     if let Scope::Target(t) = scope {
         let reaches = !chain.deploy.has_app_stage || chain.deploy.reaches_code_in(key, file);
@@ -270,5 +275,17 @@ fn set_at(chain: &Chain, key: &str, file: &str, scope: Scope) -> Option<Location
         .rows
         .get(key)
         .and_then(|r| r.written.first())
+        .map(|w| w.location.clone())
+}
+
+/// Where the app's own code sets `key` (`os.environ.setdefault`) for the code
+/// in `file`: in a folder above it (`manage.py`, `config/wsgi.py` for
+/// `config/settings/base.py`), so the same process runs both.
+fn set_by_the_app(chain: &Chain, key: &str, file: &str) -> Option<Location> {
+    chain
+        .rows
+        .get(key)?
+        .writes_at(crate::facts::Stage::Settings)
+        .find(|w| is_above(dir_of(&w.location.file), dir_of(file)))
         .map(|w| w.location.clone())
 }

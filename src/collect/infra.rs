@@ -25,7 +25,7 @@ fn candidate(rel: &str) -> Option<(InfraKind, Option<&'static [&'static str]>)> 
         "zappa_settings.json" | "zappa_settings.yaml" => (InfraKind::Zappa, None),
         "serverless.yml" | "serverless.yaml" => (InfraKind::Serverless, None),
         "pulumi.yaml" => (InfraKind::Pulumi, None),
-        "procfile" => (InfraKind::Heroku, None),
+        "procfile" | "heroku.yml" => (InfraKind::Heroku, None),
         "app.json" => (InfraKind::Heroku, Some(&["\"env\"", "\"buildpacks\""][..])),
         "app.yaml" | "app.yml" => (InfraKind::AppEngine, Some(&["runtime:"][..])),
         n if n.ends_with(".bicep") => (InfraKind::Bicep, None),

@@ -5,12 +5,11 @@
 use super::RuleId;
 use crate::chain::Chain;
 use crate::finding::Finding;
-use crate::platform;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     for file in &chain.deploy.examples {
         for key in &file.keys {
-            if chain.is_read(&key.key) || platform::is_platform_key(&key.key) {
+            if chain.is_read(&key.key) || chain.is_platform_key(&key.key) {
                 continue;
             }
             let alias_read = chain

@@ -10,7 +10,6 @@ use super::unset::required_missing_in;
 use crate::chain::reach::Target;
 use crate::chain::{Chain, Verdict};
 use crate::finding::Finding;
-use crate::platform;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let targets: Vec<_> = chain
@@ -24,7 +23,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     }
     let keys: BTreeSet<&String> = targets.iter().flat_map(|t| t.keys.keys()).collect();
     for key in keys {
-        if platform::is_platform_key(key) {
+        if chain.is_platform_key(key) {
             continue;
         }
         let (with, without): (Vec<&Target>, Vec<&Target>) = targets

@@ -5,7 +5,6 @@
 use super::RuleId;
 use crate::chain::Chain;
 use crate::finding::Finding;
-use crate::platform;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let examples = &chain.deploy.examples;
@@ -14,7 +13,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     }
     let documented = |key: &str| examples.iter().any(|f| f.keys.iter().any(|k| k.key == key));
     for row in chain.rows.values() {
-        if !row.is_required() || platform::is_platform_key(&row.key) {
+        if !row.is_required() || chain.is_platform_key(&row.key) {
             continue;
         }
         let Some(read) = row.head_read() else {

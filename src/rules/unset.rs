@@ -24,14 +24,18 @@ pub fn chain_note(read: &EnvRead) -> String {
     }
 }
 
-/// What the app falls back to, said louder when it is empty, `None` or `False`.
+/// What the app falls back to, said louder when it is an empty string or the
+/// `None` of `os.getenv` / `environ.get`. `False`, `0` and a `None` written
+/// as the default (`env("K", default=None)`) are deliberate values.
 pub fn default_phrase(read: &EnvRead) -> String {
     match &read.default {
         Some(DefaultValue::None) if matches!(read.via, ReadVia::OsGetenv | ReadVia::OsEnvironGet) => {
             "the default is None (os.getenv/environ.get without a default returns None): the app runs with NO value"
                 .to_string()
         }
-        Some(d) if d.is_empty_like() => format!("the default is {}: the app runs with NO usable value", d.as_python()),
+        Some(DefaultValue::Str(s)) if s.is_empty() => {
+            "the default is \"\": the app runs with NO usable value".to_string()
+        }
         Some(d) => format!("the default is {}", d.as_python()),
         None if read.has_default => "the default is an expression in the code".to_string(),
         None => "there is no default".to_string(),
@@ -346,4 +350,41 @@ pub fn with_deploy_story(kv: &KeyVerdict, mut finding: Finding) -> Finding {
         finding.message.push_str(&notes.join("; "));
     }
     finding
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Consumer;
+
+    fn phrase(via: ReadVia, default: DefaultValue) -> String {
+        let mut read = EnvRead::new(
+            Some("K".into()),
+            Location::new("app/settings.py", 1, 0),
+            via,
+            Consumer::App,
+        );
+        read.default = Some(default);
+        default_phrase(&read)
+    }
+
+    #[test]
+    fn only_empty_strings_and_getenvs_none_are_said_to_leave_no_value() {
+        let loud = |p: &str| p.contains("NO usable value") || p.contains("NO value");
+        assert!(loud(&phrase(
+            ReadVia::OsGetenv,
+            DefaultValue::Str(String::new())
+        )));
+        assert!(loud(&phrase(ReadVia::OsGetenv, DefaultValue::None)));
+        assert!(loud(&phrase(ReadVia::OsEnvironGet, DefaultValue::None)));
+        // DEBUG=False, WORKERS=0, default=None: deliberate values.
+        let debug = phrase(ReadVia::DjangoEnviron, DefaultValue::Bool(false));
+        assert_eq!(debug, "the default is False");
+        assert!(!loud(&phrase(ReadVia::OsGetenv, DefaultValue::Int(0))));
+        assert!(!loud(&phrase(ReadVia::DjangoEnviron, DefaultValue::None)));
+        assert!(!loud(&phrase(
+            ReadVia::OsGetenv,
+            DefaultValue::Str("8000".into())
+        )));
+    }
 }

@@ -425,3 +425,19 @@ fn same_report_at_any_thread_count() {
     let (four, _) = check_json("read-django-environ", &["--threads", "4"]);
     assert_eq!(one, four);
 }
+
+#[test]
+fn setdefault_writes_the_key_for_the_rest_of_the_app() {
+    let (r, code) = check_json("write-setdefault", &[]);
+    assert_eq!(code, 0, "{}", r["findings"]);
+    let written = &key_entry(&r, "APP_ROLE")["written"];
+    assert_eq!(written[0]["file"], "config/wsgi.py");
+    assert_eq!(written[0]["line"], 6);
+    assert_eq!(written[0]["via"], "python-setdefault");
+    assert_eq!(written[0]["source"], "literal");
+    assert_eq!(
+        r["findings"],
+        json!([]),
+        "APP_ROLE is set by config/wsgi.py"
+    );
+}

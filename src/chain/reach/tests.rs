@@ -508,3 +508,61 @@ fn env_tokens_and_dev_files() {
         !is_dev_file("docker-compose.yml") && !is_dev_file("staging_pull_compose.template.yaml")
     );
 }
+
+#[test]
+fn port_is_the_platforms_only_where_the_repository_deploys_to_one_that_sets_it() {
+    let compose = [(
+        "docker-compose.yml",
+        "services:\n  web:\n    build: .\n    command: gunicorn app.wsgi\n",
+    )];
+    // A compose app needs PORT written: nothing sets it for the container.
+    let chain = Chain::build(facts(&compose, vec![], vec![read("PORT", 3, true)]), None);
+    assert!(
+        findings(&chain).contains(&(RuleId::UnsetRequired, Some("PORT".into()))),
+        "{:?}",
+        findings(&chain)
+    );
+    // Deployed to Cloud Run: the platform sets PORT in every container.
+    let mut f = facts(&[], vec![], vec![read("PORT", 3, true)]);
+    f.platform_signs.push(crate::facts::PlatformSign {
+        platform: crate::platform::Platform::CloudRun,
+        location: Location::new(WF, 8, 0),
+    });
+    let chain = Chain::build(f, None);
+    assert_eq!(
+        chain.row("PORT").and_then(|r| r.verdict()),
+        Some(&crate::chain::Verdict::Platform { by: "Cloud Run" })
+    );
+    assert!(findings(&chain).is_empty(), "{:?}", findings(&chain));
+}
+
+#[test]
+fn setdefault_sets_the_key_only_for_code_in_its_folder_or_below() {
+    let compose = [(
+        "docker-compose.yml",
+        "services:\n  web:\n    build: .\n    command: gunicorn app.wsgi\n",
+    )];
+    let setdefault = |file: &str| EnvWrite {
+        key: "APP_ROLE".into(),
+        location: Location::new(file, 5, 0),
+        via: WriteVia::PythonSetdefault,
+        source: Source::Literal,
+        sink: None,
+        target: None,
+        remote: false,
+    };
+    let unset = |file: &str| {
+        let chain = Chain::build(
+            facts(
+                &compose,
+                vec![setdefault(file)],
+                vec![read("APP_ROLE", 3, true)],
+            ),
+            None,
+        );
+        findings(&chain).contains(&(RuleId::UnsetRequired, Some("APP_ROLE".into())))
+    };
+    assert!(!unset("manage.py"));
+    assert!(!unset("app/wsgi.py"));
+    assert!(unset("worker/boot.py"));
+}

@@ -19,7 +19,7 @@ use self::analyze::{FileOutcome, Knowledge, analyze};
 use super::{
     Collector, Context, InputFile, Panicked, in_pool, par_map_init, par_map_init_again, read_text,
 };
-use crate::facts::{Facts, Unparsed};
+use crate::facts::{Consumer, EnvRead, EnvWrite, Facts, ReadVia, Source, Unparsed, WriteVia};
 use crate::location::Location;
 
 pub struct SettingsCollector;
@@ -259,7 +259,33 @@ fn parse_and_analyze(
     })?;
     let mut outcome = analyze(rel, text, &tree, known);
     outcome.facts.dotenv_loads = dotenv_load::find(rel, text, &tree);
+    let writes = setdefault_writes(&outcome.facts.reads);
+    outcome.facts.writes.extend(writes);
     Ok(outcome)
+}
+
+/// `os.environ.setdefault("K", "v")` reads K and, when it is unset, sets it
+/// for the rest of the process: a write at the settings stage (with the
+/// literal value, or one from an expression envtrail does not follow).
+fn setdefault_writes(reads: &[EnvRead]) -> Vec<EnvWrite> {
+    reads
+        .iter()
+        .filter(|r| r.via == ReadVia::OsEnvironSetdefault && r.consumer == Consumer::App)
+        .filter_map(|r| {
+            Some(EnvWrite {
+                key: r.key.clone()?,
+                location: r.location.clone(),
+                via: WriteVia::PythonSetdefault,
+                source: match r.default {
+                    Some(_) => Source::Literal,
+                    None => Source::Unknown,
+                },
+                sink: None,
+                target: None,
+                remote: false,
+            })
+        })
+        .collect()
 }
 
 /// A file whose judging panicked: skipped, with the internal error.

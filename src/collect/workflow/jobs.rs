@@ -21,8 +21,8 @@ use crate::collect::shell::{
     self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name,
 };
 use crate::facts::{
-    ComposeDeploy, Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, ReadVia, Source, Unparsed,
-    WriteVia,
+    ComposeDeploy, Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, PlatformSign, ReadVia,
+    Source, Unparsed, WriteVia,
 };
 use crate::location::Location;
 use crate::yaml::{Node, Scalar, Style};
@@ -203,6 +203,12 @@ fn step_facts(
                 .push(super::opaque::deploy_step(what, locate(rel, run, row, 0)));
         }
         let deploys_before = out.compose_deploys.len();
+        for (row, platform) in super::opaque::platform_commands(&run.value) {
+            facts.platform_signs.push(PlatformSign {
+                platform,
+                location: locate(rel, run, row, 0),
+            });
+        }
         script(rel, run, &step_env, false, "run", &map_keys, out, facts);
         let dir = step
             .get("working-directory")
@@ -240,79 +246,7 @@ fn step_facts(
         facts.opaque_stages.push(stage);
     }
     if let Some(uses) = step.get("uses").and_then(Node::as_str) {
-        let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
-        let with = step.get("with");
-        let with_str = |k: &str| with.and_then(|w| w.get(k)).and_then(Node::as_scalar);
-        match action.as_str() {
-            "appleboy/ssh-action" => {
-                if let Some(s) = with_str("script") {
-                    script(
-                        rel,
-                        s,
-                        &step_env,
-                        true,
-                        "with.script",
-                        &map_keys,
-                        out,
-                        facts,
-                    );
-                }
-                if let Some(envs) = with_str("envs") {
-                    for name in envs
-                        .value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|n| shell::is_identifier(n))
-                    {
-                        let source = step_env
-                            .get(name)
-                            .cloned()
-                            .unwrap_or_else(|| Source::Env(name.to_string()));
-                        map_keys.remove(name);
-                        out.placed.push(Placed {
-                            event: ScriptEvent::Write(shell::ScriptWrite {
-                                key: name.to_string(),
-                                row: 0,
-                                column: 0,
-                                via: WriteVia::SshActionEnvs,
-                                source,
-                                sink: None,
-                                remote: true,
-                            }),
-                            location: Location::new(rel, envs.row, envs.column),
-                        });
-                    }
-                }
-            }
-            "garygrossgarten/github-action-ssh" => {
-                if let Some(s) = with_str("command") {
-                    script(
-                        rel,
-                        s,
-                        &step_env,
-                        true,
-                        "with.command",
-                        &map_keys,
-                        out,
-                        facts,
-                    );
-                }
-            }
-            "appleboy/scp-action" => {
-                if let Some(source) = with_str("source") {
-                    let sources: Vec<String> = source
-                        .value
-                        .split(',')
-                        .map(|s| s.trim().to_string())
-                        .collect();
-                    // scp-action copies into the `target` folder, names kept.
-                    out.copies
-                        .extend(sources.iter().map(|s| (s.clone(), basename(s).to_string())));
-                    out.shipped.extend(sources);
-                }
-            }
-            _ => {}
-        }
+        action_facts(rel, step, uses, &step_env, &mut map_keys, out, facts);
     }
     // `$GITHUB_ENV` writes reach the environment of the job's later steps.
     for placed in &out.placed[before..] {
@@ -321,6 +255,124 @@ fn step_facts(
         {
             env.insert(w.key.clone(), w.source.clone());
         }
+    }
+}
+
+/// What an action step the collector knows writes: ssh deploy scripts and
+/// their forwarded envs, files shipped with scp, env files an action creates.
+fn action_facts(
+    rel: &str,
+    step: &Node,
+    uses: &str,
+    step_env: &HashMap<String, Source>,
+    map_keys: &mut HashSet<String>,
+    out: &mut JobOutput,
+    facts: &mut Facts,
+) {
+    let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
+    let with = step.get("with");
+    let with_str = |k: &str| with.and_then(|w| w.get(k)).and_then(Node::as_scalar);
+    match action.as_str() {
+        "appleboy/ssh-action" => {
+            if let Some(s) = with_str("script") {
+                script(rel, s, step_env, true, "with.script", map_keys, out, facts);
+            }
+            if let Some(envs) = with_str("envs") {
+                for name in envs
+                    .value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|n| shell::is_identifier(n))
+                {
+                    let source = step_env
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| Source::Env(name.to_string()));
+                    map_keys.remove(name);
+                    out.placed.push(Placed {
+                        event: ScriptEvent::Write(shell::ScriptWrite {
+                            key: name.to_string(),
+                            row: 0,
+                            column: 0,
+                            via: WriteVia::SshActionEnvs,
+                            source,
+                            sink: None,
+                            remote: true,
+                        }),
+                        location: Location::new(rel, envs.row, envs.column),
+                    });
+                }
+            }
+        }
+        "garygrossgarten/github-action-ssh" => {
+            if let Some(s) = with_str("command") {
+                script(rel, s, step_env, true, "with.command", map_keys, out, facts);
+            }
+        }
+        "appleboy/scp-action" => {
+            if let Some(source) = with_str("source") {
+                let sources: Vec<String> = source
+                    .value
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect();
+                // scp-action copies into the `target` folder, names kept.
+                out.copies
+                    .extend(sources.iter().map(|s| (s.clone(), basename(s).to_string())));
+                out.shipped.extend(sources);
+            }
+        }
+        "spicypizza/create-envfile" => create_envfile(rel, with, step_env, out),
+        _ => {}
+    }
+}
+
+/// `SpicyPizza/create-envfile`: a fresh env file `directory`/`file_name`
+/// (`.env` by default), one key per `envkey_<KEY>:` input. The file is made
+/// anew, so what earlier steps wrote to it is gone.
+fn create_envfile(
+    rel: &str,
+    with: Option<&Node>,
+    step_env: &HashMap<String, Source>,
+    out: &mut JobOutput,
+) {
+    let input = |k: &str| with.and_then(|w| w.get(k)).and_then(Node::as_str);
+    let name = input("file_name").unwrap_or(".env");
+    let sink = match input("directory").filter(|d| !d.contains("${{")) {
+        Some(dir) => in_working_directory(dir, name),
+        None => name.to_string(),
+    };
+    let at = with.map_or_else(
+        || Location::file_start(rel),
+        |w| Location::new(rel, w.row(), 0),
+    );
+    out.placed.push(Placed {
+        event: ScriptEvent::Truncate {
+            sink: sink.clone(),
+            remote: false,
+        },
+        location: at,
+    });
+    for e in env_entries(with, step_env) {
+        let Some(key) = e
+            .key
+            .strip_prefix("envkey_")
+            .filter(|k| shell::is_identifier(k))
+        else {
+            continue;
+        };
+        out.placed.push(Placed {
+            event: ScriptEvent::Write(shell::ScriptWrite {
+                key: key.to_string(),
+                row: 0,
+                column: 0,
+                via: WriteVia::EnvfileAction,
+                source: e.source,
+                sink: Some(sink.clone()),
+                remote: false,
+            }),
+            location: Location::new(rel, e.row, e.column),
+        });
     }
 }
 
@@ -495,7 +547,10 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
                     continue;
                 }
                 ScriptEvent::Write(w) => {
-                    if w.sink.as_deref().is_some_and(|s| !counts(s)) {
+                    // An env-file action's file is an env file whatever its name.
+                    if w.via != WriteVia::EnvfileAction
+                        && w.sink.as_deref().is_some_and(|s| !counts(s))
+                    {
                         continue;
                     }
                     Kept::Write(EnvWrite {

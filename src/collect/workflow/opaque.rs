@@ -6,6 +6,7 @@
 
 use crate::facts::{OpaqueKind, OpaqueStage};
 use crate::location::Location;
+use crate::platform::Platform;
 
 /// Actions that deliver the app with env envtrail does not read.
 const DEPLOY_ACTIONS: &[&str] = &[
@@ -126,29 +127,58 @@ pub fn deploy_step(what: &str, location: Location) -> OpaqueStage {
     }
 }
 
-/// The platform command a line of a `run:` script starts (one per `&&`,
-/// `;` or `|` segment), if any; with its 0-based line in the script.
-pub fn deploy_commands(script: &str) -> Vec<(u32, &'static str)> {
-    let mut found = Vec::new();
-    for (row, line) in script.lines().enumerate() {
-        for segment in line.split(['&', ';', '|']) {
+/// Each command of a `run:` script, as its words joined by one space (after
+/// `sudo` and `K=v` prefixes; one per `&&`, `;` or `|` segment), with its
+/// 0-based line in the script.
+fn commands(script: &str) -> impl Iterator<Item = (u32, String)> + '_ {
+    script.lines().enumerate().flat_map(|(row, line)| {
+        line.split(['&', ';', '|']).map(move |segment| {
             let words: Vec<&str> = segment
                 .split_whitespace()
                 .skip_while(|w| *w == "sudo" || w.contains('='))
                 .collect();
-            let joined = words.join(" ");
-            if let Some(cmd) = DEPLOY_COMMANDS
-                .iter()
-                .find(|c| joined == **c || joined.starts_with(&format!("{c} ")))
-            {
-                found.push((row as u32, *cmd));
-            }
-            // `gcloud run deploy --env-vars-file F`: the file's keys are not read.
-            if joined.starts_with("gcloud run deploy") && joined.contains("--env-vars-file") {
-                found.push((row as u32, "gcloud run deploy --env-vars-file"));
-            }
+            (row as u32, words.join(" "))
+        })
+    })
+}
+
+/// The platform command a line of a `run:` script starts, if any; with its
+/// 0-based line in the script.
+pub fn deploy_commands(script: &str) -> Vec<(u32, &'static str)> {
+    let mut found = Vec::new();
+    for (row, joined) in commands(script) {
+        if let Some(cmd) = DEPLOY_COMMANDS
+            .iter()
+            .find(|c| joined == **c || joined.starts_with(&format!("{c} ")))
+        {
+            found.push((row, *cmd));
+        }
+        // `gcloud run deploy --env-vars-file F`: the file's keys are not read.
+        if joined.starts_with("gcloud run deploy") && joined.contains("--env-vars-file") {
+            found.push((row, "gcloud run deploy --env-vars-file"));
         }
     }
+    found.dedup();
+    found
+}
+
+/// Commands that deploy to a platform without being a stage envtrail cannot
+/// see (`gcloud run deploy --image ...`, `git push heroku main`): the keys
+/// the platform sets in every container are set.
+pub fn platform_commands(script: &str) -> Vec<(u32, Platform)> {
+    let mut found: Vec<(u32, Platform)> = commands(script)
+        .filter(|(_, c)| {
+            [
+                "gcloud run ",
+                "gcloud beta run ",
+                "gcloud app deploy",
+                "git push heroku",
+            ]
+            .iter()
+            .any(|p| c.starts_with(p))
+        })
+        .filter_map(|(row, c)| Some((row, Platform::of_deploy_step(&c.replace("beta ", ""))?)))
+        .collect();
     found.dedup();
     found
 }
@@ -166,6 +196,11 @@ mod tests {
             .collect();
         assert_eq!(found, ["cf push", "heroku config:set", "helm upgrade"]);
         assert!(deploy_commands("echo cf push is great").is_empty());
+        assert_eq!(
+            platform_commands("docker push x\ngcloud run deploy web --image x && echo ok\n"),
+            [(1, Platform::CloudRun)]
+        );
+        assert!(platform_commands("gcloud auth login").is_empty());
         assert_eq!(
             deploy_commands("gcloud run deploy web --env-vars-file env.yaml")[0].1,
             "gcloud run deploy --env-vars-file"

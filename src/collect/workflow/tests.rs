@@ -361,3 +361,56 @@ fn a_file_copied_to_the_host_under_the_default_name_is_the_deploys_file() {
         )]
     );
 }
+#[test]
+fn create_envfile_action_writes_its_envkey_inputs_to_a_fresh_file() {
+    let wf = "\
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo \"OLD=1\" > .env
+      - uses: SpicyPizza/create-envfile@v2.0
+        with:
+          envkey_SECRET_KEY: ${{ secrets.SECRET_KEY }}
+          envkey_POSTGRES_PORT: 5432
+          some_other_input: x
+          directory: config/envs
+          file_name: dev_env
+      - uses: SpicyPizza/create-envfile@v2
+        with:
+          envkey_DEBUG: ${{ vars.DEBUG }}
+";
+    let f = collect_file(".github/workflows/test.yml", wf);
+    let got: Vec<(String, u32, WriteVia, String, Option<String>)> = writes(&f)
+        .into_iter()
+        .map(|w| (w.0, w.1, w.2, w.3, w.4))
+        .collect();
+    let dev_env = Some("config/envs/dev_env".to_string());
+    assert_eq!(
+        got,
+        [
+            (
+                "SECRET_KEY".to_string(),
+                9,
+                WriteVia::EnvfileAction,
+                "secrets.SECRET_KEY".to_string(),
+                dev_env.clone()
+            ),
+            (
+                "POSTGRES_PORT".to_string(),
+                10,
+                WriteVia::EnvfileAction,
+                "literal".to_string(),
+                dev_env
+            ),
+            (
+                "DEBUG".to_string(),
+                16,
+                WriteVia::EnvfileAction,
+                "vars.DEBUG".to_string(),
+                Some(".env".to_string())
+            ),
+        ]
+    );
+}
