@@ -411,6 +411,22 @@ pub struct EnvRead {
     /// Set on a read nested as the fallback of another read: the head key.
     /// Findings are reported on the head only.
     pub fallback_of: Option<String>,
+    /// The branch condition the read sits under (`if "K" in os.environ:`),
+    /// when there is one: the read runs only where the condition holds.
+    pub guard: Option<ReadGuard>,
+}
+
+/// What a read's enclosing branches test. The branch runs only when every
+/// key of `set` is set and every key of `unset` is not; `other` says the
+/// conditions test something else too (`if DEBUG:`, an earlier `elif`),
+/// so that even then envtrail cannot tell whether it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReadGuard {
+    /// The innermost condition (its `if`, `elif` or conditional expression).
+    pub location: Location,
+    pub set: Vec<String>,
+    pub unset: Vec<String>,
+    pub other: bool,
 }
 
 impl EnvRead {
@@ -427,6 +443,7 @@ impl EnvRead {
             has_default: false,
             chain,
             fallback_of: None,
+            guard: None,
         }
     }
 }

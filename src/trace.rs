@@ -275,6 +275,12 @@ fn breaks(chain: &Chain, key: &str) -> Option<String> {
                 "somewhere envtrail cannot see: no visible stage writes {key}, but {stage} ({at}) may, so whether {read} gets it is unknown"
             ))
         }
+        Verdict::Defaulted {
+            default: crate::chain::verdict::Defaulting::Branch { at },
+            ..
+        } if !chain.in_inventory(key) => Some(format!(
+            "no stage writes {key}, and {read} reads it only under the condition at {at}, which does not run without it: the app goes without it, as its code intends"
+        )),
         Verdict::Unset { .. } | Verdict::Defaulted { .. } => Some(if chain.in_inventory(key) {
             format!(
                 "between the secret store and the deploy: secret {key} exists, but no workflow or compose stage writes {key}, so {read} never gets it"

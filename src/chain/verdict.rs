@@ -8,6 +8,7 @@
 //! see may feed the code that reads it, and only `Unset` when every stage
 //! between the source and the app is visible.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::reach::{Break, Defaulted, Target, dir_of, is_above};
@@ -41,6 +42,9 @@ pub enum Defaulting {
     Code,
     /// Compose substitutes `${K:-default}`.
     Compose(Vec<Defaulted>),
+    /// The read sits in a branch that visibly does not run (its guard, at
+    /// `at`, tests a key no stage sets): the app runs without it, by design.
+    Branch { at: Location },
 }
 
 impl Verdict {
@@ -139,19 +143,21 @@ pub fn judge_in(chain: &Chain, row: &KeyRow, scope: Scope) -> Option<KeyVerdict>
         .iter()
         .map(|r| (*r, satisfied_in(chain, r, scope)))
         .collect();
-    let unsatisfied: Vec<&EnvRead> = judged
+    let unsatisfied: Vec<Cow<EnvRead>> = judged
         .iter()
         .filter(|(_, set)| set.is_none())
-        .map(|(r, _)| *r)
+        .filter_map(|(r, _)| as_run(chain, r, scope))
         .collect();
     let Some(read) = unsatisfied
         .iter()
         .find(|r| r.required)
         .or(unsatisfied.first())
-        .copied()
     else {
-        // Every head is satisfied: report the strongest (a required one first).
-        let (read, set) = judged.iter().find(|(r, _)| r.required).or(judged.first())?;
+        // Every head that runs is satisfied: report the strongest (a required one first).
+        let satisfied = || judged.iter().filter(|(_, set)| set.is_some());
+        let Some((read, set)) = satisfied().find(|(r, _)| r.required).or(satisfied().next()) else {
+            return Some(not_run(first));
+        };
         let (key, at) = set.clone()?;
         return Some(KeyVerdict {
             read: (*read).clone(),
@@ -159,9 +165,70 @@ pub fn judge_in(chain: &Chain, row: &KeyRow, scope: Scope) -> Option<KeyVerdict>
         });
     };
     Some(KeyVerdict {
-        read: read.clone(),
+        read: read.clone().into_owned(),
         verdict: unsatisfied_verdict(chain, read, scope),
     })
+}
+
+/// A guarded read as it runs in `scope`. `None` when its branch visibly
+/// does not run (a key the guard needs set is visibly unset, or one it
+/// needs unset is set); as read when every key the guard tests is visibly
+/// as it needs and it tests nothing else; otherwise envtrail cannot tell
+/// whether it runs, and a read that may not run is never required.
+fn as_run<'r>(chain: &Chain, read: &'r EnvRead, scope: Scope) -> Option<Cow<'r, EnvRead>> {
+    let Some(guard) = &read.guard else {
+        return Some(Cow::Borrowed(read));
+    };
+    let state = |key: &String| key_state(chain, read, key, scope);
+    let set: Vec<Option<bool>> = guard.set.iter().map(state).collect();
+    let unset: Vec<Option<bool>> = guard.unset.iter().map(state).collect();
+    if set.contains(&Some(false)) || unset.contains(&Some(true)) {
+        return None;
+    }
+    let holds = !guard.other
+        && set.iter().all(|s| *s == Some(true))
+        && unset.iter().all(|s| *s == Some(false));
+    if holds || !read.required {
+        return Some(Cow::Borrowed(read));
+    }
+    let mut optional = read.clone();
+    optional.required = false;
+    Some(Cow::Owned(optional))
+}
+
+/// Whether `key` reaches the code of `read` in `scope`: set, visibly unset
+/// (every stage visible, no compose default), or `None` when envtrail cannot tell.
+fn key_state(chain: &Chain, read: &EnvRead, key: &str, scope: Scope) -> Option<bool> {
+    let probe = EnvRead::new(
+        Some(key.to_string()),
+        read.location.clone(),
+        read.via,
+        read.consumer,
+    );
+    if satisfied_in(chain, &probe, scope).is_some() {
+        return Some(true);
+    }
+    let defaulted = match scope {
+        Scope::All => &chain.deploy.defaulted,
+        Scope::Target(t) => &t.defaulted,
+    };
+    let unseen = opaque_in(chain, &read.location.file, scope).is_some();
+    (!unseen && !defaulted.contains_key(key)).then_some(false)
+}
+
+/// Every read of the key sits in a branch that visibly does not run.
+fn not_run(read: &EnvRead) -> KeyVerdict {
+    let at = read
+        .guard
+        .as_ref()
+        .map_or_else(|| read.location.clone(), |g| g.location.clone());
+    KeyVerdict {
+        read: read.clone(),
+        verdict: Verdict::Defaulted {
+            default: Defaulting::Branch { at },
+            breaks: Vec::new(),
+        },
+    }
 }
 
 /// The opaque stage that may feed code in `file` within `scope`: stages of

@@ -130,6 +130,21 @@ pub struct ReadV1<'a> {
     pub chain: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_of: Option<&'a str>,
+    /// The branch condition the read sits under, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<GuardV1<'a>>,
+}
+
+/// Where a guarded read's condition is and the env keys it tests.
+#[derive(Serialize)]
+pub struct GuardV1<'a> {
+    pub file: &'a str,
+    pub line: u32,
+    /// Keys the branch needs set, and keys it needs unset.
+    pub set: &'a [String],
+    pub unset: &'a [String],
+    /// The condition tests something besides those keys.
+    pub other: bool,
 }
 
 #[derive(Serialize)]
@@ -232,6 +247,13 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                     consumer: r.consumer,
                     chain: (r.chain.len() > 1).then_some(r.chain.as_slice()),
                     fallback_of: r.fallback_of.as_deref(),
+                    guard: r.guard.as_ref().map(|g| GuardV1 {
+                        file: &g.location.file,
+                        line: g.location.line(),
+                        set: &g.set,
+                        unset: &g.unset,
+                        other: g.other,
+                    }),
                 })
                 .collect(),
             live: row.live.map(|l| LiveV1 {

@@ -312,6 +312,8 @@ fn settings_cell(row: &KeyRow, links: Option<&LinkBase>) -> String {
     };
     let how = if let Some(head) = &read.fallback_of {
         format!("alias of {}", code(head))
+    } else if read.required && read.guard.is_some() {
+        "required where its branch runs".to_string()
     } else if read.required {
         "required".to_string()
     } else if let Some(d) = &read.default {

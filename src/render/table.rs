@@ -123,7 +123,10 @@ fn settings_cell(row: &KeyRow, p: &Palette) -> String {
             p.dim("✗ unread")
         };
     };
-    let mut cell = if read.required {
+    let mut cell = if read.required && read.guard.is_some() {
+        // Required only where its branch runs.
+        p.warn("guarded")
+    } else if read.required {
         p.bold("required")
     } else if let Some(d) = &read.default {
         p.warn(&format!("default: {}", d.as_python()))

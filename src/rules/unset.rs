@@ -38,7 +38,14 @@ pub fn default_phrase(read: &EnvRead) -> String {
         }
         Some(d) => format!("the default is {}", d.as_python()),
         None if read.has_default => "the default is an expression in the code".to_string(),
-        None => "there is no default".to_string(),
+        // No default and not required: the chain could not tell whether its branch runs.
+        None => match &read.guard {
+            Some(g) => format!(
+                "there is no default, but it is read only under the condition at {}, which envtrail cannot settle: where that branch runs, the app fails without it",
+                g.location
+            ),
+            None => "there is no default".to_string(),
+        },
     }
 }
 
@@ -131,6 +138,11 @@ pub fn rule_for(chain: &Chain, kv: &KeyVerdict) -> Option<RuleId> {
         Verdict::Set { .. } | Verdict::Platform { .. } => None,
         Verdict::Unknown { .. } => Some(RuleId::ReachUnknown),
         _ if secret_for(chain, &kv.read).is_some() => Some(RuleId::SecretUnwritten),
+        // The branch that reads it does not run without it: nothing is missing.
+        Verdict::Defaulted {
+            default: Defaulting::Branch { .. },
+            ..
+        } => None,
         Verdict::Unset { .. } => Some(RuleId::UnsetRequired),
         Verdict::Defaulted { .. } => Some(RuleId::UnsetDefaulted),
     }

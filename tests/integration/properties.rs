@@ -13,7 +13,8 @@
 
 use std::collections::BTreeSet;
 
-use envtrail::chain::{Chain, Inventory};
+use envtrail::chain::verdict::Defaulting;
+use envtrail::chain::{Chain, Inventory, Verdict};
 use envtrail::facts::{
     Consumer, DefaultValue, EnvRead, EnvWrite, Facts, OpaqueKind, OpaqueStage, ReadVia, SecretRef,
     Source, WriteVia,
@@ -351,7 +352,15 @@ fn trace_agrees_with_check(report: &Report) -> Result<(), String> {
             .filter(|f| f.key.as_deref() == Some(key.as_str()) && UNSET_FAMILY.contains(&f.rule))
             .map(|f| f.rule)
             .collect();
-        if reaches != reported.is_empty() {
+        // A read whose branch does not run without the key misses nothing.
+        let not_run = matches!(
+            row.verdict(),
+            Some(Verdict::Defaulted {
+                default: Defaulting::Branch { .. },
+                ..
+            })
+        );
+        if reaches != reported.is_empty() && !(not_run && reported.is_empty()) {
             return Err(format!(
                 "{key}: trace reach={} breaks={:?}, check reports {reported:?}",
                 trace.reach, trace.breaks

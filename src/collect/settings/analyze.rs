@@ -16,6 +16,7 @@ use std::sync::LazyLock;
 
 use tree_sitter::{Node, Tree};
 
+use super::guard::{Conditions, Probe, WhenUnset};
 use super::pydantic;
 use super::syntax::{
     Args, Field, FieldExt, Param, first_error_row, literal, parameters, string_value, text,
@@ -222,6 +223,8 @@ pub(super) struct Analysis<'t, 'k> {
     /// Functions and classes defined at the top of the file: a helper or a
     /// settings base may be used before the walk reaches its definition.
     top_level_names: Vec<String>,
+    /// The module: where branch conditions find the names they test.
+    root: Option<Node<'t>>,
 }
 
 /// Judge one parsed file. `known` holds what other files define.
@@ -237,6 +240,7 @@ pub fn analyze(rel: &str, src: &str, tree: &Tree, known: &Knowledge) -> FileOutc
         local_helpers: HashMap::new(),
         foreign_names: Vec::new(),
         top_level_names: top_level_names(tree.root_node(), src),
+        root: Some(tree.root_node()),
     };
     analysis.bindings.os_modules.push("os".into());
     analysis.walk(tree.root_node());
@@ -916,15 +920,26 @@ impl<'t> Analysis<'t, '_> {
             .enumerate()
             .map(|(i, s)| (s.node.id(), i))
             .collect();
+        let settled: Vec<Settled> = sites
+            .iter()
+            .map(|site| settle(site, sites, &index, self.src))
+            .collect();
+        let is_environ = |node: Node<'t>| self.is_os_environ(node);
+        let conditions = Conditions::new(
+            self.src,
+            self.rel,
+            self.probes(sites, &settled),
+            &is_environ,
+            self.root,
+        );
         let mut heads: Vec<Option<String>> = vec![None; sites.len()];
-        for (i, site) in sites.iter().enumerate() {
+        for ((i, site), settled) in sites.iter().enumerate().zip(settled) {
             let key = match &site.key {
                 Key::Literal(k) => Some(k.clone()),
                 // The key is the helper's parameter: its callers are the reads.
                 Key::Name(_) if self.helper_from(site).is_some() => continue,
                 _ => None,
             };
-            let settled = settle(site, sites, &index, self.src);
             let start = site.node.start_position();
             let mut read = EnvRead::new(
                 key.clone(),
@@ -932,9 +947,12 @@ impl<'t> Analysis<'t, '_> {
                 site.via,
                 Consumer::App,
             );
-            read.required = settled.required;
+            let enclosing = conditions.enclosing(site.node);
+            // `try: ... except KeyError:` is the read's fallback.
+            read.required = settled.required && !enclosing.caught;
             read.default = settled.default;
-            read.has_default = settled.has_default;
+            read.has_default = settled.has_default || (settled.required && enclosing.caught);
+            read.guard = enclosing.guard;
             read.fallback_of = heads.get(i).cloned().flatten();
             if let Some(key) = &key {
                 read.chain = std::iter::once(key.clone())
@@ -950,6 +968,46 @@ impl<'t> Analysis<'t, '_> {
                 }
             }
             facts.reads.push(read);
+        }
+    }
+
+    /// Each read as a branch condition sees it, by node id.
+    fn probes(&self, sites: &[Site<'t>], settled: &[Settled]) -> HashMap<usize, Probe> {
+        sites
+            .iter()
+            .zip(settled)
+            .map(|(site, settled)| {
+                let when_unset = match (&settled.default, settled.required) {
+                    (_, true) => WhenUnset::Fails,
+                    (Some(v), false) => WhenUnset::Value(v.clone()),
+                    (None, false) => WhenUnset::Unknown,
+                };
+                let probe = Probe {
+                    key: match &site.key {
+                        Key::Literal(k) => Some(k.clone()),
+                        _ => None,
+                    },
+                    when_unset,
+                    plain: self.returns_raw_string(site),
+                };
+                (site.node.id(), probe)
+            })
+            .collect()
+    }
+
+    /// The read returns the value as written (no cast): set means truthy.
+    fn returns_raw_string(&self, site: &Site<'t>) -> bool {
+        let callee = site.node.field(Field::Function);
+        match site.via {
+            ReadVia::OsEnviron | ReadVia::OsEnvironGet | ReadVia::OsGetenv => true,
+            ReadVia::OsEnvironSetdefault => true,
+            ReadVia::DjangoEnviron => callee.is_some_and(|c| {
+                c.kind() == "identifier" || attribute_node_parts(c, self.src).1 == "str"
+            }),
+            ReadVia::Decouple => {
+                Args::of(site.node).is_some_and(|args| args.keyword(self.src, "cast").is_none())
+            }
+            _ => false,
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod analyze;
 mod dotenv_load;
+mod guard;
 pub mod modules;
 mod pydantic;
 mod syntax;

@@ -667,3 +667,172 @@ fn names_the_module_manage_py_points_at() {
         );
     }
 }
+
+// Reads under a branch that tests the env: the guard says which keys.
+
+/// The read of `key` in `src` (a file importing os and environ).
+fn read_of(src: &str, wanted: &str) -> EnvRead {
+    let src = format!("import os\nimport environ\nenv = environ.Env()\n{src}");
+    reads(&src)
+        .into_iter()
+        .find(|r| key(r) == wanted && r.location.row > 2)
+        .unwrap_or_else(|| panic!("no read of {wanted} in {src}"))
+}
+
+/// (keys that must be set, keys that must be unset, tests something else too)
+fn guard_of(src: &str, wanted: &str) -> Option<(Vec<String>, Vec<String>, bool)> {
+    read_of(src, wanted)
+        .guard
+        .map(|g| (g.set, g.unset, g.other))
+}
+
+fn names(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| k.to_string()).collect()
+}
+
+#[test]
+fn unguarded_read_has_no_guard() {
+    assert_eq!(guard_of("X = os.environ['K']\n", "K"), None);
+    // The condition itself is not under its own branch.
+    assert_eq!(guard_of("if os.getenv('K'):\n    pass\n", "K"), None);
+}
+
+#[test]
+fn membership_test_of_the_same_key_guards_the_read() {
+    let src = "if 'SENTRY_DSN' in os.environ:\n    DSN = os.environ['SENTRY_DSN']\n";
+    let r = read_of(src, "SENTRY_DSN");
+    assert!(r.required, "the read itself still fails when reached");
+    let guard = r.guard.expect("guarded");
+    assert_eq!((guard.set, guard.other), (names(&["SENTRY_DSN"]), false));
+    assert_eq!((guard.location.row, guard.location.column), (3, 3));
+}
+
+#[test]
+fn a_read_used_as_truth_value_guards_the_branch() {
+    for condition in [
+        "os.environ.get('K')",
+        "os.getenv('K')",
+        "env('K', default=None)",
+        "(v := os.getenv('K'))",
+        "os.getenv('K') is not None",
+    ] {
+        let src = format!("if {condition}:\n    X = os.environ['INNER']\n");
+        assert_eq!(
+            guard_of(&src, "INNER"),
+            Some((names(&["K"]), vec![], false)),
+            "{condition}"
+        );
+    }
+    // A truthy default runs the branch without the key: nothing to tie it to.
+    let src = "if os.getenv('K', 'yes'):\n    X = os.environ['INNER']\n";
+    assert_eq!(guard_of(src, "INNER"), Some((vec![], vec![], true)));
+}
+
+#[test]
+fn elif_and_else_branches_need_the_earlier_tests_to_fail() {
+    let src = "if 'DATABASE_URL' in os.environ:\n    A = 1\nelif 'DB_NAME' in os.environ:\n    U = os.environ['DB_USER']\nelse:\n    H = os.environ['DB_HOST']\n";
+    assert_eq!(
+        guard_of(src, "DB_USER"),
+        Some((names(&["DB_NAME"]), names(&["DATABASE_URL"]), false))
+    );
+    assert_eq!(
+        guard_of(src, "DB_HOST"),
+        Some((vec![], names(&["DATABASE_URL", "DB_NAME"]), false))
+    );
+}
+
+#[test]
+fn a_cast_flag_or_a_flag_derived_from_a_read_guards_the_branch() {
+    // A cast value may be set and false: the key is needed, not enough.
+    let src = "if env.bool('FLAG'):\n    X = os.environ['INNER']\n";
+    assert_eq!(
+        guard_of(src, "INNER"),
+        Some((names(&["FLAG"]), vec![], true))
+    );
+    let src = "FLAG = env.bool('FLAG', default=False)\nif FLAG:\n    X = os.environ['INNER']\n";
+    assert_eq!(
+        guard_of(src, "INNER"),
+        Some((names(&["FLAG"]), vec![], true))
+    );
+    let src = "DSN = os.getenv('DSN')\nif DSN:\n    X = os.environ['INNER']\n";
+    assert_eq!(
+        guard_of(src, "INNER"),
+        Some((names(&["DSN"]), vec![], false))
+    );
+    let src = "STAGE = os.getenv('STAGE')\nif STAGE == 'prod':\n    X = os.environ['INNER']\n";
+    assert_eq!(
+        guard_of(src, "INNER"),
+        Some((names(&["STAGE"]), vec![], true))
+    );
+    let src = "if os.getenv('STAGE', 'prod') == 'prod':\n    X = os.environ['INNER']\n";
+    assert_eq!(guard_of(src, "INNER"), Some((vec![], vec![], true)));
+}
+
+#[test]
+fn a_condition_that_is_no_env_test_still_guards_the_read() {
+    let src = "DEBUG = True\nif DEBUG:\n    X = os.environ['INNER']\n";
+    assert_eq!(guard_of(src, "INNER"), Some((vec![], vec![], true)));
+    // `or`: either side may hold.
+    let src = "if 'A' in os.environ or 'B' in os.environ:\n    X = os.environ['INNER']\n";
+    assert_eq!(guard_of(src, "INNER"), Some((vec![], vec![], true)));
+    let src = "if 'A' in os.environ and 'B' not in os.environ:\n    X = os.environ['INNER']\n";
+    assert_eq!(
+        guard_of(src, "INNER"),
+        Some((names(&["A"]), names(&["B"]), false))
+    );
+}
+
+#[test]
+fn conditional_expression_guards_its_branches() {
+    let src =
+        "H = (\n    tuple(os.environ['PROXY'])\n    if 'PROXY' in os.environ\n    else None\n)\n";
+    assert_eq!(
+        guard_of(src, "PROXY"),
+        Some((names(&["PROXY"]), vec![], false))
+    );
+    let src = "H = 1 if 'PROXY' in os.environ else os.environ['OTHER']\n";
+    assert_eq!(
+        guard_of(src, "OTHER"),
+        Some((vec![], names(&["PROXY"]), false))
+    );
+}
+
+#[test]
+fn an_early_return_guards_the_rest_of_the_function() {
+    let src = "def dsn():\n    if not os.getenv('SENTRY_DSN'):\n        return None\n    return os.environ['SENTRY_ENV']\n";
+    assert_eq!(
+        guard_of(src, "SENTRY_ENV"),
+        Some((names(&["SENTRY_DSN"]), vec![], false))
+    );
+    // A raise is no fallback: the read is as required as ever.
+    let src = "def dsn():\n    if not os.getenv('SENTRY_DSN'):\n        raise RuntimeError\n    return os.environ['SENTRY_ENV']\n";
+    assert_eq!(guard_of(src, "SENTRY_ENV"), None);
+}
+
+#[test]
+fn keyerror_handler_makes_the_read_fall_back() {
+    for handler in [
+        "except KeyError:",
+        "except KeyError as exc:",
+        "except (KeyError, ValueError):",
+        "except:",
+    ] {
+        let src = format!("try:\n    R = os.environ['REDIS_URL']\n{handler}\n    R = None\n");
+        let r = read_of(&src, "REDIS_URL");
+        assert!(!r.required && r.has_default, "{handler}");
+        assert_eq!(r.guard, None, "{handler}: a fallback, not a branch");
+    }
+    // Another exception, or a handler that raises again: still required.
+    for handler in [
+        "except ValueError:\n    R = None",
+        "except KeyError:\n    raise RuntimeError('REDIS_URL')",
+    ] {
+        let src = format!("try:\n    R = os.environ['REDIS_URL']\n{handler}\n");
+        assert!(read_of(&src, "REDIS_URL").required, "{handler}");
+    }
+    // A read in the handler runs only when the first one failed.
+    let src = "try:\n    A = os.environ['ID']\nexcept KeyError:\n    B = os.environ['TOKEN']\n";
+    let r = read_of(src, "TOKEN");
+    assert!(r.required);
+    assert_eq!(r.guard.map(|g| g.other), Some(true));
+}
