@@ -38,6 +38,11 @@ pub struct Config {
     /// Names only, never values. A file listed here is no longer opaque.
     #[serde(default)]
     pub env_files: std::collections::BTreeMap<String, Vec<String>>,
+    /// How the app starts, where envtrail cannot infer it: files
+    /// (`config/wsgi.py`) or modules (`app.main:app`). Reads in tests,
+    /// scripts and CI helpers these do not import are not audited as the app's.
+    #[serde(default)]
+    pub entry_points: Vec<String>,
     /// `[live]`: how `envtrail live` finds things in the container.
     #[serde(default)]
     pub live: LiveConfig,

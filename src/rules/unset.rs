@@ -6,8 +6,8 @@ use super::RuleId;
 use crate::chain::reach::{Break, BreakKind, Defaulted, Written, dir_of, is_above};
 use crate::chain::verdict::Defaulting;
 use crate::chain::{Chain, KeyRow, KeyVerdict, Verdict};
-use crate::facts::{DefaultValue, EnvRead, ReadVia, Stage};
-use crate::finding::Finding;
+use crate::facts::{Consumer, DefaultValue, EnvRead, ReadVia, Stage};
+use crate::finding::{Finding, Severity};
 use crate::location::Location;
 
 /// `"(fallback chain: A → B → C; none is set)"`, or "" for a plain read.
@@ -106,6 +106,19 @@ impl InjectionSites {
         }
         finding
     }
+}
+
+/// A one-off script or management command the app's entry points do not
+/// import is judged like the app, but whether a deploy runs it is not
+/// known: at most a warning, and the message says why.
+pub fn script_at_most_warning(read: &EnvRead, mut finding: Finding) -> Finding {
+    if read.consumer != Consumer::Script || finding.severity < Severity::Warning {
+        return finding;
+    }
+    finding
+        .message
+        .push_str(" (a one-off script or management command the app's entry points do not import: a warning, not an error)");
+    finding.with_severity(Severity::Warning)
 }
 
 /// `secret-unwritten` replaces `unset-*` when the store holds a secret for

@@ -2,7 +2,9 @@
 //! with every stage between the source and the app visible.
 
 use super::RuleId;
-use super::unset::{InjectionSites, chain_note, verdicts_for, with_deploy_story};
+use super::unset::{
+    InjectionSites, chain_note, script_at_most_warning, verdicts_for, with_deploy_story,
+};
 use crate::chain::Chain;
 use crate::finding::Finding;
 
@@ -21,6 +23,9 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 chain_note(read)
             ),
         );
-        out.push(with_deploy_story(kv, sites.relate(read, finding)));
+        out.push(script_at_most_warning(
+            read,
+            with_deploy_story(kv, sites.relate(read, finding)),
+        ));
     }
 }
