@@ -370,6 +370,13 @@ mod tests {
     }
 
     #[test]
+    fn entry_points_are_files_or_modules() {
+        let c = Config::parse("entry-points = [\"config/wsgi.py\", \"app.main:app\"]\n").unwrap();
+        assert_eq!(c.entry_points, ["config/wsgi.py", "app.main:app"]);
+        assert!(Config::parse("entry_points = []\n").is_err());
+    }
+
+    #[test]
     fn deploy_fields() {
         let c = Config::parse(
             "app-service = \"web\"\noneshot-services = [\"seed\"]\n[aliases]\nSECRET_KEY = [\"DJANGO_SECRET_KEY\"]\nDEBUG = \"DJANGO_DEBUG\"\n",

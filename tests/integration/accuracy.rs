@@ -169,6 +169,18 @@ fn not_the_app_a_module_the_app_imports_two_hops_away_is_still_the_app() {
 }
 
 #[test]
+fn not_the_app_entry_points_named_in_the_config_when_none_is_inferred() {
+    // Nothing in the repository says how the app starts; envtrail.toml does.
+    let (report, code) = check_json("entry-points-config", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    no_unset_family(&report, "E2E_TOKEN");
+    let entry = report["entry_points"].as_array().unwrap();
+    assert_eq!(entry.len(), 1, "{entry:?}");
+    assert_eq!(entry[0]["via"], "config");
+    assert_eq!(entry[0]["file"], "envtrail.toml");
+}
+
+#[test]
 #[ignore = "not-a-deploy-target: a CI test job is compared with the deploy for env-drift"]
 fn not_a_deploy_target_ci_test_job_is_no_drift_target() {
     let (report, _) = check_json("fp-not-a-deploy-target", &[]);
