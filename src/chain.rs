@@ -9,6 +9,7 @@ use crate::facts::{
 use crate::location::Location;
 use crate::platform;
 
+pub mod app;
 pub mod reach;
 pub mod verdict;
 
@@ -43,11 +44,15 @@ pub struct KeyRow {
 
 impl KeyRow {
     /// Reads by the app itself (Python code or its shell entrypoints), as
-    /// opposed to deploy tooling and libraries.
+    /// opposed to deploy tooling, libraries, tests and CI helpers; then the
+    /// reads of one-off scripts, judged too but after the app's (a verdict
+    /// is on the app's read when it has one).
     pub fn app_reads(&self) -> impl Iterator<Item = &EnvRead> {
-        self.read
+        let app = self
+            .read
             .iter()
-            .filter(|r| matches!(r.consumer, Consumer::App | Consumer::Entrypoint))
+            .filter(|r| matches!(r.consumer, Consumer::App | Consumer::Entrypoint));
+        app.chain(self.read.iter().filter(|r| r.consumer == Consumer::Script))
     }
 
     /// The read findings are reported on: the first read that heads its own
@@ -103,6 +108,8 @@ pub struct Chain {
     /// The app's settings modules, repository-relative, sorted, once each:
     /// what `live` compares with the container's copies.
     pub settings_modules: Vec<String>,
+    /// How the app starts and the files it runs.
+    pub app: app::AppCode,
 }
 
 impl Chain {
@@ -118,6 +125,9 @@ impl Chain {
         config: &crate::config::Config,
     ) -> Chain {
         crate::collect::compose_merge::merge_deployed(&mut facts);
+        // Whose reads are the app's is settled before anything is judged.
+        let app = app::app_code(&facts, config);
+        app::classify(&mut facts, &app);
         let derived = reach::derive(&facts, config);
         facts.writes.extend(derived.writes);
         facts.reads.extend(derived.reads);
@@ -126,6 +136,7 @@ impl Chain {
         settings_modules.sort();
         settings_modules.dedup();
         let mut chain = Chain {
+            app,
             settings_modules,
             visibility,
             inventory,

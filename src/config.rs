@@ -43,6 +43,11 @@ pub struct Config {
     /// which jobs deploy (ssh, kubectl, platform deploys...) when given.
     #[serde(default, deserialize_with = "one_or_many_globs")]
     pub deploy_targets: Globs,
+    /// How the app starts, where envtrail cannot infer it: files
+    /// (`config/wsgi.py`) or modules (`app.main:app`). Reads in tests,
+    /// scripts and CI helpers these do not import are not audited as the app's.
+    #[serde(default)]
+    pub entry_points: Vec<String>,
     /// `[live]`: how `envtrail live` finds things in the container.
     #[serde(default)]
     pub live: LiveConfig,
@@ -367,6 +372,13 @@ mod tests {
     fn unknown_fields_are_errors_with_a_line() {
         let err = Config::parse("settings = []\nbogus = 1\n").unwrap_err();
         assert!(err.starts_with("line 2"), "{err}");
+    }
+
+    #[test]
+    fn entry_points_are_files_or_modules() {
+        let c = Config::parse("entry-points = [\"config/wsgi.py\", \"app.main:app\"]\n").unwrap();
+        assert_eq!(c.entry_points, ["config/wsgi.py", "app.main:app"]);
+        assert!(Config::parse("entry_points = []\n").is_err());
     }
 
     #[test]

@@ -324,6 +324,45 @@ pub enum Consumer {
     Deploy,
     /// A well-known library reading keys by prefix (`CELERY_*`).
     Library,
+    /// A test of the app (`tests/`, `test_*.py`, `conftest.py`) that the app's
+    /// entry points do not import: not audited against the deploy.
+    Test,
+    /// A CI helper script (under `.github/`, or run by a workflow step): its
+    /// env is the workflow step's, not the deployed app's.
+    CiHelper,
+    /// A one-off script or management command the app's entry points do not
+    /// import: audited, but at most a warning.
+    Script,
+    /// A build copy or vendored code (`build/`, `dist/`, `vendor/`): not audited.
+    Vendored,
+}
+
+impl Consumer {
+    /// What a Python file is by its path when it is not the deployed app:
+    /// build copies, CI helpers, tests, one-off scripts; `None` for anything
+    /// else. Applied only to files the app's entry points do not import.
+    pub fn outside_the_app(rel: &str) -> Option<Consumer> {
+        let parts: Vec<&str> = rel.split('/').collect();
+        let (name, dirs) = parts.split_last()?;
+        let in_dir = |names: &[&str]| dirs.iter().any(|d| names.contains(d));
+        if in_dir(&["build", "dist", "site-packages", "vendor", "node_modules"]) {
+            Some(Consumer::Vendored)
+        } else if dirs.first() == Some(&".github") {
+            Some(Consumer::CiHelper)
+        } else if in_dir(&["tests", "test"])
+            || name.starts_with("test_")
+            || name.ends_with("_test.py")
+            || matches!(*name, "conftest.py" | "tests.py")
+        {
+            Some(Consumer::Test)
+        } else if in_dir(&["scripts", "bin"])
+            || dirs.windows(2).any(|w| w == ["management", "commands"])
+        {
+            Some(Consumer::Script)
+        } else {
+            None
+        }
+    }
 }
 
 /// How a key was read. The kebab-case name is the JSON `via`.
@@ -501,6 +540,12 @@ pub struct Facts {
     /// Platforms the repository deploys to, besides those its opaque stages
     /// and Cloud Run writes show.
     pub platform_signs: Vec<PlatformSign>,
+    /// How the app starts: what the app's modules are followed from.
+    pub entry_points: Vec<EntryPoint>,
+    /// Every Python file the settings collector saw, with what it imports.
+    pub python_files: Vec<PythonFile>,
+    /// Python files a workflow `run:` step executes (`python scripts/x.py`).
+    pub ci_scripts: Vec<CiScript>,
 }
 
 impl Facts {
@@ -522,6 +567,9 @@ impl Facts {
         self.settings_modules.extend(other.settings_modules);
         self.compose_deploys.extend(other.compose_deploys);
         self.platform_signs.extend(other.platform_signs);
+        self.entry_points.extend(other.entry_points);
+        self.python_files.extend(other.python_files);
+        self.ci_scripts.extend(other.ci_scripts);
     }
 
     pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {
@@ -765,4 +813,64 @@ pub struct KubeObject {
     /// `--from-env-file F`, as written in the script.
     pub env_file: Option<String>,
     pub target: Option<String>,
+}
+
+/// Where an entry point was found. The kebab-case name is the JSON `via`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryVia {
+    /// `CMD` / `ENTRYPOINT` of a Dockerfile.
+    Dockerfile,
+    /// `command:` / `entrypoint:` of a compose service.
+    Compose,
+    /// A Kubernetes container's `command:` / `args:`.
+    Kubernetes,
+    /// A `Procfile` line.
+    Procfile,
+    /// A shell entrypoint script (`entrypoint.sh`, `start.sh`...).
+    Script,
+    /// A Django project's `manage.py`, `wsgi.py` or `asgi.py`.
+    Django,
+    /// `entry-points` in envtrail.toml.
+    Config,
+}
+
+/// How the app starts: a command that runs Python modules of the repository.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EntryPoint {
+    /// What is shown: `gunicorn config.wsgi`, `celery -A proj`.
+    pub command: String,
+    /// The modules it starts, dotted (`config.wsgi`) or a file (`manage.py`,
+    /// `src/app.py`); several when the tool tries more than one
+    /// (`celery -A proj`: `proj` or `proj.celery`).
+    pub modules: Vec<String>,
+    pub location: Location,
+    pub via: EntryVia,
+}
+
+/// One `import` of a Python file, as written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PythonImport {
+    /// The module, dotted, with its leading dots when relative (`..base`,
+    /// `.`); an `importlib.import_module` literal is one too.
+    pub module: String,
+    /// `from m import a, b`: `a`, `b` (each may be a submodule); `*` for a
+    /// star import; empty for `import m`.
+    pub names: Vec<String>,
+}
+
+/// A Python file and what it imports: the edges of the app's module graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonFile {
+    pub file: String,
+    pub imports: Vec<PythonImport>,
+}
+
+/// A Python file a workflow `run:` step executes: its env is that step's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiScript {
+    /// As written, joined to the step's `working-directory`.
+    pub path: String,
+    /// The `run:` line.
+    pub location: Location,
 }

@@ -112,6 +112,21 @@ pub fn build(report: &Report, key: &str) -> Trace {
                 Consumer::Entrypoint => format!("read by the entrypoint ({})", via_name(r.via)),
                 Consumer::Deploy => format!("used by deploy tooling ({})", via_name(r.via)),
                 Consumer::Library => format!("consumed by a library ({})", via_name(r.via)),
+                Consumer::Test => {
+                    format!("read by a test, not the deployed app ({})", via_name(r.via))
+                }
+                Consumer::CiHelper => format!(
+                    "read by a CI helper script, with the workflow step's env ({})",
+                    via_name(r.via)
+                ),
+                Consumer::Script => format!(
+                    "read by a one-off script the app does not import ({})",
+                    via_name(r.via)
+                ),
+                Consumer::Vendored => format!(
+                    "read by a build copy or vendored code, not audited ({})",
+                    via_name(r.via)
+                ),
             };
             if r.required {
                 how.push_str(", required");

@@ -99,6 +99,9 @@ pub fn collect_source(rel: &str, text: &str, root: Option<&Path>) -> Facts {
             service,
             root,
         ));
+        facts
+            .entry_points
+            .extend(service_entry_points(rel, service));
         for (key, value) in service.as_map().unwrap_or_default() {
             if matches!(key.as_str(), Some("environment")) {
                 continue;
@@ -383,6 +386,24 @@ pub fn path_is_dev(path: &str) -> bool {
     path.to_ascii_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|word| WORDS.contains(&word))
+}
+
+/// What a service's container starts: `entrypoint:` then `command:`, at
+/// the `command:` line (or the `entrypoint:` one when there is no command).
+fn service_entry_points(rel: &str, service: &Node) -> Vec<crate::facts::EntryPoint> {
+    let parts: Vec<&Node> = ["entrypoint", "command"]
+        .iter()
+        .filter_map(|k| service.get(k))
+        .collect();
+    let Some(at) = parts.last() else {
+        return Vec::new();
+    };
+    let command = parts
+        .iter()
+        .flat_map(|n| scalars(n))
+        .collect::<Vec<_>>()
+        .join(" ");
+    super::launch::entry_points(&command, &loc(rel, at), crate::facts::EntryVia::Compose)
 }
 
 fn scalars(node: &Node) -> Vec<String> {

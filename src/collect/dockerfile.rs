@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::{Collector, Context, InputFile};
-use crate::facts::{DockerImage, Facts, ImageEnv, Source};
+use crate::facts::{DockerImage, EntryPoint, EntryVia, Facts, ImageEnv, Source};
 use crate::location::Location;
 
 pub struct DockerfileCollector;
@@ -43,9 +43,31 @@ impl Collector for DockerfileCollector {
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
         super::collect_each(files, ctx.threads, |file, text| Facts {
             images: vec![parse(&file.rel, text)],
+            entry_points: entry_points(&file.rel, text),
             ..Facts::default()
         })
     }
+}
+
+/// What a container of the image starts: the last `ENTRYPOINT` followed by
+/// the last `CMD` (its arguments), at the later of the two lines.
+pub fn entry_points(rel: &str, text: &str) -> Vec<EntryPoint> {
+    let mut entrypoint: Option<(u32, String)> = None;
+    let mut cmd: Option<(u32, String)> = None;
+    for (row, line) in instructions(text) {
+        let (instr, rest) = line.split_once(char::is_whitespace).unwrap_or((&line, ""));
+        match instr.to_ascii_uppercase().as_str() {
+            "ENTRYPOINT" => entrypoint = Some((row, rest.trim().to_string())),
+            "CMD" => cmd = Some((row, rest.trim().to_string())),
+            _ => {}
+        }
+    }
+    let (row, command) = match (entrypoint, cmd) {
+        (Some((e_row, e)), Some((c_row, c))) => (e_row.max(c_row), format!("{e} {c}")),
+        (Some(only), None) | (None, Some(only)) => only,
+        (None, None) => return Vec::new(),
+    };
+    super::launch::entry_points(&command, &Location::new(rel, row, 0), EntryVia::Dockerfile)
 }
 
 /// Instructions with their continuation lines joined, each with the row it starts on.

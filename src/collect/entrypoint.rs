@@ -1,9 +1,10 @@
 //! Shell entrypoints shipped with the app (`entrypoint.sh`, `start.sh`,
-//! `run.sh`): their `$KEY` / `${KEY:-default}` reads consume keys too.
+//! `run.sh`): their `$KEY` / `${KEY:-default}` reads consume keys too, and
+//! the commands they run (`exec gunicorn config.wsgi`) are how the app starts.
 
 use super::shell::{self, ScriptContext};
 use super::{Collector, Context, InputFile};
-use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia, Unparsed};
+use crate::facts::{Consumer, DefaultValue, EntryVia, EnvRead, Facts, ReadVia, Unparsed};
 use crate::location::Location;
 
 pub struct EntrypointCollector;
@@ -42,6 +43,16 @@ impl Collector for EntrypointCollector {
 pub fn collect_source(rel: &str, text: &str) -> Facts {
     let script = shell::analyze(text, &ScriptContext::default());
     let mut facts = Facts::default();
+    for (row, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        if line.starts_with('#') {
+            continue;
+        }
+        let at = Location::new(rel, u32::try_from(row).unwrap_or(u32::MAX), 0);
+        facts
+            .entry_points
+            .extend(super::launch::entry_points(line, &at, EntryVia::Script));
+    }
     for (row, message) in script.errors {
         facts.unparsed.push(Unparsed {
             location: Location::new(rel, row, 0),

@@ -141,14 +141,15 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
                         .try_fold(doc, |n, f| n.get(f)),
                     _ => ["spec", "template"].iter().try_fold(doc, |n, f| n.get(f)),
                 };
-                let containers = pod
+                let container_nodes = pod
                     .and_then(|p| p.get("spec"))
                     .and_then(|s| s.get("containers"))
                     .and_then(Node::as_seq)
-                    .unwrap_or(&[])
-                    .iter()
-                    .map(|c| container(rel, c))
-                    .collect();
+                    .unwrap_or(&[]);
+                for c in container_nodes {
+                    facts.entry_points.extend(container_entry_points(rel, c));
+                }
+                let containers = container_nodes.iter().map(|c| container(rel, c)).collect();
                 facts.workloads.push(KubeWorkload {
                     file: rel.to_string(),
                     kind: k.to_string(),
@@ -161,6 +162,26 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
         }
     }
     facts
+}
+
+/// What a container starts: its `command:` then `args:`, at the first of them.
+fn container_entry_points(rel: &str, node: &Node) -> Vec<crate::facts::EntryPoint> {
+    let parts: Vec<&Node> = ["command", "args"]
+        .iter()
+        .filter_map(|k| node.get(k))
+        .collect();
+    let Some(at) = parts.first() else {
+        return Vec::new();
+    };
+    let words: Vec<&str> = parts
+        .iter()
+        .flat_map(|n| n.as_seq().unwrap_or(&[]).iter().filter_map(Node::as_str))
+        .collect();
+    super::launch::entry_points(
+        &words.join(" "),
+        &loc(rel, at),
+        crate::facts::EntryVia::Kubernetes,
+    )
 }
 
 fn container(rel: &str, node: &Node) -> KubeContainer {

@@ -29,6 +29,8 @@ pub mod entrypoint;
 pub mod infra;
 pub mod inventory;
 pub mod kubernetes;
+pub mod launch;
+pub mod procfile;
 pub mod settings;
 pub mod shell;
 pub mod workflow;
@@ -77,6 +79,7 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(dotenv::DotenvCollector),
         Box::new(kubernetes::KubernetesCollector),
         Box::new(infra::InfraCollector),
+        Box::new(procfile::ProcfileCollector),
     ]
 }
 

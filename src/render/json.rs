@@ -28,12 +28,27 @@ pub struct ReportV1<'a> {
     /// The deploy targets (workflow jobs, GitHub environments, compose file
     /// variants, Kubernetes folders), each with where it is defined.
     pub targets: Vec<TargetV1<'a>>,
+    /// How the app starts (Dockerfile, compose, Kubernetes, Procfile, shell
+    /// entrypoints, Django's start files, envtrail.toml): what the app's
+    /// modules are followed from.
+    pub entry_points: Vec<EntryPointV1<'a>>,
     /// What the run skipped and why (files over the size cap...); absent when nothing was.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<NoteV1<'a>>,
     /// The audited container (`live` only). Never an env value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<ContainerV1<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct EntryPointV1<'a> {
+    /// `gunicorn config.wsgi`, `celery -A proj`, `python manage.py runserver`.
+    pub command: &'a str,
+    /// The modules it starts, dotted or as a file.
+    pub modules: &'a [String],
+    pub via: crate::facts::EntryVia,
+    pub file: &'a str,
+    pub line: u32,
 }
 
 #[derive(Serialize)]
@@ -370,6 +385,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 line: t.location.line(),
             })
             .collect(),
+        entry_points: entry_points_v1(chain),
         notes: chain
             .notes
             .iter()
@@ -400,6 +416,21 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             notes: &c.notes,
         }),
     }
+}
+
+fn entry_points_v1(chain: &crate::chain::Chain) -> Vec<EntryPointV1<'_>> {
+    chain
+        .app
+        .entry_points
+        .iter()
+        .map(|e| EntryPointV1 {
+            command: &e.command,
+            modules: &e.modules,
+            via: e.via,
+            file: &e.location.file,
+            line: e.location.line(),
+        })
+        .collect()
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {

@@ -117,7 +117,15 @@ fn target_cell(row: &KeyRow, target: &crate::chain::reach::Target, p: &Palette) 
 fn settings_cell(row: &KeyRow, p: &Palette) -> String {
     let reads: Vec<_> = row.app_reads().collect();
     let Some(read) = row.head_read().or(reads.first().copied()) else {
-        return if row.read.iter().any(|r| r.consumer != Consumer::App) {
+        let outside = row.read.iter().find_map(|r| match r.consumer {
+            Consumer::Test => Some("(tests only)"),
+            Consumer::CiHelper => Some("(CI helper)"),
+            Consumer::Vendored => Some("(build copy)"),
+            _ => None,
+        });
+        return if let Some(word) = outside {
+            p.dim(word)
+        } else if row.read.iter().any(|r| r.consumer != Consumer::App) {
             p.dim("(consumed)")
         } else {
             p.dim("✗ unread")
@@ -217,6 +225,9 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         table.with(TableStyle::sharp());
         writeln!(out, "{table}")?;
     }
+    if let Some(line) = entry_points_line(chain) {
+        writeln!(out, "{} {line}", p.dim("app:"))?;
+    }
     for opaque in &chain.opaque {
         writeln!(
             out,
@@ -299,6 +310,27 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         chain.rows.len(),
         plural(chain.rows.len()),
     )
+}
+
+/// At most this many entry points are named under the table.
+const MAX_ENTRY_POINTS: usize = 5;
+
+/// `gunicorn config.wsgi (Dockerfile:12), celery -A proj (docker-compose.yml:20)`:
+/// how the app starts, as found; `None` when nothing says.
+fn entry_points_line(chain: &Chain) -> Option<String> {
+    let shown = chain.app.shown();
+    if shown.is_empty() {
+        return None;
+    }
+    let mut parts: Vec<String> = shown
+        .iter()
+        .take(MAX_ENTRY_POINTS)
+        .map(|e| format!("{} ({})", e.command, e.location))
+        .collect();
+    if shown.len() > MAX_ENTRY_POINTS {
+        parts.push(format!("and {} more", shown.len() - MAX_ENTRY_POINTS));
+    }
+    Some(parts.join(", "))
 }
 
 fn plural(n: usize) -> &'static str {

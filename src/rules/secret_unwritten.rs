@@ -3,7 +3,9 @@
 //! reads. Replaces `unset-*` for that key.
 
 use super::RuleId;
-use super::unset::{InjectionSites, chain_note, secret_for, verdicts_for, with_deploy_story};
+use super::unset::{
+    InjectionSites, chain_note, script_at_most_warning, secret_for, verdicts_for, with_deploy_story,
+};
 use crate::chain::Chain;
 use crate::finding::Finding;
 
@@ -37,6 +39,9 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 row.key, site.file
             ));
         }
-        out.push(with_deploy_story(kv, sites.relate(read, finding)));
+        out.push(script_at_most_warning(
+            read,
+            with_deploy_story(kv, sites.relate(read, finding)),
+        ));
     }
 }

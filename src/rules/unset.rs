@@ -8,8 +8,8 @@ use crate::chain::reach::{
 };
 use crate::chain::verdict::Defaulting;
 use crate::chain::{Chain, KeyRow, KeyVerdict, Verdict};
-use crate::facts::{DefaultValue, EnvRead, ReadVia, Stage};
-use crate::finding::Finding;
+use crate::facts::{Consumer, DefaultValue, EnvRead, ReadVia, Stage};
+use crate::finding::{Finding, Severity};
 use crate::location::Location;
 
 /// `"(fallback chain: A → B → C; none is set)"`, or "" for a plain read.
@@ -121,6 +121,19 @@ impl InjectionSites {
     }
 }
 
+/// A one-off script or management command the app's entry points do not
+/// import is judged like the app, but whether a deploy runs it is not
+/// known: at most a warning, and the message says why.
+pub fn script_at_most_warning(read: &EnvRead, mut finding: Finding) -> Finding {
+    if read.consumer != Consumer::Script || finding.severity < Severity::Warning {
+        return finding;
+    }
+    finding
+        .message
+        .push_str(" (a one-off script or management command the app's entry points do not import: a warning, not an error)");
+    finding.with_severity(Severity::Warning)
+}
+
 /// `secret-unwritten` replaces `unset-*` when the store holds a secret for
 /// the read's key or one of its aliases.
 pub fn secret_for<'a>(chain: &Chain, read: &'a EnvRead) -> Option<&'a str> {
@@ -165,7 +178,12 @@ pub fn required_missing_in<'a>(chain: &'a Chain, row: &KeyRow) -> Vec<&'a Target
         .iter()
         .filter(delivering)
         .any(|t| t.verdict(&row.key).is_some_and(Verdict::reaches));
-    if !kv.read.required || !kv.verdict.reaches() || !reaches_somewhere {
+    // A script's read fails the script, not the deploy: the app's own reads only.
+    if !kv.read.required
+        || kv.read.consumer != Consumer::App
+        || !kv.verdict.reaches()
+        || !reaches_somewhere
+    {
         return Vec::new();
     }
     chain
@@ -190,6 +208,7 @@ pub fn required_missing_in_services<'a>(
     };
     let file = kv.read.location.file.as_str();
     if !kv.read.required
+        || kv.read.consumer != Consumer::App
         || !kv.verdict.reaches()
         || !chain.settings_modules.iter().any(|m| m == file)
     {

@@ -4,8 +4,8 @@
 
 use super::RuleId;
 use super::unset::{
-    InjectionSites, chain_note, required_missing_in, required_missing_in_services, verdicts_for,
-    with_deploy_story,
+    InjectionSites, chain_note, required_missing_in, required_missing_in_services,
+    script_at_most_warning, verdicts_for, with_deploy_story,
 };
 use crate::chain::Chain;
 use crate::chain::{KeyRow, KeyVerdict, Verdict};
@@ -26,7 +26,10 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 chain_note(read)
             ),
         );
-        out.push(with_deploy_story(kv, sites.relate(read, finding)));
+        out.push(script_at_most_warning(
+            read,
+            with_deploy_story(kv, sites.relate(read, finding)),
+        ));
     }
     for row in chain.rows.values() {
         let Some(kv) = &row.verdict else {

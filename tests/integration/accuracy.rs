@@ -158,12 +158,51 @@ fn guarded_read_whose_guard_key_is_set_is_still_required() {
 }
 
 #[test]
-#[ignore = "not-the-app: tests and CI helper scripts are audited as the deployed app"]
 fn not_the_app_tests_and_ci_helpers_are_not_audited_against_the_deploy() {
     let (report, code) = check_json("fp-not-the-app", &[]);
     assert_eq!(code, 0, "{:?}", findings(&report));
     no_unset_family(&report, "TEST_API_TOKEN");
     no_unset_family(&report, "SLACK_WEBHOOK");
+}
+
+#[test]
+fn not_the_app_a_module_the_app_imports_two_hops_away_is_still_the_app() {
+    // wsgi -> shop.startup -> shop/scripts/warmup.py: under `scripts/`, but
+    // imported at start-up, so its required read is the app's.
+    let (report, code) = check_json("app-imports-two-hops", &[]);
+    assert_eq!(code, 1, "{:?}", findings(&report));
+    let required: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unset-required" && f["key"] == "PAYMENT_API_KEY")
+        .collect();
+    assert_eq!(required.len(), 1, "{:?}", findings(&report));
+    assert_eq!(required[0]["severity"], "error");
+    assert_eq!(required[0]["file"], "shop/scripts/warmup.py");
+    // The test's own key is not audited against the deploy.
+    no_unset_family(&report, "SANDBOX_TOKEN");
+    let entry = &report["entry_points"];
+    assert!(
+        entry
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["command"] == "gunicorn shop.wsgi" && e["file"] == "Dockerfile"),
+        "{entry:?}"
+    );
+}
+
+#[test]
+fn not_the_app_entry_points_named_in_the_config_when_none_is_inferred() {
+    // Nothing in the repository says how the app starts; envtrail.toml does.
+    let (report, code) = check_json("entry-points-config", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    no_unset_family(&report, "E2E_TOKEN");
+    let entry = report["entry_points"].as_array().unwrap();
+    assert_eq!(entry.len(), 1, "{entry:?}");
+    assert_eq!(entry[0]["via"], "config");
+    assert_eq!(entry[0]["file"], "envtrail.toml");
 }
 
 #[test]

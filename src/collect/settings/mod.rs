@@ -9,6 +9,7 @@
 mod analyze;
 mod dotenv_load;
 mod guard;
+pub mod imports;
 pub mod modules;
 mod pydantic;
 mod syntax;
@@ -20,7 +21,9 @@ use self::analyze::{FileOutcome, Knowledge, analyze};
 use super::{
     Collector, Context, InputFile, Panicked, in_pool, par_map_init, par_map_init_again, read_text,
 };
-use crate::facts::{Consumer, EnvRead, EnvWrite, Facts, ReadVia, Source, Unparsed, WriteVia};
+use crate::facts::{
+    Consumer, EnvRead, EnvWrite, Facts, PythonFile, ReadVia, Source, Unparsed, WriteVia,
+};
 use crate::location::Location;
 
 pub struct SettingsCollector;
@@ -125,20 +128,37 @@ pub fn collect_files(files: &[InputFile], threads: usize) -> Facts {
 
 fn collect_in_pool(files: &[InputFile], threads: usize) -> Facts {
     let empty = Knowledge::default();
-    // Each file's text is read once: its reads and the settings modules it names.
+    // Each file's text is read once: its reads, the settings modules it
+    // names and what it imports.
     let outcomes = par_map_init(files, threads, syntax::python_parser, |parser, file| {
         let text = match read_text(file) {
             Ok(text) => text,
-            Err(unparsed) => return (Pass1::Unreadable(unparsed), Vec::new()),
+            Err(unparsed) => return (Pass1::Unreadable(unparsed), Vec::new(), None),
         };
         let named = modules::django_module_candidates(&file.rel, &text);
-        (first_pass(parser, file, &text, &empty), named)
+        let imported = PythonFile {
+            file: file.rel.clone(),
+            imports: imports::imports(&text),
+        };
+        (
+            first_pass(parser, file, &text, &empty),
+            named,
+            Some(imported),
+        )
     });
-    let (mut outcomes, named): (Vec<Pass1>, Vec<Vec<String>>) = files
+    let mut named = Vec::new();
+    let mut python_files = Vec::new();
+    let mut outcomes: Vec<Pass1> = files
         .iter()
         .zip(outcomes)
-        .map(|(file, outcome)| outcome.unwrap_or_else(|Panicked| (panicked(file), Vec::new())))
-        .unzip();
+        .map(|(file, outcome)| {
+            let (pass1, names, imported) =
+                outcome.unwrap_or_else(|Panicked| (panicked(file), Vec::new(), None));
+            named.extend(names);
+            python_files.extend(imported);
+            pass1
+        })
+        .collect();
 
     let mut knowledge = Knowledge::default();
     for outcome in &outcomes {
@@ -160,7 +180,9 @@ fn collect_in_pool(files: &[InputFile], threads: usize) -> Facts {
     }
     facts.reads.sort_by(|a, b| a.location.cmp(&b.location));
     facts.unparsed.sort_by(|a, b| a.location.cmp(&b.location));
-    facts.settings_modules = modules::settings_modules(files, named.into_iter().flatten());
+    facts.settings_modules = modules::settings_modules(files, named);
+    facts.entry_points = modules::django_entry_points(files);
+    facts.python_files = python_files;
     facts
 }
 

@@ -6,6 +6,8 @@
 use std::collections::BTreeSet;
 
 use crate::collect::InputFile;
+use crate::facts::{Consumer, EntryPoint, EntryVia};
+use crate::location::Location;
 
 /// Whether `rel` looks like a settings module: `settings.py`, `config.py`,
 /// anything in a `settings/` package, `*_settings.py`, `settings_*.py`.
@@ -97,6 +99,25 @@ pub fn settings_modules(
             .filter(|c| present.contains(c.as_str())),
     );
     modules.into_iter().collect()
+}
+
+/// A Django project's own start files (`manage.py`, `wsgi.py`, `asgi.py`),
+/// outside tests, scripts and build copies: entry points by themselves.
+pub fn django_entry_points(files: &[InputFile]) -> Vec<EntryPoint> {
+    files
+        .iter()
+        .filter(|f| {
+            let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+            matches!(name, "manage.py" | "wsgi.py" | "asgi.py")
+                && Consumer::outside_the_app(&f.rel).is_none()
+        })
+        .map(|f| EntryPoint {
+            command: f.rel.clone(),
+            modules: vec![f.rel.clone()],
+            location: Location::file_start(&f.rel),
+            via: EntryVia::Django,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -215,6 +215,7 @@ fn step_facts(
             .and_then(Node::as_str)
             .or(default_dir)
             .filter(|d| !matches!(d.trim(), "" | "." | "./"));
+        ci_scripts(rel, run, dir, facts);
         if let Some(dir) = dir {
             for deploy in &mut out.compose_deploys[deploys_before..] {
                 for file in &mut deploy.files {
@@ -373,6 +374,26 @@ fn create_envfile(
             }),
             location: Location::new(rel, e.row, e.column),
         });
+    }
+}
+
+/// The Python files a `run:` script executes (`python scripts/notify.py`):
+/// their reads are the step's, not the deployed app's.
+fn ci_scripts(rel: &str, run: &Scalar, dir: Option<&str>, facts: &mut Facts) {
+    for (row, line) in run.value.lines().enumerate() {
+        for launch in crate::collect::launch::launches(line) {
+            for module in launch.modules.iter().filter(|m| m.ends_with(".py")) {
+                let path = match dir {
+                    Some(d) => in_working_directory(d, module),
+                    None => module.clone(),
+                };
+                let row = u32::try_from(row).unwrap_or(u32::MAX);
+                facts.ci_scripts.push(crate::facts::CiScript {
+                    path,
+                    location: locate(rel, run, row, 0),
+                });
+            }
+        }
     }
 }
 
