@@ -362,9 +362,10 @@ fn command_is_dev(command: &str) -> bool {
     DEV.iter().any(|m| lower.contains(m))
 }
 
-/// A path of a development, test or example setup, by a word of its name
-/// or of its folders: `e2e/docker-compose.yml`, `docker-compose.ci.yml`,
+/// A path of a development or test setup, by a word of its name or of its
+/// folders: `e2e/docker-compose.yml`, `docker-compose.ci.yml`,
 /// `docker/dev/Dockerfile`, `.env.local`, `.devcontainer/compose.yml`.
+/// Example and sample stacks are not: users deploy them as they are.
 pub fn path_is_dev(path: &str) -> bool {
     const WORDS: &[&str] = &[
         "dev",
@@ -378,10 +379,6 @@ pub fn path_is_dev(path: &str) -> bool {
         "ci",
         "e2e",
         "contrib",
-        "example",
-        "examples",
-        "sample",
-        "samples",
     ];
     path.to_ascii_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -914,7 +911,6 @@ services:
             "docker-compose.ci.yml",
             ".devcontainer/compose.yml",
             "contrib/compose.yml",
-            "examples/x/compose.yaml",
             ".env.local",
             "docker/dev/Dockerfile",
         ] {
@@ -925,6 +921,7 @@ services:
             "deploy/compose.prod.yml",
             "devops/compose.yml",
             "staging_pull_compose.template.yaml",
+            "docs/examples/compose/compose.yaml",
         ] {
             assert!(!path_is_dev(path), "{path}");
         }
