@@ -95,6 +95,10 @@ struct Placed {
 #[derive(Default)]
 struct JobOutput {
     target: String,
+    /// `defaults.run.shell` of the job, else of the workflow.
+    shell: Option<String>,
+    /// The job runs on Windows, whose default shell is pwsh.
+    windows: bool,
     placed: Vec<Placed>,
     shipped: Vec<String>,
     env_file_uses: Vec<(shell::EnvFileUse, Location)>,
@@ -141,6 +145,10 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
             target,
             ..JobOutput::default()
         };
+        out.shell = default_shell(job)
+            .or(default_shell(root))
+            .map(str::to_string);
+        out.windows = runs_on_windows(job);
         let job_dir = default_working_directory(job).or(wf_dir);
         for step in job.get("steps").and_then(Node::as_seq).unwrap_or_default() {
             step_facts(rel, step, job_dir, &mut env, &mut out, facts);
@@ -151,6 +159,25 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
         outputs.push(out);
     }
     finish(outputs, facts);
+}
+
+/// `defaults.run.shell` of a workflow or job.
+fn default_shell(node: &Node) -> Option<&str> {
+    node.get("defaults")?.get("run")?.get("shell")?.as_str()
+}
+
+/// `runs-on` names a Windows runner (a label, or one of a list of labels).
+fn runs_on_windows(job: &Node) -> bool {
+    let Some(runs_on) = job.get("runs-on") else {
+        return false;
+    };
+    let labels: Vec<&str> = match runs_on.as_seq() {
+        Some(items) => items.iter().filter_map(|n| n.as_str()).collect(),
+        None => runs_on.as_str().into_iter().collect(),
+    };
+    labels
+        .iter()
+        .any(|l| l.to_ascii_lowercase().starts_with("windows"))
 }
 
 /// `defaults.run.working-directory` of a workflow or job.
@@ -190,10 +217,17 @@ fn step_facts(
     let mut map_keys: HashSet<String> = step_env.keys().cloned().collect();
     let before = out.placed.len();
 
-    let shell_is_sh = step
+    // Only bash and sh scripts are parsed as such: pwsh, cmd and python
+    // steps (by the step, the job's or workflow's `defaults.run.shell`, or a
+    // Windows runner's default) are not guessed at.
+    let shell = step
         .get("shell")
         .and_then(Node::as_str)
-        .is_none_or(|s| s.contains("bash") || s.starts_with("sh"));
+        .or(out.shell.as_deref());
+    let shell_is_sh = match shell {
+        Some(s) => s.contains("bash") || s.starts_with("sh"),
+        None => !out.windows,
+    };
     if let Some(run) = step.get("run").and_then(Node::as_scalar)
         && shell_is_sh
     {

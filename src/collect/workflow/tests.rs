@@ -414,3 +414,37 @@ jobs:
         ]
     );
 }
+
+#[test]
+fn scripts_of_windows_runners_and_pwsh_defaults_are_not_parsed_as_bash() {
+    let write = "    steps:\n      - run: echo \"API=${{ secrets.API }}\" >> .env\n";
+    let keys = |f: &Facts| -> Vec<String> { f.writes.iter().map(|w| w.key.clone()).collect() };
+    // A Windows runner's default shell is pwsh.
+    let f = collect_file(
+        "w.yml",
+        &format!("jobs:\n  a:\n    runs-on: windows-latest\n{write}"),
+    );
+    assert!(keys(&f).is_empty(), "{:?}", keys(&f));
+    // The workflow's defaults say pwsh.
+    let f = collect_file(
+        "w.yml",
+        &format!(
+            "defaults:\n  run:\n    shell: pwsh\njobs:\n  a:\n    runs-on: ubuntu-latest\n{write}"
+        ),
+    );
+    assert!(keys(&f).is_empty(), "{:?}", keys(&f));
+    // The job asks for bash on Windows: parsed.
+    let f = collect_file(
+        "w.yml",
+        &format!(
+            "jobs:\n  a:\n    runs-on: [self-hosted, windows]\n    defaults:\n      run:\n        shell: bash\n{write}"
+        ),
+    );
+    assert_eq!(keys(&f), ["API"]);
+    // Linux, no shell named: bash.
+    let f = collect_file(
+        "w.yml",
+        &format!("jobs:\n  a:\n    runs-on: ubuntu-latest\n{write}"),
+    );
+    assert_eq!(keys(&f), ["API"]);
+}
