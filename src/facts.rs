@@ -248,6 +248,9 @@ pub struct WorkflowJob {
     pub location: Location,
     /// It ships the app somewhere (see `collect::workflow::delivery`).
     pub delivers: bool,
+    /// It starts compose: on the runner (`Some(true)`), only on deploy
+    /// hosts (`Some(false)`); `None` when envtrail sees no compose command.
+    pub compose_on_runner: Option<bool>,
 }
 
 /// The app loading a dotenv file itself (`load_dotenv`, `read_env`,

@@ -499,3 +499,28 @@ fn required_key_dropped_by_one_app_service_is_unset_required_for_that_service() 
     // DATABASE_URL, which the worker passes through, is no finding.
     assert!(!keys_of(&report, "unset-required").contains("DATABASE_URL"));
 }
+
+/// `$GITHUB_ENV` and `env:` maps are the runner's: compose started over ssh
+/// on the host never sees them, so the passthrough of SENTRY_DSN is unset.
+#[test]
+fn runner_env_does_not_reach_compose_started_on_the_host() {
+    let (report, code) = check_json("write-runner-env-remote-compose", &[]);
+    assert_eq!(code, 1, "{:?}", findings(&report));
+    assert_eq!(
+        keys_of(&report, "unset-required"),
+        ["SENTRY_DSN".to_string()].into()
+    );
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unset-required")
+        .unwrap();
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("passes SENTRY_DSN from the host"),
+        "{f}"
+    );
+}

@@ -21,9 +21,14 @@ pub(super) struct HostEnv<'a> {
 }
 
 impl<'a> HostEnv<'a> {
-    pub(super) fn new(writes: &'a [EnvWrite], target: Option<&str>) -> Self {
+    /// The host env of `target` (every write's, without one). With
+    /// `runner_env` false the target starts compose only on deploy hosts:
+    /// what the runner's own env holds (`env:` maps, `$GITHUB_ENV`) never
+    /// reaches it.
+    pub(super) fn new(writes: &'a [EnvWrite], target: Option<&str>, runner_env: bool) -> Self {
         let applies =
             |t: &Option<String>| target.is_none() || t.is_none() || t.as_deref() == target;
+        let reaches_host = |w: &EnvWrite| runner_env || w.remote || w.sink.is_some();
         let mut env = HostEnv {
             located: HashMap::new(),
             by_name: HashMap::new(),
@@ -31,7 +36,7 @@ impl<'a> HostEnv<'a> {
         };
         for w in writes
             .iter()
-            .filter(|w| w.via.stage() == Stage::Workflow && applies(&w.target))
+            .filter(|w| w.via.stage() == Stage::Workflow && applies(&w.target) && reaches_host(w))
         {
             match &w.sink {
                 Some(sink) => match repo_path(w, sink) {

@@ -137,7 +137,7 @@ impl<'a> Assembler<'a> {
         units: &[&Unit],
         direct: &[&EnvWrite],
     ) -> Vec<Target> {
-        let host = HostEnv::new(&facts.writes, None);
+        let host = HostEnv::new(&facts.writes, None, true);
         let mut targets: Vec<Target> = units
             .iter()
             .map(|unit| {
@@ -183,7 +183,11 @@ impl<'a> Assembler<'a> {
     ) -> Vec<Target> {
         let mut targets = Vec::new();
         for (name, location) in named {
-            let host = HostEnv::new(&facts.writes, Some(name));
+            // Compose started only on deploy hosts: the runner's env stays behind.
+            let jobs: Vec<_> = facts.jobs.iter().filter(|j| &j.target == name).collect();
+            let runner_env =
+                jobs.is_empty() || jobs.iter().any(|j| j.compose_on_runner != Some(false));
+            let host = HostEnv::new(&facts.writes, Some(name), runner_env);
             let tokens = env_tokens(name);
             let paired: Vec<&Unit> = units
                 .iter()

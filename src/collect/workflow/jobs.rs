@@ -132,11 +132,7 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
             facts.opaque_stages.push(stage);
         }
         let target = environment_name(job).unwrap_or_else(|| format!("{rel}#{job_id}"));
-        facts.jobs.push(crate::facts::WorkflowJob {
-            target: target.clone(),
-            location: Location::new(rel, job_key.row(), job_key.column()),
-            delivers: super::delivery::job_delivers(job),
-        });
+        let job_at = Location::new(rel, job_key.row(), job_key.column());
         let job_entries = env_entries(job.get("env"), &wf_env);
         push_env_writes(rel, &job_entries, Some(&target), facts);
         let mut env = wf_env.clone();
@@ -153,9 +149,14 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
         for step in job.get("steps").and_then(Node::as_seq).unwrap_or_default() {
             step_facts(rel, step, job_dir, &mut env, &mut out, facts);
         }
-        facts
-            .compose_deploys
-            .extend(compose_deploys_as_copied(&mut out));
+        let deploys = compose_deploys_as_copied(&mut out);
+        facts.jobs.push(crate::facts::WorkflowJob {
+            target: out.target.clone(),
+            location: job_at,
+            delivers: super::delivery::job_delivers(job),
+            compose_on_runner: (!deploys.is_empty()).then(|| deploys.iter().any(|d| !d.remote)),
+        });
+        facts.compose_deploys.extend(deploys);
         outputs.push(out);
     }
     finish(outputs, facts);
