@@ -102,17 +102,6 @@ pub struct Visibility {
     pub platforms: platform::Platforms,
 }
 
-impl Visibility {
-    /// The opaque stage that may feed code in `file`, the most specific kind first.
-    pub fn opaque_for(&self, file: &str) -> Option<&OpaqueStage> {
-        let dir = dir_of(file);
-        self.opaque
-            .iter()
-            .filter(|o| is_above(&o.scope, dir))
-            .min_by_key(|o| (o.kind.rank(), &o.location))
-    }
-}
-
 /// Where a verdict is judged: over every deploy target (does any give the
 /// app the key?), or in one of them.
 #[derive(Clone, Copy)]

@@ -40,6 +40,15 @@ fn assert_unknown(report: &serde_json::Value, key: &str, stage: &str) {
     );
 }
 
+/// No finding of `rule` at all.
+fn no_finding_of(report: &serde_json::Value, rule: &str) {
+    let hits: Vec<_> = findings(report)
+        .into_iter()
+        .filter(|(r, _)| r == rule)
+        .collect();
+    assert!(hits.is_empty(), "{rule}: {:?}", findings(report));
+}
+
 /// Keys no finding of the unset family reports.
 fn no_unset_family(report: &serde_json::Value, key: &str) {
     let hit: Vec<_> = findings(report)
@@ -208,37 +217,19 @@ fn not_the_app_entry_points_named_in_the_config_when_none_is_inferred() {
 #[test]
 fn not_a_deploy_target_ci_test_job_is_no_drift_target() {
     let (report, _) = check_json("fp-not-a-deploy-target", &[]);
-    assert!(
-        !findings(&report)
-            .iter()
-            .any(|(rule, _)| rule == "env-drift"),
-        "{:?}",
-        findings(&report)
-    );
+    no_finding_of(&report, "env-drift");
 }
 
 #[test]
 fn dev_stack_e2e_compose_needs_no_restart_policy() {
     let (report, _) = check_json("fp-dev-stack", &[]);
-    assert!(
-        !findings(&report)
-            .iter()
-            .any(|(rule, _)| rule == "restart-policy-missing"),
-        "{:?}",
-        findings(&report)
-    );
+    no_finding_of(&report, "restart-policy-missing");
 }
 
 #[test]
 fn overlay_not_merged_restart_policy_from_the_deploy_overlay_counts() {
     let (report, _) = check_json("fp-overlay-not-merged", &[]);
-    assert!(
-        !findings(&report)
-            .iter()
-            .any(|(rule, _)| rule == "restart-policy-missing"),
-        "{:?}",
-        findings(&report)
-    );
+    no_finding_of(&report, "restart-policy-missing");
 }
 
 #[test]

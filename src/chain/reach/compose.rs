@@ -134,16 +134,8 @@ impl ServiceEnv<'_> {
     /// or an interpolation of host keys.
     fn environment(&self, e: &ComposeEnv, out: &mut Outcome) {
         use crate::facts::ComposeValue;
-        let via = WriteVia::ComposeEnvironment;
         match &e.value {
-            ComposeValue::Literal { .. } => out.arrive(
-                self.target(),
-                &e.key,
-                &e.location,
-                via,
-                Source::Literal,
-                None,
-            ),
+            ComposeValue::Literal { .. } => self.passes(e, Source::Literal, out),
             ComposeValue::Passthrough => self.passthrough(e, out),
             ComposeValue::Interpolated { refs, .. } => self.interpolated(e, refs, out),
         }
@@ -166,18 +158,16 @@ impl ServiceEnv<'_> {
         }
     }
 
+    /// The `environment:` entry `e` gives the container its key.
+    fn passes(&self, e: &ComposeEnv, source: Source, out: &mut Outcome) {
+        let via = WriteVia::ComposeEnvironment;
+        out.arrive(self.target(), &e.key, &e.location, via, source, None);
+    }
+
     /// `- KEY`: compose passes the host's KEY, when the host has it.
     fn passthrough(&self, e: &ComposeEnv, out: &mut Outcome) {
         if self.host_has(&e.key) {
-            let source = Source::Env(e.key.clone());
-            out.arrive(
-                self.target(),
-                &e.key,
-                &e.location,
-                WriteVia::ComposeEnvironment,
-                source,
-                None,
-            );
+            self.passes(e, Source::Env(e.key.clone()), out);
         } else if self.host_is_opaque() {
             self.host_dotenv(&e.location, out);
         } else {
@@ -196,14 +186,7 @@ impl ServiceEnv<'_> {
                 .first()
                 .map(|r| Source::Env(r.key.clone()))
                 .unwrap_or(Source::Unknown);
-            out.arrive(
-                self.target(),
-                &e.key,
-                &e.location,
-                WriteVia::ComposeEnvironment,
-                source,
-                None,
-            );
+            self.passes(e, source, out);
             return;
         }
         if self.host_is_opaque() {

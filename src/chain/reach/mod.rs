@@ -71,16 +71,7 @@ impl Target {
 
     /// Sorted and without duplicates: every service of a unit may report the same.
     fn settle(&mut self) {
-        for list in self.breaks.values_mut() {
-            list.sort();
-            list.dedup();
-        }
-        for list in self.defaulted.values_mut() {
-            list.sort();
-            list.dedup();
-        }
-        self.opaque.sort();
-        self.opaque.dedup();
+        settle(&mut self.breaks, &mut self.defaulted, &mut self.opaque);
     }
 
     /// This target's verdict on `key`, when the app reads it.
@@ -218,16 +209,7 @@ impl Deploy {
             }
             self.opaque.extend(t.opaque.iter().cloned());
         }
-        for list in self.breaks.values_mut() {
-            list.sort();
-            list.dedup();
-        }
-        for list in self.defaulted.values_mut() {
-            list.sort();
-            list.dedup();
-        }
-        self.opaque.sort();
-        self.opaque.dedup();
+        settle(&mut self.breaks, &mut self.defaulted, &mut self.opaque);
     }
 
     /// Some target gives the app `key`.
@@ -254,6 +236,25 @@ impl Deploy {
             _ => true,
         }
     }
+}
+
+/// Breaks, compose defaults and opaque stages sorted and without duplicates
+/// (opaque stages are binary-searched by the verdict).
+fn settle(
+    breaks: &mut BTreeMap<String, Vec<Break>>,
+    defaulted: &mut BTreeMap<String, Vec<Defaulted>>,
+    opaque: &mut Vec<OpaqueStage>,
+) {
+    for list in breaks.values_mut() {
+        list.sort();
+        list.dedup();
+    }
+    for list in defaulted.values_mut() {
+        list.sort();
+        list.dedup();
+    }
+    opaque.sort();
+    opaque.dedup();
 }
 
 /// `dir` is `inner` or a folder above it ("" is above everything).

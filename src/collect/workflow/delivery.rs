@@ -16,10 +16,6 @@ const DELIVERY_ACTIONS: &[&str] = &[
     "garygrossgarten/github-action-ssh",
     "cross-the-world/ssh-scp-ssh-pipelines",
     "azure/k8s-deploy",
-    "azure/webapps-deploy",
-    "aws-actions/amazon-ecs-deploy-task-definition",
-    "google-github-actions/deploy-cloudrun",
-    "google-github-actions/deploy-appengine",
     "appleboy/drone-ssh",
 ];
 
@@ -104,33 +100,27 @@ pub fn job_delivers(job: &Node) -> bool {
             seen.delivers |= DELIVERY_ACTIONS.iter().any(|a| action.starts_with(a))
                 || opaque::is_deploy_action(&action);
         }
-        for key in ["run", "with"] {
-            let scripts = match key {
-                "run" => step.get("run").and_then(Node::as_str).into_iter().collect(),
-                _ => step
-                    .get("with")
-                    .and_then(Node::as_map)
-                    .map(|m| m.iter().filter_map(|(_, v)| v.as_str()).collect())
-                    .unwrap_or_else(Vec::new),
-            };
-            for script in scripts {
-                see_script(script, &mut seen);
-            }
+        // The step's script, and commands given to an action as inputs.
+        let run = step.get("run").and_then(Node::as_str);
+        let inputs = step
+            .get("with")
+            .and_then(Node::as_map)
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, v)| v.as_str());
+        for script in run.into_iter().chain(inputs) {
+            see_script(script, &mut seen);
         }
     }
     seen.delivers || (seen.compose_up && !seen.runs_tests)
 }
 
 fn see_script(script: &str, seen: &mut Seen) {
-    for segment in script.lines().flat_map(|l| l.split(['&', ';', '|'])) {
-        let words: Vec<&str> = segment
-            .split_whitespace()
-            .skip_while(|w| *w == "sudo" || w.contains('='))
-            .collect();
-        let joined = words.join(" ");
-        let starts = |c: &&str| joined == **c || joined.starts_with(&format!("{c} "));
+    for (_, joined) in opaque::commands(script) {
+        let starts = |c: &&str| opaque::is_command(&joined, c);
         seen.delivers |= DELIVERY_COMMANDS.iter().any(starts);
         seen.runs_tests |= TEST_COMMANDS.iter().any(starts);
+        let words: Vec<&str> = joined.split(' ').collect();
         let compose = words.first().is_some_and(|w| *w == "docker-compose")
             || words.get(..2) == Some(&["docker", "compose"][..]);
         seen.compose_up |= compose && words.iter().any(|w| matches!(*w, "up" | "run"));

@@ -130,7 +130,7 @@ pub fn deploy_step(what: &str, location: Location) -> OpaqueStage {
 /// Each command of a `run:` script, as its words joined by one space (after
 /// `sudo` and `K=v` prefixes; one per `&&`, `;` or `|` segment), with its
 /// 0-based line in the script.
-fn commands(script: &str) -> impl Iterator<Item = (u32, String)> + '_ {
+pub(super) fn commands(script: &str) -> impl Iterator<Item = (u32, String)> + '_ {
     script.lines().enumerate().flat_map(|(row, line)| {
         line.split(['&', ';', '|']).map(move |segment| {
             let words: Vec<&str> = segment
@@ -142,15 +142,21 @@ fn commands(script: &str) -> impl Iterator<Item = (u32, String)> + '_ {
     })
 }
 
+/// The command `joined` (as [`commands`] gives it) is `command`, or starts
+/// with it followed by arguments.
+pub(super) fn is_command(joined: &str, command: &str) -> bool {
+    joined == command
+        || joined
+            .strip_prefix(command)
+            .is_some_and(|rest| rest.starts_with(' '))
+}
+
 /// The platform command a line of a `run:` script starts, if any; with its
 /// 0-based line in the script.
 pub fn deploy_commands(script: &str) -> Vec<(u32, &'static str)> {
     let mut found = Vec::new();
     for (row, joined) in commands(script) {
-        if let Some(cmd) = DEPLOY_COMMANDS
-            .iter()
-            .find(|c| joined == **c || joined.starts_with(&format!("{c} ")))
-        {
+        if let Some(cmd) = DEPLOY_COMMANDS.iter().find(|c| is_command(&joined, c)) {
             found.push((row, *cmd));
         }
         // `gcloud run deploy --env-vars-file F`: the file's keys are not read.
