@@ -90,19 +90,34 @@ fn written_keys_come_from_the_ssm_script() {
 #[test]
 fn without_an_inventory_the_keys_are_unset_defaulted() {
     let (report, code) = check_json("stagelog", &[]);
-    let rules: Vec<_> = findings(&report)
-        .into_iter()
-        .filter(|(rule, _)| rule.starts_with("unset") || rule.starts_with("secret"))
+    let severities: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            let rule = f["rule"].as_str().unwrap_or("");
+            rule.starts_with("unset") || rule.starts_with("secret")
+        })
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (s("rule"), s("key"), s("severity"))
+        })
         .collect();
+    // The empty bucket name is the outage (a warning); a region, a prefix and
+    // an expiry in seconds are values production can run on (notes).
     assert_eq!(
-        rules,
+        severities,
         [
-            "AWS_REGION",
-            "S3_PRESIGN_EXPIRES",
-            "S3_UPLOAD_BUCKET",
-            "S3_UPLOAD_PREFIX"
+            ("S3_UPLOAD_BUCKET", "warning"),
+            ("AWS_REGION", "note"),
+            ("S3_PRESIGN_EXPIRES", "note"),
+            ("S3_UPLOAD_PREFIX", "note"),
         ]
-        .map(|k| ("unset-defaulted".to_string(), Some(k.to_string())))
+        .map(|(k, sev)| (
+            "unset-defaulted".to_string(),
+            k.to_string(),
+            sev.to_string()
+        ))
     );
     assert_eq!(code, 0, "warnings alone do not fail at --fail-on error");
     let bucket = report["findings"]
