@@ -235,6 +235,11 @@ const LIBRARY_CONSUMERS: &[(&str, &str)] = &[
     ),
     ("DJANGO_SUPERUSER_", "Django createsuperuser --noinput"),
     ("GUNICORN_CMD_ARGS", "gunicorn"),
+    ("WEB_CONCURRENCY", "gunicorn / uvicorn"),
+    (
+        "FLASK_",
+        "the Flask CLI and app.config.from_prefixed_env (FLASK_APP, FLASK_DEBUG...)",
+    ),
     ("GH_TOKEN", "the GitHub CLI"),
     ("DOCKER_HOST", "the Docker CLI"),
     ("UVICORN_", "uvicorn"),
@@ -355,6 +360,8 @@ mod tests {
         assert!(library_consumer("CELERY_BROKER_URL").is_some());
         assert!(library_consumer("DJANGO_SUPERUSER_PASSWORD").is_some());
         assert!(library_consumer("AWS_REGION").is_some());
+        assert!(library_consumer("FLASK_DEBUG").is_some());
+        assert!(library_consumer("WEB_CONCURRENCY").is_some());
         assert!(library_consumer("AWS_REGIONS").is_none());
         assert!(library_consumer("S3_UPLOAD_BUCKET").is_none());
     }

@@ -66,6 +66,42 @@ fn key_rows(text: &str) -> HashMap<&str, u32> {
     rows
 }
 
+/// A line dotenvy refuses that the tools reading env files accept.
+#[derive(Debug, PartialEq, Eq)]
+enum Lenient<'a> {
+    /// `KEY=value with spaces`, `KEY=a\nb`: Docker takes the rest of the
+    /// line as the value, python-dotenv too.
+    Assignment { key: &'a str, empty: bool },
+    /// A bare `KEY`: Docker passes the caller's own value through and
+    /// python-dotenv sets nothing. No value comes from the file.
+    PassThrough,
+}
+
+fn lenient_line(line: &str) -> Option<Lenient<'_>> {
+    let line = line
+        .strip_prefix("export ")
+        .map(str::trim_start)
+        .unwrap_or(line);
+    let (key, value) = match line.split_once('=') {
+        Some((key, value)) => (key.trim_end(), Some(value.trim())),
+        None => (line.trim_end(), None),
+    };
+    let mut chars = key.chars();
+    let starts = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !starts || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+        return None;
+    }
+    Some(match value {
+        Some(v) => Lenient::Assignment {
+            key,
+            empty: v.is_empty(),
+        },
+        None => Lenient::PassThrough,
+    })
+}
+
 pub fn collect_source(rel: &str, text: &str) -> Facts {
     let mut facts = Facts::default();
     let rows = key_rows(text);
@@ -104,11 +140,30 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
                 if let Some(found) = found {
                     cursor = found + 1;
                 }
-                // The line itself may hold a secret: say where, never what.
-                facts.unparsed.push(Unparsed {
-                    location: Location::new(rel, row as u32, 0),
-                    message: format!("not a dotenv line (line {})", row + 1),
-                });
+                let whole = found
+                    .and_then(|r| lines.get(r))
+                    .map_or(needle, |l| l.trim());
+                match lenient_line(whole) {
+                    // Docker's `--env-file` and python-dotenv read this line.
+                    Some(Lenient::Assignment { key, empty }) => {
+                        if let Some(old) = slot_of.insert(key.to_string(), keys.len())
+                            && let Some(slot) = keys.get_mut(old)
+                        {
+                            *slot = None;
+                        }
+                        keys.push(Some(DotenvKey {
+                            location: Location::new(rel, row as u32, 0),
+                            key: key.to_string(),
+                            empty,
+                        }));
+                    }
+                    Some(Lenient::PassThrough) => {}
+                    // The line itself may hold a secret: say where, never what.
+                    None => facts.unparsed.push(Unparsed {
+                        location: Location::new(rel, row as u32, 0),
+                        message: format!("not a dotenv line (line {})", row + 1),
+                    }),
+                }
             }
             Err(e) => facts.unparsed.push(Unparsed {
                 location: Location::file_start(rel),
@@ -129,6 +184,37 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_docker_and_python_dotenv_accept_are_keys_not_errors() {
+        let facts = collect_source(
+            ".env.sample",
+            "A=1\nSYSTEM_MESSAGE=You are an AI assistant\nENVIRONMENT_NAME\nsops_enc=-----BEGIN AGE-----\\nYWdl\\n\nB=2\n",
+        );
+        assert!(facts.unparsed.is_empty(), "{:?}", facts.unparsed);
+        let keys: Vec<(&str, u32, bool)> = facts.dotenv_files[0]
+            .keys
+            .iter()
+            .map(|k| (k.key.as_str(), k.location.row, k.empty))
+            .collect();
+        // A bare name passes the caller's value through: the file sets nothing.
+        assert_eq!(
+            keys,
+            [
+                ("A", 0, false),
+                ("SYSTEM_MESSAGE", 1, false),
+                ("sops_enc", 3, false),
+                ("B", 4, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_no_env_file_reader_accepts_is_still_unparsed() {
+        let facts = collect_source(".env", "A=1\n<<<<<<< HEAD\nB=2\n");
+        assert_eq!(facts.unparsed.len(), 1, "{:?}", facts.unparsed);
+        assert_eq!(facts.unparsed[0].location.row, 1);
+    }
 
     #[test]
     fn keys_rows_and_emptiness() {

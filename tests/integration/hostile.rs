@@ -775,8 +775,9 @@ fn nothing_read_is_ever_executed() {
     }
     // The traps were read, not skipped: every file parsed and K is written.
     let (report, _, _) = check_dir(&root, &[]);
-    // `.env` holds shell, not dotenv: unparsed, never run.
-    assert_eq!(unparsed_files(&report), [".env"], "{report:#}");
+    // `.env` holds shell: Docker's env-file reader and python-dotenv take
+    // `$(...)` and backquotes literally, and so does envtrail: never run.
+    assert!(unparsed_files(&report).is_empty(), "{report:#}");
     assert!(crate::common::written_keys(&report).contains(&"K".to_string()));
     assert!(!marker.exists() && !root.join("PWNED").exists());
 }

@@ -57,15 +57,14 @@ pub fn collect_file(rel: &str, text: &str) -> Facts {
     let mut facts = Facts::default();
     facts.unparsed.extend(super::yaml_warnings(rel, &doc));
     if doc.root.as_map().is_none() {
-        let message =
-            if text.trim().is_empty() || matches!(doc.root, crate::yaml::Node::Truncated { .. }) {
-                "empty workflow: no YAML document"
-            } else {
-                "not a workflow: the top level is not a mapping"
-            };
+        // No document at all (an empty file, a workflow commented out to
+        // disable it): nothing runs, so nothing is left unread.
+        if text.trim().is_empty() || matches!(doc.root, crate::yaml::Node::Truncated { .. }) {
+            return facts;
+        }
         facts.unparsed.push(Unparsed {
             location: Location::new(rel, doc.root.row(), 0),
-            message: message.into(),
+            message: "not a workflow: the top level is not a mapping".into(),
         });
         return facts;
     }

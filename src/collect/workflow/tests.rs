@@ -235,12 +235,25 @@ fn bad_input_is_unparsed_not_a_panic() {
         ("jobs: [\n  a: b\n", 3),
         ("- just\n- a list\n", 1),
         ("plain text\n", 1),
-        ("", 1),
-        ("# only a comment\n", 1),
     ] {
         let f = collect_file("w.yml", text);
         assert_eq!(f.unparsed.len(), 1, "{text}: {:?}", f.unparsed);
         assert_eq!(f.unparsed[0].location.line(), line, "{text}");
+    }
+}
+
+#[test]
+fn an_empty_or_commented_out_workflow_is_nothing_to_audit() {
+    for text in [
+        "",
+        "# on: push\n# jobs:\n#   build:\n#     runs-on: ubuntu-latest\n",
+    ] {
+        let f = collect_file("w.yml", text);
+        assert!(
+            f.unparsed.is_empty() && f.writes.is_empty(),
+            "{text}: {:?}",
+            f.unparsed
+        );
     }
 }
 
