@@ -124,6 +124,7 @@ impl Chain {
         inventory: Option<Inventory>,
         config: &crate::config::Config,
     ) -> Chain {
+        crate::collect::compose_merge::apply_includes(&mut facts);
         crate::collect::compose_merge::merge_deployed(&mut facts);
         // Whose reads are the app's is settled before anything is judged.
         let app = app::app_code(&facts, config);

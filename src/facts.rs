@@ -248,6 +248,9 @@ pub struct WorkflowJob {
     pub location: Location,
     /// It ships the app somewhere (see `collect::workflow::delivery`).
     pub delivers: bool,
+    /// It runs the app's tests on the runner and delivers nothing: a test
+    /// environment, never a deploy target.
+    pub tests: bool,
     /// It starts compose: on the runner (`Some(true)`), only on deploy
     /// hosts (`Some(false)`); `None` when envtrail sees no compose command.
     pub compose_on_runner: Option<bool>,
@@ -540,6 +543,9 @@ pub struct Facts {
     pub settings_modules: Vec<String>,
     /// Deploy commands that start a compose project (`docker compose -f a -f b up`).
     pub compose_deploys: Vec<ComposeDeploy>,
+    /// Compose files that `include:` others: their project holds the
+    /// included files' services too.
+    pub compose_includes: Vec<ComposeInclude>,
     /// Platforms the repository deploys to, besides those its opaque stages
     /// and Cloud Run writes show.
     pub platform_signs: Vec<PlatformSign>,
@@ -569,6 +575,7 @@ impl Facts {
         self.kube_objects.extend(other.kube_objects);
         self.settings_modules.extend(other.settings_modules);
         self.compose_deploys.extend(other.compose_deploys);
+        self.compose_includes.extend(other.compose_includes);
         self.platform_signs.extend(other.platform_signs);
         self.entry_points.extend(other.entry_points);
         self.python_files.extend(other.python_files);
@@ -698,6 +705,19 @@ pub struct ComposeDeploy {
     pub files: Vec<String>,
     /// Run on a deploy host (ssh, SSM) rather than on the runner.
     pub remote: bool,
+    /// The job running it delivers the app (see `collect::workflow::delivery`):
+    /// a CI job's `docker compose up` for its tests deploys nothing.
+    pub delivers: bool,
+}
+
+/// A compose file's top-level `include:` (Compose 2.20+).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeInclude {
+    /// The including file.
+    pub file: String,
+    pub location: Location,
+    /// The included files, from the repository root, in order.
+    pub paths: Vec<String>,
 }
 
 /// An `ENV` key an image carries.

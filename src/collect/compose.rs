@@ -12,8 +12,8 @@ use std::path::Path;
 
 use super::{Collector, Context, InputFile};
 use crate::facts::{
-    ComposeEnv, ComposeEnvFile, ComposeService, ComposeValue, Consumer, EnvRead, Facts,
-    Interpolation, InterpolationKind, ReadVia, ServiceCommand,
+    ComposeEnv, ComposeEnvFile, ComposeInclude, ComposeService, ComposeValue, Consumer, EnvRead,
+    Facts, Interpolation, InterpolationKind, ReadVia, ServiceCommand,
 };
 use crate::location::Location;
 use crate::yaml::{self, MergeKeys, Node};
@@ -75,11 +75,18 @@ pub fn collect_source(rel: &str, text: &str, root: Option<&Path>) -> Facts {
     };
     facts.unparsed.extend(super::yaml_warnings(rel, first));
     let doc = &first.root;
+    let compose_dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    if let Some(include) = doc.get("include") {
+        facts.compose_includes.push(ComposeInclude {
+            file: rel.to_string(),
+            location: loc(rel, include),
+            paths: included_paths(compose_dir, include),
+        });
+    }
     let Some(services) = doc.get("services") else {
         // A YAML file named like compose that is not one (a tool's config): not ours.
         return facts;
     };
-    let compose_dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     for (name_node, service) in services.as_map().unwrap_or_default() {
         let Some(name) = name_node.as_str() else {
             continue;
@@ -115,6 +122,28 @@ pub fn collect_source(rel: &str, text: &str, root: Option<&Path>) -> Facts {
         }
     }
     facts
+}
+
+/// The files an `include:` names, resolved against the compose file's
+/// folder: `- a.yml`, `- path: a.yml`, `- path: [a.yml, b.yml]`.
+fn included_paths(dir: &str, include: &Node) -> Vec<String> {
+    let mut paths = Vec::new();
+    for item in include.as_seq().unwrap_or_default() {
+        let named: Vec<&str> = match item.get("path") {
+            Some(path) => match path.as_seq() {
+                Some(items) => items.iter().filter_map(Node::as_str).collect(),
+                None => path.as_str().into_iter().collect(),
+            },
+            None => item.as_str().into_iter().collect(),
+        };
+        paths.extend(
+            named
+                .into_iter()
+                .filter(|p| !p.contains('$'))
+                .filter_map(|p| join(dir, p)),
+        );
+    }
+    paths
 }
 
 fn loc(rel: &str, node: &Node) -> Location {
@@ -257,12 +286,28 @@ fn service_facts(
         .flat_map(|n| scalars(n))
         .collect::<Vec<_>>()
         .join(" ");
+    // `command:` alone may be the arguments an entrypoint script runs last
+    // (`entrypoint: setup` + `command: exit 0`): it decides as well.
+    let command_only = service
+        .get("command")
+        .map(|n| scalars(n).join(" "))
+        .unwrap_or_default();
     let command = command_nodes.last().map(|node| ServiceCommand {
         location: loc(rel, node),
         runs_python: command_runs_python(&command_text),
-        oneshot: command_is_oneshot(&command_text),
+        oneshot: command_is_oneshot(&command_text)
+            || (!command_only.is_empty() && command_is_oneshot(&command_only)),
     });
+    let is_true = |k: &str| {
+        service
+            .get(k)
+            .and_then(Node::as_str)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    };
     let dev = command_is_dev(&command_text)
+        || image.as_deref().is_some_and(image_is_dev)
+        // A terminal kept open for a person to attach to.
+        || (is_true("stdin_open") && is_true("tty"))
         || service.get("develop").is_some()
         || dockerfile.iter().any(|d| path_is_dev(d))
         || env_files.iter().any(|f| path_is_dev(&f.path));
@@ -357,9 +402,36 @@ fn command_is_dev(command: &str) -> bool {
         "--debug",
         "npm run dev",
         "yarn dev",
+        "start-dev",
     ];
     let lower = command.to_ascii_lowercase();
     DEV.iter().any(|m| lower.contains(m))
+}
+
+/// An image only a development or test stack runs: a local AWS emulator, a
+/// mail catcher, a browser driver, a security scanner.
+fn image_is_dev(image: &str) -> bool {
+    const DEV: &[&str] = &[
+        "localstack",
+        "mailhog",
+        "mailpit",
+        "mailcatcher",
+        "smtp4dev",
+        "selenium",
+        "playwright",
+        "cypress",
+        "zaproxy",
+        "zap-stable",
+    ];
+    let name = image.rsplit('/').next().unwrap_or(image);
+    let name = name
+        .split([':', '@'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    let path = image.to_ascii_lowercase();
+    DEV.iter()
+        .any(|d| name.starts_with(d) || path.split('/').any(|part| part == *d))
 }
 
 /// A path of a development or test setup, by a word of its name or of its

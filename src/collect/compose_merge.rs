@@ -99,8 +99,42 @@ fn resolve_one(file: &str, known: &BTreeSet<&str>) -> Option<String> {
     }
 }
 
-/// Merge the overlays of every deploy into its base file's services and mark
-/// those services deployed. An overlay's own services then exist only merged.
+/// Give each file that `include:`s others the included files' services, as
+/// compose builds its project (a name the includer defines itself stays
+/// its own; nested includes are followed a few levels deep). The copies
+/// keep their own locations.
+pub fn apply_includes(facts: &mut Facts) {
+    const DEPTH: usize = 4;
+    for _ in 0..DEPTH {
+        let mut added = Vec::new();
+        for include in &facts.compose_includes {
+            for path in &include.paths {
+                for svc in facts.services.iter().filter(|s| s.file == *path) {
+                    let defined = facts
+                        .services
+                        .iter()
+                        .chain(added.iter())
+                        .any(|s: &ComposeService| s.file == include.file && s.name == svc.name);
+                    if !defined {
+                        added.push(ComposeService {
+                            file: include.file.clone(),
+                            ..svc.clone()
+                        });
+                    }
+                }
+            }
+        }
+        if added.is_empty() {
+            return;
+        }
+        facts.services.extend(added);
+    }
+}
+
+/// Merge the overlays of every compose command into its base file's
+/// services, and mark deployed those a delivering job starts (a CI job's
+/// `docker compose up` for its tests deploys nothing). An overlay's own
+/// services then exist only merged.
 pub fn merge_deployed(facts: &mut Facts) {
     let projects = projects(facts);
     if projects.is_empty() {
@@ -108,12 +142,12 @@ pub fn merge_deployed(facts: &mut Facts) {
     }
     let original = facts.services.clone();
     let mut overlays_only: BTreeSet<String> = BTreeSet::new();
-    for files in projects.values() {
+    for (files, delivered) in projects.values() {
         let Some((base, overlays)) = files.split_first() else {
             continue;
         };
         for service in facts.services.iter_mut().filter(|s| s.file == *base) {
-            service.deployed = true;
+            service.deployed |= *delivered;
         }
         for overlay in overlays {
             overlays_only.insert(overlay.clone());
@@ -126,7 +160,7 @@ pub fn merge_deployed(facts: &mut Facts) {
                     Some(service) => merge_into(service, layer),
                     None => facts.services.push(ComposeService {
                         file: base.clone(),
-                        deployed: true,
+                        deployed: *delivered,
                         ..layer.clone()
                     }),
                 }
@@ -134,21 +168,22 @@ pub fn merge_deployed(facts: &mut Facts) {
         }
     }
     // A file deployed as a base somewhere keeps its own services.
-    for base in projects.values().filter_map(|f| f.first()) {
+    for base in projects.values().filter_map(|(f, _)| f.first()) {
         overlays_only.remove(base);
     }
     facts.services.retain(|s| !overlays_only.contains(&s.file));
 }
 
 /// Each base file with the overlays deployed over it (the first deploy
-/// naming that base decides), resolved against the repository's compose files.
-fn projects(facts: &Facts) -> BTreeMap<String, Vec<String>> {
+/// naming that base decides), resolved against the repository's compose
+/// files, and whether any delivering job starts it.
+fn projects(facts: &Facts) -> BTreeMap<String, (Vec<String>, bool)> {
     let known: BTreeSet<&str> = facts.services.iter().map(|s| s.file.as_str()).collect();
-    let mut projects: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut projects: BTreeMap<String, (Vec<String>, bool)> = BTreeMap::new();
     for deploy in &facts.compose_deploys {
         let files = resolve(deploy, &known);
         if let Some(base) = files.first() {
-            projects.entry(base.clone()).or_insert(files);
+            projects.entry(base.clone()).or_insert((files, false)).1 |= deploy.delivers;
         }
     }
     projects

@@ -1,9 +1,13 @@
 //! `env-drift`: a key reaches the app in one deploy target (a workflow job,
 //! a GitHub environment, a compose file variant, a Kubernetes folder) and not
-//! in another: the same setting holds two truths at once (incident 4). A
-//! target whose verdict on the key is unknown is not compared.
+//! in another that deploys the same app unit: the same setting holds two
+//! truths at once (incident 4). Only targets that deliver the app are
+//! compared (a CI test job is not a deploy), and only with targets of the
+//! same unit (a compose stack and a Kubernetes draft of it are two deploys,
+//! not one that drifted). A target whose verdict on the key is unknown is
+//! not compared.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::RuleId;
 use super::unset::required_missing_in;
@@ -12,15 +16,24 @@ use crate::chain::{Chain, Verdict};
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
-    let targets: Vec<_> = chain
+    let mut by_unit: BTreeMap<&str, Vec<&Target>> = BTreeMap::new();
+    for t in chain
         .deploy
         .targets
         .iter()
-        .filter(|t| t.for_drift)
-        .collect();
-    if targets.len() < 2 {
-        return;
+        .filter(|t| t.for_drift && t.delivers)
+    {
+        by_unit.entry(t.app_unit.as_str()).or_default().push(t);
     }
+    for (unit, targets) in by_unit {
+        if targets.len() >= 2 {
+            check_unit(chain, unit, &targets, out);
+        }
+    }
+}
+
+/// Drift among the targets that deliver one app unit.
+fn check_unit(chain: &Chain, unit: &str, targets: &[&Target], out: &mut Vec<Finding>) {
     let keys: BTreeSet<&String> = targets.iter().flat_map(|t| t.keys.keys()).collect();
     for key in keys {
         if chain.is_platform_key(key) {
@@ -59,7 +72,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             Some(key),
             location.clone(),
             format!(
-                "{key} reaches the app in {} but not in {}",
+                "{key} reaches the app in {} but not in {} (targets that deploy {unit})",
                 names(&with),
                 names(&without)
             ),

@@ -5,7 +5,7 @@
 //! `secret-unwritten` for that key.
 
 use super::RuleId;
-use super::unset::verdicts_for;
+use super::unset::{break_phrase, verdicts_for};
 use crate::chain::{Chain, Verdict};
 use crate::facts::OpaqueKind;
 use crate::finding::Finding;
@@ -16,19 +16,38 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             continue;
         };
         let (stage, visible) = describe(because);
-        let finding = Finding::new(
+        let mut message = format!(
+            "{} reads {}{} and no stage envtrail sees sets it, but {stage} ({at}) may: whether it reaches the app is unknown",
+            kv.read.location.file,
+            row.key,
+            if kv.read.required { " (required)" } else { "" },
+        );
+        // What is certain still is said: a write the deploy makes that does
+        // not get through (`.env` written, `.env.docker` read).
+        let breaks: Vec<_> = kv
+            .read
+            .chain
+            .iter()
+            .filter_map(|k| chain.deploy.breaks.get(k).map(|b| (k, b)))
+            .flat_map(|(k, bs)| bs.iter().map(move |b| (k, b)))
+            .collect();
+        let mut related = Vec::new();
+        for (key, b) in breaks {
+            let (phrase, _) = break_phrase(key, b);
+            message.push_str(&format!("; what is visible does not get through: {phrase}"));
+            related.push(b.location.clone());
+        }
+        let mut finding = Finding::new(
             RuleId::ReachUnknown,
             Some(&row.key),
             kv.read.location.clone(),
-            format!(
-                "{} reads {}{} and no stage envtrail sees sets it, but {stage} ({at}) may: whether it reaches the app is unknown",
-                kv.read.location.file,
-                row.key,
-                if kv.read.required { " (required)" } else { "" },
-            ),
+            message,
         )
         .with_related(at.clone(), "a stage envtrail cannot see")
         .with_tip(visible);
+        for location in related {
+            finding = finding.with_related(location, "the chain breaks here");
+        }
         out.push(finding);
     }
 }

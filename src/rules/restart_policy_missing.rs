@@ -2,11 +2,17 @@
 //! `restart:` (or `deploy.restart_policy`): after a host or Docker restart it
 //! stays down (incident 2).
 //!
-//! Only deployed stacks are audited: when a deploy command names compose
-//! files, those (with their overlays merged) and no others; otherwise any
+//! Only deployed stacks are audited: when a delivering job's compose command
+//! names compose files, those (with their overlays merged) and no others;
+//! otherwise any
 //! compose file that is not a development, test or example stack (by the
 //! words of its path, or a service that reloads, idles or builds from a dev
-//! Dockerfile). One-shot jobs are exempt: those another service waits for
+//! Dockerfile, or runs a development-only image such as localstack). A
+//! service with neither an image nor a build is an overlay's layer, judged
+//! only merged; a `docker-compose.<x>.yml` service takes the restart policy
+//! of the same service in the `docker-compose.yml` beside it, which compose
+//! deploys it over by convention, and a file's `include:`d services count as
+//! its own. One-shot jobs are exempt: those another service waits for
 //! with `condition: service_completed_successfully`, those whose command runs
 //! to completion (migrations, `collectstatic`, a copy, `exit 0`), services
 //! behind `profiles:`, and names matching the one-shot patterns
@@ -59,11 +65,58 @@ fn audited_files(services: &[ComposeService]) -> BTreeSet<&str> {
         .collect()
 }
 
+/// The base file compose pairs an overlay with by convention: a
+/// `docker-compose.prod.yml` beside a `docker-compose.yml` is deployed as
+/// `-f docker-compose.yml -f docker-compose.prod.yml`.
+fn conventional_base<'a>(file: &str, services: &'a [ComposeService]) -> Option<&'a str> {
+    let (dir, name) = file.rsplit_once('/').unwrap_or(("", file));
+    let stem = ["docker-compose.", "compose."]
+        .iter()
+        .find(|p| name.starts_with(*p))?;
+    let rest = &name[stem.len()..];
+    if matches!(rest, "yml" | "yaml") {
+        return None;
+    }
+    [
+        "docker-compose.yml",
+        "docker-compose.yaml",
+        "compose.yml",
+        "compose.yaml",
+    ]
+    .iter()
+    .map(|base| match dir {
+        "" => base.to_string(),
+        _ => format!("{dir}/{base}"),
+    })
+    .find_map(|base| services.iter().find(|s| s.file == base))
+    .map(|s| s.file.as_str())
+}
+
+/// The overlay's service takes its restart policy from the same service of
+/// its conventional base (compose keeps a policy set in either file).
+fn inherits_restart(service: &ComposeService, services: &[ComposeService]) -> bool {
+    conventional_base(&service.file, services).is_some_and(|base| {
+        services
+            .iter()
+            .any(|s| s.file == base && s.name == service.name && s.restart)
+    })
+}
+
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let services = &chain.deploy.services;
     let audited = audited_files(services);
+    // A service an `include:` copies into another file is reported once.
+    let mut reported = BTreeSet::new();
     for service in services {
         if service.restart || service.profiled || !audited.contains(service.file.as_str()) {
+            continue;
+        }
+        if inherits_restart(service, services) || !reported.insert(&service.location) {
+            continue;
+        }
+        // Neither an image nor a build: an overlay's layer (compose refuses
+        // to start it alone), judged only merged with its base.
+        if service.image.is_none() && service.build_context.is_none() {
             continue;
         }
         if service.command.as_ref().is_some_and(|c| c.oneshot) {

@@ -14,21 +14,21 @@ use crate::facts::{
 };
 use crate::location::Location;
 
-/// An env file compose in `dir` reads (an `env_file:`, or the implicit
-/// `.env` it interpolates from) that nothing envtrail sees holds or writes:
-/// it lives on the deploy host.
-pub(super) fn host_env_file(path: String, dir: &str, at: &Location) -> OpaqueStage {
+/// An env file compose reads (an `env_file:`, or the implicit `.env` it
+/// interpolates from) that nothing envtrail sees holds or writes: it lives
+/// on the deploy host. It may feed the code under `scope`.
+pub(super) fn host_env_file(path: String, scope: &str, at: &Location) -> OpaqueStage {
     OpaqueStage {
         kind: OpaqueKind::HostEnvFile { path },
         location: at.clone(),
-        scope: dir.to_string(),
+        scope: scope.to_string(),
     }
 }
 
 /// The implicit `.env` of compose in `dir`, as a host env file.
-fn implicit_dotenv(dir: &str, at: &Location) -> OpaqueStage {
+fn implicit_dotenv(dir: &str, scope: &str, at: &Location) -> OpaqueStage {
     let path = join(dir, ".env").unwrap_or_else(|| ".env".into());
-    host_env_file(path, dir, at)
+    host_env_file(path, scope, at)
 }
 
 /// One service judged against one host env.
@@ -90,8 +90,11 @@ impl ServiceEnv<'_> {
                 && written.peek().is_none()
                 && !self.inputs.written_whole(&ef.path)
             {
-                out.opaque
-                    .push(host_env_file(ef.path.clone(), self.dir, &ef.location));
+                out.opaque.push(host_env_file(
+                    ef.path.clone(),
+                    &self.code_scope(),
+                    &ef.location,
+                ));
             }
             if let Some(file) = committed {
                 let target = self.target();
@@ -150,11 +153,23 @@ impl ServiceEnv<'_> {
         !self.host.sees_dotenv(self.dir, self.project_dotenv)
     }
 
+    /// The folder of the code this service runs: its build context
+    /// (`docker/docker-compose.yml` building `..` runs the repository's
+    /// root), else the compose file's own folder.
+    fn code_scope(&self) -> String {
+        match self.svc.build_context.as_deref() {
+            Some(".") => String::new(),
+            Some(ctx) => ctx.to_string(),
+            None => self.dir.to_string(),
+        }
+    }
+
     /// The implicit `.env` is opaque: on the host, unless a workflow writes
     /// it whole (that whole-file secret is the opaque stage then).
     fn host_dotenv(&self, at: &Location, out: &mut Outcome) {
         if !self.inputs.written_whole(".env") {
-            out.opaque.push(implicit_dotenv(self.dir, at));
+            out.opaque
+                .push(implicit_dotenv(self.dir, &self.code_scope(), at));
         }
     }
 

@@ -1,7 +1,7 @@
 //! The env a deploy host gives compose: what the workflow writes, by the
 //! file it lands in or exported, for one target.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use super::{basename, dir_of, is_above, is_direct};
 use crate::facts::{DotenvFile, EnvWrite, Source, Stage};
@@ -26,8 +26,22 @@ impl<'a> HostEnv<'a> {
     /// what the runner's own env holds (`env:` maps, `$GITHUB_ENV`) never
     /// reaches it.
     pub(super) fn new(writes: &'a [EnvWrite], target: Option<&str>, runner_env: bool) -> Self {
-        let applies =
-            |t: &Option<String>| target.is_none() || t.is_none() || t.as_deref() == target;
+        Self::excluding(writes, target, runner_env, &BTreeSet::new())
+    }
+
+    /// The same, without the writes of the `tests` targets: what a CI job
+    /// sets for its own tests reaches no deploy.
+    pub(super) fn excluding(
+        writes: &'a [EnvWrite],
+        target: Option<&str>,
+        runner_env: bool,
+        tests: &BTreeSet<&str>,
+    ) -> Self {
+        let applies = |t: &Option<String>| match t.as_deref() {
+            Some(t) if tests.contains(t) => false,
+            Some(t) => target.is_none_or(|target| t == target),
+            None => true,
+        };
         let reaches_host = |w: &EnvWrite| runner_env || w.remote || w.sink.is_some();
         let mut env = HostEnv {
             located: HashMap::new(),

@@ -40,6 +40,10 @@ pub struct Target {
     /// A workflow job of this target delivers the app (ssh, kubectl, a
     /// platform deploy): what it lacks, production lacks.
     pub delivers: bool,
+    /// What of the app this target deploys, in words (`compose service web`,
+    /// `Kubernetes workloads api, worker`, `the app`): env-drift compares
+    /// only targets that deploy the same unit.
+    pub app_unit: String,
     /// Where the chain of a key breaks in this target's units.
     pub breaks: BTreeMap<String, Vec<Break>>,
     /// Keys this target's compose gives only a default.
@@ -61,6 +65,7 @@ impl Target {
             keys: BTreeMap::new(),
             for_drift: true,
             delivers: false,
+            app_unit: "the app".to_string(),
             breaks: BTreeMap::new(),
             defaulted: BTreeMap::new(),
             opaque: Vec::new(),

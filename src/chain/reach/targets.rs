@@ -39,6 +39,12 @@ impl<'a> Assembler<'a> {
         units: &[&Unit],
     ) -> Target {
         let mut target = Target::new(name, location);
+        if !units.is_empty() {
+            let mut parts: Vec<String> = units.iter().map(|u| u.app_part()).collect();
+            parts.sort();
+            parts.dedup();
+            target.app_unit = parts.join("; ");
+        }
         for unit in units {
             let out = self.unit_outcome(unit, host, &mut target.services);
             for a in out.arrivals {
@@ -137,7 +143,8 @@ impl<'a> Assembler<'a> {
         units: &[&Unit],
         direct: &[&EnvWrite],
     ) -> Vec<Target> {
-        let host = HostEnv::new(&facts.writes, None, true);
+        let tests = test_environments(facts, self.config);
+        let host = HostEnv::excluding(&facts.writes, None, true, &tests);
         let mut targets: Vec<Target> = units
             .iter()
             .map(|unit| {
@@ -279,11 +286,30 @@ pub(super) fn named_by_workflows(facts: &Facts, config: &Config) -> Vec<(String,
             .or_insert_with(|| location.clone());
     }
     // Deploy targets are the jobs that deliver the app; when envtrail sees
-    // none deliver (a deploy it cannot recognise), every job stays one.
+    // none deliver (a deploy it cannot recognise), every job but the test
+    // environments stays one.
     if named.keys().any(|t| delivers(facts, config, t)) {
         named.retain(|t, _| delivers(facts, config, t));
+    } else {
+        let tests = test_environments(facts, config);
+        named.retain(|t, _| !tests.contains(t.as_str()));
     }
     named.into_iter().map(|(t, l)| (t.clone(), l)).collect()
+}
+
+/// Targets whose every job runs the app's tests on the runner and delivers
+/// nothing (unless `deploy-targets` names them): test environments, whose
+/// writes meet their own reads and reach no deploy.
+pub(super) fn test_environments<'a>(facts: &'a Facts, config: &Config) -> BTreeSet<&'a str> {
+    let mut all_tests: BTreeMap<&str, bool> = BTreeMap::new();
+    for job in &facts.jobs {
+        *all_tests.entry(job.target.as_str()).or_insert(true) &= job.tests;
+    }
+    all_tests
+        .into_iter()
+        .filter(|(t, tests)| *tests && !delivers(facts, config, t))
+        .map(|(t, _)| t)
+        .collect()
 }
 
 /// Target `name` delivers the app: the config says so (`deploy-targets`),

@@ -46,6 +46,45 @@ fn facts(compose: &[(&str, &str)], writes: Vec<EnvWrite>, reads: Vec<EnvRead>) -
     f
 }
 
+fn delivering_job(target: &str) -> crate::facts::WorkflowJob {
+    crate::facts::WorkflowJob {
+        target: target.to_string(),
+        location: Location::new(WF, 1, 2),
+        delivers: true,
+        tests: false,
+        compose_on_runner: Some(true),
+    }
+}
+
+#[test]
+fn jobs_that_deliver_nothing_do_not_drift() {
+    let writes = vec![
+        write("SENTRY_URL", 6, Some(".env"), Some("ci.yml#test")),
+        write("SECRET_KEY", 20, Some(".env"), Some("ci.yml#lint")),
+    ];
+    let mut f = facts(
+        &[("compose.yml", ENV_FILE)],
+        writes,
+        vec![read("SENTRY_URL", 2, false)],
+    );
+    f.jobs = vec![
+        crate::facts::WorkflowJob {
+            delivers: false,
+            ..delivering_job("ci.yml#test")
+        },
+        crate::facts::WorkflowJob {
+            delivers: false,
+            ..delivering_job("ci.yml#lint")
+        },
+    ];
+    let chain = Chain::build(f, None);
+    assert!(
+        !findings(&chain).iter().any(|(r, _)| *r == RuleId::EnvDrift),
+        "{:?}",
+        findings(&chain)
+    );
+}
+
 fn findings(chain: &Chain) -> Vec<(RuleId, Option<String>)> {
     rules::run(chain)
         .into_iter()
@@ -88,7 +127,9 @@ fn written_to_the_file_compose_reads_reaches_the_app() {
 }
 
 #[test]
-fn env_file_naming_another_file_breaks_the_chain() {
+fn env_file_naming_a_host_file_is_unknown_and_says_the_write_is_lost() {
+    // The compose in deploy/ builds the repository root: the env file it
+    // reads, which nothing in the repository holds, may hold the key there.
     let compose =
         "services:\n  web:\n    build: ..\n    restart: always\n    env_file: ../.env.docker\n";
     let chain = Chain::build(
@@ -100,7 +141,8 @@ fn env_file_naming_another_file_breaks_the_chain() {
         None,
     );
     assert!(!chain.reaches("SECRET_KEY"));
-    let f = finding(&chain, RuleId::UnsetRequired, "SECRET_KEY");
+    assert!(!findings(&chain).contains(&(RuleId::UnsetRequired, Some("SECRET_KEY".into()))));
+    let f = finding(&chain, RuleId::ReachUnknown, "SECRET_KEY");
     assert!(
         f.message
             .contains("written to .env by .github/workflows/deploy.yml:11"),
@@ -117,6 +159,29 @@ fn env_file_naming_another_file_breaks_the_chain() {
         f.related
             .iter()
             .any(|r| r.location.file == "deploy/compose.yml" && r.location.row == 4)
+    );
+}
+
+#[test]
+fn env_file_naming_a_committed_file_without_the_key_breaks_the_chain() {
+    let compose =
+        "services:\n  web:\n    build: ..\n    restart: always\n    env_file: ../.env.docker\n";
+    let mut f = facts(
+        &[("deploy/compose.yml", compose)],
+        vec![write("SECRET_KEY", 10, Some(".env"), None)],
+        vec![read("SECRET_KEY", 3, true)],
+    );
+    f.extend(crate::collect::dotenv::collect_source(
+        ".env.docker",
+        "DEBUG=0\n",
+    ));
+    let chain = Chain::build(f, None);
+    let f = finding(&chain, RuleId::UnsetRequired, "SECRET_KEY");
+    assert!(
+        f.message
+            .contains("written to .env by .github/workflows/deploy.yml:11"),
+        "{}",
+        f.message
     );
 }
 
@@ -298,19 +363,20 @@ fn workflow_targets_drift() {
             Some("deploy-production.yml#deploy"),
         ),
     ];
-    let chain = Chain::build(
-        facts(
-            &[("compose.yml", ENV_FILE)],
-            writes,
-            vec![read("SECRET_KEY", 1, true), read("SENTRY_URL", 2, false)],
-        ),
-        None,
+    let mut f = facts(
+        &[("compose.yml", ENV_FILE)],
+        writes,
+        vec![read("SECRET_KEY", 1, true), read("SENTRY_URL", 2, false)],
     );
+    f.jobs = ["deploy-staging.yml#deploy", "deploy-production.yml#deploy"]
+        .map(delivering_job)
+        .to_vec();
+    let chain = Chain::build(f, None);
     assert_eq!(chain.deploy.targets.len(), 2);
     let f = finding(&chain, RuleId::EnvDrift, "SENTRY_URL");
     assert_eq!(
         f.message,
-        "SENTRY_URL reaches the app in deploy-staging.yml#deploy but not in deploy-production.yml#deploy"
+        "SENTRY_URL reaches the app in deploy-staging.yml#deploy but not in deploy-production.yml#deploy (targets that deploy compose service web)"
     );
     assert_eq!(
         (f.location.file.as_str(), f.location.row),

@@ -31,6 +31,30 @@ impl Unit<'_> {
         }
     }
 
+    /// The app's part this unit runs, by kind and name: the same in every
+    /// variant of a deploy (`compose.staging.yml` and `compose.prod.yml`).
+    pub fn app_part(&self) -> String {
+        let (kind, mut names): (&str, Vec<&str>) = match self {
+            Unit::Compose { services, .. } => (
+                "compose",
+                services.iter().map(|s| s.name.as_str()).collect(),
+            ),
+            Unit::Kube { workloads, .. } => (
+                "Kubernetes",
+                workloads.iter().map(|w| w.name.as_str()).collect(),
+            ),
+        };
+        names.sort_unstable();
+        names.dedup();
+        let noun = match (kind, names.len()) {
+            ("compose", 1) => "compose service",
+            ("compose", _) => "compose services",
+            (_, 1) => "Kubernetes workload",
+            _ => "Kubernetes workloads",
+        };
+        format!("{noun} {}", names.join(", "))
+    }
+
     pub fn location(&self) -> Location {
         match self {
             Unit::Compose { services, file } => services

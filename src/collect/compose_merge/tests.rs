@@ -7,6 +7,7 @@ fn deploy(files: &[&str], remote: bool) -> ComposeDeploy {
         location: Location::new(".github/workflows/deploy.yml", 9, 12),
         files: files.iter().map(|f| f.to_string()).collect(),
         remote,
+        delivers: true,
     }
 }
 

@@ -86,12 +86,29 @@ struct Seen {
     runs_tests: bool,
 }
 
-/// The job delivers the app. A job calling a reusable workflow is taken to
-/// deliver (envtrail cannot see what it does); compose brought up on the
-/// runner delivers only when the job runs no tests.
-pub fn job_delivers(job: &Node) -> bool {
+/// What a job is to the deploy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobRole {
+    /// It ships the app somewhere.
+    Delivers,
+    /// It runs the app's tests on the runner: a test environment, whose
+    /// reads its own env and files meet; never a deploy target.
+    Tests,
+    /// Anything else (a build, a lint, a deploy envtrail cannot recognise).
+    Other,
+}
+
+/// The job's role. It delivers the app when it ships it somewhere; a job
+/// calling a reusable workflow is taken to deliver (envtrail cannot see
+/// what it does); compose brought up on the
+/// runner delivers only when the job runs no tests, and never on a
+/// GitHub-hosted runner (`github_hosted`: the workflow is GitHub's), which is
+/// thrown away when the job ends: what it starts there serves only the job.
+/// Gitea runner labels (`ubuntu-latest` included) name whatever the
+/// runner's owner mapped them to, a host among them.
+pub fn job_role(job: &Node, github_hosted: bool) -> JobRole {
     if job.get("uses").is_some() {
-        return true;
+        return JobRole::Delivers;
     }
     let mut seen = Seen::default();
     for step in job.get("steps").and_then(Node::as_seq).unwrap_or_default() {
@@ -112,7 +129,34 @@ pub fn job_delivers(job: &Node) -> bool {
             see_script(script, &mut seen);
         }
     }
-    seen.delivers || (seen.compose_up && !seen.runs_tests)
+    let ephemeral = github_hosted && runs_on_github_hosted(job);
+    if seen.delivers || (seen.compose_up && !seen.runs_tests && !ephemeral) {
+        JobRole::Delivers
+    } else if seen.runs_tests {
+        JobRole::Tests
+    } else {
+        JobRole::Other
+    }
+}
+
+/// `runs-on` names only GitHub-hosted images (`ubuntu-latest`,
+/// `windows-2022`, `macos-14`); an expression or a custom label may be a
+/// self-hosted machine.
+fn runs_on_github_hosted(job: &Node) -> bool {
+    let Some(runs_on) = job.get("runs-on") else {
+        return false;
+    };
+    let labels: Vec<&str> = match runs_on.as_seq() {
+        Some(items) => items.iter().filter_map(|n| n.as_str()).collect(),
+        None => runs_on.as_str().into_iter().collect(),
+    };
+    !labels.is_empty()
+        && labels.iter().all(|l| {
+            let l = l.to_ascii_lowercase();
+            ["ubuntu-", "windows-", "macos-"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
 }
 
 fn see_script(script: &str, seen: &mut Seen) {
@@ -123,7 +167,8 @@ fn see_script(script: &str, seen: &mut Seen) {
         let words: Vec<&str> = joined.split(' ').collect();
         let compose = words.first().is_some_and(|w| *w == "docker-compose")
             || words.get(..2) == Some(&["docker", "compose"][..]);
-        seen.compose_up |= compose && words.iter().any(|w| matches!(*w, "up" | "run"));
+        // `compose run` starts a one-off container, not the stack.
+        seen.compose_up |= compose && words.contains(&"up");
     }
 }
 
@@ -133,7 +178,7 @@ mod tests {
 
     fn job(yaml: &str) -> bool {
         let doc = crate::yaml::parse(yaml).expect("yaml");
-        job_delivers(&doc.root)
+        job_role(&doc.root, true) == JobRole::Delivers
     }
 
     #[test]
@@ -161,6 +206,34 @@ mod tests {
         ));
         assert!(!job("steps:\n  - uses: docker/build-push-action@v6\n"));
         assert!(!job("steps:\n  - run: echo 'ssh is not run here'\n"));
+    }
+
+    #[test]
+    fn compose_up_on_a_github_hosted_runner_serves_only_the_job() {
+        let yaml = "runs-on: ubuntu-latest\nsteps:\n  - run: docker compose up -d client\n  - uses: treosh/lighthouse-ci-action@12\n";
+        assert!(!job(yaml));
+        // A Gitea runner's `ubuntu-latest` may be a host the owner mapped it to.
+        let doc = crate::yaml::parse(yaml).expect("yaml");
+        assert_eq!(job_role(&doc.root, false), JobRole::Delivers);
+    }
+
+    #[test]
+    fn a_job_running_the_tests_is_a_test_environment() {
+        let doc = crate::yaml::parse(
+            "runs-on: ubuntu-latest\nsteps:\n  - env:\n      SECRET_KEY: dummy\n    run: coverage run manage.py test\n",
+        )
+        .expect("yaml");
+        assert_eq!(job_role(&doc.root, true), JobRole::Tests);
+        let doc =
+            crate::yaml::parse("steps:\n  - uses: docker/build-push-action@v6\n").expect("yaml");
+        assert_eq!(job_role(&doc.root, true), JobRole::Other);
+    }
+
+    #[test]
+    fn compose_run_is_a_one_off_not_a_delivery() {
+        assert!(!job(
+            "runs-on: self-hosted\nsteps:\n  - run: docker compose run node npm install\n"
+        ));
     }
 
     #[test]

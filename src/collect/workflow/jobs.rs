@@ -149,11 +149,17 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
         for step in job.get("steps").and_then(Node::as_seq).unwrap_or_default() {
             step_facts(rel, step, job_dir, &mut env, &mut out, facts);
         }
-        let deploys = compose_deploys_as_copied(&mut out);
+        let mut deploys = compose_deploys_as_copied(&mut out);
+        let role = super::delivery::job_role(job, rel.starts_with(".github/"));
+        let delivers = role == super::delivery::JobRole::Delivers;
+        for deploy in &mut deploys {
+            deploy.delivers = delivers;
+        }
         facts.jobs.push(crate::facts::WorkflowJob {
             target: out.target.clone(),
             location: job_at,
-            delivers: super::delivery::job_delivers(job),
+            delivers,
+            tests: role == super::delivery::JobRole::Tests,
             compose_on_runner: (!deploys.is_empty()).then(|| deploys.iter().any(|d| !d.remote)),
         });
         facts.compose_deploys.extend(deploys);
@@ -476,6 +482,8 @@ fn script(
             location: locate(rel, scalar, run.row, run.column),
             files: run.files,
             remote: run.remote,
+            // Settled once the whole job is seen.
+            delivers: true,
         }));
     for k in kubectl {
         let words: Vec<&str> = k.words.iter().map(String::as_str).collect();
