@@ -313,9 +313,49 @@ fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Con
         app_dotenv(facts, load, &mut vis);
     }
     declared_env_files(config, &mut vis);
+    if let Some(stage) = unseen_deploy(facts, deploy, config, &vis) {
+        vis.opaque.push(stage);
+    }
     vis.opaque.sort();
     vis.opaque.dedup();
     vis
+}
+
+/// No stage envtrail sees deploys the app: no job delivers it (nor does the
+/// config name one), no compose service or Kubernetes workload outside a
+/// development stack runs its code, no platform shows. A key no visible stage sets is then unknown, not
+/// unset: what deploys the app is not in view. Placed at what starts the app
+/// (its first entry point or Dockerfile), where there is one.
+fn unseen_deploy(
+    facts: &Facts,
+    deploy: &reach::Deploy,
+    config: &crate::config::Config,
+    vis: &Visibility,
+) -> Option<OpaqueStage> {
+    // A development stack (a devcontainer, docker-compose.dev.yml) runs the
+    // code but deploys nothing: its unit target does not deliver.
+    let seen = deploy.targets.iter().any(|t| t.delivers)
+        || !config.deploy_targets.is_empty()
+        || facts.jobs.iter().any(|j| j.delivers)
+        || !vis.platforms.0.is_empty();
+    if seen {
+        return None;
+    }
+    let location = facts
+        .entry_points
+        .iter()
+        .map(|e| e.location.clone())
+        .chain(facts.images.iter().map(|i| i.command.clone()))
+        .min()
+        .or_else(|| {
+            let read = facts.reads.iter().map(|r| &r.location).min()?;
+            Some(Location::file_start(read.file.clone()))
+        })?;
+    Some(OpaqueStage {
+        kind: OpaqueKind::UnseenDeploy,
+        location,
+        scope: String::new(),
+    })
 }
 
 /// The platforms the repository deploys to: its platform manifests and

@@ -208,6 +208,10 @@ pub enum OpaqueKind {
     /// The app loads a dotenv file itself (`load_dotenv`, `read_env`, pydantic
     /// `env_file`) and envtrail cannot see that file's content.
     AppDotenv { path: String },
+    /// Nothing envtrail sees deploys the app: no job delivers it and no
+    /// compose service, Kubernetes workload or platform runs its code (a
+    /// self-hosted product's users deploy it, or the deploy lives elsewhere).
+    UnseenDeploy,
 }
 
 impl OpaqueKind {
@@ -222,6 +226,7 @@ impl OpaqueKind {
             OpaqueKind::Infrastructure { .. } => 4,
             OpaqueKind::DeployStep { .. } => 5,
             OpaqueKind::AppDotenv { .. } => 6,
+            OpaqueKind::UnseenDeploy => 7,
         }
     }
 
@@ -235,6 +240,7 @@ impl OpaqueKind {
             OpaqueKind::Infrastructure { .. } => "infrastructure",
             OpaqueKind::DeployStep { .. } => "deploy-step",
             OpaqueKind::AppDotenv { .. } => "app-dotenv",
+            OpaqueKind::UnseenDeploy => "unseen-deploy",
         }
     }
 }

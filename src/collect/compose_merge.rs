@@ -219,25 +219,40 @@ fn merge_into(service: &mut ComposeService, layer: &ComposeService) {
     service.depends_on.extend(layer.depends_on.iter().cloned());
 }
 
-/// Files a deploy names that the compose collector skipped for their name
-/// (`docker compose -f stack.yml up`): read them as compose files too.
+/// Files a deploy names (`docker compose -f stack.yml up`) or a compose
+/// file `include:`s that the compose collector skipped for their name: read
+/// them as compose files too, following includes a few levels deep.
 pub fn collect_named(root: &Path, facts: &mut Facts) {
-    let known: BTreeSet<String> = facts.services.iter().map(|s| s.file.clone()).collect();
-    let named: BTreeSet<String> = facts
-        .compose_deploys
-        .iter()
-        .filter(|d| !d.remote)
-        .flat_map(|d| d.files.iter())
-        .map(|f| f.trim_start_matches("./").to_string())
-        .filter(|f| !known.contains(f) && !is_compose_name(basename(f)))
-        .filter(|f| (f.ends_with(".yml") || f.ends_with(".yaml")) && !f.contains(".."))
-        .filter(|f| !f.starts_with(['/', '~', '$']))
-        .collect();
-    for rel in named {
-        let path = root.join(&rel);
-        let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= super::MAX_FILE_BYTES);
-        if let (true, Ok(text)) = (small, std::fs::read_to_string(&path)) {
-            facts.extend(super::compose::collect_source(&rel, &text, Some(root)));
+    const DEPTH: usize = 4;
+    let mut read: BTreeSet<String> = BTreeSet::new();
+    for _ in 0..DEPTH {
+        let known: BTreeSet<String> = facts.services.iter().map(|s| s.file.clone()).collect();
+        let deployed = facts
+            .compose_deploys
+            .iter()
+            .filter(|d| !d.remote)
+            .flat_map(|d| d.files.iter())
+            .map(|f| f.trim_start_matches("./").to_string());
+        let included = facts
+            .compose_includes
+            .iter()
+            .flat_map(|i| i.paths.iter().cloned());
+        let named: BTreeSet<String> = deployed
+            .chain(included)
+            .filter(|f| !known.contains(f) && !read.contains(f) && !is_compose_name(basename(f)))
+            .filter(|f| (f.ends_with(".yml") || f.ends_with(".yaml")) && !f.contains(".."))
+            .filter(|f| !f.starts_with(['/', '~', '$']))
+            .collect();
+        if named.is_empty() {
+            return;
+        }
+        for rel in named {
+            let path = root.join(&rel);
+            let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= super::MAX_FILE_BYTES);
+            if let (true, Ok(text)) = (small, std::fs::read_to_string(&path)) {
+                facts.extend(super::compose::collect_source(&rel, &text, Some(root)));
+            }
+            read.insert(rel);
         }
     }
 }

@@ -54,7 +54,8 @@ pub struct EntryPointV1<'a> {
 #[derive(Serialize)]
 pub struct OpaqueStageV1<'a> {
     /// `host-env-file`, `whole-file-secret`, `external-secret-store`,
-    /// `remote-workflow`, `infrastructure`, `deploy-step`, `app-dotenv`.
+    /// `remote-workflow`, `infrastructure`, `deploy-step`, `app-dotenv`,
+    /// `unseen-deploy`.
     pub kind: &'static str,
     pub file: &'a str,
     pub line: u32,

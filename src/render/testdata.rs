@@ -60,6 +60,14 @@ pub fn stagelog_facts() -> Facts {
         });
     }
     facts.writes.push(echo("LEGACY_FLAG", 43, Source::Literal));
+    // The job ships the app to the host (SSM there, in the incident).
+    facts.jobs.push(crate::facts::WorkflowJob {
+        target: format!("{WORKFLOW}#deploy"),
+        location: Location::new(WORKFLOW, 10, 2),
+        delivers: true,
+        tests: false,
+        compose_on_runner: Some(false),
+    });
     facts.writes.push(EnvWrite {
         key: "DJANGO_DEBUG".into(),
         location: Location::new("docker-compose.yml", 9, 6),

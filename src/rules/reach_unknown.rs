@@ -88,5 +88,9 @@ pub fn describe(kind: &OpaqueKind) -> (String, String) {
             format!("the app's own loading of {path}, a file envtrail does not see"),
             env_files(path),
         ),
+        OpaqueKind::UnseenDeploy => (
+            "the deploy, which envtrail does not see (no workflow job delivers the app, and no compose service, Kubernetes workload or platform manifest in the repository runs its code)".to_string(),
+            "name the jobs that deploy the app in envtrail.toml `deploy-targets`, or the compose service that runs it in `app-service`; a deploy by Terraform, Helm or a platform envtrail does not parse yet stays unknown".to_string(),
+        ),
     }
 }

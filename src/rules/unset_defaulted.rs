@@ -29,11 +29,15 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             ),
             _ => DefaultRisk::of(&row.key, read),
         };
+        // "NO usable value" is said only where it is the consequence.
+        let default = match (&judged, &read.default) {
+            (DefaultRisk::Intended(_), Some(d)) => format!("the default is {}", d.as_python()),
+            _ => default_phrase(read),
+        };
         let mut message = format!(
-            "{} is read with a default and no stage sets it{}: deployments silently run on the default; {}",
+            "{} is read with a default and no stage sets it{}: deployments silently run on the default; {default}",
             row.key,
             chain_note(read),
-            default_phrase(read)
         );
         if let DefaultRisk::Intended(why) = judged {
             message.push_str(&format!(

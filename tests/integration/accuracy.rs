@@ -311,3 +311,140 @@ fn whole_file_secret_env_file_makes_keys_unknown_not_unset() {
         "{stages:?}"
     );
 }
+
+#[test]
+fn intended_defaults_are_notes_and_development_defaults_warnings() {
+    let (report, code) = check_json("fp-intended-default", &[]);
+    assert_eq!(code, 0, "no error: SECRET_KEY reaches the app");
+    let warned: Vec<_> = at(&report, "warning");
+    assert_eq!(
+        warned,
+        [
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "DJANGO_DEBUG",
+            "MEDIA_BUCKET"
+        ]
+        .map(|k| ("unset-defaulted".to_string(), Some(k.to_string()))),
+    );
+    let noted: Vec<_> = at(&report, "note")
+        .into_iter()
+        .filter(|(rule, _)| rule == "unset-defaulted")
+        .map(|(_, k)| k.unwrap_or_default())
+        .collect();
+    assert_eq!(
+        noted,
+        [
+            "ACCESS_TOKEN_MINUTES",
+            "CACHE_PREFIX",
+            "ENABLE_SIGNUP",
+            "PAGE_SIZE",
+            "SENTRY_DSN",
+            "TIME_ZONE"
+        ]
+    );
+    for f in report["findings"].as_array().into_iter().flatten() {
+        let message = f["message"].as_str().unwrap_or_default();
+        if f["rule"] == "unset-defaulted" && f["severity"] == "note" {
+            assert!(message.contains("a note, not a warning"), "{message}");
+            assert!(!message.contains("NO usable value"), "{message}");
+            assert_eq!(f["confidence"], "low");
+        }
+    }
+}
+
+#[test]
+fn compose_up_on_a_github_hosted_runner_is_no_deploy_target() {
+    let (report, code) = check_json("fp-ci-compose-up", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    let targets: Vec<_> = report["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(targets, ["production"]);
+    no_finding_of(&report, "env-drift");
+    no_finding_of(&report, "unset-required");
+}
+
+#[test]
+fn an_app_no_visible_stage_deploys_is_unknown_not_unset() {
+    let (report, code) = check_json("fp-unseen-deploy", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    // The test job's env meets the tests' reads, not the deploy's.
+    for key in ["DATABASE_URL", "SECRET_KEY"] {
+        no_unset_family(&report, key);
+        assert_unknown(&report, key, "the deploy, which envtrail does not see");
+    }
+    let stages: Vec<_> = report["opaque_stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| (o["kind"].clone(), o["file"].clone(), o["line"].clone()))
+        .collect();
+    assert_eq!(
+        stages,
+        [(
+            serde_json::json!("unseen-deploy"),
+            serde_json::json!("Dockerfile"),
+            serde_json::json!(5)
+        )],
+        "placed at what starts the app"
+    );
+}
+
+#[test]
+fn a_host_env_file_covers_the_code_its_service_builds() {
+    // docker/docker-compose.yml builds `..`: its host-only .env feeds hc/.
+    let (report, code) = check_json("fp-host-env-file-parent", &[]);
+    assert_eq!(code, 0);
+    for key in ["DEBUG", "SECRET_KEY"] {
+        no_unset_family(&report, key);
+        assert_unknown(&report, key, "the env file .env");
+    }
+}
+
+#[test]
+fn env_drift_compares_only_targets_of_the_same_app_unit() {
+    let (report, _) = check_json("fp-drift-other-unit", &[]);
+    let targets: Vec<_> = report["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(targets, ["docker-compose.yml", "k8s"]);
+    // QUEUE_URL reaches compose's web, not the Kubernetes api: two units.
+    no_finding_of(&report, "env-drift");
+}
+
+#[test]
+fn env_file_lines_docker_reads_are_keys_not_unparsed() {
+    let (report, code) = check_json("fp-dotenv-docker-lines", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    no_finding_of(&report, "input-unparsed");
+    for key in ["SECRET_KEY", "SITE_TITLE"] {
+        no_unset_family(&report, key);
+    }
+    // A bare name passes the caller's value through: the file sets nothing.
+    assert!(!crate::common::written_keys(&report).contains(&"HOSTNAME_PASSTHROUGH".to_string()));
+}
+
+#[test]
+fn included_stacks_and_conventional_overlays_are_judged_merged() {
+    let (report, _) = check_json("fp-compose-include", &[]);
+    let restart: Vec<_> = crate::common::findings_of(&report, "restart-policy-missing")
+        .into_iter()
+        .map(|(file, line, _)| (file, line))
+        .collect();
+    // web takes its policy from the included compose/app.yml, db's overlay
+    // is a layer; redis (included, no policy) and the overlay's own proxy are not.
+    assert_eq!(
+        restart,
+        [
+            ("compose/storage.yml".to_string(), 5),
+            ("docker-compose.prod.yml".to_string(), 10)
+        ]
+    );
+}

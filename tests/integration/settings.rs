@@ -119,13 +119,17 @@ fn os_environ_forms() {
 #[test]
 fn os_getenv_without_default_is_unset_defaulted_not_required() {
     let (r, _) = check_json("read-os-environ", &[]);
+    let read = &key_entry(&r, "TIME_ZONE")["read"][0];
+    assert_eq!(read["line"], 15, "{read}");
+    assert_eq!(read["required"], false, "{read}");
+    assert_eq!(read["default"], serde_json::Value::Null, "{read}");
+    // The fixture has no deploy: the finding says unknown, never required.
     let finding = r["findings"]
         .as_array()
         .and_then(|fs| fs.iter().find(|f| f["key"] == "TIME_ZONE"))
         .cloned()
         .unwrap_or_default();
-    assert_eq!(finding["rule"], "unset-defaulted", "{finding}");
-    assert_eq!(finding["line"], 15);
+    assert_eq!(finding["rule"], "reach-unknown", "{finding}");
 }
 
 #[test]

@@ -174,6 +174,9 @@ pub struct Deploy {
     /// The repository has a compose, Kubernetes or Cloud Run stage for the
     /// app: "set" then means "reaches the app", not "some stage writes it".
     pub has_app_stage: bool,
+    /// Targets that are test environments (jobs running the app's tests on
+    /// the runner): what they write meets their own reads, never the deploy's.
+    pub test_environments: BTreeSet<String>,
     pub targets: Vec<Target>,
     pub breaks: BTreeMap<String, Vec<Break>>,
     pub defaulted: BTreeMap<String, Vec<Defaulted>>,
@@ -344,6 +347,10 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
     let direct: Vec<&EnvWrite> = facts.writes.iter().filter(|w| is_direct(w.via)).collect();
     deploy.has_app_stage =
         !units.is_empty() || direct.iter().any(|w| w.via != WriteVia::DockerRunEnv);
+    deploy.test_environments = targets::test_environments(facts, config)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let named = targets::named_by_workflows(facts, config);
     let mut assembler = targets::Assembler::new(&inputs, config);
     deploy.targets = match (deploy.has_app_stage, named.is_empty()) {

@@ -61,6 +61,10 @@ const DELIVERY_COMMANDS: &[&str] = &[
     "ansible-playbook",
     "docker stack deploy",
     "render deploy",
+    // Commands run on the deploy hosts (incident 1: SSM restarts compose there).
+    "aws ssm send-command",
+    "gcloud compute instances update-container",
+    "az vm run-command",
 ];
 
 /// Commands that run the app's tests: a job that brings compose up to run
@@ -194,6 +198,13 @@ mod tests {
             "steps:\n  - uses: google-github-actions/deploy-cloudrun@v2\n"
         ));
         assert!(job("uses: ./.github/workflows/deploy.yml\n"));
+    }
+
+    #[test]
+    fn commands_sent_to_hosts_deliver() {
+        assert!(job(
+            "steps:\n  - run: |\n      aws ssm send-command --document-name AWS-RunShellScript \\\n        --parameters 'commands=[\"docker-compose up -d\"]'\n"
+        ));
     }
 
     #[test]
