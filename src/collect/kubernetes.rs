@@ -48,6 +48,21 @@ impl Collector for KubernetesCollector {
     }
 }
 
+/// Some top-level `kind:` line of the text names a kind envtrail reads
+/// (a workload, a Secret or ConfigMap, a Kustomization), or none can be
+/// told: judged on the text, for YAML that does not parse.
+fn names_a_read_kind(text: &str) -> bool {
+    let kinds: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("kind:"))
+        .map(|k| k.trim().trim_matches(['"', '\'']))
+        .collect();
+    kinds.is_empty()
+        || kinds.iter().any(|k| {
+            WORKLOAD_KINDS.contains(k) || matches!(*k, "Secret" | "ConfigMap" | "Kustomization")
+        })
+}
+
 fn loc(rel: &str, node: &Node) -> Location {
     Location::new(rel, node.row(), node.column())
 }
@@ -69,6 +84,9 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
         Ok(docs) => docs,
         // A Helm template is not YAML until rendered: not an error of the repository.
         Err(_) if text.contains("{{") => return facts,
+        // Another tool's manifest (`kind: Account` of `apiVersion:
+        // smarter.sh/v1`): nothing envtrail would read in it, valid or not.
+        Err(_) if !names_a_read_kind(text) => return facts,
         Err(e) => {
             return Facts::unparsed(
                 Location::new(rel, e.row, 0),
@@ -360,6 +378,19 @@ pub fn cloud_run_env_args(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_yaml_of_another_tools_kind_is_not_ours_and_of_a_workload_is_unparsed() {
+        let account =
+            "apiVersion: smarter.sh/v1\nkind: Account\nmetadata:\n  description: Tools 2: April\n";
+        assert!(
+            collect_source("docs/account.yaml", account)
+                .unparsed
+                .is_empty()
+        );
+        let broken = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a: b\n";
+        assert_eq!(collect_source("k8s/api.yaml", broken).unparsed.len(), 1);
+    }
 
     const MANIFEST: &str = r#"apiVersion: apps/v1
 kind: Deployment

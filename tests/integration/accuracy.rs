@@ -448,3 +448,28 @@ fn included_stacks_and_conventional_overlays_are_judged_merged() {
         ]
     );
 }
+
+#[test]
+fn a_broken_file_outside_the_app_is_a_note_and_inside_a_warning() {
+    let (report, _) = check_json("fp-broken-script", &[]);
+    let unparsed: Vec<_> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == "input-unparsed")
+        .map(|f| (f["file"].clone(), f["severity"].clone()))
+        .collect();
+    assert_eq!(
+        unparsed,
+        [
+            (
+                serde_json::json!("config/flags.py"),
+                serde_json::json!("warning")
+            ),
+            (
+                serde_json::json!("scripts/one-time/backfill.py"),
+                serde_json::json!("note")
+            ),
+        ]
+    );
+}
