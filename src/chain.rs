@@ -416,6 +416,24 @@ fn declared_env_files(config: &crate::config::Config, vis: &mut Visibility) {
     vis.opaque = keep;
 }
 
+/// A file the repository does not hold and no stage writes cannot be where
+/// the app runs when every workflow that delivers it builds the image from
+/// its own checkout (a fresh clone: no developer's `.env`) and no compose
+/// host is involved (a host may keep files of its own): the app's own
+/// loading of it then adds nothing, and is no unknown.
+fn absent_where_the_app_runs(facts: &Facts) -> bool {
+    let delivering: Vec<&crate::facts::WorkflowJob> =
+        facts.jobs.iter().filter(|j| j.delivers).collect();
+    !delivering.is_empty()
+        && facts.compose_deploys.iter().all(|d| !d.delivers)
+        && delivering.iter().all(|d| {
+            facts
+                .jobs
+                .iter()
+                .any(|j| j.location.file == d.location.file && j.builds_image)
+        })
+}
+
 /// The app loads `load.path` itself: its keys are set when envtrail sees the
 /// file (committed, or written by the deploy under that name); otherwise the
 /// load is an opaque stage.
@@ -439,6 +457,10 @@ fn app_dotenv(facts: &Facts, load: &DotenvLoad, vis: &mut Visibility) {
         .opaque
         .iter()
         .any(|o| reach::basename(&o.sink) == name);
+    if committed.is_empty() && written.is_empty() && !whole_file && absent_where_the_app_runs(facts)
+    {
+        return;
+    }
     if committed.is_empty() && written.is_empty() || whole_file {
         vis.opaque.push(OpaqueStage {
             kind: OpaqueKind::AppDotenv {

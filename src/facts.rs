@@ -257,6 +257,8 @@ pub struct WorkflowJob {
     /// It runs the app's tests on the runner and delivers nothing: a test
     /// environment, never a deploy target.
     pub tests: bool,
+    /// It builds a container image from its checkout.
+    pub builds_image: bool,
     /// It starts compose: on the runner (`Some(true)`), only on deploy
     /// hosts (`Some(false)`); `None` when envtrail sees no compose command.
     pub compose_on_runner: Option<bool>,

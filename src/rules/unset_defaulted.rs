@@ -125,6 +125,10 @@ impl DefaultRisk {
             ),
             _ if debug && is_truthy(default) => DefaultRisk::Development,
             DefaultValue::Str(s) if secret || names_development(s) => DefaultRisk::Development,
+            // A database or service superuser as the default account.
+            DefaultValue::Str(s) if has_token("USER") && s.eq_ignore_ascii_case("root") => {
+                DefaultRisk::Development
+            }
             DefaultValue::Str(_) => DefaultRisk::Intended("the default is a production-like value"),
             DefaultValue::Bool(_) | DefaultValue::Int(_) | DefaultValue::Float(_) => {
                 DefaultRisk::Intended("the default is a plain number or boolean")
@@ -242,6 +246,7 @@ mod tests {
             ("DATABASE_URL", "sqlite:///db.sqlite3"),
             ("ALLOWED_HOSTS", "localhost,127.0.0.1"),
             ("DB_NAME", "uplas_dev_db"),
+            ("DB_USER", "root"),
             ("DEFAULT_FROM_EMAIL", "noreply@example.com"),
         ] {
             assert_eq!(risk(key, s(v)), DefaultRisk::Development, "{key}={v}");

@@ -473,3 +473,17 @@ fn a_broken_file_outside_the_app_is_a_note_and_inside_a_warning() {
         ]
     );
 }
+
+#[test]
+fn an_app_dotenv_no_stage_writes_is_absent_from_an_image_ci_builds() {
+    // Every delivering workflow builds the image from its checkout: the
+    // developer's git-ignored .env is not in it, so the load adds nothing.
+    let (report, code) = check_json("fp-app-dotenv-ci-image", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        at(&report, "warning"),
+        [("unset-defaulted".to_string(), Some("DB_NAME".to_string()))]
+    );
+    no_finding_of(&report, "reach-unknown");
+    no_unset_family(&report, "SECRET_KEY");
+}

@@ -86,6 +86,7 @@ const TEST_COMMANDS: &[&str] = &[
 #[derive(Default)]
 struct Seen {
     delivers: bool,
+    builds_image: bool,
     compose_up: bool,
     runs_tests: bool,
 }
@@ -102,7 +103,30 @@ pub enum JobRole {
     Other,
 }
 
-/// The job's role. It delivers the app when it ships it somewhere; a job
+/// A job's role, and whether it builds a container image from its checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobShape {
+    pub role: JobRole,
+    /// `docker build`, `docker/build-push-action`, `gcloud builds submit`,
+    /// `gcloud run deploy --source`: the image holds the checkout, and no
+    /// file the repository ignores.
+    pub builds_image: bool,
+}
+
+/// Actions that build an image from the checkout.
+const IMAGE_BUILD_ACTIONS: &[&str] = &["docker/build-push-action", "redhat-actions/buildah-build"];
+
+/// Commands that build an image from the checkout.
+const IMAGE_BUILD_COMMANDS: &[&str] = &[
+    "docker build",
+    "docker buildx build",
+    "docker image build",
+    "podman build",
+    "buildah bud",
+    "gcloud builds submit",
+];
+
+/// The job's role and image build. It delivers the app when it ships it somewhere; a job
 /// calling a reusable workflow is taken to deliver (envtrail cannot see
 /// what it does); compose brought up on the
 /// runner delivers only when the job runs no tests, and never on a
@@ -110,9 +134,12 @@ pub enum JobRole {
 /// thrown away when the job ends: what it starts there serves only the job.
 /// Gitea runner labels (`ubuntu-latest` included) name whatever the
 /// runner's owner mapped them to, a host among them.
-pub fn job_role(job: &Node, github_hosted: bool) -> JobRole {
+pub fn job_shape(job: &Node, github_hosted: bool) -> JobShape {
     if job.get("uses").is_some() {
-        return JobRole::Delivers;
+        return JobShape {
+            role: JobRole::Delivers,
+            builds_image: false,
+        };
     }
     let mut seen = Seen::default();
     for step in job.get("steps").and_then(Node::as_seq).unwrap_or_default() {
@@ -120,6 +147,7 @@ pub fn job_role(job: &Node, github_hosted: bool) -> JobRole {
             let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
             seen.delivers |= DELIVERY_ACTIONS.iter().any(|a| action.starts_with(a))
                 || opaque::is_deploy_action(&action);
+            seen.builds_image |= IMAGE_BUILD_ACTIONS.iter().any(|a| action.starts_with(a));
         }
         // The step's script, and commands given to an action as inputs.
         let run = step.get("run").and_then(Node::as_str);
@@ -134,12 +162,16 @@ pub fn job_role(job: &Node, github_hosted: bool) -> JobRole {
         }
     }
     let ephemeral = github_hosted && runs_on_github_hosted(job);
-    if seen.delivers || (seen.compose_up && !seen.runs_tests && !ephemeral) {
+    let role = if seen.delivers || (seen.compose_up && !seen.runs_tests && !ephemeral) {
         JobRole::Delivers
     } else if seen.runs_tests {
         JobRole::Tests
     } else {
         JobRole::Other
+    };
+    JobShape {
+        role,
+        builds_image: seen.builds_image,
     }
 }
 
@@ -168,6 +200,8 @@ fn see_script(script: &str, seen: &mut Seen) {
         let starts = |c: &&str| opaque::is_command(&joined, c);
         seen.delivers |= DELIVERY_COMMANDS.iter().any(starts);
         seen.runs_tests |= TEST_COMMANDS.iter().any(starts);
+        seen.builds_image |= IMAGE_BUILD_COMMANDS.iter().any(starts)
+            || (opaque::is_command(&joined, "gcloud run deploy") && joined.contains("--source"));
         let words: Vec<&str> = joined.split(' ').collect();
         let compose = words.first().is_some_and(|w| *w == "docker-compose")
             || words.get(..2) == Some(&["docker", "compose"][..]);
@@ -179,6 +213,10 @@ fn see_script(script: &str, seen: &mut Seen) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn job_role(job: &Node, github_hosted: bool) -> JobRole {
+        job_shape(job, github_hosted).role
+    }
 
     fn job(yaml: &str) -> bool {
         let doc = crate::yaml::parse(yaml).expect("yaml");
@@ -198,6 +236,24 @@ mod tests {
             "steps:\n  - uses: google-github-actions/deploy-cloudrun@v2\n"
         ));
         assert!(job("uses: ./.github/workflows/deploy.yml\n"));
+    }
+
+    #[test]
+    fn image_builds_are_seen_in_actions_and_scripts() {
+        let shape = |yaml: &str| {
+            let doc = crate::yaml::parse(yaml).expect("yaml");
+            job_shape(&doc.root, true)
+        };
+        assert!(shape("steps:\n  - uses: docker/build-push-action@v6\n").builds_image);
+        let deploy = shape(
+            "steps:\n  - run: |\n      docker build -t $IMAGE .\n      gcloud run deploy api --image $IMAGE\n",
+        );
+        assert_eq!(
+            (deploy.role, deploy.builds_image),
+            (JobRole::Delivers, true)
+        );
+        assert!(shape("steps:\n  - run: gcloud run deploy api --source .\n").builds_image);
+        assert!(!shape("steps:\n  - run: gcloud run deploy api --image x\n").builds_image);
     }
 
     #[test]

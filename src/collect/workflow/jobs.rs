@@ -150,7 +150,8 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
             step_facts(rel, step, job_dir, &mut env, &mut out, facts);
         }
         let mut deploys = compose_deploys_as_copied(&mut out);
-        let role = super::delivery::job_role(job, rel.starts_with(".github/"));
+        let shape = super::delivery::job_shape(job, rel.starts_with(".github/"));
+        let role = shape.role;
         let delivers = role == super::delivery::JobRole::Delivers;
         for deploy in &mut deploys {
             deploy.delivers = delivers;
@@ -160,6 +161,7 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
             location: job_at,
             delivers,
             tests: role == super::delivery::JobRole::Tests,
+            builds_image: shape.builds_image,
             compose_on_runner: (!deploys.is_empty()).then(|| deploys.iter().any(|d| !d.remote)),
         });
         facts.compose_deploys.extend(deploys);
