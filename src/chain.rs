@@ -266,6 +266,20 @@ impl Chain {
         self.visibility.platforms.sets(key)
     }
 
+    /// The write is a test environment's (a CI job's env for its own
+    /// tests): it meets that job's reads and never the deploy's.
+    pub fn is_test_write(&self, write: &EnvWrite) -> bool {
+        write
+            .target
+            .as_ref()
+            .is_some_and(|t| self.deploy.test_environments.contains(t))
+    }
+
+    /// `row`'s writes that are the deploy's (no test environment's).
+    pub fn deploy_writes<'a>(&'a self, row: &'a KeyRow) -> impl Iterator<Item = &'a EnvWrite> {
+        row.written.iter().filter(|w| !self.is_test_write(w))
+    }
+
     /// Rows whose key some stage writes and no code reads.
     pub fn is_read(&self, key: &str) -> bool {
         self.rows.get(key).is_some_and(|r| !r.read.is_empty())

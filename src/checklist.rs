@@ -165,22 +165,21 @@ fn satisfying_writes<'a>(
     row: &'a KeyRow,
     aliases: &'a [String],
 ) -> Vec<&'a EnvWrite> {
-    let own: Vec<_> = row.written.iter().collect();
+    let own: Vec<_> = chain.deploy_writes(row).collect();
     if !own.is_empty() {
         return own;
     }
     aliases
         .iter()
         .filter_map(|k| chain.row(k))
-        .flat_map(|r| r.written.iter())
+        .flat_map(|r| chain.deploy_writes(r))
         .collect()
 }
 
 fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
     let inventory = chain.inventory.as_ref().map(|i| i.file.as_str());
-    if let Some(w) = row
-        .written
-        .iter()
+    if let Some(w) = chain
+        .deploy_writes(row)
         .find(|w| w.source.secret_name().is_some())
     {
         let name = w.source.secret_name().unwrap_or_default();
@@ -221,7 +220,7 @@ fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
             None,
         );
     }
-    if let Some(w) = row.written.first() {
+    if let Some(w) = chain.deploy_writes(row).next() {
         return Item::new(
             "secret",
             Status::Done,
@@ -267,19 +266,24 @@ fn workflow_item(chain: &Chain, row: &KeyRow, kv: &KeyVerdict, workflow: Option<
             Some(&w.location),
         );
     }
-    let secret = row
-        .written
-        .iter()
+    let secret = chain
+        .deploy_writes(row)
         .find_map(|w| w.source.secret_name())
         .unwrap_or(&row.key)
         .to_string();
     let status = gap_status(kv);
+    // Unknown is not missing: the fix is asked for only if the stage
+    // envtrail cannot see does not set the key.
+    let gap = match status {
+        Status::Missing => "MISSING",
+        _ => "unless the stage envtrail cannot see sets it",
+    };
     match workflow {
         Some(file) => Item::new(
             "workflow",
             status,
             format!(
-                "MISSING in {file}: add `echo \"{}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines",
+                "{gap} in {file}: add `echo \"{}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines",
                 row.key
             ),
             None,
@@ -288,7 +292,7 @@ fn workflow_item(chain: &Chain, row: &KeyRow, kv: &KeyVerdict, workflow: Option<
         None => Item::new(
             "workflow",
             status,
-            format!("MISSING: no stage writes `{}`, and no deploy workflow writes the app's env", row.key),
+            format!("{gap}: no stage writes `{}`, and no deploy workflow writes the app's env", row.key),
             None,
         ),
     }

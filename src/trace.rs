@@ -101,7 +101,11 @@ pub fn build(report: &Report, key: &str) -> Trace {
             if w.remote {
                 how.push_str(" on the deploy host");
             }
-            if let Some(target) = &w.target {
+            if chain.is_test_write(w) {
+                how.push_str(
+                    " (a test environment's: it meets that job's reads, not the deploy's)",
+                );
+            } else if let Some(target) = &w.target {
                 how.push_str(&format!(" (target {target})"));
             }
             steps.push(Step::new(w.via.stage(), &w.location, how));

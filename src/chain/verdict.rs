@@ -327,15 +327,10 @@ fn set_at(chain: &Chain, key: &str, file: &str, scope: Scope) -> Option<Location
             .iter()
             .find_map(|t| t.keys.get(key).cloned());
     }
-    let tests = &chain.deploy.test_environments;
     chain
         .rows
         .get(key)
-        .and_then(|r| {
-            r.written
-                .iter()
-                .find(|w| !w.target.as_ref().is_some_and(|t| tests.contains(t)))
-        })
+        .and_then(|r| chain.deploy_writes(r).next())
         .map(|w| w.location.clone())
 }
 

@@ -487,3 +487,23 @@ fn an_app_dotenv_no_stage_writes_is_absent_from_an_image_ci_builds() {
     no_finding_of(&report, "reach-unknown");
     no_unset_family(&report, "SECRET_KEY");
 }
+
+#[test]
+fn the_checklist_ticks_nothing_a_test_environment_sets() {
+    let out = crate::common::envtrail()
+        .args(["checklist", "--format", "json"])
+        .arg(crate::common::fixture("fp-unseen-deploy"))
+        .output()
+        .expect("envtrail runs");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for key in list["keys"].as_array().into_iter().flatten() {
+        for item in key["items"].as_array().into_iter().flatten() {
+            let text = item["text"].as_str().unwrap_or_default();
+            assert!(!text.contains("tests.yml"), "{}: {text}", key["key"]);
+            assert!(!text.starts_with("MISSING"), "unknown, not missing: {text}");
+            if matches!(item["stage"].as_str(), Some("secret" | "workflow")) {
+                assert_eq!(item["status"], "verify", "{}: {item}", key["key"]);
+            }
+        }
+    }
+}
