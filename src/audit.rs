@@ -84,9 +84,15 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     let findings = suppress::apply(rules::run(&chain), &chain, &options.root, &config);
     Ok(Report {
         root: options.root.to_string_lossy().into_owned(),
+        repo_root: repo_root(&options.root),
         chain,
         findings,
     })
+}
+
+/// The work tree enclosing `root`, as the JSON report names it.
+pub fn repo_root(root: &Path) -> Option<String> {
+    crate::repository::locate(root).map(|r| r.root.to_string_lossy().replace('\\', "/"))
 }
 
 /// Collect and join, without judging: for commands that add stages (live).

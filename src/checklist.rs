@@ -47,7 +47,7 @@ impl Item {
             stage,
             status,
             text,
-            file: at.map(|l| l.file.clone()),
+            file: at.map(|l| l.shown_file().into_owned()),
             line: at.map(Location::line),
         }
     }
@@ -105,7 +105,7 @@ pub fn build(report: &Report, container: Option<&str>) -> Checklist {
         }
         keys.push(KeyItems {
             key: row.key.clone(),
-            file: read.location.file.clone(),
+            file: read.location.shown_file().into_owned(),
             line: read.location.line(),
             required: read.required,
             chain: if read.chain.len() > 1 {
@@ -283,7 +283,8 @@ fn workflow_item(chain: &Chain, row: &KeyRow, kv: &KeyVerdict, workflow: Option<
             "workflow",
             status,
             format!(
-                "{gap} in {file}: add `echo \"{}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines",
+                "{gap} in {}: add `echo \"{}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines",
+                crate::location::shown(file),
                 row.key
             ),
             None,
@@ -300,7 +301,7 @@ fn workflow_item(chain: &Chain, row: &KeyRow, kv: &KeyVerdict, workflow: Option<
 
 impl Item {
     fn with_file(mut self, file: &str) -> Item {
-        self.file = Some(file.to_string());
+        self.file = Some(crate::location::shown(file).into_owned());
         self
     }
 }
@@ -367,13 +368,13 @@ fn container_item(row: &KeyRow, container: Option<&str>) -> Item {
 fn post_deploy(report: &Report, container: Option<&str>) -> Vec<Item> {
     let name = container.unwrap_or("<container>");
     let root = &report.root;
-    let mut settings: Vec<&str> = report
+    let mut settings: Vec<std::borrow::Cow<str>> = report
         .chain
         .rows
         .values()
         .flat_map(|r| r.app_reads())
-        .map(|r| r.location.file.as_str())
-        .filter(|f| f.ends_with(".py"))
+        .filter(|r| r.location.file.ends_with(".py"))
+        .map(|r| r.location.shown_file())
         .collect();
     settings.sort_unstable();
     settings.dedup();

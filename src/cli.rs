@@ -86,6 +86,19 @@ pub enum Command {
     Man,
 }
 
+impl Command {
+    /// The repository folder the command audits, for those that audit one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Command::Check { path, .. }
+            | Command::Checklist { path, .. }
+            | Command::Live { path, .. }
+            | Command::Trace { path, .. } => Some(path),
+            Command::Completions { .. } | Command::Man => None,
+        }
+    }
+}
+
 /// Flags shared by every audit command.
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {

@@ -21,6 +21,7 @@ pub mod platform;
 pub mod progress;
 pub mod render;
 pub mod report;
+pub mod repository;
 pub mod rules;
 pub mod source_lines;
 pub mod suppress;

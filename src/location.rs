@@ -2,7 +2,33 @@
 //! only in renderers (SARIF, JSON, annotations), so arithmetic on them never
 //! has to remember which convention a value is in.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
+
+/// The audited root's path inside its repository (`fixtures/stagelog/`), set
+/// once by the command line before anything is rendered: every output shows
+/// paths from the repository root, so annotations, SARIF and links resolve
+/// whatever PATH was. Facts keep root-relative paths (collectors, the chain
+/// and source quoting read files by them).
+static SHOWN_FROM_REPOSITORY: OnceLock<String> = OnceLock::new();
+
+/// Show every path with `prefix` (the audited root inside its repository,
+/// `/`-separated, ending in `/`, or empty) in front. The first call wins.
+pub fn show_paths_from(prefix: String) {
+    let _ = SHOWN_FROM_REPOSITORY.set(prefix);
+}
+
+/// `path` (relative to the audited root) as outputs show it: from the
+/// repository root.
+pub fn shown(path: &str) -> Cow<'_, str> {
+    match SHOWN_FROM_REPOSITORY.get() {
+        Some(prefix) if !prefix.is_empty() && !path.is_empty() => {
+            Cow::Owned(format!("{prefix}{path}"))
+        }
+        _ => Cow::Borrowed(path),
+    }
+}
 
 /// A place in a file of the audited repository.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -29,6 +55,11 @@ impl Location {
         Location::new(file, 0, 0)
     }
 
+    /// The file as outputs show it: from the repository root.
+    pub fn shown_file(&self) -> Cow<'_, str> {
+        shown(&self.file)
+    }
+
     /// 1-based line, as editors, SARIF and the JSON report count.
     pub fn line(&self) -> u32 {
         self.row + 1
@@ -51,6 +82,6 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line())
+        write!(f, "{}:{}", self.shown_file(), self.line())
     }
 }

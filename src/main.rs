@@ -31,6 +31,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
+    // Every output shows paths from the repository root, whatever PATH is.
+    if let Some(path) = cli.command.path()
+        && let Some(repo) = envtrail::repository::locate(path)
+    {
+        envtrail::location::show_paths_from(repo.prefix);
+    }
     match cli.command {
         Command::Check { path, common } => {
             let report = audit::run(&AuditOptions::new(&path, &common))?;

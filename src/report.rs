@@ -8,6 +8,9 @@ use crate::finding::{Finding, Severity};
 pub struct Report {
     /// PATH as the user gave it.
     pub root: String,
+    /// The git work tree enclosing PATH (absolute), when there is one:
+    /// outputs show paths from it.
+    pub repo_root: Option<String>,
     pub chain: Chain,
     /// In the contract's order.
     pub findings: Vec<Finding>,

@@ -28,7 +28,7 @@ impl Step {
     fn new(stage: Stage, at: &Location, how: String) -> Step {
         Step {
             stage,
-            file: at.file.clone(),
+            file: at.shown_file().into_owned(),
             line: at.line(),
             how,
         }
@@ -198,7 +198,7 @@ pub fn build(report: &Report, key: &str) -> Trace {
         .map(|f| TraceFinding {
             rule: f.rule.as_str(),
             severity: f.severity.as_str(),
-            file: f.location.file.clone(),
+            file: f.location.shown_file().into_owned(),
             line: f.location.line(),
             message: f.message.clone(),
         })
@@ -230,7 +230,7 @@ fn fallback_chains(chain: &Chain, key: &str) -> Vec<FallbackChain> {
         if r.chain.len() > 1 && r.fallback_of.is_none() && r.chain.iter().any(|k| k == key) {
             out.push(FallbackChain {
                 keys: r.chain.clone(),
-                file: r.location.file.clone(),
+                file: r.location.shown_file().into_owned(),
                 line: r.location.line(),
                 satisfied_by: crate::chain::verdict::satisfied_at(chain, r).map(|(k, _)| k),
             });

@@ -179,6 +179,7 @@ pub fn run(options: &AuditOptions, live: &LiveOptions) -> Result<Report, Error> 
     let findings = rules::run(&chain);
     Ok(Report {
         root: options.root.to_string_lossy().into_owned(),
+        repo_root: crate::audit::repo_root(&options.root),
         chain,
         findings,
     })

@@ -35,7 +35,7 @@ pub fn command(f: &Finding) -> String {
     }
     format!(
         "::{level} file={},line={},col={},title={}::{}",
-        escape_property(&f.location.file),
+        escape_property(&f.location.shown_file()),
         f.location.line(),
         f.location.column + 1,
         escape_property(f.rule.as_str()),

@@ -1,6 +1,7 @@
 //! `--format json`: the `envtrail/v1` report. The DTO types here are frozen
 //! and separate from the internal model, so refactors never break users.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -15,6 +16,11 @@ pub const SCHEMA: &str = "envtrail/v1";
 pub struct ReportV1<'a> {
     pub schema: &'static str,
     pub root: &'a str,
+    /// The git work tree enclosing `root` (absolute), which every `file`
+    /// is relative to; absent when `root` is in none (paths are then from
+    /// `root`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repo_root: Option<&'a str>,
     pub keys: Vec<KeyV1<'a>>,
     pub secrets: Vec<SecretV1<'a>>,
     pub findings: Vec<FindingV1<'a>>,
@@ -47,7 +53,7 @@ pub struct EntryPointV1<'a> {
     /// The modules it starts, dotted or as a file.
     pub modules: &'a [String],
     pub via: crate::facts::EntryVia,
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub line: u32,
 }
 
@@ -57,20 +63,20 @@ pub struct OpaqueStageV1<'a> {
     /// `remote-workflow`, `infrastructure`, `deploy-step`, `app-dotenv`,
     /// `unseen-deploy`.
     pub kind: &'static str,
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub line: u32,
 }
 
 #[derive(Serialize)]
 pub struct TargetV1<'a> {
     pub name: &'a str,
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub line: u32,
 }
 
 #[derive(Serialize)]
 pub struct NoteV1<'a> {
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub message: &'a str,
 }
 
@@ -93,7 +99,7 @@ pub struct ContainerV1<'a> {
 
 #[derive(Serialize)]
 pub struct SettingsComparedV1<'a> {
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub container_path: &'a str,
     pub drift: bool,
 }
@@ -119,7 +125,7 @@ pub struct KeyV1<'a> {
 
 #[derive(Serialize)]
 pub struct WriteV1<'a> {
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub line: u32,
     pub via: &'static str,
     pub source: String,
@@ -133,7 +139,7 @@ pub struct WriteV1<'a> {
 
 #[derive(Serialize)]
 pub struct ReadV1<'a> {
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub line: u32,
     pub via: crate::facts::ReadVia,
     pub required: bool,
@@ -154,7 +160,7 @@ pub struct ReadV1<'a> {
 /// Where a guarded read's condition is and the env keys it tests.
 #[derive(Serialize)]
 pub struct GuardV1<'a> {
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub line: u32,
     /// Keys the branch needs set, and keys it needs unset.
     pub set: &'a [String],
@@ -178,13 +184,13 @@ pub struct SecretV1<'a> {
 
 #[derive(Serialize)]
 pub struct PlaceV1<'a> {
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub line: u32,
 }
 
 #[derive(Serialize)]
 pub struct OpaqueV1<'a> {
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub line: u32,
     pub sink: &'a str,
     pub source: String,
@@ -197,7 +203,7 @@ pub struct FindingV1<'a> {
     pub confidence: &'static str,
     pub key: Option<&'a str>,
     pub message: &'a str,
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub line: u32,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<RelatedV1<'a>>,
@@ -207,7 +213,7 @@ pub struct FindingV1<'a> {
 
 #[derive(Serialize)]
 pub struct RelatedV1<'a> {
-    pub file: &'a str,
+    pub file: Cow<'a, str>,
     pub line: u32,
     pub label: &'a str,
 }
@@ -242,7 +248,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 .written
                 .iter()
                 .map(|w| WriteV1 {
-                    file: &w.location.file,
+                    file: w.location.shown_file(),
                     line: w.location.line(),
                     via: w.via.as_str(),
                     source: w.source.label(),
@@ -255,7 +261,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 .read
                 .iter()
                 .map(|r| ReadV1 {
-                    file: &r.location.file,
+                    file: r.location.shown_file(),
                     line: r.location.line(),
                     via: r.via,
                     required: r.required,
@@ -264,7 +270,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                     chain: (r.chain.len() > 1).then_some(r.chain.as_slice()),
                     fallback_of: r.fallback_of.as_deref(),
                     guard: r.guard.as_ref().map(|g| GuardV1 {
-                        file: &g.location.file,
+                        file: g.location.shown_file(),
                         line: g.location.line(),
                         set: &g.set,
                         unset: &g.unset,
@@ -307,7 +313,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 .referenced
                 .iter()
                 .map(|l| PlaceV1 {
-                    file: &l.file,
+                    file: l.shown_file(),
                     line: l.line(),
                 })
                 .collect(),
@@ -322,13 +328,13 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             confidence: f.confidence.as_str(),
             key: f.key.as_deref(),
             message: &f.message,
-            file: &f.location.file,
+            file: f.location.shown_file(),
             line: f.location.line(),
             related: f
                 .related
                 .iter()
                 .map(|r| RelatedV1 {
-                    file: &r.location.file,
+                    file: r.location.shown_file(),
                     line: r.location.line(),
                     label: &r.label,
                 })
@@ -340,6 +346,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
     ReportV1 {
         schema: SCHEMA,
         root: &report.root,
+        repo_root: report.repo_root.as_deref(),
         keys,
         secrets,
         findings,
@@ -354,7 +361,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             .iter()
             .map(|o| OpaqueStageV1 {
                 kind: o.kind.as_str(),
-                file: &o.location.file,
+                file: o.location.shown_file(),
                 line: o.location.line(),
             })
             .collect(),
@@ -362,7 +369,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             .opaque
             .iter()
             .map(|o| OpaqueV1 {
-                file: &o.location.file,
+                file: o.location.shown_file(),
                 line: o.location.line(),
                 sink: &o.sink,
                 source: o.source.label(),
@@ -372,7 +379,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             .unknown_reads
             .iter()
             .map(|r| PlaceV1 {
-                file: &r.location.file,
+                file: r.location.shown_file(),
                 line: r.location.line(),
             })
             .collect(),
@@ -382,7 +389,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             .iter()
             .map(|t| TargetV1 {
                 name: &t.name,
-                file: &t.location.file,
+                file: t.location.shown_file(),
                 line: t.location.line(),
             })
             .collect(),
@@ -391,7 +398,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
             .notes
             .iter()
             .map(|n| NoteV1 {
-                file: &n.location.file,
+                file: n.location.shown_file(),
                 message: &n.message,
             })
             .collect(),
@@ -409,7 +416,7 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 .drift
                 .iter()
                 .map(|d| SettingsComparedV1 {
-                    file: &d.repo_file,
+                    file: crate::location::shown(&d.repo_file),
                     container_path: &d.container_path,
                     drift: !d.is_empty(),
                 })
@@ -428,7 +435,7 @@ fn entry_points_v1(chain: &crate::chain::Chain) -> Vec<EntryPointV1<'_>> {
             command: &e.command,
             modules: &e.modules,
             via: e.via,
-            file: &e.location.file,
+            file: e.location.shown_file(),
             line: e.location.line(),
         })
         .collect()

@@ -89,7 +89,7 @@ impl LinkBase {
     /// The URL of `location`'s line, the path percent-encoded.
     pub fn line_url(&self, location: &crate::location::Location) -> String {
         let mut path = String::new();
-        for b in location.file.bytes() {
+        for b in location.shown_file().bytes() {
             if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
                 path.push(b as char);
             } else {

@@ -41,21 +41,49 @@ pub fn to_sarif(report: &Report, options: &RenderOptions) -> Value {
             result(f, &line_text)
         })
         .collect();
+    let mut run = json!({
+        "tool": {
+            "driver": {
+                "name": "envtrail",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }
+        },
+        "results": results,
+    });
+    // Every uri is relative to the repository root (SRCROOT); say where it
+    // is on this machine when envtrail knows.
+    if let Some(root) = &report.repo_root {
+        run["originalUriBaseIds"] = json!({ SRCROOT: { "uri": file_uri(root) } });
+    }
     json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "envtrail",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }
-            },
-            "results": results,
-        }]
+        "runs": [run]
     })
+}
+
+/// The base every artifact uri is relative to: the repository root.
+const SRCROOT: &str = "SRCROOT";
+
+/// `file:///abs/path/` for a folder, percent-encoding what a URI cannot hold.
+fn file_uri(dir: &str) -> String {
+    let mut uri = String::from("file://");
+    if !dir.starts_with('/') {
+        uri.push('/');
+    }
+    for b in dir.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~:".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -88,7 +116,7 @@ fn rule(id: RuleId) -> Value {
 
 fn physical(location: &crate::location::Location) -> Value {
     json!({
-        "artifactLocation": { "uri": location.file },
+        "artifactLocation": { "uri": location.shown_file(), "uriBaseId": SRCROOT },
         "region": { "startLine": location.line() },
     })
 }
@@ -142,7 +170,7 @@ pub fn fingerprint(f: &Finding, line_text: &str) -> String {
     for part in [
         f.rule.as_str(),
         f.key.as_deref().unwrap_or(""),
-        &f.location.file,
+        &f.location.shown_file(),
         line_text.trim(),
     ] {
         hash.write(part.as_bytes());

@@ -256,7 +256,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
             out,
             "{} {}: {}",
             p.dim("note:"),
-            note.location.file,
+            note.location.shown_file(),
             note.message
         )?;
     }

@@ -180,6 +180,7 @@ pub fn report(root: &str, chain: Chain) -> Report {
     let findings = rules::run(&chain);
     Report {
         root: root.to_string(),
+        repo_root: None,
         chain,
         findings,
     }

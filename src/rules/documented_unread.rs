@@ -24,7 +24,11 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
                 RuleId::DocumentedUnread,
                 Some(&key.key),
                 key.location.clone(),
-                format!("{} documents {} but no code reads it", file.file, key.key),
+                format!(
+                    "{} documents {} but no code reads it",
+                    crate::location::shown(&file.file),
+                    key.key
+                ),
             ));
         }
     }

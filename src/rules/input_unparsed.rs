@@ -12,7 +12,11 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     for unparsed in &chain.unparsed {
         let file = unparsed.location.file.as_str();
         let outside = outside_the_app(chain, file);
-        let mut message = format!("{file} could not be parsed: {}", unparsed.message);
+        let mut message = format!(
+            "{} could not be parsed: {}",
+            crate::location::shown(file),
+            unparsed.message
+        );
         if let Some(what) = outside {
             message.push_str(&format!(
                 " (a note: {what} outside the app's code, not audited against the deploy)"

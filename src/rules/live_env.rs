@@ -30,7 +30,7 @@ pub fn finding(
         format!(
             "container `{}` {what}, and {} {}",
             container.name,
-            read.location.file,
+            read.location.shown_file(),
             match rule {
                 RuleId::LiveMissing => "requires it: the app fails when it reads it",
                 _ => "reads it",

@@ -18,7 +18,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         let (stage, visible) = describe(because);
         let mut message = format!(
             "{} reads {}{} and no stage envtrail sees sets it, but {stage} ({at}) may: whether it reaches the app is unknown",
-            kv.read.location.file,
+            kv.read.location.shown_file(),
             row.key,
             if kv.read.required { " (required)" } else { "" },
         );

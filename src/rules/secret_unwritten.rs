@@ -27,7 +27,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             read.location.clone(),
             format!(
                 "secret {secret} exists ({inventory}) and {} reads {}{}, but no stage writes {}: the value never reaches the app",
-                read.location.file,
+                read.location.shown_file(),
                 row.key,
                 chain_note(read),
                 row.key
@@ -36,7 +36,8 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         if let Some(site) = sites.for_file(&read.location.file).first() {
             finding = finding.with_tip(format!(
                 "add `echo \"{}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines in {}",
-                row.key, site.file
+                row.key,
+                site.shown_file()
             ));
         }
         out.push(script_at_most_warning(

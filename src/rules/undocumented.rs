@@ -28,14 +28,17 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let files: Vec<&str> = examples.iter().map(|f| f.file.as_str()).collect();
+        let files: Vec<std::borrow::Cow<str>> = examples
+            .iter()
+            .map(|f| crate::location::shown(&f.file))
+            .collect();
         let mut finding = Finding::new(
             RuleId::Undocumented,
             Some(&row.key),
             read.location.clone(),
             format!(
                 "{} requires {} but the documented example env ({}) does not list it",
-                read.location.file,
+                read.location.shown_file(),
                 row.key,
                 files.join(", ")
             ),

@@ -21,7 +21,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             read.location.clone(),
             format!(
                 "{} requires {} and no stage of the chain sets it{}: the app fails when it reads it",
-                read.location.file,
+                read.location.shown_file(),
                 row.key,
                 chain_note(read)
             ),
@@ -59,7 +59,7 @@ fn missing_in_services(
     let read = &kv.read;
     let mut names: Vec<String> = missing
         .iter()
-        .map(|(_, s)| format!("`{}` ({})", s.name, s.file))
+        .map(|(_, s)| format!("`{}` ({})", s.name, crate::location::shown(&s.file)))
         .collect();
     names.dedup();
     let mut finding = Finding::new(
@@ -68,7 +68,7 @@ fn missing_in_services(
         read.location.clone(),
         format!(
             "{} requires {} and compose service {} runs these settings without it (other services of the app get it): that service fails when it starts",
-            read.location.file,
+            read.location.shown_file(),
             row.key,
             names.join(", ")
         ),
@@ -106,7 +106,8 @@ fn missing_in_targets(
         read.location.clone(),
         format!(
             "{} requires {} and deploy target {lacking} does not set it (it reaches the app in {others}): the app fails there when it reads it",
-            read.location.file, row.key
+            read.location.shown_file(),
+            row.key
         ),
     );
     for t in missing {

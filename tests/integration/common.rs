@@ -16,9 +16,16 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// `envtrail <args>` run from the crate root, so fixture paths print as
 /// `fixtures/<name>` in reports and snapshots stay machine-independent.
+/// Each fixture is a repository of its own: the search for the enclosing
+/// work tree stops at `fixtures/` (git's own `GIT_CEILING_DIRECTORIES`), so
+/// paths print from the fixture; `repo_paths` tests say otherwise.
 pub fn envtrail() -> Command {
     let mut cmd = Command::cargo_bin("envtrail").expect("the envtrail binary is built");
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd.env(
+        "GIT_CEILING_DIRECTORIES",
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+    );
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
         if key == "CI"

@@ -16,6 +16,7 @@ mod live;
 mod live_faults;
 mod monorepo;
 mod no_leak;
+mod paths;
 mod properties;
 mod render;
 mod settings;

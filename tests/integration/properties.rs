@@ -240,6 +240,7 @@ fn audit(files: &[Facts], order: &[usize], inventory: Option<Inventory>) -> Repo
     let findings = envtrail::rules::run(&chain);
     Report {
         root: "repo".into(),
+        repo_root: None,
         chain,
         findings,
     }
