@@ -103,6 +103,9 @@ pub fn build_chain(options: &AuditOptions) -> Result<Chain, Error> {
 /// [`build_chain`], with the config it was built under, so a caller needs
 /// no second read of envtrail.toml.
 pub fn build_chain_and_config(options: &AuditOptions) -> Result<(Chain, Config), Error> {
+    if options.root.is_file() {
+        return Err(Error::PathIsFile(options.root.clone()));
+    }
     if !options.root.is_dir() {
         return Err(Error::PathMissing(options.root.clone()));
     }

@@ -27,9 +27,13 @@ pub fn write_output(
     }
     match &common.output {
         Some(path) => {
-            let mut file = io::BufWriter::new(std::fs::File::create(path)?);
-            write(&mut file)?;
-            file.flush()?;
+            let named = |source: io::Error| Error::OutputFile {
+                path: path.clone(),
+                source,
+            };
+            let mut file = io::BufWriter::new(std::fs::File::create(path).map_err(named)?);
+            write(&mut file).map_err(named)?;
+            file.flush().map_err(named)?;
         }
         None => {
             let mut out = io::BufWriter::new(io::stdout().lock());
@@ -68,9 +72,13 @@ pub fn render_options(report: &Report, color: bool, fail_on: Option<Severity>) -
 pub fn write_sarif_file(report: &Report, common: &CommonArgs) -> Result<(), Error> {
     if let Some(path) = &common.sarif_file {
         let options = render_options(report, false, common.fail_on.threshold());
-        let mut file = io::BufWriter::new(std::fs::File::create(path)?);
-        render::render(Format::Sarif, report, &options, &mut file)?;
-        file.flush()?;
+        let named = |source: io::Error| Error::OutputFile {
+            path: path.clone(),
+            source,
+        };
+        let mut file = io::BufWriter::new(std::fs::File::create(path).map_err(named)?);
+        render::render(Format::Sarif, report, &options, &mut file).map_err(named)?;
+        file.flush().map_err(named)?;
     }
     Ok(())
 }

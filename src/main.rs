@@ -1,4 +1,4 @@
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -99,18 +99,7 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
         };
         let options = commands::render_options(report, color, fail_on);
         let format: Format = common.format;
-        match &common.output {
-            Some(path) => {
-                let mut file = io::BufWriter::new(std::fs::File::create(path)?);
-                render::render(format, report, &options, &mut file)?;
-                file.flush()?;
-            }
-            None => {
-                let mut out = io::BufWriter::new(io::stdout().lock());
-                render::render(format, report, &options, &mut out)?;
-                out.flush()?;
-            }
-        }
+        commands::write_output(common, |out| render::render(format, report, &options, out))?;
     }
     commands::write_sarif_file(report, common)?;
     Ok(if report.fails(fail_on) {

@@ -361,7 +361,7 @@ pub fn inline(text: &str) -> String {
 /// all escaped. Outside tables only: `|` is literal in a code span here.
 pub fn rich(text: &str) -> String {
     let parts: Vec<&str> = text.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return inline(text);
     }
     let mut out = String::new();

@@ -291,7 +291,10 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
 
     let s = report.summary();
     writeln!(out)?;
-    let verdict = if report.findings.is_empty() {
+    let verdict = if chain.rows.is_empty() {
+        // Nothing read or written is nothing audited, not a clean bill.
+        p.warn("nothing to audit:")
+    } else if report.findings.is_empty() {
         p.ok("✓ no drift")
     } else if report.fails(options.fail_on) {
         p.bad("✗")

@@ -219,10 +219,11 @@ pub fn placeholders(word: &str) -> Vec<usize> {
     while let Some(at) = rest.find(PLACEHOLDER_PREFIX) {
         let after = &rest[at + PLACEHOLDER_PREFIX.len()..];
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && after.as_bytes().get(digits) == Some(&b'_') {
-            if let Ok(n) = after[..digits].parse() {
-                out.push(n);
-            }
+        if digits > 0
+            && after.as_bytes().get(digits) == Some(&b'_')
+            && let Ok(n) = after[..digits].parse()
+        {
+            out.push(n);
         }
         rest = &after[digits..];
     }
