@@ -19,7 +19,7 @@ pub mod testdata;
 pub enum Format {
     /// The key x stage matrix and the findings, for a terminal.
     Table,
-    /// The `envtrail/v1` report (see the contract).
+    /// The `envtrail/v1` report (docs/formats.md).
     Json,
     /// A pull-request comment.
     Markdown,
