@@ -599,6 +599,62 @@ fn inspect_file_single_object_and_missing_container() {
     assert!(stderr.contains("hint: --inspect-file takes"), "{stderr}");
 }
 
+/// `live-missing` and `live-empty` without an engine, from a saved `docker
+/// inspect`: they fire on its env, and not on the same inspect once its env
+/// has both keys with values. The container has exited in both.
+#[test]
+fn live_missing_and_live_empty_fire_on_a_saved_env_and_not_once_it_has_the_keys() {
+    let saved = fixture("live-app").join("docker-inspect/api-exited.json");
+    let audit = |inspect: &Path| {
+        let out = live(
+            "stagelog-api-1",
+            "json",
+            &["--inspect-file", &inspect.to_string_lossy()],
+        );
+        assert_eq!(out.status.code(), Some(1), "container-down is an error");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        report
+    };
+    let report = audit(&saved);
+    assert_eq!(
+        live_findings(&report),
+        [
+            ("container-down".to_string(), None),
+            ("live-missing".to_string(), Some("DATABASE_URL".to_string())),
+            (
+                "live-empty".to_string(),
+                Some("S3_UPLOAD_BUCKET".to_string())
+            ),
+        ],
+        "{report:#}"
+    );
+
+    let mut inspect: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let env = inspect[0]["Config"]["Env"].as_array_mut().unwrap();
+    for entry in env.iter_mut() {
+        if entry == "S3_UPLOAD_BUCKET=" {
+            *entry = "S3_UPLOAD_BUCKET=stagelog-uploads".into();
+        }
+    }
+    env.push("DATABASE_URL=postgres://app@db/app".into());
+    let fixed = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(fixed.path(), serde_json::to_vec(&inspect).unwrap()).unwrap();
+    let report = audit(fixed.path());
+    assert_eq!(
+        live_findings(&report),
+        [("container-down".to_string(), None)],
+        "{report:#}"
+    );
+    for key in ["DATABASE_URL", "S3_UPLOAD_BUCKET"] {
+        assert_eq!(
+            crate::common::key_entry(&report, key)["live"],
+            serde_json::json!({"present": true, "empty": false}),
+            "{key}"
+        );
+    }
+}
+
 /// `11 days ago` changes every day; snapshots keep `[N units] ago`.
 fn redact_ago(text: &str) -> String {
     let mut out = Vec::new();

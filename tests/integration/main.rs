@@ -18,6 +18,7 @@ mod monorepo;
 mod no_leak;
 mod properties;
 mod render;
+mod rules;
 mod settings;
 mod stagelog;
 mod suppress;
