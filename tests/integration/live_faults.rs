@@ -11,9 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::common::{RUN_LIMIT, envtrail, fixture};
-use crate::live::{Cleanup, docker_cli, engine_ready};
-
-const ENGINE_SOCKET: &str = "/var/run/docker.sock";
+use crate::docker_probe::ENGINE_SOCKET;
+use crate::live::{Cleanup, docker_cli};
 
 /// Run once by the proxy, shared between its connection threads.
 type OneShot = Arc<Mutex<Option<Box<dyn FnOnce() + Send>>>>;
@@ -69,25 +68,6 @@ fn proxy(path: &Path, faults: Faults) {
             });
         }
     });
-}
-
-/// Whether the faults tests can run: the engine answers on its default socket.
-fn ready(test: &str) -> bool {
-    if !engine_ready(test) {
-        return false;
-    }
-    let here = Path::new(ENGINE_SOCKET).exists();
-    assert!(
-        here || std::env::var("ENVTRAIL_REQUIRE_DOCKER").as_deref() != Ok("1"),
-        "ENVTRAIL_REQUIRE_DOCKER=1 but the engine is not at {ENGINE_SOCKET}"
-    );
-    if !here {
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: the engine is not at {ENGINE_SOCKET} ({test})"
-        );
-    }
-    here
 }
 
 fn repo_settings() -> String {
@@ -157,10 +137,12 @@ fn remove_container_first(name: &str, needle: &'static str) -> Faults {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn a_container_removed_before_inspect_is_not_found() {
-    if !ready("a_container_removed_before_inspect_is_not_found") {
-        return;
-    }
+    crate::live::require_engine("a_container_removed_before_inspect_is_not_found");
     let mut docker = Cleanup::default();
     let image = docker.image(&repo_settings());
     let name = docker.run(&image, FULL_ENV, &[]);
@@ -174,10 +156,14 @@ fn a_container_removed_before_inspect_is_not_found() {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn a_container_removed_between_inspect_and_download_is_still_audited() {
-    if !ready("a_container_removed_between_inspect_and_download_is_still_audited") {
-        return;
-    }
+    crate::live::require_engine(
+        "a_container_removed_between_inspect_and_download_is_still_audited",
+    );
     let mut docker = Cleanup::default();
     let image = docker.image(&repo_settings());
     let name = docker.run(&image, FULL_ENV, &[]);
@@ -197,10 +183,12 @@ fn a_container_removed_between_inspect_and_download_is_still_audited() {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn a_slow_daemon_is_bounded_by_the_timeout() {
-    if !ready("a_slow_daemon_is_bounded_by_the_timeout") {
-        return;
-    }
+    crate::live::require_engine("a_slow_daemon_is_bounded_by_the_timeout");
     let mut docker = Cleanup::default();
     let image = docker.image(&repo_settings());
     let name = docker.run(&image, FULL_ENV, &[]);
@@ -239,10 +227,12 @@ fn a_slow_daemon_is_bounded_by_the_timeout() {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn a_container_with_10k_env_keys() {
-    if !ready("a_container_with_10k_env_keys") {
-        return;
-    }
+    crate::live::require_engine("a_container_with_10k_env_keys");
     let dir = tempfile::tempdir().unwrap();
     let env_file = dir.path().join("big.env");
     let mut lines: Vec<String> = (0..10_000)
@@ -267,10 +257,12 @@ fn a_container_with_10k_env_keys() {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn huge_settings_modules_in_the_container() {
-    if !ready("huge_settings_modules_in_the_container") {
-        return;
-    }
+    crate::live::require_engine("huge_settings_modules_in_the_container");
     let settings = repo_settings();
     let padding = |bytes: usize| format!("# {}\n", "p".repeat(bytes));
     let mut docker = Cleanup::default();

@@ -2,6 +2,8 @@
 //! the real `envtrail` binary on a fixture repository under `fixtures/`.
 
 mod common;
+#[path = "../support/docker_probe.rs"]
+mod docker_probe;
 
 mod accuracy;
 mod check;
