@@ -320,11 +320,11 @@ mod tests {
             &format!("{}b", "**a".repeat(20)),
             &format!("{}b", "a".repeat(60))
         ));
-        // A very long glob compiles (or is refused) quickly, and answers quickly.
-        let started = std::time::Instant::now();
+        // A very long glob compiles (or is refused), and answers right. A
+        // backtracking matcher would never finish these; no time is
+        // asserted: speed is a benchmark's question, a hang this test's.
         let long = format!("{}b", "*a".repeat(5000));
         assert!(!g(&long, &"a".repeat(20_000)));
-        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]

@@ -272,7 +272,7 @@ class Conf:
     }
 
     #[test]
-    fn deeply_nested_blocks_stay_fast() {
+    fn settings_in_1500_nested_blocks_are_all_found() {
         // 1500 nested `if` blocks, each assigning a setting: walking each
         // name's ancestors one `parent()` at a time (itself a walk down
         // from the root) would be cubic in the depth.

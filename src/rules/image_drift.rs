@@ -125,4 +125,31 @@ mod tests {
         );
         assert_eq!(f.related.len(), 2);
     }
+
+    #[test]
+    fn the_same_settings_in_the_image_are_no_finding() {
+        // The comparison ran and found both sides alike: the same chain as
+        // above, with nothing missing or extra.
+        let same = SettingsDrift {
+            repo_file: "config/settings.py".into(),
+            container_path: "/app/config/settings.py".into(),
+            reads_missing: vec![],
+            reads_extra: vec![],
+            defined_missing: vec![],
+            defined_extra: vec![],
+        };
+        assert!(same.is_empty());
+        let chain = Chain {
+            container: Some(ContainerFacts {
+                name: "api".into(),
+                image: "app:1".into(),
+                drift: vec![same],
+                ..ContainerFacts::default()
+            }),
+            ..Chain::default()
+        };
+        let mut out = Vec::new();
+        check(&chain, &mut out);
+        assert_eq!(out, []);
+    }
 }

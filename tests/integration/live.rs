@@ -3,8 +3,10 @@
 //! real containers with the env they choose, audit them with the real
 //! binary, and remove everything they created, even when they fail.
 //!
-//! Without an engine they print `skipped: no Docker engine` and pass;
-//! with `ENVTRAIL_REQUIRE_DOCKER=1` (CI) a missing engine is a failure.
+//! Where the engine or a static busybox is missing when the tests are
+//! built, they are ignored, and the runner counts them as ignored (see
+//! build.rs); with `ENVTRAIL_REQUIRE_DOCKER=1` (CI) they always run, and a
+//! missing engine is a failure.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,31 +16,30 @@ use std::time::{Duration, Instant};
 
 use crate::common::{envtrail, findings, fixture};
 
-const BUSYBOX: &str = "/bin/busybox";
+use crate::docker_probe::BUSYBOX;
 
-fn docker_required() -> bool {
-    std::env::var("ENVTRAIL_REQUIRE_DOCKER").is_ok_and(|v| v == "1")
-}
-
-/// Whether the tests can run: an engine answers and a static busybox exists.
-pub(crate) fn engine_ready(test: &str) -> bool {
-    let engine = Command::new("docker")
+/// The Docker tests' precondition, at run time. A test that gets here was
+/// built to run: where the engine or busybox was missing at build time
+/// (and `ENVTRAIL_REQUIRE_DOCKER=1` was not set), build.rs had it ignored,
+/// counted as such. So a missing engine or busybox now fails the test; it
+/// never passes without having run.
+pub(crate) fn require_engine(test: &str) {
+    let cli = Command::new("docker")
         .args(["version", "--format", "{{.Server.APIVersion}}"])
         .output()
         .is_ok_and(|o| o.status.success());
-    let busybox = Path::new(BUSYBOX).is_file();
-    if engine && busybox {
-        return true;
-    }
-    let why = if !engine {
-        "no Docker engine"
-    } else {
-        "no static busybox (apt-get install busybox-static)"
+    let why = match crate::docker_probe::ready() {
+        Ok(()) if cli => return,
+        Ok(()) => "the docker CLI cannot reach the engine".to_string(),
+        Err(why) => why,
     };
-    assert!(!docker_required(), "ENVTRAIL_REQUIRE_DOCKER=1 but {why}");
-    // Straight to the stderr handle: libtest captures `println!` of passing tests.
-    let _ = writeln!(std::io::stderr(), "skipped: {why} ({test})");
-    false
+    if crate::docker_probe::required() {
+        panic!("ENVTRAIL_REQUIRE_DOCKER=1 but {why} ({test})");
+    }
+    panic!(
+        "{why} ({test}), though it was there when the tests were built: start or install it, \
+         or `touch build.rs` so that the next build ignores the Docker tests"
+    );
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -213,10 +214,12 @@ const FULL_ENV: &[(&str, &str)] = &[
 ];
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn healthy_container_with_every_key_has_no_live_finding() {
-    if !engine_ready("healthy_container_with_every_key_has_no_live_finding") {
-        return;
-    }
+    crate::live::require_engine("healthy_container_with_every_key_has_no_live_finding");
     let mut docker = Cleanup::default();
     let image = docker.image(&repo_settings());
     let name = docker.run(&image, FULL_ENV, &[]);
@@ -227,10 +230,12 @@ fn healthy_container_with_every_key_has_no_live_finding() {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn missing_and_empty_keys_are_found() {
-    if !engine_ready("missing_and_empty_keys_are_found") {
-        return;
-    }
+    crate::live::require_engine("missing_and_empty_keys_are_found");
     let mut docker = Cleanup::default();
     let image = docker.image(&repo_settings());
     let name = docker.run(
@@ -271,10 +276,12 @@ fn missing_and_empty_keys_are_found() {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn exited_container_is_down_with_exit_code_and_policy() {
-    if !engine_ready("exited_container_is_down_with_exit_code_and_policy") {
-        return;
-    }
+    crate::live::require_engine("exited_container_is_down_with_exit_code_and_policy");
     let mut docker = Cleanup::default();
     let image = docker.image(&repo_settings());
     let name = docker.run(&image, FULL_ENV, &["false"]);
@@ -319,10 +326,12 @@ pub(crate) fn docker_wait(name: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn settings_drift_inside_the_image_is_named() {
-    if !engine_ready("settings_drift_inside_the_image_is_named") {
-        return;
-    }
+    crate::live::require_engine("settings_drift_inside_the_image_is_named");
     // The incident-1 image: an incomplete local settings.py slipped in.
     // It lacks STATIC_ROOT, and hard-codes the bucket instead of reading it.
     let stale = repo_settings()
@@ -371,10 +380,12 @@ fn settings_drift_inside_the_image_is_named() {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn a_planted_secret_never_appears_in_any_output() {
-    if !engine_ready("a_planted_secret_never_appears_in_any_output") {
-        return;
-    }
+    crate::live::require_engine("a_planted_secret_never_appears_in_any_output");
     let secret = format!("planted-{}-Zq8rT3vX0pLm6NwY2bKc9HdF", unique("s"));
     let mut docker = Cleanup::default();
     let image = docker.image(&repo_settings());
@@ -436,10 +447,12 @@ fn a_planted_secret_never_appears_in_any_output() {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn unknown_container_exits_2_with_a_hint() {
-    if !engine_ready("unknown_container_exits_2_with_a_hint") {
-        return;
-    }
+    crate::live::require_engine("unknown_container_exits_2_with_a_hint");
     let out = live(&unique("absent"), "json", &[]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -599,6 +612,62 @@ fn inspect_file_single_object_and_missing_container() {
     assert!(stderr.contains("hint: --inspect-file takes"), "{stderr}");
 }
 
+/// `live-missing` and `live-empty` without an engine, from a saved `docker
+/// inspect`: they fire on its env, and not on the same inspect once its env
+/// has both keys with values. The container has exited in both.
+#[test]
+fn live_missing_and_live_empty_fire_on_a_saved_env_and_not_once_it_has_the_keys() {
+    let saved = fixture("live-app").join("docker-inspect/api-exited.json");
+    let audit = |inspect: &Path| {
+        let out = live(
+            "stagelog-api-1",
+            "json",
+            &["--inspect-file", &inspect.to_string_lossy()],
+        );
+        assert_eq!(out.status.code(), Some(1), "container-down is an error");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        report
+    };
+    let report = audit(&saved);
+    assert_eq!(
+        live_findings(&report),
+        [
+            ("container-down".to_string(), None),
+            ("live-missing".to_string(), Some("DATABASE_URL".to_string())),
+            (
+                "live-empty".to_string(),
+                Some("S3_UPLOAD_BUCKET".to_string())
+            ),
+        ],
+        "{report:#}"
+    );
+
+    let mut inspect: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let env = inspect[0]["Config"]["Env"].as_array_mut().unwrap();
+    for entry in env.iter_mut() {
+        if entry == "S3_UPLOAD_BUCKET=" {
+            *entry = "S3_UPLOAD_BUCKET=stagelog-uploads".into();
+        }
+    }
+    env.push("DATABASE_URL=postgres://app@db/app".into());
+    let fixed = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(fixed.path(), serde_json::to_vec(&inspect).unwrap()).unwrap();
+    let report = audit(fixed.path());
+    assert_eq!(
+        live_findings(&report),
+        [("container-down".to_string(), None)],
+        "{report:#}"
+    );
+    for key in ["DATABASE_URL", "S3_UPLOAD_BUCKET"] {
+        assert_eq!(
+            crate::common::key_entry(&report, key)["live"],
+            serde_json::json!({"present": true, "empty": false}),
+            "{key}"
+        );
+    }
+}
+
 /// `11 days ago` changes every day; snapshots keep `[N units] ago`.
 fn redact_ago(text: &str) -> String {
     let mut out = Vec::new();
@@ -688,10 +757,12 @@ fn an_api_version_the_daemon_refuses_exits_2() {
 }
 
 #[test]
+#[cfg_attr(
+    envtrail_no_docker,
+    ignore = "needs a Docker engine and a static busybox, missing when the tests were built (see build.rs)"
+)]
 fn an_unhealthy_container_is_down() {
-    if !engine_ready("an_unhealthy_container_is_down") {
-        return;
-    }
+    crate::live::require_engine("an_unhealthy_container_is_down");
     let mut docker = Cleanup::default();
     let image = docker.image(&repo_settings());
     let flags = [

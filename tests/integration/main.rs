@@ -2,6 +2,8 @@
 //! the real `envtrail` binary on a fixture repository under `fixtures/`.
 
 mod common;
+#[path = "../support/docker_probe.rs"]
+mod docker_probe;
 
 mod accuracy;
 mod check;
@@ -19,6 +21,7 @@ mod no_leak;
 mod paths;
 mod properties;
 mod render;
+mod rules;
 mod settings;
 mod stagelog;
 mod suppress;
