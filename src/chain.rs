@@ -40,6 +40,18 @@ pub struct KeyRow {
     pub live: Option<LiveKey>,
     /// Whether the key reaches the app: `None` when the app does not read it.
     pub verdict: Option<KeyVerdict>,
+    /// Where a key the app requires is certainly missing while it reaches
+    /// the app elsewhere (judged with the verdicts, once).
+    pub missing: RequiredMissing,
+}
+
+/// The deploy targets (indices into `deploy.targets`) and the app services
+/// of a target (`(target, service)` indices) that lack a key the app
+/// requires while it reaches the app in another: `unset-required` there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequiredMissing {
+    pub targets: Vec<usize>,
+    pub services: Vec<(usize, usize)>,
 }
 
 impl KeyRow {
@@ -224,6 +236,44 @@ impl Chain {
         for (t, verdicts) in self.deploy.targets.iter_mut().zip(per_target) {
             t.verdicts = verdicts;
         }
+        // Read the verdicts just judged, per target and per service.
+        let missing: Vec<RequiredMissing> = self
+            .rows
+            .values()
+            .map(|r| RequiredMissing {
+                targets: verdict::required_missing_in(self, r),
+                services: verdict::required_missing_in_services(self, r),
+            })
+            .collect();
+        for (row, m) in self.rows.values_mut().zip(missing) {
+            row.missing = m;
+        }
+    }
+
+    /// The deploy targets where `row`'s required key is certainly missing
+    /// while it reaches the app in another (see [`RequiredMissing`]).
+    pub fn required_missing_in(&self, row: &KeyRow) -> Vec<&reach::Target> {
+        row.missing
+            .targets
+            .iter()
+            .filter_map(|&i| self.deploy.targets.get(i))
+            .collect()
+    }
+
+    /// The app services, each with its target, that lack `row`'s required
+    /// key while another service of the target gets it.
+    pub fn required_missing_in_services(
+        &self,
+        row: &KeyRow,
+    ) -> Vec<(&reach::Target, &reach::ServiceReach)> {
+        row.missing
+            .services
+            .iter()
+            .filter_map(|&(t, s)| {
+                let target = self.deploy.targets.get(t)?;
+                Some((target, target.services.get(s)?))
+            })
+            .collect()
     }
 
     fn row_mut(&mut self, key: &str) -> &mut KeyRow {

@@ -270,7 +270,7 @@ fn breaks(chain: &Chain, key: &str) -> Option<String> {
         return None;
     };
     let read = kv.read.location.to_string();
-    let missing = crate::rules::unset::required_missing_in(chain, row);
+    let missing = chain.required_missing_in(row);
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|t| t.name.as_str()).collect();
         return Some(format!(
@@ -278,7 +278,7 @@ fn breaks(chain: &Chain, key: &str) -> Option<String> {
             names.join(", ")
         ));
     }
-    let services = crate::rules::unset::required_missing_in_services(chain, row);
+    let services = chain.required_missing_in_services(row);
     if !services.is_empty() {
         let names: Vec<&str> = services.iter().map(|(_, s)| s.name.as_str()).collect();
         return Some(format!(

@@ -11,9 +11,9 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::reach::{Break, Defaulted, Target, dir_of, is_above};
+use super::reach::{Break, Defaulted, ServiceReach, Target, dir_of, is_above, is_dev_file};
 use super::{Chain, KeyRow};
-use crate::facts::{EnvRead, OpaqueKind, OpaqueStage};
+use crate::facts::{Consumer, EnvRead, OpaqueKind, OpaqueStage};
 use crate::location::Location;
 use crate::platform;
 
@@ -344,4 +344,92 @@ fn set_by_the_app(chain: &Chain, key: &str, file: &str) -> Option<Location> {
         .writes_at(crate::facts::Stage::Settings)
         .find(|w| is_above(dir_of(&w.location.file), dir_of(file)))
         .map(|w| w.location.clone())
+}
+
+/// The deploy targets where a key the app requires is certainly unset while
+/// it reaches the app in another target: the app fails at boot there.
+/// `unset-required` reports them (one finding per key) and `env-drift`
+/// leaves them to it; decided here, once.
+pub(super) fn required_missing_in(chain: &Chain, row: &KeyRow) -> Vec<usize> {
+    let Some(kv) = &row.verdict else {
+        return Vec::new();
+    };
+    // Only targets known to deliver the app through a visible deploy stage
+    // are certain: a compose variant or a job may never run in production.
+    let delivering = |t: &&Target| chain.deploy.has_app_stage && t.delivers && t.for_drift;
+    let reaches_somewhere = chain
+        .deploy
+        .targets
+        .iter()
+        .filter(delivering)
+        .any(|t| t.verdict(&row.key).is_some_and(Verdict::reaches));
+    // A script's read fails the script, not the deploy: the app's own reads only.
+    if !kv.read.required
+        || kv.read.consumer != Consumer::App
+        || !kv.verdict.reaches()
+        || !reaches_somewhere
+    {
+        return Vec::new();
+    }
+    chain
+        .deploy
+        .targets
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| delivering(t))
+        .filter(|(_, t)| matches!(t.verdict(&row.key), Some(Verdict::Unset { .. })))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The app's compose services that run the settings module reading `row`'s
+/// required key and, with everything feeding them visible, do not get it
+/// while another service of the same target does: that service fails at
+/// boot (the module is imported when the app starts). Decided here, once.
+pub(super) fn required_missing_in_services(chain: &Chain, row: &KeyRow) -> Vec<(usize, usize)> {
+    let Some(kv) = &row.verdict else {
+        return Vec::new();
+    };
+    let file = kv.read.location.file.as_str();
+    if !kv.read.required
+        || kv.read.consumer != Consumer::App
+        || !kv.verdict.reaches()
+        || !chain.settings_modules.iter().any(|m| m == file)
+    {
+        return Vec::new();
+    }
+    let names: Vec<&String> = kv
+        .read
+        .chain
+        .iter()
+        .flat_map(|k| std::iter::once(k).chain(chain.deploy.aliases.get(k).into_iter().flatten()))
+        .collect();
+    let gets = |s: &ServiceReach| names.iter().any(|k| s.keys.contains(k.as_str()));
+    let mut missing = Vec::new();
+    for (ti, t) in chain
+        .deploy
+        .targets
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.delivers && t.for_drift)
+    {
+        let runs: Vec<(usize, &ServiceReach)> = t
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.runs_code_in(file))
+            .collect();
+        if !runs.iter().any(|(_, s)| gets(s)) {
+            continue;
+        }
+        // A development file or an override is merged onto another at run
+        // time: what its service lacks, the base may give.
+        let certain = |s: &ServiceReach| s.visible && !is_dev_file(&s.file);
+        missing.extend(
+            runs.into_iter()
+                .filter(|(_, s)| certain(s) && !gets(s))
+                .map(|(si, _)| (ti, si)),
+        );
+    }
+    missing
 }

@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::RuleId;
-use super::unset::required_missing_in;
 use crate::chain::reach::Target;
 use crate::chain::{Chain, Verdict};
 use crate::finding::Finding;
@@ -51,7 +50,7 @@ fn check_unit(chain: &Chain, unit: &str, targets: &[&Target], out: &mut Vec<Find
         };
         // A required key certainly unset in a target is unset-required there.
         if chain.row(key).is_some_and(|row| {
-            let missing = required_missing_in(chain, row);
+            let missing = chain.required_missing_in(row);
             without
                 .iter()
                 .all(|t| missing.iter().any(|m| std::ptr::eq(*m, *t)))

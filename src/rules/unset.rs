@@ -3,9 +3,7 @@
 //! verdict (decided here, once), and the wording of a read no stage satisfies.
 
 use super::RuleId;
-use crate::chain::reach::{
-    Break, BreakKind, Defaulted, ServiceReach, Target, Written, dir_of, is_above, is_dev_file,
-};
+use crate::chain::reach::{Break, BreakKind, Defaulted, Written, dir_of, is_above};
 use crate::chain::verdict::Defaulting;
 use crate::chain::{Chain, KeyRow, KeyVerdict, Verdict};
 use crate::facts::{Consumer, DefaultValue, EnvRead, ReadVia, Stage};
@@ -159,90 +157,6 @@ pub fn rule_for(chain: &Chain, kv: &KeyVerdict) -> Option<RuleId> {
         Verdict::Unset { .. } => Some(RuleId::UnsetRequired),
         Verdict::Defaulted { .. } => Some(RuleId::UnsetDefaulted),
     }
-}
-
-/// The deploy targets where a key the app requires is certainly unset while
-/// it reaches the app in another target: the app fails at boot there.
-/// `unset-required` reports them (one finding per key) and `env-drift`
-/// leaves them to it; decided here, once.
-pub fn required_missing_in<'a>(chain: &'a Chain, row: &KeyRow) -> Vec<&'a Target> {
-    let Some(kv) = &row.verdict else {
-        return Vec::new();
-    };
-    // Only targets known to deliver the app through a visible deploy stage
-    // are certain: a compose variant or a job may never run in production.
-    let delivering = |t: &&Target| chain.deploy.has_app_stage && t.delivers && t.for_drift;
-    let reaches_somewhere = chain
-        .deploy
-        .targets
-        .iter()
-        .filter(delivering)
-        .any(|t| t.verdict(&row.key).is_some_and(Verdict::reaches));
-    // A script's read fails the script, not the deploy: the app's own reads only.
-    if !kv.read.required
-        || kv.read.consumer != Consumer::App
-        || !kv.verdict.reaches()
-        || !reaches_somewhere
-    {
-        return Vec::new();
-    }
-    chain
-        .deploy
-        .targets
-        .iter()
-        .filter(delivering)
-        .filter(|t| matches!(t.verdict(&row.key), Some(Verdict::Unset { .. })))
-        .collect()
-}
-
-/// The app's compose services that run the settings module reading `row`'s
-/// required key and, with everything feeding them visible, do not get it
-/// while another service of the same target does: that service fails at
-/// boot (the module is imported when the app starts). Decided here, once.
-pub fn required_missing_in_services<'a>(
-    chain: &'a Chain,
-    row: &KeyRow,
-) -> Vec<(&'a Target, &'a ServiceReach)> {
-    let Some(kv) = &row.verdict else {
-        return Vec::new();
-    };
-    let file = kv.read.location.file.as_str();
-    if !kv.read.required
-        || kv.read.consumer != Consumer::App
-        || !kv.verdict.reaches()
-        || !chain.settings_modules.iter().any(|m| m == file)
-    {
-        return Vec::new();
-    }
-    let names: Vec<&String> = kv
-        .read
-        .chain
-        .iter()
-        .flat_map(|k| std::iter::once(k).chain(chain.deploy.aliases.get(k).into_iter().flatten()))
-        .collect();
-    let gets = |s: &ServiceReach| names.iter().any(|k| s.keys.contains(k.as_str()));
-    let mut missing = Vec::new();
-    for t in chain
-        .deploy
-        .targets
-        .iter()
-        .filter(|t| t.delivers && t.for_drift)
-    {
-        let runs: Vec<&ServiceReach> = t.services.iter().filter(|s| s.runs_code_in(file)).collect();
-        if !runs.iter().any(|s| gets(s)) {
-            continue;
-        }
-        // A development file or an override is merged onto another at run
-        // time: what its service lacks, the base may give.
-        let certain = |s: &&ServiceReach| s.visible && !is_dev_file(&s.file);
-        missing.extend(
-            runs.into_iter()
-                .filter(certain)
-                .filter(|s| !gets(s))
-                .map(|s| (t, s)),
-        );
-    }
-    missing
 }
 
 /// The verdicts `rule` reports, with their rows.

@@ -4,8 +4,7 @@
 
 use super::RuleId;
 use super::unset::{
-    InjectionSites, chain_note, required_missing_in, required_missing_in_services,
-    script_at_most_warning, verdicts_for, with_deploy_story,
+    InjectionSites, chain_note, script_at_most_warning, verdicts_for, with_deploy_story,
 };
 use crate::chain::Chain;
 use crate::chain::{KeyRow, KeyVerdict, Verdict};
@@ -35,12 +34,12 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         let Some(kv) = &row.verdict else {
             continue;
         };
-        let missing = required_missing_in(chain, row);
+        let missing = chain.required_missing_in(row);
         if !missing.is_empty() {
             out.push(missing_in_targets(chain, row, kv, &missing));
             continue;
         }
-        let services = required_missing_in_services(chain, row);
+        let services = chain.required_missing_in_services(row);
         if !services.is_empty() {
             out.push(missing_in_services(row, kv, &services));
         }
