@@ -412,7 +412,15 @@ fn unseen_deploy(
         .chain(facts.images.iter().map(|i| i.command.clone()))
         .min()
         .or_else(|| {
-            let read = facts.reads.iter().map(|r| &r.location).min()?;
+            // A file that parsed: the anchor should not be a broken one.
+            let broken = |f: &str| facts.unparsed.iter().any(|u| u.location.file == f);
+            let read = facts
+                .reads
+                .iter()
+                .map(|r| &r.location)
+                .filter(|l| !broken(&l.file))
+                .min()
+                .or_else(|| facts.reads.iter().map(|r| &r.location).min())?;
             Some(Location::file_start(read.file.clone()))
         })?;
     Some(OpaqueStage {

@@ -273,11 +273,24 @@ fn analyze_into(
     };
     let root = tree.root_node();
     if root.has_error() {
-        let row = first_error(root).map_or(0, |n| n.start_position().row as u32);
-        facts.errors.push((
-            row_offset + row,
-            "shell syntax error; the script is read as far as it parses".into(),
-        ));
+        let error = first_error(root);
+        // A missing heredoc end sits past the last line: name the `<<` line.
+        let unclosed_heredoc = error
+            .filter(|n| n.is_missing() && n.kind() == "heredoc_end")
+            .and_then(|n| n.parent());
+        let row = unclosed_heredoc
+            .or(error)
+            .map_or(0, |n| n.start_position().row as u32);
+        let last_row = script.lines().count().saturating_sub(1) as u32;
+        let message = match unclosed_heredoc {
+            Some(_) => {
+                "a here-document (<<) is never closed; the script is read as far as it parses"
+            }
+            None => "shell syntax error; the script is read as far as it parses",
+        };
+        facts
+            .errors
+            .push((row_offset + row.min(last_row), message.into()));
     }
     let mut analyzer = Analyzer {
         src: script,

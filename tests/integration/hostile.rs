@@ -787,12 +787,17 @@ fn a_heredoc_without_its_terminator() {
         [WORKFLOW, "entrypoint.sh"],
         "{report:#}"
     );
+    // Said at the `<<` line, inside the file, naming what is wrong.
     assert!(
-        unparsed_message(&report, WORKFLOW).contains("run: shell syntax error"),
+        unparsed_message(&report, WORKFLOW).starts_with("line 7: ")
+            && unparsed_message(&report, WORKFLOW)
+                .contains("run: a here-document (<<) is never closed"),
         "{report:#}"
     );
     assert!(
-        unparsed_message(&report, "entrypoint.sh").contains("shell syntax error"),
+        unparsed_message(&report, "entrypoint.sh").starts_with("line 2: ")
+            && unparsed_message(&report, "entrypoint.sh")
+                .contains("here-document (<<) is never closed"),
         "{report:#}"
     );
     // DATABASE_URL reaches the app it is required by: no finding. The two
