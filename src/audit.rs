@@ -15,7 +15,8 @@ use crate::suppress;
 #[derive(Debug, Clone)]
 pub struct AuditOptions {
     pub root: PathBuf,
-    pub secrets: Option<PathBuf>,
+    /// Inventory files (`-`: stdin), their names joined.
+    pub secrets: Vec<PathBuf>,
     pub config: Option<PathBuf>,
     pub settings: Vec<String>,
     pub threads: usize,
@@ -62,17 +63,48 @@ pub fn load_config(options: &AuditOptions) -> Result<Config, Error> {
 }
 
 pub fn load_inventory(path: &Path) -> Result<Inventory, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Inventory {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    let names = collect::inventory::parse(&text).map_err(|message| Error::Inventory {
+    let failed = |message: String| Error::Inventory {
         path: path.to_path_buf(),
         message,
-    })?;
+    };
+    let text = if path == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| failed(e.to_string()))?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?
+    };
+    let names = collect::inventory::parse(&text).map_err(failed)?;
+    // `gh secret list` printing nothing is a wrong repository or a failed
+    // login far more often than a deploy without secrets.
+    if names.is_empty() {
+        return Err(failed(
+            "holds no secret names (a wrong repository, or `gh` not logged in?)".into(),
+        ));
+    }
     Ok(Inventory {
         names,
-        file: path.to_string_lossy().replace('\\', "/"),
+        file: match path == Path::new("-") {
+            true => "stdin".into(),
+            false => path.to_string_lossy().replace('\\', "/"),
+        },
+    })
+}
+
+/// Every `--secrets` inventory, their names joined; `file` names them all.
+pub fn load_inventories(paths: &[PathBuf]) -> Result<Inventory, Error> {
+    let mut all: Option<Inventory> = None;
+    for path in paths {
+        let one = load_inventory(path)?;
+        match &mut all {
+            None => all = Some(one),
+            Some(all) => {
+                all.names.extend(one.names);
+                all.file = format!("{}, {}", all.file, one.file);
+            }
+        }
+    }
+    all.ok_or_else(|| Error::Inventory {
+        path: PathBuf::new(),
+        message: "no inventory given".into(),
     })
 }
 
@@ -110,7 +142,9 @@ pub fn build_chain_and_config(options: &AuditOptions) -> Result<(Chain, Config),
         return Err(Error::PathMissing(options.root.clone()));
     }
     let config = load_config(options)?;
-    let inventory = options.secrets.as_deref().map(load_inventory).transpose()?;
+    let inventory = (!options.secrets.is_empty())
+        .then(|| load_inventories(&options.secrets))
+        .transpose()?;
     let settings_globs = Globs::new(options.settings.iter().chain(config.settings.patterns()))
         .map_err(Error::Config)?;
     let ctx = Context {

@@ -106,10 +106,12 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// The secrets inventory: `gh secret list --json name` output, a JSON
-    /// array of names, or one name per line. Without it, secret existence is
-    /// unknown, not assumed.
+    /// array of names, or one name per line; `-` reads it from stdin.
+    /// Repeatable: the names of every file count (repository, environment
+    /// and organisation secrets). Without it, secret existence is unknown,
+    /// not assumed.
     #[arg(long, value_name = "FILE")]
-    pub secrets: Option<PathBuf>,
+    pub secrets: Vec<PathBuf>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

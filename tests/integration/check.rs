@@ -76,3 +76,63 @@ fn an_empty_folder_is_nothing_to_audit_not_a_clean_bill() {
     assert!(stdout.contains("nothing to audit"), "{stdout}");
     assert!(!stdout.contains("no drift"), "{stdout}");
 }
+
+/// `check fixtures/stagelog --format json` with `args`, and stdin `input`.
+fn stagelog_with(args: &[&str], input: &str) -> (Option<i32>, serde_json::Value, String) {
+    let out = envtrail()
+        .args(["check", "fixtures/stagelog", "--format", "json"])
+        .args(args)
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    (
+        out.status.code(),
+        report,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn unwritten(report: &serde_json::Value) -> Vec<String> {
+    crate::common::findings(report)
+        .into_iter()
+        .filter(|(rule, _)| rule == "secret-unwritten")
+        .filter_map(|(_, key)| key)
+        .collect()
+}
+
+#[test]
+fn inventories_given_twice_or_on_stdin_count_all_their_names() {
+    let text = std::fs::read_to_string(crate::common::fixture("stagelog/secrets.txt")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = lines.split_at(lines.len() / 2);
+    let a = dir.path().join("repository.txt");
+    let b = dir.path().join("environment.txt");
+    std::fs::write(&a, first.join("\n")).unwrap();
+    std::fs::write(&b, second.join("\n")).unwrap();
+    let (code, whole, _) = stagelog_with(&["--secrets", "fixtures/stagelog/secrets.txt"], "");
+    assert_eq!(code, Some(1));
+    let expected = unwritten(&whole);
+    assert_eq!(expected.len(), 4, "{whole:#}");
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let (code, split, _) = stagelog_with(&["--secrets", a, "--secrets", b], "");
+    assert_eq!((code, unwritten(&split)), (Some(1), expected.clone()));
+    // Half an inventory misses secrets: fewer are known to exist.
+    let (_, half, _) = stagelog_with(&["--secrets", a], "");
+    assert!(unwritten(&half).len() < expected.len(), "{half:#}");
+    let (code, piped, _) = stagelog_with(&["--secrets", "-"], &text);
+    assert_eq!((code, unwritten(&piped)), (Some(1), expected));
+}
+
+#[test]
+fn an_empty_inventory_is_an_error_not_a_store_without_secrets() {
+    for input in ["", "[]", "# gh secret list printed nothing\n"] {
+        let (code, _, stderr) = stagelog_with(&["--secrets", "-"], input);
+        assert_eq!(code, Some(2), "{input:?}");
+        assert!(
+            stderr.contains("holds no secret names"),
+            "{input:?}: {stderr}"
+        );
+    }
+}

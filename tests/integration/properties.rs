@@ -491,7 +491,9 @@ fn fixture_reports() -> Vec<(String, Report)> {
             let secrets = ["secrets.txt", "secrets.json"]
                 .iter()
                 .map(|f| dir.join(f))
-                .find(|p| p.is_file());
+                .find(|p| p.is_file())
+                .into_iter()
+                .collect();
             let options = envtrail::audit::AuditOptions {
                 root: dir,
                 secrets,

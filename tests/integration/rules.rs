@@ -163,7 +163,9 @@ fn secret_undefined_spares_the_token_the_runner_provides() {
                 ".github/workflows/deploy.yml",
                 b"on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./release.sh\n        env:\n          GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n          DEPLOY_KEY: ${{ secrets.DEPLOY_KEY }}\n",
             ),
-            ("secrets.txt", b"# the store is empty\n"),
+            // The store holds other secrets, not DEPLOY_KEY (an empty
+            // inventory is refused as a likely mistake).
+            ("secrets.txt", b"DATABASE_URL\n"),
         ],
     );
     let inventory = dir.path().join("secrets.txt");
