@@ -40,6 +40,7 @@ pub enum Command {
         common: CommonArgs,
     },
     /// Release checklist for a repository (Markdown, or --format json).
+    #[command(mut_arg("format", |a| formats_of(a, CHECKLIST_FORMATS, "table")))]
     Checklist {
         #[arg(default_value = ".")]
         path: PathBuf,
@@ -69,6 +70,7 @@ pub enum Command {
         common: CommonArgs,
     },
     /// One key, followed through every stage of the chain.
+    #[command(mut_arg("format", |a| formats_of(a, TRACE_FORMATS, "table")))]
     Trace {
         /// The env key.
         key: String,
@@ -84,6 +86,49 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `envtrail man > envtrail.1`.
     Man,
+}
+
+/// `table` stays the default, as for every command (the contract's shared
+/// flag): for a checklist it is the Markdown one.
+const CHECKLIST_FORMATS: &[(Format, &str)] = &[
+    (
+        Format::Table,
+        "the checklist as Markdown, to read or paste into a release issue",
+    ),
+    (Format::Markdown, "the same Markdown checklist"),
+    (
+        Format::Json,
+        "the `envtrail-checklist/v1` items, with a status each",
+    ),
+];
+
+const TRACE_FORMATS: &[(Format, &str)] = &[
+    (Format::Table, "the stages as text, for a terminal"),
+    (Format::Markdown, "the same text, fenced for a comment"),
+    (
+        Format::Json,
+        "the stages, the verdict and the findings on the key",
+    ),
+];
+
+/// `--format` of a command that prints only `formats`, with its own words
+/// for each: `--help` lists those, and clap refuses any other (exit 2).
+fn formats_of(
+    arg: clap::Arg,
+    formats: &'static [(Format, &'static str)],
+    default: &'static str,
+) -> clap::Arg {
+    use clap::ValueEnum;
+    use clap::builder::TypedValueParser;
+    let values: Vec<clap::builder::PossibleValue> = formats
+        .iter()
+        .filter_map(|(f, help)| f.to_possible_value().map(|v| v.help(*help)))
+        .collect();
+    arg.value_parser(
+        clap::builder::PossibleValuesParser::new(values)
+            .map(|name| Format::from_str(&name, true).unwrap_or(Format::Table)),
+    )
+    .default_value(default)
 }
 
 impl Command {

@@ -39,7 +39,12 @@ fn json_on_request_and_no_sarif() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("prints markdown or json"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("invalid value 'sarif'")
+            && stderr.contains("[possible values: table, markdown, json]"),
+        "{stderr}"
+    );
 }
 
 /// The done-criterion of the issue. Needs the workflow and settings collectors.

@@ -119,3 +119,45 @@ fn completions_and_man_page() {
     assert!(page.contains(".TH envtrail"), "{page}");
     assert!(page.contains("checklist"));
 }
+
+#[test]
+fn checklist_and_trace_help_list_only_the_formats_they_print() {
+    for (command, formats, default) in [
+        ("checklist", &["table", "markdown", "json"][..], "table"),
+        ("trace", &["table", "markdown", "json"][..], "table"),
+    ] {
+        let out = crate::common::envtrail()
+            .args([command, "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains(&format!("[default: {default}]")),
+            "{command}: {help}"
+        );
+        for format in ["table", "markdown", "json", "github", "sarif"] {
+            let listed = help.contains(&format!("- {format}:"));
+            assert_eq!(
+                listed,
+                formats.contains(&format),
+                "{command} {format}: {help}"
+            );
+        }
+        let refused = crate::common::envtrail()
+            .args([command])
+            .args(if command == "trace" {
+                &["K"][..]
+            } else {
+                &[][..]
+            })
+            .args(["fixtures/stagelog", "--format", "sarif"])
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("invalid value 'sarif'"),
+            "{command}: {stderr}"
+        );
+    }
+}
