@@ -34,11 +34,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             ),
         );
         if let Some(site) = sites.for_file(&read.location.file).first() {
-            finding = finding.with_tip(format!(
-                "add `echo \"{}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines in {}",
-                row.key,
-                site.shown_file()
-            ));
+            finding = finding.with_tip(sites.injection_tip(site, &row.key, secret));
         }
         out.push(script_at_most_warning(
             read,

@@ -58,6 +58,9 @@ pub struct InjectionSites {
     /// Each site with the repository folder its env file lands in, when the
     /// file is written on the runner inside the repository.
     sites: Vec<(Location, Option<String>)>,
+    /// The sites that write their env file with a heredoc: a missing key
+    /// goes in as a line of it, not as an `echo` inside it.
+    heredocs: Vec<Location>,
 }
 
 impl InjectionSites {
@@ -78,7 +81,30 @@ impl InjectionSites {
         sites.sort();
         // One site per file: the first line that writes the env file.
         sites.dedup_by(|a, b| a.0.file == b.0.file);
-        InjectionSites { sites }
+        let heredocs = chain
+            .rows
+            .values()
+            .flat_map(|r| r.written.iter())
+            .filter(|w| w.via == crate::facts::WriteVia::DotenvHeredoc)
+            .map(|w| w.location.clone())
+            .collect();
+        InjectionSites { sites, heredocs }
+    }
+
+    /// What to add at `site` so that `key` gets the value of secret
+    /// `secret`: a line of the heredoc when the site writes its env file
+    /// with one, else an `echo` beside the other injection lines.
+    pub fn injection_tip(&self, site: &Location, key: &str, secret: &str) -> String {
+        let heredoc = self.heredocs.iter().filter(|h| h.file == site.file).min();
+        match heredoc {
+            Some(at) => format!(
+                "add the line `{key}=${{{{ secrets.{secret} }}}}` to the heredoc that writes the env file ({at})"
+            ),
+            None => format!(
+                "add `echo \"{key}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines in {}",
+                site.shown_file()
+            ),
+        }
     }
 
     /// Every site, in file order.

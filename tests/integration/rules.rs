@@ -249,3 +249,43 @@ fn near_miss_fires_on_a_one_line_typo_and_not_on_the_right_name_or_an_unrelated_
     assert_eq!(rules_of(&unrelated, "DATABASE_URL"), ["secret-unwritten"]);
     assert_eq!(rules_of(&unrelated, "PRIMARY_STORE"), ["written-unread"]);
 }
+
+#[test]
+fn a_secret_missing_from_a_heredoc_env_file_is_fixed_by_a_line_of_the_heredoc() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            (
+                ".github/workflows/deploy.yml",
+                b"on: push\njobs:\n  deploy:\n    runs-on: [self-hosted, production]\n    steps:\n      - run: |\n          cat <<EOF > .env\n          SECRET_KEY=${{ secrets.SECRET_KEY }}\n          EOF\n          docker compose up -d\n",
+            ),
+            (
+                "docker-compose.yml",
+                b"services:\n  web:\n    build: .\n    command: gunicorn app.wsgi\n    restart: unless-stopped\n    env_file: .env\n",
+            ),
+            (
+                "app/settings.py",
+                b"import os\nSECRET_KEY = os.environ['SECRET_KEY']\nSENTRY_DSN = os.environ['SENTRY_DSN']\n",
+            ),
+            ("secrets.txt", b"SECRET_KEY\nSENTRY_DSN\n"),
+        ],
+    );
+    let inventory = dir.path().join("secrets.txt");
+    let (report, code, _) = check_dir(dir.path(), &["--secrets", inventory.to_str().unwrap()]);
+    assert_eq!(code, 1, "{report:#}");
+    let unwritten: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "secret-unwritten")
+        .collect();
+    assert_eq!(unwritten.len(), 1, "{report:#}");
+    assert_eq!(unwritten[0]["key"], "SENTRY_DSN");
+    let tip = unwritten[0]["tip"].as_str().unwrap_or_default();
+    assert_eq!(
+        tip,
+        "add the line `SENTRY_DSN=${{ secrets.SENTRY_DSN }}` to the heredoc that writes the env file (.github/workflows/deploy.yml:8)",
+        "not an echo inside the heredoc"
+    );
+}
