@@ -102,6 +102,32 @@ fn lenient_line(line: &str) -> Option<Lenient<'_>> {
     })
 }
 
+/// A file's keys where the last assignment wins: an earlier one of the
+/// same key is dropped, each keeps its own line.
+#[derive(Default)]
+struct LastWins {
+    keys: Vec<Option<DotenvKey>>,
+    slot_of: HashMap<String, usize>,
+}
+
+impl LastWins {
+    fn assign(&mut self, key: DotenvKey) {
+        if let Some(old) = self.slot_of.insert(key.key.clone(), self.keys.len())
+            && let Some(slot) = self.keys.get_mut(old)
+        {
+            *slot = None;
+        }
+        self.keys.push(Some(key));
+    }
+
+    /// The keys that stand, in file order.
+    fn into_keys(self) -> Vec<DotenvKey> {
+        let mut keys: Vec<DotenvKey> = self.keys.into_iter().flatten().collect();
+        keys.sort_by(|a, b| a.location.cmp(&b.location));
+        keys
+    }
+}
+
 pub fn collect_source(rel: &str, text: &str) -> Facts {
     let mut facts = Facts::default();
     let rows = key_rows(text);
@@ -109,24 +135,17 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
     // dotenvy reports bad lines in order: each is looked for from the line
     // after the previous one, so many bad lines stay linear.
     let mut cursor = 0;
-    // The last assignment wins; earlier slots of the same key are emptied.
-    let mut keys: Vec<Option<DotenvKey>> = Vec::new();
-    let mut slot_of: HashMap<String, usize> = HashMap::new();
+    let mut keys = LastWins::default();
     for item in dotenvy::from_read_iter(text.as_bytes()) {
         match item {
             Ok((key, value)) => {
                 let empty = value.is_empty();
                 drop(value);
-                if let Some(old) = slot_of.insert(key.clone(), keys.len())
-                    && let Some(slot) = keys.get_mut(old)
-                {
-                    *slot = None;
-                }
-                keys.push(Some(DotenvKey {
+                keys.assign(DotenvKey {
                     location: Location::new(rel, rows.get(key.as_str()).copied().unwrap_or(0), 0),
                     key,
                     empty,
-                }));
+                });
             }
             Err(dotenvy::Error::LineParse(line, _)) => {
                 let needle = line.trim();
@@ -145,18 +164,11 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
                     .map_or(needle, |l| l.trim());
                 match lenient_line(whole) {
                     // Docker's `--env-file` and python-dotenv read this line.
-                    Some(Lenient::Assignment { key, empty }) => {
-                        if let Some(old) = slot_of.insert(key.to_string(), keys.len())
-                            && let Some(slot) = keys.get_mut(old)
-                        {
-                            *slot = None;
-                        }
-                        keys.push(Some(DotenvKey {
-                            location: Location::new(rel, row as u32, 0),
-                            key: key.to_string(),
-                            empty,
-                        }));
-                    }
+                    Some(Lenient::Assignment { key, empty }) => keys.assign(DotenvKey {
+                        location: Location::new(rel, row as u32, 0),
+                        key: key.to_string(),
+                        empty,
+                    }),
                     Some(Lenient::PassThrough) => {}
                     // The line itself may hold a secret: say where, never what.
                     None => facts.unparsed.push(Unparsed {
@@ -171,8 +183,7 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
             }),
         }
     }
-    let mut keys: Vec<DotenvKey> = keys.into_iter().flatten().collect();
-    keys.sort_by(|a, b| a.location.cmp(&b.location));
+    let keys = keys.into_keys();
     facts.dotenv_files.push(DotenvFile {
         file: rel.to_string(),
         example: is_example(rel),

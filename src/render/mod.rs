@@ -88,14 +88,7 @@ impl LinkBase {
 
     /// The URL of `location`'s line, the path percent-encoded.
     pub fn line_url(&self, location: &crate::location::Location) -> String {
-        let mut path = String::new();
-        for b in location.shown_file().bytes() {
-            if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-                path.push(b as char);
-            } else {
-                path.push_str(&format!("%{b:02X}"));
-            }
-        }
+        let path = percent_encoded(&location.shown_file(), b"/-_.~");
         format!("{}/{path}#L{}", self.blob_url, location.line())
     }
 }
@@ -113,4 +106,18 @@ pub fn render(
         Format::Sarif => sarif::render(report, options, out),
         Format::Github => github::render(report, options, out),
     }
+}
+
+/// `text` with every byte but ASCII letters, digits and `keep` written as
+/// `%XX`: a path inside a URL.
+pub fn percent_encoded(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -73,13 +73,7 @@ fn file_uri(dir: &str) -> String {
     if !dir.starts_with('/') {
         uri.push('/');
     }
-    for b in dir.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-_.~:".contains(&b) {
-            uri.push(b as char);
-        } else {
-            uri.push_str(&format!("%{b:02X}"));
-        }
-    }
+    uri.push_str(&super::percent_encoded(dir, b"/-_.~:"));
     if !uri.ends_with('/') {
         uri.push('/');
     }

@@ -347,14 +347,12 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
     let direct: Vec<&EnvWrite> = facts.writes.iter().filter(|w| is_direct(w.via)).collect();
     deploy.has_app_stage =
         !units.is_empty() || direct.iter().any(|w| w.via != WriteVia::DockerRunEnv);
-    deploy.test_environments = targets::test_environments(facts, config)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let named = targets::named_by_workflows(facts, config);
+    let tests = targets::test_environments(facts, config);
+    deploy.test_environments = tests.iter().map(|t| t.to_string()).collect();
+    let named = targets::named_by_workflows(facts, config, &tests);
     let mut assembler = targets::Assembler::new(&inputs, config);
     deploy.targets = match (deploy.has_app_stage, named.is_empty()) {
-        (true, true) => assembler.unit_targets(facts, &unit_refs, &direct),
+        (true, true) => assembler.unit_targets(facts, &unit_refs, &direct, &tests),
         (true, false) => assembler.workflow_targets(facts, &named, &unit_refs, &direct),
         (false, _) => assembler.stage_free_targets(facts, &named),
     };

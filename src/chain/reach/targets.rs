@@ -142,9 +142,9 @@ impl<'a> Assembler<'a> {
         facts: &Facts,
         units: &[&Unit],
         direct: &[&EnvWrite],
+        tests: &BTreeSet<&str>,
     ) -> Vec<Target> {
-        let tests = test_environments(facts, self.config);
-        let host = HostEnv::excluding(&facts.writes, None, true, &tests);
+        let host = HostEnv::excluding(&facts.writes, None, true, tests);
         let mut targets: Vec<Target> = units
             .iter()
             .map(|unit| {
@@ -268,7 +268,11 @@ impl<'a> Assembler<'a> {
 /// The targets workflows name (a job's environment, a workflow's target),
 /// each at its first line: from env writes and from opaque writes alike,
 /// those of jobs that deliver the app.
-pub(super) fn named_by_workflows(facts: &Facts, config: &Config) -> Vec<(String, Location)> {
+pub(super) fn named_by_workflows(
+    facts: &Facts,
+    config: &Config,
+    tests: &BTreeSet<&str>,
+) -> Vec<(String, Location)> {
     let mut named: BTreeMap<&String, Location> = BTreeMap::new();
     let writes = facts
         .writes
@@ -291,7 +295,6 @@ pub(super) fn named_by_workflows(facts: &Facts, config: &Config) -> Vec<(String,
     if named.keys().any(|t| delivers(facts, config, t)) {
         named.retain(|t, _| delivers(facts, config, t));
     } else {
-        let tests = test_environments(facts, config);
         named.retain(|t, _| !tests.contains(t.as_str()));
     }
     named.into_iter().map(|(t, l)| (t.clone(), l)).collect()

@@ -179,13 +179,7 @@ pub fn job_shape(job: &Node, github_hosted: bool) -> JobShape {
 /// `windows-2022`, `macos-14`); an expression or a custom label may be a
 /// self-hosted machine.
 fn runs_on_github_hosted(job: &Node) -> bool {
-    let Some(runs_on) = job.get("runs-on") else {
-        return false;
-    };
-    let labels: Vec<&str> = match runs_on.as_seq() {
-        Some(items) => items.iter().filter_map(|n| n.as_str()).collect(),
-        None => runs_on.as_str().into_iter().collect(),
-    };
+    let labels = super::jobs::runs_on_labels(job);
     !labels.is_empty()
         && labels.iter().all(|l| {
             let l = l.to_ascii_lowercase();

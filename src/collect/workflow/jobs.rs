@@ -175,16 +175,20 @@ fn default_shell(node: &Node) -> Option<&str> {
     node.get("defaults")?.get("run")?.get("shell")?.as_str()
 }
 
-/// `runs-on` names a Windows runner (a label, or one of a list of labels).
-fn runs_on_windows(job: &Node) -> bool {
+/// The labels of a job's `runs-on`: one, a list, or none.
+pub(super) fn runs_on_labels(job: &Node) -> Vec<&str> {
     let Some(runs_on) = job.get("runs-on") else {
-        return false;
+        return Vec::new();
     };
-    let labels: Vec<&str> = match runs_on.as_seq() {
+    match runs_on.as_seq() {
         Some(items) => items.iter().filter_map(|n| n.as_str()).collect(),
         None => runs_on.as_str().into_iter().collect(),
-    };
-    labels
+    }
+}
+
+/// `runs-on` names a Windows runner (a label, or one of a list of labels).
+fn runs_on_windows(job: &Node) -> bool {
+    runs_on_labels(job)
         .iter()
         .any(|l| l.to_ascii_lowercase().starts_with("windows"))
 }
