@@ -445,7 +445,14 @@ fn platforms_shown(facts: &Facts) -> platform::Platforms {
         .filter(|w| w.via == crate::facts::WriteVia::CloudRun)
         .map(|_| platform::Platform::CloudRun);
     let from_signs = facts.platform_signs.iter().map(|s| s.platform);
-    platform::Platforms(from_stages.chain(from_writes).chain(from_signs).collect())
+    let from_apps = facts.platform_apps.iter().filter_map(|a| a.platform);
+    platform::Platforms(
+        from_stages
+            .chain(from_writes)
+            .chain(from_signs)
+            .chain(from_apps)
+            .collect(),
+    )
 }
 
 /// `[env-files]` in envtrail.toml names the keys of files envtrail cannot

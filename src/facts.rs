@@ -92,6 +92,28 @@ pub enum WriteVia {
     /// `os.environ.setdefault("K", "v")` in the app's own code: K is set for
     /// the rest of its process.
     PythonSetdefault,
+    /// A Terraform resource's env: an ECS container definition, a Lambda
+    /// function, a Cloud Run service, an Azure web app, a Kubernetes deployment.
+    Terraform,
+    /// An ECS task-definition JSON file, or the
+    /// `aws-actions/amazon-ecs-render-task-definition` step.
+    EcsTaskDefinition,
+    /// `env:` of a Cloud Foundry `manifest.yml`.
+    CloudFoundry,
+    /// `[env]` of `fly.toml`, or `fly secrets set`.
+    Fly,
+    /// `envVars` of a `render.yaml` service.
+    Render,
+    /// `env_variables` of an App Engine `app.yaml`.
+    AppEngine,
+    /// `env` of a Heroku `app.json`, or `heroku config:set`.
+    Heroku,
+    /// A Helm chart's values rendered into its templates' env, or `helm --set`.
+    Helm,
+    /// Kustomize `configMapGenerator` / `secretGenerator`.
+    Kustomize,
+    /// `Environment=` / `EnvironmentFile=` of a systemd unit.
+    Systemd,
 }
 
 impl WriteVia {
@@ -115,6 +137,16 @@ impl WriteVia {
             WriteVia::CloudRun => "cloud-run",
             WriteVia::EnvfileAction => "envfile-action",
             WriteVia::PythonSetdefault => "python-setdefault",
+            WriteVia::Terraform => "terraform",
+            WriteVia::EcsTaskDefinition => "ecs-task-definition",
+            WriteVia::CloudFoundry => "cloud-foundry",
+            WriteVia::Fly => "fly",
+            WriteVia::Render => "render",
+            WriteVia::AppEngine => "app-engine",
+            WriteVia::Heroku => "heroku",
+            WriteVia::Helm => "helm",
+            WriteVia::Kustomize => "kustomize",
+            WriteVia::Systemd => "systemd",
         }
     }
 
@@ -126,7 +158,17 @@ impl WriteVia {
             | WriteVia::DockerfileEnv
             | WriteVia::Kubernetes
             | WriteVia::CloudRun
-            | WriteVia::DotenvFile => Stage::Deploy,
+            | WriteVia::DotenvFile
+            | WriteVia::Terraform
+            | WriteVia::EcsTaskDefinition
+            | WriteVia::CloudFoundry
+            | WriteVia::Fly
+            | WriteVia::Render
+            | WriteVia::AppEngine
+            | WriteVia::Heroku
+            | WriteVia::Helm
+            | WriteVia::Kustomize
+            | WriteVia::Systemd => Stage::Deploy,
             WriteVia::PythonSetdefault => Stage::Settings,
             _ => Stage::Workflow,
         }
@@ -200,6 +242,10 @@ pub enum OpaqueKind {
     ExternalSecretStore { what: String },
     /// A reusable workflow from another repository (`uses: org/repo/...@ref`).
     RemoteWorkflow { uses: String },
+    /// Env of a platform app envtrail reads that it cannot read key by key
+    /// (`what`: a map from a Terraform variable, `fly secrets`...); `app`
+    /// names the app (`ECS container web`).
+    PlatformEnv { app: String, what: String },
     /// Infrastructure or platform files envtrail does not parse.
     Infrastructure { kind: InfraKind },
     /// A workflow step that sets the app's env in a way envtrail does not
@@ -223,10 +269,11 @@ impl OpaqueKind {
             OpaqueKind::WholeFileSecret { .. } => 1,
             OpaqueKind::ExternalSecretStore { .. } => 2,
             OpaqueKind::RemoteWorkflow { .. } => 3,
-            OpaqueKind::Infrastructure { .. } => 4,
-            OpaqueKind::DeployStep { .. } => 5,
-            OpaqueKind::AppDotenv { .. } => 6,
-            OpaqueKind::UnseenDeploy => 7,
+            OpaqueKind::PlatformEnv { .. } => 4,
+            OpaqueKind::Infrastructure { .. } => 5,
+            OpaqueKind::DeployStep { .. } => 6,
+            OpaqueKind::AppDotenv { .. } => 7,
+            OpaqueKind::UnseenDeploy => 8,
         }
     }
 
@@ -237,6 +284,7 @@ impl OpaqueKind {
             OpaqueKind::WholeFileSecret { .. } => "whole-file-secret",
             OpaqueKind::ExternalSecretStore { .. } => "external-secret-store",
             OpaqueKind::RemoteWorkflow { .. } => "remote-workflow",
+            OpaqueKind::PlatformEnv { .. } => "platform-env",
             OpaqueKind::Infrastructure { .. } => "infrastructure",
             OpaqueKind::DeployStep { .. } => "deploy-step",
             OpaqueKind::AppDotenv { .. } => "app-dotenv",
@@ -563,6 +611,9 @@ pub struct Facts {
     pub python_files: Vec<PythonFile>,
     /// Python files a workflow `run:` step executes (`python scripts/x.py`).
     pub ci_scripts: Vec<CiScript>,
+    /// Apps a platform runs as its manifests or infrastructure code define
+    /// them (an ECS container, a Lambda function, a Fly app...), with their env.
+    pub platform_apps: Vec<PlatformApp>,
 }
 
 impl Facts {
@@ -588,6 +639,7 @@ impl Facts {
         self.entry_points.extend(other.entry_points);
         self.python_files.extend(other.python_files);
         self.ci_scripts.extend(other.ci_scripts);
+        self.platform_apps.extend(other.platform_apps);
     }
 
     pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {
@@ -903,5 +955,49 @@ pub struct CiScript {
     /// As written, joined to the step's `working-directory`.
     pub path: String,
     /// The `run:` line.
+    pub location: Location,
+}
+
+/// An app a platform runs, as a manifest or infrastructure code in the
+/// repository defines it: an ECS container, a Lambda function, a Cloud Run
+/// service, a Fly app, a Render service... Its env is a deploy stage
+/// envtrail reads: a key it sets reaches the app; a key it lacks is unset
+/// unless some part of it envtrail cannot read (`unseen`) may set it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformApp {
+    /// How its env entries are written (their JSON `via`).
+    pub via: WriteVia,
+    /// What it is, in words: `ECS container`, `Lambda function`, `Fly app`.
+    pub noun: &'static str,
+    /// Its name: the container's, the function's, the resource's label.
+    pub name: String,
+    /// Where it is defined: the resource, the container definition, the file.
+    pub location: Location,
+    /// The image it runs, as written (a name and tag), when it says.
+    pub image: Option<String>,
+    /// The platform it runs on, for the keys that platform sets itself.
+    pub platform: Option<crate::platform::Platform>,
+    pub env: Vec<PlatformEnv>,
+    /// Parts of its env envtrail cannot read key by key.
+    pub unseen: Vec<UnseenEnv>,
+}
+
+/// One key a platform app's definition sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformEnv {
+    pub key: String,
+    pub location: Location,
+    /// `Literal`, a secret store's entry or a variable (`Unknown`): the key
+    /// is set either way.
+    pub source: Source,
+}
+
+/// Env a platform app takes that envtrail cannot read key by key: a map
+/// from a Terraform variable, a `dynamic` block, `fly secrets`, Heroku
+/// config vars, a vars file not in the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnseenEnv {
+    /// What it is, in words (`the map var.app_env`, `fly secrets`).
+    pub what: String,
     pub location: Location,
 }

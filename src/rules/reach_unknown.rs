@@ -76,6 +76,10 @@ pub fn describe(kind: &OpaqueKind) -> (String, String) {
             format!("the reusable workflow {uses} from another repository"),
             "envtrail reads only this repository: write the key in this repository's workflow, or audit that repository too".to_string(),
         ),
+        OpaqueKind::PlatformEnv { app, what } => (
+            format!("{what} of the {app}, whose keys envtrail cannot read one by one"),
+            format!("the key may be set there; to make it visible, set it by name in the {app}'s definition (a value, a variable or a secret-store entry)"),
+        ),
         OpaqueKind::Infrastructure { kind } => (
             format!("{}, which envtrail does not parse yet", kind.as_str()),
             "the key may be set there; envtrail reads workflows, compose, Dockerfiles, dotenv files and Kubernetes manifests".to_string(),

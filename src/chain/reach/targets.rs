@@ -8,7 +8,9 @@ use super::outcome::{Arrival, Inputs, Outcome};
 use super::units::{Unit, is_kube_app};
 use super::{ServiceReach, Target, dir_of, env_tokens, is_dev_file};
 use crate::config::Config;
-use crate::facts::{EnvWrite, Facts, Source, Stage, WriteVia};
+use crate::facts::{
+    EnvWrite, Facts, OpaqueKind, OpaqueStage, PlatformApp, Source, Stage, WriteVia,
+};
 use crate::location::Location;
 
 /// Runs targets through their units, keeping what every target shares: the
@@ -99,6 +101,7 @@ impl<'a> Assembler<'a> {
                     super::kube::workload_reach(self.inputs, w, &app, host, &mut out);
                 }
             }
+            Unit::Platform { name, app } => platform_app_reach(name, app, &mut out),
         }
         out
     }
@@ -262,6 +265,24 @@ impl<'a> Assembler<'a> {
                 target
             })
             .collect()
+    }
+}
+
+/// What a platform app's definition gives the app: every key it names, and
+/// what it takes that envtrail cannot read key by key.
+fn platform_app_reach(target: &str, app: &PlatformApp, out: &mut Outcome) {
+    for e in &app.env {
+        out.arrive(target, &e.key, &e.location, app.via, e.source.clone(), None);
+    }
+    for unseen in &app.unseen {
+        out.opaque.push(OpaqueStage {
+            kind: OpaqueKind::PlatformEnv {
+                app: format!("{} {}", app.noun, app.name),
+                what: unseen.what.clone(),
+            },
+            location: unseen.location.clone(),
+            scope: String::new(),
+        });
     }
 }
 

@@ -1,17 +1,19 @@
 //! Which code is the app and which deploy units run it: compose services
-//! that build or run it, Kubernetes folders whose workloads do.
+//! that build or run it, Kubernetes folders whose workloads do, apps a
+//! platform runs from a manifest or infrastructure code.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::dir_of;
 use crate::config::Config;
 use crate::facts::{
-    ComposeService, ComposeValue, Consumer, DockerImage, EnvRead, Facts, KubeWorkload, ReadVia,
+    ComposeService, ComposeValue, Consumer, DockerImage, EnvRead, Facts, KubeWorkload, PlatformApp,
+    ReadVia,
 };
 use crate::location::Location;
 
 /// A unit of the deploy that gives the app its env: one compose file's app
-/// services, or one folder of Kubernetes workloads.
+/// services, one folder of Kubernetes workloads, or one platform app.
 pub(super) enum Unit<'a> {
     Compose {
         file: String,
@@ -21,6 +23,11 @@ pub(super) enum Unit<'a> {
         dir: String,
         workloads: Vec<&'a KubeWorkload>,
     },
+    Platform {
+        /// `<file>#<app>`: one file may define several apps.
+        name: String,
+        app: &'a PlatformApp,
+    },
 }
 
 impl Unit<'_> {
@@ -28,30 +35,29 @@ impl Unit<'_> {
         match self {
             Unit::Compose { file, .. } => file,
             Unit::Kube { dir, .. } => dir,
+            Unit::Platform { name, .. } => name,
         }
     }
 
     /// The app's part this unit runs, by kind and name: the same in every
     /// variant of a deploy (`compose.staging.yml` and `compose.prod.yml`).
     pub fn app_part(&self) -> String {
-        let (kind, mut names): (&str, Vec<&str>) = match self {
+        let (singular, plural, mut names): (&str, &str, Vec<&str>) = match self {
             Unit::Compose { services, .. } => (
-                "compose",
+                "compose service",
+                "compose services",
                 services.iter().map(|s| s.name.as_str()).collect(),
             ),
             Unit::Kube { workloads, .. } => (
-                "Kubernetes",
+                "Kubernetes workload",
+                "Kubernetes workloads",
                 workloads.iter().map(|w| w.name.as_str()).collect(),
             ),
+            Unit::Platform { app, .. } => return format!("{} {}", app.noun, app.name),
         };
         names.sort_unstable();
         names.dedup();
-        let noun = match (kind, names.len()) {
-            ("compose", 1) => "compose service",
-            ("compose", _) => "compose services",
-            (_, 1) => "Kubernetes workload",
-            _ => "Kubernetes workloads",
-        };
+        let noun = if names.len() == 1 { singular } else { plural };
         format!("{noun} {}", names.join(", "))
     }
 
@@ -65,6 +71,7 @@ impl Unit<'_> {
                 .first()
                 .map(|w| w.location.clone())
                 .unwrap_or_else(|| Location::file_start(dir.clone())),
+            Unit::Platform { app, .. } => app.location.clone(),
         }
     }
 }
@@ -191,7 +198,26 @@ pub(super) fn units<'a>(
             }),
         }
     }
+    for app in facts
+        .platform_apps
+        .iter()
+        .filter(|a| is_app_platform_app(a, config))
+    {
+        units.push(Unit::Platform {
+            name: format!("{}#{}", app.location.file, app.name),
+            app,
+        });
+    }
     units
+}
+
+/// The config's app service names this platform app; without one, every
+/// platform app but one running a well-known infrastructure image is the app's.
+fn is_app_platform_app(app: &PlatformApp, config: &Config) -> bool {
+    if !config.app_service.is_empty() {
+        return config.app_service.is_match(&app.name);
+    }
+    !app.image.as_deref().is_some_and(is_infra_image)
 }
 
 /// The config's app service names this workload or container (any, without one).
