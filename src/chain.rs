@@ -360,7 +360,12 @@ fn secret_row<'a>(secrets: &'a mut BTreeMap<String, SecretRow>, name: &str) -> &
 /// the deploy units: what the verdicts are judged against.
 fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Config) -> Visibility {
     let mut vis = Visibility {
-        opaque: facts.opaque_stages.clone(),
+        opaque: facts
+            .opaque_stages
+            .iter()
+            .filter(|o| !deploys_a_read_manifest(facts, o))
+            .cloned()
+            .collect(),
         platforms: platforms_shown(facts),
         ..Visibility::default()
     };
@@ -383,6 +388,17 @@ fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Con
     vis.opaque.sort();
     vis.opaque.dedup();
     vis
+}
+
+/// `stage` is a deploy step that ships a platform manifest envtrail reads
+/// (`gcloud app deploy` of an `app.yaml` it parsed): its env is that
+/// manifest's apps', not an unseen stage.
+fn deploys_a_read_manifest(facts: &Facts, stage: &OpaqueStage) -> bool {
+    let OpaqueKind::DeployStep { what } = &stage.kind else {
+        return false;
+    };
+    platform::Platform::of_manifest_deploy(what)
+        .is_some_and(|p| facts.platform_apps.iter().any(|a| a.platform == Some(p)))
 }
 
 /// No stage envtrail sees deploys the app: no job delivers it (nor does the
@@ -477,7 +493,7 @@ fn declared_env_files(config: &crate::config::Config, vis: &mut Visibility) {
     let mut keep = Vec::new();
     for stage in std::mem::take(&mut vis.opaque) {
         let path = match &stage.kind {
-            OpaqueKind::HostEnvFile { path } | OpaqueKind::AppDotenv { path } => {
+            OpaqueKind::HostEnvFile { path } | OpaqueKind::AppDotenv { path, .. } => {
                 Some(path.as_str())
             }
             OpaqueKind::WholeFileSecret { sink, .. } => Some(sink.as_str()),
@@ -497,7 +513,8 @@ fn declared_env_files(config: &crate::config::Config, vis: &mut Visibility) {
 
 /// A file the repository does not hold and no stage writes cannot be where
 /// the app runs when every workflow that delivers it builds the image from
-/// its own checkout (a fresh clone: no developer's `.env`) and no compose
+/// its own checkout, or uploads it to a platform (a fresh clone: no
+/// developer's `.env`), and no compose
 /// host is involved (a host may keep files of its own): the app's own
 /// loading of it then adds nothing, and is no unknown.
 fn absent_where_the_app_runs(facts: &Facts) -> bool {
@@ -509,7 +526,7 @@ fn absent_where_the_app_runs(facts: &Facts) -> bool {
             facts
                 .jobs
                 .iter()
-                .any(|j| j.location.file == d.location.file && j.builds_image)
+                .any(|j| j.location.file == d.location.file && j.ships_checkout)
         })
 }
 
@@ -536,14 +553,12 @@ fn app_dotenv(facts: &Facts, load: &DotenvLoad, vis: &mut Visibility) {
         .opaque
         .iter()
         .any(|o| reach::basename(&o.sink) == name);
-    if committed.is_empty() && written.is_empty() && !whole_file && absent_where_the_app_runs(facts)
-    {
-        return;
-    }
     if committed.is_empty() && written.is_empty() || whole_file {
+        let scripts_only = !whole_file && absent_where_the_app_runs(facts);
         vis.opaque.push(OpaqueStage {
             kind: OpaqueKind::AppDotenv {
                 path: load.path.clone(),
+                scripts_only,
             },
             location: load.location.clone(),
             scope: String::new(),

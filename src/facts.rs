@@ -253,7 +253,10 @@ pub enum OpaqueKind {
     DeployStep { what: String },
     /// The app loads a dotenv file itself (`load_dotenv`, `read_env`, pydantic
     /// `env_file`) and envtrail cannot see that file's content.
-    AppDotenv { path: String },
+    /// `scripts_only`: every delivery ships a fresh checkout, where the file
+    /// cannot be; only scripts and commands run by hand (on a machine that
+    /// may hold it) can load it.
+    AppDotenv { path: String, scripts_only: bool },
     /// Nothing envtrail sees deploys the app: no job delivers it and no
     /// compose service, Kubernetes workload or platform runs its code (a
     /// self-hosted product's users deploy it, or the deploy lives elsewhere).
@@ -305,8 +308,9 @@ pub struct WorkflowJob {
     /// It runs the app's tests on the runner and delivers nothing: a test
     /// environment, never a deploy target.
     pub tests: bool,
-    /// It builds a container image from its checkout.
-    pub builds_image: bool,
+    /// What it deploys is built from its checkout: a container image, or a
+    /// platform upload (`gcloud app deploy`, `cf push`).
+    pub ships_checkout: bool,
     /// It starts compose: on the runner (`Some(true)`), only on deploy
     /// hosts (`Some(false)`); `None` when envtrail sees no compose command.
     pub compose_on_runner: Option<bool>,
@@ -417,7 +421,7 @@ impl Consumer {
             || matches!(*name, "conftest.py" | "tests.py")
         {
             Some(Consumer::Test)
-        } else if in_dir(&["scripts", "bin"])
+        } else if in_dir(&["scripts", "bin", "cli"])
             || dirs.windows(2).any(|w| w == ["management", "commands"])
         {
             Some(Consumer::Script)
@@ -916,6 +920,9 @@ pub enum EntryVia {
     Django,
     /// `entry-points` in envtrail.toml.
     Config,
+    /// A platform manifest's start command (App Engine `entrypoint`, Cloud
+    /// Foundry `command`, Render `startCommand`).
+    Manifest,
 }
 
 /// How the app starts: a command that runs Python modules of the repository.

@@ -80,6 +80,45 @@ impl Location {
     }
 }
 
+/// Where each line of a text starts: byte offsets (from parsers that give
+/// spans, or from a search) turned into rows and columns.
+pub struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// The location of byte `offset` of the text in `file`.
+    pub fn location(&self, file: &str, offset: usize) -> Location {
+        let row = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let column = offset.saturating_sub(self.starts.get(row).copied().unwrap_or(0));
+        Location::new(file, row as u32, column as u32)
+    }
+
+    /// Where a JSON object key `"key":` is first written, else the file's start.
+    pub fn json_key(&self, file: &str, key: &str) -> Location {
+        let quoted = format!("\"{key}\"");
+        let found = self
+            .text
+            .match_indices(&quoted)
+            .find(|(i, _)| self.text[i + quoted.len()..].trim_start().starts_with(':'));
+        match found {
+            Some((i, _)) => self.location(file, i),
+            None => Location::file_start(file),
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.shown_file(), self.line())

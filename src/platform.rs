@@ -132,6 +132,31 @@ impl Platform {
 
     /// The platform a deploy step (an action, or a platform CLI command as
     /// `opaque::deploy_commands` names it) or a bare CLI command deploys to.
+    /// A deploy step that ships what the platform's manifest says, or sets
+    /// env where the manifest's app already says envtrail cannot see
+    /// (`fly secrets`, `heroku config:set`, `cf set-env`): once envtrail reads
+    /// that manifest, the step hides nothing more. `None` for any other step,
+    /// such as an action given env inputs (`deploy-appengine with env_vars`).
+    pub fn of_manifest_deploy(what: &str) -> Option<Platform> {
+        let platform = match what {
+            "gcloud app deploy" | "google-github-actions/deploy-appengine" => Platform::AppEngine,
+            "cf push" | "cf7 push" | "cf8 push" | "cf set-env" | "cloud-gov/cg-cli-tools" => {
+                Platform::CloudFoundry
+            }
+            "fly deploy"
+            | "flyctl deploy"
+            | "fly secrets"
+            | "flyctl secrets"
+            | "superfly/flyctl-actions" => Platform::Fly,
+            "render deploy"
+            | "render-examples/deploy-to-render"
+            | "johnbeynon/render-deploy-action" => Platform::Render,
+            "heroku config:set" | "akhileshns/heroku-deploy" => Platform::Heroku,
+            _ => return None,
+        };
+        Some(platform)
+    }
+
     pub fn of_deploy_step(what: &str) -> Option<Platform> {
         let what = what.to_ascii_lowercase();
         let starts = |prefixes: &[&str]| prefixes.iter().any(|p| what.starts_with(p));

@@ -201,7 +201,7 @@ fn key_state(chain: &Chain, read: &EnvRead, key: &str, scope: Scope) -> Option<b
         Scope::All => &chain.deploy.defaulted,
         Scope::Target(t) => &t.defaulted,
     };
-    let unseen = opaque_in(chain, &read.location.file, scope).is_some();
+    let unseen = opaque_in(chain, read, scope).is_some();
     (!unseen && !defaulted.contains_key(key)).then_some(false)
 }
 
@@ -220,15 +220,22 @@ fn not_run(read: &EnvRead) -> KeyVerdict {
     }
 }
 
-/// The opaque stage that may feed code in `file` within `scope`: stages of
-/// other targets' units do not.
-fn opaque_in<'a>(chain: &'a Chain, file: &str, scope: Scope) -> Option<&'a OpaqueStage> {
-    let dir = dir_of(file);
+/// The opaque stage that may feed `read`'s code within `scope`: stages of
+/// other targets' units do not, nor a dotenv file only scripts can load
+/// when the read is the deployed app's.
+fn opaque_in<'a>(chain: &'a Chain, read: &EnvRead, scope: Scope) -> Option<&'a OpaqueStage> {
+    let dir = dir_of(&read.location.file);
+    let feeds = |o: &OpaqueStage| match o.kind {
+        OpaqueKind::AppDotenv { scripts_only, .. } => {
+            !scripts_only || read.consumer != Consumer::App
+        }
+        _ => true,
+    };
     chain
         .visibility
         .opaque
         .iter()
-        .filter(|o| is_above(&o.scope, dir))
+        .filter(|o| is_above(&o.scope, dir) && feeds(o))
         .filter(|o| match scope {
             Scope::All => true,
             Scope::Target(t) => {
@@ -240,7 +247,7 @@ fn opaque_in<'a>(chain: &'a Chain, file: &str, scope: Scope) -> Option<&'a Opaqu
 
 /// No visible stage sets `read`: unknown, defaulted or unset.
 fn unsatisfied_verdict(chain: &Chain, read: &EnvRead, scope: Scope) -> Verdict {
-    if let Some(o) = opaque_in(chain, &read.location.file, scope) {
+    if let Some(o) = opaque_in(chain, read, scope) {
         return Verdict::Unknown {
             because: o.kind.clone(),
             at: o.location.clone(),

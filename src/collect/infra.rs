@@ -15,7 +15,7 @@ pub struct InfraCollector;
 
 /// What a file's name alone may make it, and the marker its text must hold
 /// to be that (`None`: the name is enough).
-fn candidate(rel: &str) -> Option<(InfraKind, Option<&'static [&'static str]>)> {
+pub fn candidate(rel: &str) -> Option<(InfraKind, Option<&'static [&'static str]>)> {
     let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
     let kind = match name.as_str() {
         n if n.ends_with(".tf") || n.ends_with(".tf.json") => (InfraKind::Terraform, None),
@@ -63,7 +63,10 @@ impl Collector for InfraCollector {
 
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         // Workflows are the workflow collector's; a GitHub folder holds no infrastructure.
-        !rel.starts_with(".github/") && !rel.starts_with(".gitea/") && candidate(rel).is_some()
+        // Manifests envtrail reads key by key are the manifest collector's.
+        !rel.starts_with(".github/")
+            && !rel.starts_with(".gitea/")
+            && candidate(rel).is_some_and(|(kind, _)| !super::manifest::parses(kind, rel))
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {

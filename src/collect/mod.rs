@@ -30,6 +30,7 @@ pub mod infra;
 pub mod inventory;
 pub mod kubernetes;
 pub mod launch;
+pub mod manifest;
 pub mod procfile;
 pub mod settings;
 pub mod shell;
@@ -79,6 +80,7 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(dotenv::DotenvCollector),
         Box::new(kubernetes::KubernetesCollector),
         Box::new(infra::InfraCollector),
+        Box::new(manifest::ManifestCollector),
         Box::new(procfile::ProcfileCollector),
     ]
 }

@@ -903,6 +903,12 @@ impl<'s> Analyzer<'s, '_> {
         let base = at.start_position();
         let mut keys = 0;
         let mut other: Vec<&str> = Vec::new();
+        // `echo "  KEY: value" >> app.yaml`: env appended to a YAML manifest.
+        let split: fn(&str) -> Option<(&str, &str)> = if is_yaml_name(&dest.path) {
+            split_yaml_key
+        } else {
+            split_key
+        };
         for (i, line) in content.split('\n').enumerate() {
             let row = self.row_offset + base.row as u32 + i as u32;
             let column = if i == 0 { base.column as u32 } else { 0 };
@@ -942,7 +948,7 @@ impl<'s> Analyzer<'s, '_> {
                     keys += 1;
                     continue;
                 }
-                match split_key(piece) {
+                match split(piece) {
                     Some((key, value)) => {
                         let source = self.value_source(value);
                         self.facts.events.push(ScriptEvent::Write(ScriptWrite {
@@ -1402,6 +1408,22 @@ fn split_key(line: &str) -> Option<(&str, &str)> {
         .trim_start();
     let (key, rest) = line.split_once('=')?;
     is_identifier(key).then_some((key, rest))
+}
+
+fn is_yaml_name(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
+/// `KEY: value`, a line of a YAML mapping (quotes around the value are the
+/// value's own: the source is read from what is inside them).
+fn split_yaml_key(line: &str) -> Option<(&str, &str)> {
+    let (key, rest) = line.trim().split_once(':')?;
+    let value = rest.strip_prefix(' ')?.trim();
+    let value = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value);
+    is_identifier(key).then_some((key, value))
 }
 
 /// `KEY<<DELIM`, the `$GITHUB_ENV` multi-line form.

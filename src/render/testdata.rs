@@ -66,7 +66,7 @@ pub fn stagelog_facts() -> Facts {
         location: Location::new(WORKFLOW, 10, 2),
         delivers: true,
         tests: false,
-        builds_image: false,
+        ships_checkout: false,
         compose_on_runner: Some(false),
     });
     facts.writes.push(EnvWrite {

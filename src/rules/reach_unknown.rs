@@ -88,7 +88,7 @@ pub fn describe(kind: &OpaqueKind) -> (String, String) {
             format!("the deploy step `{what}`, whose env envtrail does not read"),
             format!("envtrail does not read what `{what}` sets: to make the key visible, set it where envtrail reads (the workflow's env, compose, a Kubernetes manifest)"),
         ),
-        OpaqueKind::AppDotenv { path } => (
+        OpaqueKind::AppDotenv { path, .. } => (
             format!("the app's own loading of {path}, a file envtrail does not see"),
             env_files(path),
         ),

@@ -101,7 +101,7 @@ impl<'a> Assembler<'a> {
                     super::kube::workload_reach(self.inputs, w, &app, host, &mut out);
                 }
             }
-            Unit::Platform { name, app } => platform_app_reach(name, app, &mut out),
+            Unit::Platform { name, app } => platform_app_reach(name, app, host, &mut out),
         }
         out
     }
@@ -268,11 +268,15 @@ impl<'a> Assembler<'a> {
     }
 }
 
-/// What a platform app's definition gives the app: every key it names, and
-/// what it takes that envtrail cannot read key by key.
-fn platform_app_reach(target: &str, app: &PlatformApp, out: &mut Outcome) {
+/// What a platform app's definition gives the app: every key it names, the
+/// keys the workflow appends to its manifest (`echo "  K: v" >> app.yaml`),
+/// and what it takes that envtrail cannot read key by key.
+fn platform_app_reach(target: &str, app: &PlatformApp, host: &HostEnv, out: &mut Outcome) {
     for e in &app.env {
         out.arrive(target, &e.key, &e.location, app.via, e.source.clone(), None);
+    }
+    for w in host.file_writes("", &app.location.file) {
+        out.arrive(target, &w.key, &w.location, app.via, w.source.clone(), None);
     }
     for unseen in &app.unseen {
         out.opaque.push(OpaqueStage {

@@ -52,7 +52,7 @@ fn delivering_job(target: &str) -> crate::facts::WorkflowJob {
         location: Location::new(WF, 1, 2),
         delivers: true,
         tests: false,
-        builds_image: false,
+        ships_checkout: false,
         compose_on_runner: Some(true),
     }
 }

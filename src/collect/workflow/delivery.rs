@@ -86,7 +86,7 @@ const TEST_COMMANDS: &[&str] = &[
 #[derive(Default)]
 struct Seen {
     delivers: bool,
-    builds_image: bool,
+    ships_checkout: bool,
     compose_up: bool,
     runs_tests: bool,
 }
@@ -103,18 +103,24 @@ pub enum JobRole {
     Other,
 }
 
-/// A job's role, and whether it builds a container image from its checkout.
+/// A job's role, and whether what it deploys is built from its checkout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JobShape {
     pub role: JobRole,
     /// `docker build`, `docker/build-push-action`, `gcloud builds submit`,
-    /// `gcloud run deploy --source`: the image holds the checkout, and no
-    /// file the repository ignores.
-    pub builds_image: bool,
+    /// `gcloud run deploy --source`, or a platform upload of the checkout
+    /// (`gcloud app deploy`, `cf push`, `fly deploy`): what runs holds the
+    /// checkout, and no file the repository ignores.
+    pub ships_checkout: bool,
 }
 
-/// Actions that build an image from the checkout.
-const IMAGE_BUILD_ACTIONS: &[&str] = &["docker/build-push-action", "redhat-actions/buildah-build"];
+/// Actions that build an image from the checkout, or upload it to a platform.
+const IMAGE_BUILD_ACTIONS: &[&str] = &[
+    "docker/build-push-action",
+    "redhat-actions/buildah-build",
+    "google-github-actions/deploy-appengine",
+    "superfly/flyctl-actions",
+];
 
 /// Commands that build an image from the checkout.
 const IMAGE_BUILD_COMMANDS: &[&str] = &[
@@ -124,6 +130,13 @@ const IMAGE_BUILD_COMMANDS: &[&str] = &[
     "podman build",
     "buildah bud",
     "gcloud builds submit",
+    // Platforms that build what runs from the uploaded checkout.
+    "gcloud app deploy",
+    "cf push",
+    "cf7 push",
+    "cf8 push",
+    "fly deploy",
+    "flyctl deploy",
 ];
 
 /// The job's role and image build. It delivers the app when it ships it somewhere; a job
@@ -138,7 +151,7 @@ pub fn job_shape(job: &Node, github_hosted: bool) -> JobShape {
     if job.get("uses").is_some() {
         return JobShape {
             role: JobRole::Delivers,
-            builds_image: false,
+            ships_checkout: false,
         };
     }
     let mut seen = Seen::default();
@@ -147,7 +160,7 @@ pub fn job_shape(job: &Node, github_hosted: bool) -> JobShape {
             let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
             seen.delivers |= DELIVERY_ACTIONS.iter().any(|a| action.starts_with(a))
                 || opaque::is_deploy_action(&action);
-            seen.builds_image |= IMAGE_BUILD_ACTIONS.iter().any(|a| action.starts_with(a));
+            seen.ships_checkout |= IMAGE_BUILD_ACTIONS.iter().any(|a| action.starts_with(a));
         }
         // The step's script, and commands given to an action as inputs.
         let run = step.get("run").and_then(Node::as_str);
@@ -171,7 +184,7 @@ pub fn job_shape(job: &Node, github_hosted: bool) -> JobShape {
     };
     JobShape {
         role,
-        builds_image: seen.builds_image,
+        ships_checkout: seen.ships_checkout,
     }
 }
 
@@ -194,7 +207,7 @@ fn see_script(script: &str, seen: &mut Seen) {
         let starts = |c: &&str| opaque::is_command(&joined, c);
         seen.delivers |= DELIVERY_COMMANDS.iter().any(starts);
         seen.runs_tests |= TEST_COMMANDS.iter().any(starts);
-        seen.builds_image |= IMAGE_BUILD_COMMANDS.iter().any(starts)
+        seen.ships_checkout |= IMAGE_BUILD_COMMANDS.iter().any(starts)
             || (opaque::is_command(&joined, "gcloud run deploy") && joined.contains("--source"));
         let words: Vec<&str> = joined.split(' ').collect();
         let compose = words.first().is_some_and(|w| *w == "docker-compose")
@@ -238,16 +251,16 @@ mod tests {
             let doc = crate::yaml::parse(yaml).expect("yaml");
             job_shape(&doc.root, true)
         };
-        assert!(shape("steps:\n  - uses: docker/build-push-action@v6\n").builds_image);
+        assert!(shape("steps:\n  - uses: docker/build-push-action@v6\n").ships_checkout);
         let deploy = shape(
             "steps:\n  - run: |\n      docker build -t $IMAGE .\n      gcloud run deploy api --image $IMAGE\n",
         );
         assert_eq!(
-            (deploy.role, deploy.builds_image),
+            (deploy.role, deploy.ships_checkout),
             (JobRole::Delivers, true)
         );
-        assert!(shape("steps:\n  - run: gcloud run deploy api --source .\n").builds_image);
-        assert!(!shape("steps:\n  - run: gcloud run deploy api --image x\n").builds_image);
+        assert!(shape("steps:\n  - run: gcloud run deploy api --source .\n").ships_checkout);
+        assert!(!shape("steps:\n  - run: gcloud run deploy api --image x\n").ships_checkout);
     }
 
     #[test]

@@ -21,8 +21,8 @@ use crate::collect::shell::{
     self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name,
 };
 use crate::facts::{
-    ComposeDeploy, Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, PlatformSign, ReadVia,
-    Source, Unparsed, WriteVia,
+    ComposeDeploy, Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind, PlatformSign,
+    ReadVia, Source, Unparsed, WriteVia,
 };
 use crate::location::Location;
 use crate::yaml::{Node, Scalar, Style};
@@ -161,7 +161,7 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
             location: job_at,
             delivers,
             tests: role == super::delivery::JobRole::Tests,
-            builds_image: shape.builds_image,
+            ships_checkout: shape.ships_checkout,
             compose_on_runner: (!deploys.is_empty()).then(|| deploys.iter().any(|d| !d.remote)),
         });
         facts.compose_deploys.extend(deploys);
@@ -288,9 +288,15 @@ fn step_facts(
         }
     }
     if let Some(uses) = step.get("uses").and_then(Node::as_scalar)
-        && let Some(stage) =
+        && let Some(mut stage) =
             super::opaque::deploy_action(&uses.value, Location::new(rel, uses.row, uses.column))
     {
+        // Env given to the action itself is not in the manifest it deploys.
+        if let OpaqueKind::DeployStep { what } = &mut stage.kind
+            && let Some(input) = env_input(step)
+        {
+            what.push_str(&format!(" with {input}"));
+        }
         facts.opaque_stages.push(stage);
     }
     if let Some(uses) = step.get("uses").and_then(Node::as_str) {
@@ -304,6 +310,19 @@ fn step_facts(
             env.insert(w.key.clone(), w.source.clone());
         }
     }
+}
+
+/// The first `with:` input of a deploy action that gives the app env.
+fn env_input(step: &Node) -> Option<String> {
+    step.get("with")?
+        .as_map()?
+        .iter()
+        .filter_map(|(k, _)| k.as_str())
+        .find(|k| {
+            let k = k.to_ascii_lowercase();
+            k.contains("env") || k.contains("secret") || k.contains("setting")
+        })
+        .map(str::to_string)
 }
 
 /// What an action step the collector knows writes: ssh deploy scripts and
@@ -597,7 +616,11 @@ fn finish(outputs: Vec<JobOutput>, facts: &mut Facts) {
                 .map(|(u, _)| basename(&u.path).to_string())
         })
         .collect();
-    let counts = |sink: &str| is_dotenv_name(sink) || env_files.contains(basename(sink));
+    let counts = |sink: &str| {
+        is_dotenv_name(sink)
+            || env_files.contains(basename(sink))
+            || crate::collect::manifest::takes_appended_env(sink)
+    };
     let mut kept_files: Vec<EnvWrite> = Vec::new();
     for out in outputs {
         // Tombstones and a per-file index keep truncation linear.
