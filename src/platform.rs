@@ -261,6 +261,8 @@ const LIBRARY_CONSUMERS: &[(&str, &str)] = &[
     ("DJANGO_SUPERUSER_", "Django createsuperuser --noinput"),
     ("GUNICORN_CMD_ARGS", "gunicorn"),
     ("WEB_CONCURRENCY", "gunicorn / uvicorn"),
+    // Gunicorn binds 0.0.0.0:$PORT when PORT is set and no bind is given.
+    ("PORT", "gunicorn"),
     (
         "FLASK_",
         "the Flask CLI and app.config.from_prefixed_env (FLASK_APP, FLASK_DEBUG...)",

@@ -78,7 +78,7 @@ pub fn describe(kind: &OpaqueKind) -> (String, String) {
         ),
         OpaqueKind::PlatformEnv { app, what } => (
             format!("{what} of the {app}, whose keys envtrail cannot read one by one"),
-            format!("the key may be set there; to make it visible, set it by name in the {app}'s definition (a value, a variable or a secret-store entry)"),
+            format!("the key may be set there; to make it visible, set it by name in the definition of the {app} (a value, a variable or a secret-store entry)"),
         ),
         OpaqueKind::Infrastructure { kind } => (
             format!("{}, which envtrail does not parse yet", kind.as_str()),

@@ -19,6 +19,7 @@ mod live_faults;
 mod monorepo;
 mod no_leak;
 mod paths;
+mod platforms;
 mod properties;
 mod render;
 mod rules;

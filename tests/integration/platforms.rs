@@ -1,0 +1,167 @@
+//! Platform manifests read key by key (issue 13): each fixture deploys the
+//! app through one platform; what the manifest sets reaches the app, and
+//! what only the platform's own store may set is unknown, never missing.
+
+use crate::common::{check_json, envtrail, findings, key_entry};
+
+fn table(fixture: &str) -> String {
+    let out = envtrail()
+        .args(["check", &format!("fixtures/{fixture}"), "--color", "never"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn json(fixture: &str) -> String {
+    let out = envtrail()
+        .args(["check", &format!("fixtures/{fixture}"), "--format", "json"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn finding<'a>(report: &'a serde_json::Value, rule: &str, key: &str) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule && f["key"] == key)
+        .unwrap_or_else(|| panic!("no {rule} on {key}"))
+}
+
+/// App Engine keeps no env but `app.yaml`'s: with the workflow's appended
+/// secrets visible too, a required key none of them sets is a certain error.
+#[test]
+fn app_engine_app_yaml_is_the_whole_env() {
+    let (report, code) = check_json("deploy-app-engine", &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "unset-required".to_string(),
+            Some("MAIL_PASSWORD".to_string())
+        )]
+    );
+    assert_eq!(code, 1);
+    let bucket = &key_entry(&report, "BUCKET_NAME")["written"][0];
+    assert_eq!(
+        (&bucket["via"], &bucket["file"], &bucket["line"]),
+        (&"app-engine".into(), &"app.yaml".into(), &13.into())
+    );
+    // `echo "  SECRET_KEY: ..." >> app.yaml` arrives in the App Engine app.
+    let secret = key_entry(&report, "SECRET_KEY");
+    assert_eq!(secret["reach"], "set");
+    let vias: Vec<&str> = secret["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["via"].as_str().unwrap())
+        .collect();
+    assert_eq!(vias, ["dotenv-echo", "app-engine"]);
+    assert_eq!(report["entry_points"][0]["via"], "manifest");
+}
+
+#[test]
+fn app_engine_table_and_json() {
+    insta::assert_snapshot!("app_engine_table", table("deploy-app-engine"));
+    insta::assert_snapshot!("app_engine_json", json("deploy-app-engine"));
+}
+
+/// `cf set-env` may set what the manifest does not: unknown, named.
+#[test]
+fn cloud_foundry_manifest_sets_its_env_and_cf_set_env_stays_unknown() {
+    let (report, code) = check_json("deploy-cloud-foundry", &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "reach-unknown".to_string(),
+            Some("DJANGO_SECRET_KEY".to_string())
+        )]
+    );
+    assert_eq!(code, 0);
+    let note = finding(&report, "reach-unknown", "DJANGO_SECRET_KEY");
+    assert!(
+        note["message"]
+            .as_str()
+            .unwrap()
+            .contains("variables set with `cf set-env` of the Cloud Foundry app registrar-stable"),
+        "{note}"
+    );
+    // `((GIT_COMMIT_SHA))` comes from the vars file: set, its value unknown.
+    let sha = &key_entry(&report, "GIT_COMMIT_SHA")["written"][0];
+    assert_eq!(
+        (&sha["via"], &sha["source"]),
+        (&"cloud-foundry".into(), &"unknown".into())
+    );
+    assert_eq!(key_entry(&report, "DJANGO_BASE_URL")["reach"], "set");
+}
+
+#[test]
+fn cloud_foundry_table_and_json() {
+    insta::assert_snapshot!("cloud_foundry_table", table("deploy-cloud-foundry"));
+    insta::assert_snapshot!("cloud_foundry_json", json("deploy-cloud-foundry"));
+}
+
+/// Fly keeps secrets out of `fly.toml`: a key only they may set is unknown.
+#[test]
+fn fly_env_reaches_the_app_and_fly_secrets_stay_unknown() {
+    let (report, code) = check_json("deploy-fly", &[]);
+    assert_eq!(
+        findings(&report),
+        [
+            (
+                "reach-unknown".to_string(),
+                Some("DATABASE_URL".to_string())
+            ),
+            ("reach-unknown".to_string(), Some("SECRET_KEY".to_string())),
+        ]
+    );
+    assert_eq!(code, 0);
+    assert_eq!(key_entry(&report, "ALLOWED_HOSTS")["reach"], "set");
+    assert_eq!(
+        key_entry(&report, "ALLOWED_HOSTS")["written"][0]["via"],
+        "fly"
+    );
+    let note = finding(&report, "reach-unknown", "SECRET_KEY");
+    assert!(
+        note["message"]
+            .as_str()
+            .unwrap()
+            .contains("secrets set with `fly secrets set` of the Fly app hsv-beer"),
+        "{note}"
+    );
+}
+
+#[test]
+fn fly_table_and_json() {
+    insta::assert_snapshot!("fly_table", table("deploy-fly"));
+    insta::assert_snapshot!("fly_json", json("deploy-fly"));
+}
+
+/// A Blueprint's generated, database and group keys reach the service; a
+/// key added only in the dashboard is unknown.
+#[test]
+fn render_blueprint_keys_reach_the_service_and_the_dashboard_stays_unknown() {
+    let (report, code) = check_json("deploy-render", &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "reach-unknown".to_string(),
+            Some("MAILGUN_API_KEY".to_string())
+        )]
+    );
+    assert_eq!(code, 0);
+    for key in ["SECRET_KEY", "DATABASE_URL", "SENTRY_DSN"] {
+        assert_eq!(key_entry(&report, key)["reach"], "set", "{key}");
+        assert_eq!(
+            key_entry(&report, key)["written"][0]["via"],
+            "render",
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn render_table_and_json() {
+    insta::assert_snapshot!("render_table", table("deploy-render"));
+    insta::assert_snapshot!("render_json", json("deploy-render"));
+}
