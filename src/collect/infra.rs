@@ -66,7 +66,9 @@ impl Collector for InfraCollector {
         // Manifests envtrail reads key by key are the manifest collector's.
         !rel.starts_with(".github/")
             && !rel.starts_with(".gitea/")
-            && candidate(rel).is_some_and(|(kind, _)| !super::manifest::parses(kind, rel))
+            && candidate(rel).is_some_and(|(kind, _)| {
+                !super::manifest::parses(kind, rel) && kind != InfraKind::Helm
+            })
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {

@@ -26,6 +26,7 @@ pub mod compose_merge;
 pub mod dockerfile;
 pub mod dotenv;
 pub mod entrypoint;
+pub mod helm;
 pub mod infra;
 pub mod inventory;
 pub mod kubernetes;
@@ -81,6 +82,7 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(kubernetes::KubernetesCollector),
         Box::new(infra::InfraCollector),
         Box::new(manifest::ManifestCollector),
+        Box::new(helm::HelmCollector),
         Box::new(procfile::ProcfileCollector),
     ]
 }

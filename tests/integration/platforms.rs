@@ -165,3 +165,44 @@ fn render_table_and_json() {
     insta::assert_snapshot!("render_table", table("deploy-render"));
     insta::assert_snapshot!("render_json", json("deploy-render"));
 }
+
+/// A chart's workload env, from its values and named templates, reaches
+/// the app; what only `helm upgrade --set` may give is unknown.
+#[test]
+fn helm_values_and_named_templates_reach_the_app() {
+    let (report, code) = check_json("deploy-helm", &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "reach-unknown".to_string(),
+            Some("STRIPE_API_KEY".to_string())
+        )]
+    );
+    assert_eq!(code, 0);
+    let hosts = &key_entry(&report, "ALLOWED_HOSTS")["written"][0];
+    assert_eq!(
+        (&hosts["via"], &hosts["file"], &hosts["line"]),
+        (
+            &"helm".into(),
+            &"charts/shop/values.yaml".into(),
+            &10.into()
+        )
+    );
+    let secret = &key_entry(&report, "SECRET_KEY")["written"][0];
+    assert_eq!(secret["file"], "charts/shop/templates/_helpers.tpl");
+    assert!(
+        !report["opaque_stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "infrastructure"),
+        "the chart is read, not opaque: {}",
+        report["opaque_stages"]
+    );
+}
+
+#[test]
+fn helm_table_and_json() {
+    insta::assert_snapshot!("helm_table", table("deploy-helm"));
+    insta::assert_snapshot!("helm_json", json("deploy-helm"));
+}

@@ -1,0 +1,147 @@
+use super::*;
+
+fn chart(files: &[(&str, &str)]) -> Facts {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs: Vec<InputFile> = files
+        .iter()
+        .map(|(rel, text)| {
+            let abs = dir.path().join(rel);
+            std::fs::create_dir_all(abs.parent().unwrap()).unwrap();
+            std::fs::write(&abs, text).unwrap();
+            InputFile {
+                rel: rel.to_string(),
+                abs,
+            }
+        })
+        .collect();
+    HelmCollector.collect(&inputs, &Context::default())
+}
+
+fn keys(app: &PlatformApp) -> Vec<(String, String)> {
+    app.env
+        .iter()
+        .map(|e| (e.key.clone(), e.location.to_string()))
+        .collect()
+}
+
+const CHART: &str = "apiVersion: v2\nname: shop\nversion: 1.0.0\n";
+
+#[test]
+fn literal_names_and_named_templates_in_env_blocks() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: {{ .Values.image.repository }}:{{ .Values.image.tag }}\n        env:\n          - name: DJANGO_SETTINGS_MODULE\n            value: shop.settings\n          {{- include \"shop.env\" . | nindent 10 }}\n        ports:\n        - containerPort: 8000\n";
+    let helpers = "{{- define \"shop.env\" }}\n- name: SECRET_KEY\n  valueFrom:\n    secretKeyRef:\n      name: {{ .Values.secretName }}\n      key: secret-key\n{{- end }}\n";
+    let facts = chart(&[
+        ("helm/shop/Chart.yaml", CHART),
+        (
+            "helm/shop/values.yaml",
+            "image:\n  repository: ghcr.io/acme/shop\n  tag: latest\n",
+        ),
+        ("helm/shop/templates/deployment-web.yaml", deployment),
+        ("helm/shop/templates/_helpers.tpl", helpers),
+    ]);
+    assert_eq!(facts.platform_apps.len(), 1, "{facts:?}");
+    let app = &facts.platform_apps[0];
+    assert_eq!(app.name, "deployment-web");
+    assert_eq!(
+        app.location.to_string(),
+        "helm/shop/templates/deployment-web.yaml:2"
+    );
+    assert_eq!(app.image.as_deref(), Some("ghcr.io/acme/shop:latest"));
+    assert_eq!(
+        keys(app),
+        [
+            (
+                "DJANGO_SETTINGS_MODULE".to_string(),
+                "helm/shop/templates/deployment-web.yaml:12".to_string()
+            ),
+            (
+                "SECRET_KEY".to_string(),
+                "helm/shop/templates/_helpers.tpl:2".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        app.unseen[0].what,
+        "values given at install (`helm upgrade -f` / `--set`)"
+    );
+    assert!(facts.opaque_stages.is_empty());
+}
+
+#[test]
+fn range_over_values_maps_and_lists() {
+    let deployment = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n          {{- range $key, $value := .Values.env }}\n          - name: {{ $key }}\n            value: {{ $value | quote }}\n          {{- end }}\n          {{- range $env := .Values.app.env }}\n          - name: {{ $env.name }}\n            value: {{ $env.value | quote }}\n          {{- end }}\n";
+    let values = "env:\n  SMARTER_MYSQL_HOST: mysql\n  SMARTER_DEBUG: \"false\"\napp:\n  env:\n    - name: OPENAI_API_KEY\n      value: \"\"\n";
+    let facts = chart(&[
+        ("Chart.yaml", CHART),
+        ("values.yaml", values),
+        ("templates/deployment-app.yaml", deployment),
+    ]);
+    let app = &facts.platform_apps[0];
+    assert_eq!(
+        keys(app),
+        [
+            (
+                "SMARTER_MYSQL_HOST".to_string(),
+                "values.yaml:2".to_string()
+            ),
+            ("SMARTER_DEBUG".to_string(), "values.yaml:3".to_string()),
+            ("OPENAI_API_KEY".to_string(), "values.yaml:6".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn a_helper_given_a_values_scope_renders_the_env_under_it() {
+    let deployment = "{{- $envVars := include \"meet.common.env\" (list . .Values.backend) -}}\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: backend\n          env:\n            {{- if $envVars }}\n            {{- $envVars | indent 12 }}\n            {{- end }}\n";
+    let helpers = "{{- define \"meet.common.env\" -}}\n{{- $workerScope := index . 1 -}}\n{{- include \"meet.env.transformDict\" $workerScope.envVars -}}\n{{- end }}\n";
+    let values = "backend:\n  replicas: 1\n  envVars:\n    DJANGO_SECRET_KEY:\n      secretKeyRef:\n        name: backend\n        key: key\n    DJANGO_ALLOWED_HOSTS: \"*\"\n";
+    let facts = chart(&[
+        ("Chart.yaml", CHART),
+        ("values.yaml", values),
+        ("templates/backend_deployment.yaml", deployment),
+        ("templates/_helpers.tpl", helpers),
+    ]);
+    let app = &facts.platform_apps[0];
+    assert_eq!(
+        keys(app),
+        [
+            ("DJANGO_SECRET_KEY".to_string(), "values.yaml:4".to_string()),
+            (
+                "DJANGO_ALLOWED_HOSTS".to_string(),
+                "values.yaml:8".to_string()
+            ),
+        ]
+    );
+    assert_eq!(app.unseen.len(), 1, "{:?}", app.unseen);
+}
+
+#[test]
+fn a_chart_without_workloads_stays_opaque() {
+    let facts = chart(&[
+        ("Chart.yaml", CHART),
+        (
+            "templates/service.yaml",
+            "kind: Service\nmetadata:\n  name: web\n",
+        ),
+    ]);
+    assert!(facts.platform_apps.is_empty());
+    assert_eq!(facts.opaque_stages.len(), 1);
+}
+
+#[test]
+fn an_include_envtrail_cannot_resolve_is_named() {
+    let deployment = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        env:\n          {{- include \"common.env\" . | nindent 10 }}\n";
+    let facts = chart(&[("Chart.yaml", CHART), ("templates/web.yaml", deployment)]);
+    let unseen: Vec<&str> = facts.platform_apps[0]
+        .unseen
+        .iter()
+        .map(|u| u.what.as_str())
+        .collect();
+    assert_eq!(
+        unseen,
+        [
+            "values given at install (`helm upgrade -f` / `--set`)",
+            "the template `common.env`"
+        ]
+    );
+}
