@@ -2,7 +2,7 @@
 //! DaemonSet, Job, CronJob, Pod) with their containers' `env:` (literal,
 //! `valueFrom.secretKeyRef` / `configMapKeyRef`, `fieldRef`) and `envFrom:`;
 //! Secrets and ConfigMaps (their keys, never values); kustomize
-//! `secretGenerator` / `configMapGenerator` with `envs:`.
+//! `secretGenerator` / `configMapGenerator` with `envs:` and `literals:`.
 //!
 //! Also the parsers the workflow collector calls on `run:` scripts:
 //! [`kubectl_env_object`] (`kubectl create secret generic NAME
@@ -145,6 +145,27 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
                                 location: loc(rel, env),
                                 keys: Vec::new(),
                                 env_file: env.as_str().map(str::to_string),
+                                target: None,
+                            });
+                        }
+                        // `literals: - KEY=value`: the keys, never the values.
+                        let literals: Vec<(String, Location)> = generator
+                            .get("literals")
+                            .and_then(Node::as_seq)
+                            .unwrap_or(&[])
+                            .iter()
+                            .filter_map(|l| {
+                                let (key, _) = l.as_str()?.split_once('=')?;
+                                Some((key.trim().to_string(), loc(rel, l)))
+                            })
+                            .collect();
+                        if !literals.is_empty() {
+                            facts.kube_objects.push(KubeObject {
+                                kind,
+                                name: name.clone(),
+                                location: loc(rel, generator),
+                                keys: literals,
+                                env_file: None,
                                 target: None,
                             });
                         }
@@ -430,6 +451,31 @@ stringData:
 data:
   DB_URL: cG9zdGdyZXM=
 "#;
+
+    #[test]
+    fn kustomize_generators_take_env_files_and_literals() {
+        let text = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nconfigMapGenerator:\n  - name: app-config\n    literals:\n      - LOG_LEVEL=info\n      - FEATURE_X=on\nsecretGenerator:\n  - name: app-env\n    envs:\n      - .env\n";
+        let facts = collect_source("k/kustomization.yaml", text);
+        let objects: Vec<(&str, Vec<&str>, Option<&str>)> = facts
+            .kube_objects
+            .iter()
+            .map(|o| {
+                (
+                    o.name.as_str(),
+                    o.keys.iter().map(|(k, _)| k.as_str()).collect(),
+                    o.env_file.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            objects,
+            [
+                ("app-env", vec![], Some(".env")),
+                ("app-config", vec!["LOG_LEVEL", "FEATURE_X"], None),
+            ]
+        );
+        assert_eq!(facts.kube_objects[1].keys[1].1.line(), 7);
+    }
 
     #[test]
     fn workloads_and_objects() {

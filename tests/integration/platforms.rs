@@ -206,3 +206,36 @@ fn helm_table_and_json() {
     insta::assert_snapshot!("helm_table", table("deploy-helm"));
     insta::assert_snapshot!("helm_json", json("deploy-helm"));
 }
+
+/// An overlay's generators feed the base's workload: literals reach the
+/// app; a generator over an env file no stage shows leaves what the pod
+/// lacks unknown.
+#[test]
+fn kustomize_literals_reach_the_base_and_an_unseen_env_file_stays_unknown() {
+    let (report, code) = check_json("deploy-kustomize", &[]);
+    assert_eq!(
+        findings(&report),
+        [("reach-unknown".to_string(), Some("SECRET_KEY".to_string()))]
+    );
+    assert_eq!(code, 0);
+    let hosts = &key_entry(&report, "ALLOWED_HOSTS")["written"][0];
+    assert_eq!(
+        (&hosts["via"], &hosts["file"], &hosts["line"]),
+        (
+            &"kustomize".into(),
+            &"kustomize/overlays/prod/kustomization.yaml".into(),
+            &9.into()
+        )
+    );
+    let note = finding(&report, "reach-unknown", "SECRET_KEY");
+    assert_eq!(
+        note["related"][0]["file"],
+        "kustomize/overlays/prod/kustomization.yaml"
+    );
+}
+
+#[test]
+fn kustomize_table_and_json() {
+    insta::assert_snapshot!("kustomize_table", table("deploy-kustomize"));
+    insta::assert_snapshot!("kustomize_json", json("deploy-kustomize"));
+}

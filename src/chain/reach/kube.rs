@@ -5,8 +5,8 @@ use super::host::HostEnv;
 use super::outcome::{Inputs, Outcome};
 use super::{Break, BreakKind, dir_of};
 use crate::facts::{
-    KubeContainer, KubeEnvFrom, KubeObject, KubeObjectKind, KubeValue, KubeWorkload, OpaqueKind,
-    OpaqueStage, Source, WriteVia,
+    DotenvFile, KubeContainer, KubeEnvFrom, KubeObject, KubeObjectKind, KubeValue, KubeWorkload,
+    OpaqueKind, OpaqueStage, Source, WriteVia,
 };
 use crate::location::Location;
 
@@ -19,8 +19,9 @@ struct Objects<'a> {
 
 impl<'a> Objects<'a> {
     /// Objects of the same name in several folders (one per environment):
-    /// the one beside (or above) the workload, else one created from an env
-    /// file. One only in a sibling folder says nothing of this one.
+    /// the one beside (or above) the workload, else one a workflow or a
+    /// kustomize generator makes. One only in a sibling folder says nothing
+    /// of this one.
     fn find(&self, kind: KubeObjectKind, name: &str) -> Vec<&'a KubeObject> {
         let all: Vec<&KubeObject> = self
             .inputs
@@ -37,11 +38,16 @@ impl<'a> Objects<'a> {
         if !beside.is_empty() {
             return beside;
         }
-        all.into_iter().filter(|o| o.env_file.is_some()).collect()
+        // Made by a workflow or by a kustomize overlay over this base.
+        let generated = |o: &&KubeObject| {
+            o.env_file.is_some() || super::basename(&o.location.file).starts_with("kustomization")
+        };
+        all.into_iter().filter(generated).collect()
     }
 
     /// Keys an object holds; those from the env file it is created from are
-    /// located at `at`, the manifest line that takes them.
+    /// located at `at`, the manifest line that takes them (the workflow
+    /// writes it), or where the committed file holds them.
     fn keys(&self, o: &KubeObject, at: &Location) -> Vec<(String, Location, Source)> {
         let mut keys: Vec<_> = o
             .keys
@@ -54,8 +60,36 @@ impl<'a> Objects<'a> {
                     .file_writes("", file)
                     .map(|w| (w.key.clone(), at.clone(), w.source.clone())),
             );
+            if let Some(committed) = self.committed(o, file) {
+                keys.extend(
+                    committed
+                        .keys
+                        .iter()
+                        .map(|k| (k.key.clone(), k.location.clone(), Source::Literal)),
+                );
+            }
         }
         keys
+    }
+
+    /// The committed env file a generator names (`envs: [config.env]`,
+    /// relative to its kustomization).
+    fn committed(&self, o: &KubeObject, file: &str) -> Option<&'a DotenvFile> {
+        let path = crate::collect::compose::join(dir_of(&o.location.file), file)?;
+        self.inputs.dotenv.get(path.as_str()).copied()
+    }
+
+    /// An object made from an env file envtrail cannot see (not committed,
+    /// not written by the deploy): it lives where kustomize runs.
+    fn unseen_env_file(&self, o: &KubeObject) -> Option<OpaqueStage> {
+        let file = o.env_file.as_ref()?;
+        let seen =
+            self.host.file_writes("", file).next().is_some() || self.committed(o, file).is_some();
+        (!seen).then(|| OpaqueStage {
+            kind: OpaqueKind::HostEnvFile { path: file.clone() },
+            location: o.location.clone(),
+            scope: String::new(),
+        })
     }
 }
 
@@ -100,10 +134,21 @@ fn env_from(objects: &Objects, from: &KubeEnvFrom, target: &str, out: &mut Outco
         });
     }
     for o in found {
+        out.opaque.extend(objects.unseen_env_file(o));
+        let via = via_of(o);
         for (k, at, source) in objects.keys(o, &from.location) {
             let key = format!("{}{k}", from.prefix);
-            out.arrive(target, &key, &at, WriteVia::Kubernetes, source, None);
+            out.arrive(target, &key, &at, via, source, None);
         }
+    }
+}
+
+/// A kustomize generator's keys are its own stage (`kustomize`).
+fn via_of(o: &KubeObject) -> WriteVia {
+    if super::basename(&o.location.file).starts_with("kustomization") {
+        WriteVia::Kustomize
+    } else {
+        WriteVia::Kubernetes
     }
 }
 
@@ -120,9 +165,15 @@ fn env_entries(objects: &Objects, c: &KubeContainer, target: &str, out: &mut Out
                     .iter()
                     .flat_map(|o| objects.keys(o, &e.location))
                     .find(|(k, _, _)| k == key);
+                out.opaque
+                    .extend(known.iter().filter_map(|o| objects.unseen_env_file(o)));
                 match (known.is_empty(), found) {
                     // Created outside the repository (sealed secrets, by hand): trust it.
                     (true, _) => Source::Unknown,
+                    // Its env file is out of view: the key may be in it.
+                    (false, None) if known.iter().any(|o| objects.unseen_env_file(o).is_some()) => {
+                        Source::Unknown
+                    }
                     (false, Some((_, _, source))) => source,
                     (false, None) => {
                         out.breaks.push((

@@ -537,6 +537,58 @@ fn kubernetes_secret_from_env_file() {
     );
 }
 
+/// A kustomize `secretGenerator` over an env file no stage shows (a
+/// git-ignored `.env` beside the kustomization): what the pod lacks is
+/// unknown, never a certain error.
+#[test]
+fn kubernetes_secret_from_an_unseen_env_file_is_unknown() {
+    let mut f = facts(&[], vec![], vec![read("API_KEY", 2, true)]);
+    let loc = |row| Location::new("kustomize/prod/deployment.yaml", row, 0);
+    f.workloads.push(KubeWorkload {
+        file: "kustomize/prod/deployment.yaml".into(),
+        kind: "Deployment".into(),
+        name: "api".into(),
+        location: loc(3),
+        containers: vec![KubeContainer {
+            name: "api".into(),
+            location: loc(10),
+            image: None,
+            env: vec![],
+            env_from: vec![KubeEnvFrom {
+                kind: KubeObjectKind::Secret,
+                name: "app-env".into(),
+                prefix: String::new(),
+                location: loc(12),
+            }],
+        }],
+    });
+    f.kube_objects.push(KubeObject {
+        kind: KubeObjectKind::Secret,
+        name: "app-env".into(),
+        location: Location::new("kustomize/prod/kustomization.yaml", 5, 0),
+        keys: vec![],
+        env_file: Some(".env".into()),
+        target: None,
+    });
+    let chain = Chain::build(f, None);
+    assert!(
+        matches!(
+            chain.rows["API_KEY"].verdict(),
+            Some(crate::chain::Verdict::Unknown {
+                because: crate::facts::OpaqueKind::HostEnvFile { .. },
+                ..
+            })
+        ),
+        "{:?}",
+        chain.rows["API_KEY"].verdict()
+    );
+    assert!(
+        findings(&chain)
+            .iter()
+            .all(|(r, _)| *r == RuleId::ReachUnknown)
+    );
+}
+
 #[test]
 fn config_names_the_app_service_and_aliases() {
     let compose = "services:\n  api:\n    image: registry/x\n    restart: always\n    environment:\n      - DJANGO_DEBUG=1\n";
