@@ -987,6 +987,10 @@ pub struct PlatformApp {
     pub env: Vec<PlatformEnv>,
     /// Parts of its env envtrail cannot read key by key.
     pub unseen: Vec<UnseenEnv>,
+    /// Env files it loads, as written (systemd `EnvironmentFile=`), each
+    /// where it is named: what a deploy writes there arrives; a file no
+    /// stage shows lives on the host.
+    pub env_files: Vec<(String, Location)>,
 }
 
 /// One key a platform app's definition sets.

@@ -185,6 +185,7 @@ fn workload(rel: &str, lines: &[&str], first_row: u32, chart: &Chart) -> Option<
             what: "values given at install (`helm upgrade -f` / `--set`)".into(),
             location,
         }],
+        env_files: Vec::new(),
     };
     let mut scan = EnvScan {
         rel,

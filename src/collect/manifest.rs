@@ -135,6 +135,7 @@ impl AppBuilder {
                 platform: crate::platform::Platform::of_infra(kind),
                 env: Vec::new(),
                 unseen: Vec::new(),
+                env_files: Vec::new(),
             },
             starts: Vec::new(),
         }

@@ -35,6 +35,7 @@ pub mod manifest;
 pub mod procfile;
 pub mod settings;
 pub mod shell;
+pub mod systemd;
 pub mod workflow;
 
 /// Files over this size are skipped with a note: no real settings module or
@@ -83,6 +84,7 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(infra::InfraCollector),
         Box::new(manifest::ManifestCollector),
         Box::new(helm::HelmCollector),
+        Box::new(systemd::SystemdCollector),
         Box::new(procfile::ProcfileCollector),
     ]
 }

@@ -278,6 +278,26 @@ fn platform_app_reach(target: &str, app: &PlatformApp, host: &HostEnv, out: &mut
     for w in host.file_writes("", &app.location.file) {
         out.arrive(target, &w.key, &w.location, app.via, w.source.clone(), None);
     }
+    for (file, at) in &app.env_files {
+        let mut written = host.file_writes("", file).peekable();
+        if written.peek().is_none() {
+            out.opaque.push(OpaqueStage {
+                kind: OpaqueKind::HostEnvFile { path: file.clone() },
+                location: at.clone(),
+                scope: String::new(),
+            });
+        }
+        for w in written {
+            out.arrive(
+                target,
+                &w.key,
+                &w.location,
+                app.via,
+                w.source.clone(),
+                Some(file),
+            );
+        }
+    }
     for unseen in &app.unseen {
         out.opaque.push(OpaqueStage {
             kind: OpaqueKind::PlatformEnv {
