@@ -360,7 +360,12 @@ fn secret_row<'a>(secrets: &'a mut BTreeMap<String, SecretRow>, name: &str) -> &
 /// the deploy units: what the verdicts are judged against.
 fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Config) -> Visibility {
     let mut vis = Visibility {
-        opaque: facts.opaque_stages.clone(),
+        opaque: facts
+            .opaque_stages
+            .iter()
+            .filter(|o| !read_through(o, facts))
+            .cloned()
+            .collect(),
         platforms: platforms_shown(facts),
         ..Visibility::default()
     };
@@ -383,6 +388,27 @@ fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Con
     vis.opaque.sort();
     vis.opaque.dedup();
     vis
+}
+
+/// A deploy step whose env envtrail reads elsewhere: the ECS actions render
+/// and deploy a task definition of the repository (whose file and the
+/// render step's inputs are read), `terraform apply` applies the Terraform
+/// envtrail reads (what it cannot read there is a stage of its own). Only
+/// when the repository holds such a definition: otherwise the step's env
+/// comes from files envtrail does not see.
+fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
+    let OpaqueKind::DeployStep { what } = &stage.kind else {
+        return false;
+    };
+    let defines = |via: crate::facts::WriteVia| facts.platform_apps.iter().any(|a| a.via == via);
+    match what.as_str() {
+        "aws-actions/amazon-ecs-render-task-definition"
+        | "aws-actions/amazon-ecs-deploy-task-definition" => {
+            defines(crate::facts::WriteVia::EcsTaskDefinition)
+        }
+        "terraform apply" | "tofu apply" => defines(crate::facts::WriteVia::Terraform),
+        _ => false,
+    }
 }
 
 /// No stage envtrail sees deploys the app: no job delivers it (nor does the
