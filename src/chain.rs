@@ -363,7 +363,7 @@ fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Con
         opaque: facts
             .opaque_stages
             .iter()
-            .filter(|o| !deploys_a_read_manifest(facts, o))
+            .filter(|o| !read_through(o, facts))
             .cloned()
             .collect(),
         platforms: platforms_shown(facts),
@@ -390,15 +390,31 @@ fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Con
     vis
 }
 
-/// `stage` is a deploy step that ships a platform manifest envtrail reads
-/// (`gcloud app deploy` of an `app.yaml` it parsed): its env is that
-/// manifest's apps', not an unseen stage.
-fn deploys_a_read_manifest(facts: &Facts, stage: &OpaqueStage) -> bool {
+/// A deploy step whose env envtrail reads elsewhere: the ECS actions render
+/// and deploy a task definition of the repository (whose file and the
+/// render step's inputs are read), `terraform apply` applies the Terraform
+/// envtrail reads (what it cannot read there is a stage of its own), a
+/// platform deploy ships a manifest envtrail reads (`gcloud app deploy` of
+/// an `app.yaml`). Only when the repository holds such a definition:
+/// otherwise the step's env comes from files envtrail does not see.
+fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
     let OpaqueKind::DeployStep { what } = &stage.kind else {
         return false;
     };
-    platform::Platform::of_manifest_deploy(what)
-        .is_some_and(|p| facts.platform_apps.iter().any(|a| a.platform == Some(p)))
+    let defines = |via: crate::facts::WriteVia| facts.platform_apps.iter().any(|a| a.via == via);
+    // The render step's env inputs are read as writes of its own.
+    let action = what.split(" with ").next().unwrap_or(what);
+    match action {
+        "aws-actions/amazon-ecs-render-task-definition" => {
+            defines(crate::facts::WriteVia::EcsTaskDefinition)
+        }
+        "aws-actions/amazon-ecs-deploy-task-definition" if action == what => {
+            defines(crate::facts::WriteVia::EcsTaskDefinition)
+        }
+        "terraform apply" | "tofu apply" => defines(crate::facts::WriteVia::Terraform),
+        _ => platform::Platform::of_manifest_deploy(what)
+            .is_some_and(|p| facts.platform_apps.iter().any(|a| a.platform == Some(p))),
+    }
 }
 
 /// No stage envtrail sees deploys the app: no job delivers it (nor does the

@@ -1,9 +1,11 @@
-//! Infrastructure and platform files envtrail does not parse yet (Terraform,
-//! ECS task definitions, Cloud Foundry / App Engine / Fly / Render / Heroku
-//! manifests, Helm charts, serverless frameworks): each is an opaque stage
-//! that may set any key, so a key no visible stage sets is *unknown* rather
-//! than missing. Only names and a few marker words are looked at; values are
-//! never kept.
+//! Infrastructure and platform files envtrail does not parse yet (Terraform
+//! JSON, Cloud Foundry / App Engine / Fly / Render / Heroku manifests, Helm
+//! charts, serverless frameworks): each is an opaque stage that may set any
+//! key, so a key no visible stage sets is *unknown* rather than missing.
+//! Only names and a few marker words are looked at; values are never kept.
+//! Terraform `.tf` files and ECS task definitions have collectors of their
+//! own (`terraform`, `ecs`), which fall back on [`opaque_stage`] for what
+//! they cannot read.
 
 use std::collections::BTreeSet;
 
@@ -56,6 +58,27 @@ pub fn candidate(rel: &str) -> Option<(InfraKind, Option<&'static [&'static str]
     Some(kind)
 }
 
+/// A file name the ECS task-definition collector reads (its text must still
+/// hold `"containerDefinitions"`).
+pub fn is_ecs_task_definition_name(rel: &str) -> bool {
+    candidate(rel).is_some_and(|(kind, _)| kind == InfraKind::EcsTaskDefinition)
+}
+
+/// `.tf` files are the Terraform collector's; `.tf.json` stays opaque here.
+pub fn is_terraform_file(rel: &str) -> bool {
+    rel.to_ascii_lowercase().ends_with(".tf")
+}
+
+/// The opaque stage of an infrastructure file envtrail cannot read: it may
+/// set any key anywhere in the repository.
+pub fn opaque_stage(kind: InfraKind, location: Location) -> OpaqueStage {
+    OpaqueStage {
+        kind: OpaqueKind::Infrastructure { kind },
+        location,
+        scope: String::new(),
+    }
+}
+
 impl Collector for InfraCollector {
     fn name(&self) -> &'static str {
         "infrastructure"
@@ -63,12 +86,15 @@ impl Collector for InfraCollector {
 
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         // Workflows are the workflow collector's; a GitHub folder holds no infrastructure.
-        // Manifests envtrail reads key by key are the manifest collector's.
+        // Task definitions, `.tf` files, Helm charts and the manifests envtrail
+        // reads key by key have their own collectors.
         !rel.starts_with(".github/")
             && !rel.starts_with(".gitea/")
             && candidate(rel).is_some_and(|(kind, _)| {
                 !super::manifest::parses(kind, rel) && kind != InfraKind::Helm
             })
+            && !is_ecs_task_definition_name(rel)
+            && !is_terraform_file(rel)
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
@@ -107,11 +133,7 @@ fn stage_of(file: &InputFile) -> Option<OpaqueStage> {
             return None;
         }
     }
-    Some(OpaqueStage {
-        kind: OpaqueKind::Infrastructure { kind },
-        location: Location::file_start(file.rel.clone()),
-        scope: String::new(),
-    })
+    Some(opaque_stage(kind, Location::file_start(file.rel.clone())))
 }
 
 #[cfg(test)]
@@ -134,6 +156,13 @@ mod tests {
             candidate("ecs/task-definition.json").map(|c| c.0),
             Some(InfraKind::EcsTaskDefinition)
         );
+        assert!(is_ecs_task_definition_name("ecs/task-definition.json"));
+        assert!(is_terraform_file("infra/main.tf"));
+        assert!(!is_terraform_file("infra/main.tf.json"));
+        let ctx = Context::default();
+        assert!(!InfraCollector.wants("infra/main.tf", &ctx));
+        assert!(InfraCollector.wants("infra/main.tf.json", &ctx));
+        assert!(!InfraCollector.wants("ecs/task-definition.json", &ctx));
         assert_eq!(candidate("app/settings.py"), None);
         assert_eq!(candidate("README.md"), None);
     }
@@ -141,13 +170,13 @@ mod tests {
     #[test]
     fn one_stage_per_kind_and_folder_in_file_order() {
         let files: Vec<InputFile> = [
-            "infra/a.tf",
-            "infra/b.tf",
-            "infra/prod/main.tf",
-            "infra/c.tf",
+            "infra/a.bicep",
+            "infra/b.bicep",
+            "infra/prod/main.bicep",
+            "infra/c.bicep",
             "infra/fly.toml",
-            "main.tf",
-            "x.tf",
+            "main.bicep",
+            "x.bicep",
         ]
         .iter()
         .map(|rel| InputFile {
@@ -169,10 +198,10 @@ mod tests {
             assert_eq!(
                 kept,
                 [
-                    "infra/a.tf",
-                    "infra/prod/main.tf",
+                    "infra/a.bicep",
+                    "infra/prod/main.bicep",
                     "infra/fly.toml",
-                    "main.tf"
+                    "main.bicep"
                 ],
                 "{threads} threads"
             );

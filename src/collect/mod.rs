@@ -25,7 +25,9 @@ pub mod compose;
 pub mod compose_merge;
 pub mod dockerfile;
 pub mod dotenv;
+pub mod ecs;
 pub mod entrypoint;
+pub mod env_tree;
 pub mod helm;
 pub mod infra;
 pub mod inventory;
@@ -36,6 +38,7 @@ pub mod procfile;
 pub mod settings;
 pub mod shell;
 pub mod systemd;
+pub mod terraform;
 pub mod workflow;
 
 /// Files over this size are skipped with a note: no real settings module or
@@ -81,6 +84,8 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(dockerfile::DockerfileCollector),
         Box::new(dotenv::DotenvCollector),
         Box::new(kubernetes::KubernetesCollector),
+        Box::new(terraform::TerraformCollector),
+        Box::new(ecs::EcsTaskDefinitionCollector),
         Box::new(infra::InfraCollector),
         Box::new(manifest::ManifestCollector),
         Box::new(helm::HelmCollector),

@@ -524,3 +524,157 @@ fn runner_env_does_not_reach_compose_started_on_the_host() {
         "{f}"
     );
 }
+
+/// `infra/*.tf` defines the ECS task definition through `jsonencode`:
+/// every stage is visible, so the one key it lacks is a certain error, and
+/// the nginx sidecar is not the app.
+#[test]
+fn terraform_ecs_task_definition_sets_the_containers_env() {
+    let (report, code) = check_json("deploy-terraform-ecs", &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "unset-required".to_string(),
+            Some("STRIPE_API_KEY".to_string())
+        )]
+    );
+    assert_eq!(code, 1);
+    let secret = &key_entry(&report, "SECRET_KEY")["written"][0];
+    assert_eq!(
+        (
+            &secret["via"],
+            &secret["file"],
+            &secret["line"],
+            &secret["source"]
+        ),
+        (
+            &"terraform".into(),
+            &"infra/task.tf".into(),
+            &23.into(),
+            &"unknown".into()
+        )
+    );
+    let hosts = &key_entry(&report, "ALLOWED_HOSTS")["written"][0];
+    assert_eq!(
+        (&hosts["line"], &hosts["source"]),
+        (&3.into(), &"literal".into())
+    );
+}
+
+#[test]
+fn terraform_ecs_table_snapshot() {
+    let out = envtrail()
+        .args(["check", "fixtures/deploy-terraform-ecs"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn terraform_ecs_json_snapshot() {
+    let (report, _) = check_json("deploy-terraform-ecs", &[]);
+    insta::assert_json_snapshot!(report);
+}
+
+/// A Python Lambda's `environment.variables`, merged from a local map: a key
+/// it lacks is an error even though a workflow runs `terraform apply`,
+/// since envtrail reads the Terraform it applies.
+#[test]
+fn terraform_lambda_variables_reach_the_function() {
+    let (report, code) = check_json("deploy-terraform-lambda", &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "unset-required".to_string(),
+            Some("PAYMENTS_API_URL".to_string())
+        )]
+    );
+    assert_eq!(code, 1);
+    let rate = &key_entry(&report, "SENTRY_TRACES_RATE")["written"][0];
+    assert_eq!(
+        (&rate["file"], &rate["line"]),
+        (&"terraform/lambda.tf".into(), &3.into())
+    );
+}
+
+/// `app_settings = merge({...}, var.app_settings)`: the map from a variable
+/// may set any key, so a key the literal part lacks is unknown, and the
+/// note names the map.
+#[test]
+fn terraform_env_from_a_variable_map_is_unknown_not_unset() {
+    let (report, code) = check_json("deploy-terraform-unseen-map", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        findings(&report),
+        [(
+            "reach-unknown".to_string(),
+            Some("DATABASE_URL".to_string())
+        )]
+    );
+    let message = messages_of(&report, "reach-unknown")[0];
+    assert!(
+        message.contains("the map var.app_settings of the Azure web app acme-api"),
+        "{message}"
+    );
+}
+
+#[test]
+fn terraform_unseen_map_table_snapshot() {
+    let out = envtrail()
+        .args(["check", "fixtures/deploy-terraform-unseen-map"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+/// A task-definition JSON file and the render step's inputs both set the
+/// container's keys; the render and deploy actions are no unseen stage
+/// once the task definition is in the repository.
+#[test]
+fn ecs_task_definition_json_and_render_step() {
+    let (report, code) = check_json("deploy-ecs-task-json", &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "unset-required".to_string(),
+            Some("FEATURE_FLAGS_URL".to_string())
+        )]
+    );
+    assert_eq!(code, 1);
+    let via_of = |key: &str| {
+        let w = &key_entry(&report, key)["written"][0];
+        (w["via"].clone(), w["file"].clone(), w["source"].clone())
+    };
+    assert_eq!(
+        via_of("DATABASE_URL"),
+        (
+            "ecs-task-definition".into(),
+            ".aws/task-definition.json".into(),
+            "unknown".into()
+        )
+    );
+    assert_eq!(
+        via_of("RELEASE"),
+        (
+            "ecs-task-definition".into(),
+            ".github/workflows/deploy.yml".into(),
+            "github.sha".into()
+        )
+    );
+    assert_eq!(via_of("STRIPE_SECRET_KEY").2, "unknown");
+}
+
+#[test]
+fn ecs_task_json_table_snapshot() {
+    let out = envtrail()
+        .args(["check", "fixtures/deploy-ecs-task-json"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn ecs_task_json_json_snapshot() {
+    let (report, _) = check_json("deploy-ecs-task-json", &[]);
+    insta::assert_json_snapshot!(report);
+}

@@ -281,11 +281,15 @@ pub struct Derived {
     pub reads: Vec<EnvRead>,
 }
 
-/// Writes that put a key straight into the app's process, whatever compose does.
+/// Writes that put a key straight into the app's process, whatever compose
+/// does (the ECS render action's keys go into the task definition it deploys).
 fn is_direct(via: WriteVia) -> bool {
     matches!(
         via,
-        WriteVia::DockerRunEnv | WriteVia::CloudRun | WriteVia::Kubernetes
+        WriteVia::DockerRunEnv
+            | WriteVia::CloudRun
+            | WriteVia::Kubernetes
+            | WriteVia::EcsTaskDefinition
     )
 }
 

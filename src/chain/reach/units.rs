@@ -101,6 +101,13 @@ fn is_infra_image(image: &str) -> bool {
         "clickhouse",
         "kafka",
         "zookeeper",
+        // Sidecars of ECS task definitions: log routers, tracing agents.
+        "aws-for-fluent-bit",
+        "fluent-bit",
+        "aws-xray-daemon",
+        "aws-otel-collector",
+        "opentelemetry-collector",
+        "cloudwatch-agent",
     ];
     let repo = image.rsplit('/').next().unwrap_or(image);
     let repo = repo.split([':', '@']).next().unwrap_or(repo);

@@ -390,7 +390,47 @@ fn action_facts(
             }
         }
         "spicypizza/create-envfile" => create_envfile(rel, with, step_env, out),
+        "aws-actions/amazon-ecs-render-task-definition" => {
+            render_task_definition(rel, with, &out.target, facts);
+        }
         _ => {}
+    }
+}
+
+/// `aws-actions/amazon-ecs-render-task-definition`: its
+/// `environment-variables` and `secrets` inputs (`K=V` lines) add keys to
+/// the container of the task definition it renders, for the step's target.
+/// A secret's value is an SSM or Secrets Manager reference: its source is
+/// unknown whatever the line says.
+fn render_task_definition(rel: &str, with: Option<&Node>, target: &str, facts: &mut Facts) {
+    for (input, secret) in [("environment-variables", false), ("secrets", true)] {
+        let Some(lines) = with.and_then(|w| w.get(input)).and_then(Node::as_scalar) else {
+            continue;
+        };
+        for (row, line) in lines.value.lines().enumerate() {
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            let key = key.trim();
+            if !shell::is_identifier(key) {
+                continue;
+            }
+            let column = u32::try_from(line.len() - line.trim_start().len()).unwrap_or(0);
+            let row = u32::try_from(row).unwrap_or(u32::MAX);
+            facts.writes.push(EnvWrite {
+                key: key.to_string(),
+                location: locate(rel, lines, row, column),
+                via: WriteVia::EcsTaskDefinition,
+                source: if secret {
+                    Source::Unknown
+                } else {
+                    source_of_value(value)
+                },
+                sink: None,
+                target: Some(target.to_string()),
+                remote: false,
+            });
+        }
     }
 }
 

@@ -461,3 +461,30 @@ fn scripts_of_windows_runners_and_pwsh_defaults_are_not_parsed_as_bash() {
     );
     assert_eq!(keys(&f), ["API"]);
 }
+
+#[test]
+fn ecs_render_step_inputs_are_the_containers_keys() {
+    let wf = "jobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: aws-actions/amazon-ecs-render-task-definition@v1\n        with:\n          task-definition: task-definition.json\n          container-name: web\n          environment-variables: |\n            LOG_LEVEL=info\n            DB_HOST=${{ secrets.DB_HOST }}\n            not a pair\n          secrets: |\n            API_KEY=arn:aws:ssm:eu-west-1:1:parameter/api-key\n";
+    let facts = collect_file(".github/workflows/deploy.yml", wf);
+    let target = Some(".github/workflows/deploy.yml#deploy".to_string());
+    let row = |key: &str, line: u32, source: &str| {
+        (
+            key.to_string(),
+            line,
+            WriteVia::EcsTaskDefinition,
+            source.to_string(),
+            None,
+            target.clone(),
+            false,
+        )
+    };
+    assert_eq!(
+        writes(&facts),
+        [
+            row("LOG_LEVEL", 10, "literal"),
+            row("DB_HOST", 11, "secrets.DB_HOST"),
+            row("API_KEY", 14, "unknown"),
+        ]
+    );
+    assert!(facts.jobs[0].delivers, "the render step deploys");
+}
