@@ -395,6 +395,8 @@ pub enum ReadVia {
     DjangoEnviron,
     /// python-decouple `config("K")`
     Decouple,
+    /// environs `env("K")`, `env.str("K", default)`, `with env.prefixed("P_"):`
+    Environs,
     /// A pydantic-settings `BaseSettings` field.
     PydanticSettings,
     /// A call of a project helper that wraps one of the above.

@@ -445,3 +445,95 @@ fn setdefault_writes_the_key_for_the_rest_of_the_app() {
         "APP_ROLE is set by config/wsgi.py"
     );
 }
+
+/// `envtrail check fixtures/<name>` in `format`: (stdout, exit code).
+fn check_output(name: &str, format: &str) -> (String, Option<i32>) {
+    let out = envtrail()
+        .args(["check", &format!("fixtures/{name}"), "--format", format])
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn environs_forms() {
+    let (r, code) = check_json("read-environs", &[]);
+    assert_eq!(code, 1, "MAIL_PASSWORD is required and unset");
+    let s = "app/settings.py";
+    assert_read(&r, "SECRET_KEY", s, 7, "environs", true, None);
+    assert_read(
+        &r,
+        "FLASK_DEBUG",
+        s,
+        8,
+        "environs",
+        false,
+        Some(json!(false)),
+    );
+    assert_read(&r, "DATABASE_URL", s, 9, "environs", true, None);
+    assert_read(
+        &r,
+        "REDIS_URL",
+        s,
+        10,
+        "environs",
+        false,
+        Some(json!("redis://localhost:6379/0")),
+    );
+    assert_read(
+        &r,
+        "SENTRY_DSN",
+        s,
+        11,
+        "environs",
+        false,
+        Some(Value::Null),
+    );
+    assert_read(
+        &r,
+        "LOG_LEVEL",
+        s,
+        12,
+        "environs",
+        false,
+        Some(json!("INFO")),
+    );
+    // `with env.prefixed("MAIL_"):` prefixes every key read inside.
+    assert_read(
+        &r,
+        "MAIL_SERVER",
+        s,
+        15,
+        "environs",
+        false,
+        Some(json!("localhost")),
+    );
+    assert_read(&r, "MAIL_PORT", s, 16, "environs", false, Some(json!(25)));
+    assert_read(&r, "MAIL_PASSWORD", s, 17, "environs", true, None);
+    // `env.read_env()` is the app loading the .env the deploy writes: no unknown read.
+    assert_eq!(r["unknown_reads"], json!([]));
+    assert_eq!(
+        crate::common::findings(&r),
+        [
+            ("unset-required", "MAIL_PASSWORD"),
+            ("near-miss", "MAIL_PASSWORD"),
+            ("unset-defaulted", "FLASK_DEBUG"),
+            ("unset-defaulted", "LOG_LEVEL"),
+            ("written-unread", "MAIL_PASSWD"),
+            ("unset-defaulted", "SENTRY_DSN"),
+        ]
+        .map(|(rule, key)| (rule.to_string(), Some(key.to_string())))
+    );
+}
+
+#[test]
+fn environs_table_and_json_snapshots() {
+    let (table, code) = check_output("read-environs", "table");
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("environs_table", table);
+    let (report, _) = check_output("read-environs", "json");
+    insta::assert_snapshot!("environs_json", report);
+}

@@ -17,11 +17,11 @@ use std::sync::LazyLock;
 use tree_sitter::{Node, Tree};
 
 use super::guard::{Conditions, Probe, WhenUnset};
-use super::pydantic;
 use super::syntax::{
     Args, Field, FieldExt, Param, first_error_row, literal, parameters, string_value, text,
     unwrap_parens,
 };
+use super::{environs, pydantic};
 use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia, Unparsed};
 use crate::location::Location;
 
@@ -83,17 +83,21 @@ pub enum HelperDefault {
 pub type Scheme = Vec<(String, Option<DefaultValue>)>;
 
 /// What a file defines that other files may use: helpers, django-environ
-/// instances, pydantic settings classes.
+/// and environs instances, pydantic settings classes.
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
     pub helpers: HashMap<String, Helper>,
     pub env_instances: HashMap<String, Scheme>,
+    pub environs_instances: HashMap<String, environs::Prefix>,
     pub settings_classes: HashMap<String, pydantic::ClassConfig>,
 }
 
 impl Knowledge {
     pub fn is_empty(&self) -> bool {
-        self.helpers.is_empty() && self.env_instances.is_empty() && self.settings_classes.is_empty()
+        self.helpers.is_empty()
+            && self.env_instances.is_empty()
+            && self.environs_instances.is_empty()
+            && self.settings_classes.is_empty()
     }
 
     /// Add `other`'s definitions; the first definition of a name wins, so
@@ -105,6 +109,9 @@ impl Knowledge {
         for (k, v) in other.env_instances {
             self.env_instances.entry(k).or_insert(v);
         }
+        for (k, v) in other.environs_instances {
+            self.environs_instances.entry(k).or_insert(v);
+        }
         for (k, v) in other.settings_classes {
             self.settings_classes.entry(k).or_insert(v);
         }
@@ -114,6 +121,7 @@ impl Knowledge {
         self.helpers
             .keys()
             .chain(self.env_instances.keys())
+            .chain(self.environs_instances.keys())
             .chain(self.settings_classes.keys())
             .map(String::as_str)
     }
@@ -139,6 +147,10 @@ pub(super) struct Bindings<'t> {
     environ_modules: Vec<String>,
     env_classes: Vec<String>,
     env_instances: Vec<(String, Scheme)>,
+    /// `import environs`, `from environs import Env`, `env = Env(prefix=...)`.
+    pub(super) environs_modules: Vec<String>,
+    pub(super) environs_classes: Vec<String>,
+    pub(super) environs_instances: Vec<(String, environs::Prefix)>,
     decouple_modules: Vec<String>,
     decouple_config: Vec<String>,
     decouple_classes: Vec<String>,
@@ -183,7 +195,7 @@ struct Candidate<'t> {
     function: Option<usize>,
 }
 
-enum Key<'t> {
+pub(super) enum Key<'t> {
     Literal(String),
     /// A bare name: a helper's parameter, or a key built elsewhere.
     Name(Node<'t>),
@@ -191,7 +203,7 @@ enum Key<'t> {
 }
 
 #[derive(Clone)]
-enum Fallback<'t> {
+pub(super) enum Fallback<'t> {
     /// A missing key raises.
     Fails,
     /// The default expression as written at the read.
@@ -266,6 +278,12 @@ pub fn analyze(rel: &str, src: &str, tree: &Tree, known: &Knowledge) -> FileOutc
     let mut exports = Knowledge {
         helpers: analysis.local_helpers.clone(),
         env_instances: analysis.bindings.env_instances.iter().cloned().collect(),
+        environs_instances: analysis
+            .bindings
+            .environs_instances
+            .iter()
+            .cloned()
+            .collect(),
         settings_classes: HashMap::new(),
     };
     for class in classes {
@@ -415,6 +433,8 @@ impl<'t> Analysis<'t, '_> {
             &b.os_getenv,
             &b.environ_modules,
             &b.env_classes,
+            &b.environs_modules,
+            &b.environs_classes,
             &b.decouple_modules,
             &b.decouple_config,
             &b.decouple_classes,
@@ -426,9 +446,11 @@ impl<'t> Analysis<'t, '_> {
         .iter()
         .any(|list| Bindings::has(list, word))
             || b.env_instances.iter().any(|(n, _)| n == word)
+            || b.environs_instances.iter().any(|(n, _)| n == word)
             || b.imported.iter().any(|(local, _)| local == word)
             || self.known.helpers.contains_key(word)
             || self.known.env_instances.contains_key(word)
+            || self.known.environs_instances.contains_key(word)
             || self.known.settings_classes.contains_key(word)
     }
 
@@ -443,6 +465,7 @@ impl<'t> Analysis<'t, '_> {
                 "os" => b.os_modules.push(local.clone()),
                 m if m.starts_with("os.") && !aliased => b.os_modules.push(local.clone()),
                 "environ" => b.environ_modules.push(local.clone()),
+                "environs" => b.environs_modules.push(local.clone()),
                 "decouple" => b.decouple_modules.push(local.clone()),
                 "pydantic_settings" | "pydantic" => b.settings_modules.push(local.clone()),
                 _ => {}
@@ -468,6 +491,11 @@ impl<'t> Analysis<'t, '_> {
                     b.os_getenv.push("getenv".into());
                 }
                 "environ" => b.env_classes.push("Env".into()),
+                "environs" => {
+                    b.environs_classes.push("Env".into());
+                    b.environs_instances
+                        .push(("env".into(), Some(String::new())));
+                }
                 "decouple" => b.decouple_config.push("config".into()),
                 "pydantic_settings" => b.settings_bases.push("BaseSettings".into()),
                 _ => b.star_import = true,
@@ -481,6 +509,9 @@ impl<'t> Analysis<'t, '_> {
                 ("os", "environ") => b.os_environ.push(local),
                 ("os", "getenv") => b.os_getenv.push(local),
                 ("environ", "Env" | "FileAwareEnv") => b.env_classes.push(local),
+                ("environs", "Env" | "FileAwareEnv") => b.environs_classes.push(local),
+                // environs' own module-level instance.
+                ("environs", "env") => b.environs_instances.push((local, Some(String::new()))),
                 ("decouple", "config") => b.decouple_config.push(local),
                 ("decouple", "AutoConfig" | "Config") => b.decouple_classes.push(local),
                 ("pydantic_settings" | "pydantic" | "pydantic.v1", "BaseSettings") => {
@@ -494,7 +525,7 @@ impl<'t> Analysis<'t, '_> {
         }
     }
 
-    /// `env = environ.Env(...)`, `config = AutoConfig(...)`.
+    /// `env = environ.Env(...)`, `env = environs.Env(...)`, `config = AutoConfig(...)`.
     fn assignment(&mut self, node: Node<'t>) {
         let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
             return;
@@ -515,6 +546,11 @@ impl<'t> Analysis<'t, '_> {
                 .map(|args| self.scheme(&args))
                 .unwrap_or_default();
             self.bindings.env_instances.push((name, scheme));
+        } else if self.is_environs_class(callee) {
+            let prefix = Args::of(right).map_or(Some(String::new()), |args| {
+                environs::constructor_prefix(&args, self.src)
+            });
+            self.bindings.environs_instances.push((name, prefix));
         } else if self.is_decouple_class(callee) {
             self.bindings.decouple_config.push(name);
         }
@@ -526,6 +562,18 @@ impl<'t> Analysis<'t, '_> {
             "attribute" => {
                 let (object, attr) = attribute_parts(callee, self.src);
                 object.is_some_and(|o| Bindings::has(&self.bindings.environ_modules, o))
+                    && matches!(attr, "Env" | "FileAwareEnv")
+            }
+            _ => false,
+        }
+    }
+
+    fn is_environs_class(&self, callee: Node) -> bool {
+        match callee.kind() {
+            "identifier" => Bindings::has(&self.bindings.environs_classes, text(callee, self.src)),
+            "attribute" => {
+                let (object, attr) = attribute_parts(callee, self.src);
+                object.is_some_and(|o| Bindings::has(&self.bindings.environs_modules, o))
                     && matches!(attr, "Env" | "FileAwareEnv")
             }
             _ => false,
@@ -671,6 +719,9 @@ impl<'t> Analysis<'t, '_> {
                     let fallback = self.django_fallback(&args, 2, key, &scheme);
                     return Some(make(self.key(key), ReadVia::DjangoEnviron, fallback));
                 }
+                if let Some((key, fallback)) = self.environs_read(node, name, &args) {
+                    return Some(make(key, ReadVia::Environs, fallback));
+                }
                 if let Some(helper) = self.helper(name) {
                     return self.wrapper(&args, &helper, make);
                 }
@@ -718,6 +769,11 @@ impl<'t> Analysis<'t, '_> {
                     };
                     return Some(make(key, ReadVia::DjangoEnviron, fallback));
                 }
+                if environs::METHODS.contains(&attr)
+                    && let Some((key, fallback)) = self.environs_read(node, object, &args)
+                {
+                    return Some(make(key, ReadVia::Environs, fallback));
+                }
                 if Bindings::has(&self.bindings.modules, object)
                     && let Some(helper) = self.known.helpers.get(attr).cloned()
                 {
@@ -725,6 +781,7 @@ impl<'t> Analysis<'t, '_> {
                 }
                 if let Some(original) = self.bindings.foreign(object)
                     && self.env_instance(object).is_none()
+                    && self.environs_instance(object).is_none()
                 {
                     self.foreign_names.push(original);
                 }
@@ -840,7 +897,7 @@ impl<'t> Analysis<'t, '_> {
         }
     }
 
-    fn key(&self, node: Node<'t>) -> Key<'t> {
+    pub(super) fn key(&self, node: Node<'t>) -> Key<'t> {
         let node = unwrap_parens(node);
         if let Some(key) = string_value(node, self.src) {
             return Key::Literal(key);
@@ -1007,6 +1064,9 @@ impl<'t> Analysis<'t, '_> {
             ReadVia::Decouple => {
                 Args::of(site.node).is_some_and(|args| args.keyword(self.src, "cast").is_none())
             }
+            ReadVia::Environs => callee.is_some_and(|c| {
+                c.kind() == "identifier" || attribute_node_parts(c, self.src).1 == "str"
+            }),
             _ => false,
         }
     }

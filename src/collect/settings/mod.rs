@@ -8,6 +8,7 @@
 
 mod analyze;
 mod dotenv_load;
+mod environs;
 mod guard;
 pub mod imports;
 pub mod modules;
@@ -70,6 +71,7 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
 /// common variables, and every read through them is such a call.
 const WORD_NEEDLES: &[(&str, &[u8])] = &[
     ("environ", b""),
+    ("environs", b""),
     ("getenv", b""),
     ("Env", b""),
     ("env", b"(."),
