@@ -397,6 +397,8 @@ pub enum ReadVia {
     Decouple,
     /// environs `env("K")`, `env.str("K", default)`, `with env.prefixed("P_"):`
     Environs,
+    /// A django-configurations `values.XValue(...)` class attribute.
+    DjangoConfigurations,
     /// A pydantic-settings `BaseSettings` field.
     PydanticSettings,
     /// A call of a project helper that wraps one of the above.

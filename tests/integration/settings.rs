@@ -537,3 +537,67 @@ fn environs_table_and_json_snapshots() {
     let (report, _) = check_output("read-environs", "json");
     insta::assert_snapshot!("environs_json", report);
 }
+
+#[test]
+fn django_configurations_values() {
+    let (r, code) = check_json("read-django-configurations", &[]);
+    assert_eq!(code, 0, "no error: Prod's reads run only if it is chosen");
+    let s = "mysite/settings.py";
+    let via = "django-configurations";
+    assert_read(&r, "DJANGO_SECRET_KEY", s, 6, via, true, None);
+    // A list default is no literal the contract reports.
+    assert_read(&r, "DJANGO_ALLOWED_HOSTS", s, 7, via, false, None);
+    assert_read(
+        &r,
+        "DATABASE_URL",
+        s,
+        8,
+        via,
+        false,
+        Some(json!("sqlite:///db.sqlite3")),
+    );
+    assert_read(&r, "DJANGO_TIME_ZONE", s, 9, via, false, Some(json!("UTC")));
+    assert_read(&r, "DJANGO_DEBUG", s, 15, via, false, Some(json!(true)));
+    assert_read(&r, "DJANGO_STRIPE_API_KEY", s, 20, via, true, None);
+    assert_read(
+        &r,
+        "EMAIL_HOST",
+        s,
+        21,
+        via,
+        false,
+        Some(json!("localhost")),
+    );
+    // `environ_name` replaces the attribute's name, not the prefix.
+    assert_read(&r, "DJANGO_REDIS_URL", s, 22, via, true, None);
+    // `environ=False` reads nothing.
+    assert!(!read_keys(&r).contains(&"DJANGO_STATIC_ROOT".to_string()));
+    // Dev and Prod are both leaves: each one's reads sit under the class.
+    let guard = &key_entry(&r, "DJANGO_STRIPE_API_KEY")["read"][0]["guard"];
+    assert_eq!(guard["line"], 18, "{guard}");
+    assert!(
+        key_entry(&r, "DJANGO_SECRET_KEY")["read"][0]
+            .get("guard")
+            .is_none()
+    );
+    assert_eq!(
+        crate::common::findings(&r),
+        [
+            ("unset-defaulted", "DJANGO_DEBUG"),
+            ("unset-defaulted", "DJANGO_STRIPE_API_KEY"),
+            ("near-miss", "DJANGO_STRIPE_API_KEY"),
+            ("unset-defaulted", "DJANGO_TIME_ZONE"),
+            ("written-unread", "STRIPE_API_KEY"),
+        ]
+        .map(|(rule, key)| (rule.to_string(), Some(key.to_string())))
+    );
+}
+
+#[test]
+fn django_configurations_table_and_json_snapshots() {
+    let (table, code) = check_output("read-django-configurations", "table");
+    assert_eq!(code, Some(0));
+    insta::assert_snapshot!("django_configurations_table", table);
+    let (report, _) = check_output("read-django-configurations", "json");
+    insta::assert_snapshot!("django_configurations_json", report);
+}

@@ -21,7 +21,7 @@ use super::syntax::{
     Args, Field, FieldExt, Param, first_error_row, literal, parameters, string_value, text,
     unwrap_parens,
 };
-use super::{environs, pydantic};
+use super::{configurations, environs, pydantic};
 use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia, Unparsed};
 use crate::location::Location;
 
@@ -151,6 +151,13 @@ pub(super) struct Bindings<'t> {
     pub(super) environs_modules: Vec<String>,
     pub(super) environs_classes: Vec<String>,
     pub(super) environs_instances: Vec<(String, environs::Prefix)>,
+    /// django-configurations: `import configurations`, the names bound to
+    /// its `values` module, and value classes imported by name (local, original).
+    configurations_modules: Vec<String>,
+    values_modules: Vec<String>,
+    value_classes: Vec<(String, String)>,
+    /// `from configurations.values import *`.
+    values_star: bool,
     decouple_modules: Vec<String>,
     decouple_config: Vec<String>,
     decouple_classes: Vec<String>,
@@ -167,6 +174,14 @@ pub(super) struct Bindings<'t> {
 impl Bindings<'_> {
     fn has(list: &[String], name: &str) -> bool {
         list.iter().any(|n| n == name)
+    }
+
+    /// Any django-configurations value class can be named in this file.
+    pub(super) fn binds_configurations(&self) -> bool {
+        !self.configurations_modules.is_empty()
+            || !self.values_modules.is_empty()
+            || !self.value_classes.is_empty()
+            || self.values_star
     }
 
     /// The original name of a name imported from another module, when it
@@ -261,6 +276,9 @@ pub fn analyze(rel: &str, src: &str, tree: &Tree, known: &Knowledge) -> FileOutc
     let mut facts = Facts::default();
     analysis.emit_reads(&sites, &mut facts);
     let class_nodes = std::mem::take(&mut analysis.classes);
+    facts
+        .reads
+        .extend(configurations::value_reads(&analysis, &class_nodes));
     let classes = pydantic::settings_classes(&mut analysis, &class_nodes);
     for class in &classes {
         facts.reads.extend(class.reads.iter().cloned());
@@ -435,6 +453,8 @@ impl<'t> Analysis<'t, '_> {
             &b.env_classes,
             &b.environs_modules,
             &b.environs_classes,
+            &b.configurations_modules,
+            &b.values_modules,
             &b.decouple_modules,
             &b.decouple_config,
             &b.decouple_classes,
@@ -447,6 +467,8 @@ impl<'t> Analysis<'t, '_> {
         .any(|list| Bindings::has(list, word))
             || b.env_instances.iter().any(|(n, _)| n == word)
             || b.environs_instances.iter().any(|(n, _)| n == word)
+            || b.value_classes.iter().any(|(n, _)| n == word)
+            || (b.values_star && word.ends_with("Value"))
             || b.imported.iter().any(|(local, _)| local == word)
             || self.known.helpers.contains_key(word)
             || self.known.env_instances.contains_key(word)
@@ -466,6 +488,11 @@ impl<'t> Analysis<'t, '_> {
                 m if m.starts_with("os.") && !aliased => b.os_modules.push(local.clone()),
                 "environ" => b.environ_modules.push(local.clone()),
                 "environs" => b.environs_modules.push(local.clone()),
+                "configurations" => b.configurations_modules.push(local.clone()),
+                "configurations.values" if aliased => b.values_modules.push(local.clone()),
+                m if m.starts_with("configurations.") && !aliased => {
+                    b.configurations_modules.push(local.clone())
+                }
                 "decouple" => b.decouple_modules.push(local.clone()),
                 "pydantic_settings" | "pydantic" => b.settings_modules.push(local.clone()),
                 _ => {}
@@ -491,6 +518,8 @@ impl<'t> Analysis<'t, '_> {
                     b.os_getenv.push("getenv".into());
                 }
                 "environ" => b.env_classes.push("Env".into()),
+                "configurations" => b.values_modules.push("values".into()),
+                "configurations.values" => b.values_star = true,
                 "environs" => {
                     b.environs_classes.push("Env".into());
                     b.environs_instances
@@ -512,6 +541,8 @@ impl<'t> Analysis<'t, '_> {
                 ("environs", "Env" | "FileAwareEnv") => b.environs_classes.push(local),
                 // environs' own module-level instance.
                 ("environs", "env") => b.environs_instances.push((local, Some(String::new()))),
+                ("configurations", "values") => b.values_modules.push(local),
+                ("configurations.values", _) => b.value_classes.push((local, original)),
                 ("decouple", "config") => b.decouple_config.push(local),
                 ("decouple", "AutoConfig" | "Config") => b.decouple_classes.push(local),
                 ("pydantic_settings" | "pydantic" | "pydantic.v1", "BaseSettings") => {
@@ -577,6 +608,40 @@ impl<'t> Analysis<'t, '_> {
                     && matches!(attr, "Env" | "FileAwareEnv")
             }
             _ => false,
+        }
+    }
+
+    /// The django-configurations value class `callee` names: `values.Value`,
+    /// `configurations.values.Value`, or a name imported from `configurations.values`.
+    pub(super) fn value_class(&self, callee: Node) -> Option<String> {
+        let b = &self.bindings;
+        match callee.kind() {
+            "identifier" => {
+                let name = text(callee, self.src);
+                b.value_classes
+                    .iter()
+                    .rev()
+                    .find(|(local, _)| local == name)
+                    .map(|(_, original)| original.clone())
+                    .or_else(|| {
+                        (b.values_star && name.ends_with("Value")).then(|| name.to_string())
+                    })
+            }
+            "attribute" => {
+                let (object, attr) = attribute_node_parts(callee, self.src);
+                let object = object?;
+                let is_values = match object.kind() {
+                    "identifier" => Bindings::has(&b.values_modules, text(object, self.src)),
+                    "attribute" => {
+                        let (module, values) = attribute_parts(object, self.src);
+                        values == "values"
+                            && module.is_some_and(|m| Bindings::has(&b.configurations_modules, m))
+                    }
+                    _ => false,
+                };
+                is_values.then(|| attr.to_string())
+            }
+            _ => None,
         }
     }
 

@@ -7,6 +7,7 @@
 //! that use such a name defined elsewhere. Most repositories need no pass 2.
 
 mod analyze;
+mod configurations;
 mod dotenv_load;
 mod environs;
 mod guard;
@@ -72,6 +73,7 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
 const WORD_NEEDLES: &[(&str, &[u8])] = &[
     ("environ", b""),
     ("environs", b""),
+    ("configurations", b""),
     ("getenv", b""),
     ("Env", b""),
     ("env", b"(."),
