@@ -391,6 +391,10 @@ pub enum ReadVia {
     OsGetenv,
     /// `os.environ.setdefault("K", d)`
     OsEnvironSetdefault,
+    /// `os.environ.pop("K", d)`: without `d`, a missing K raises.
+    OsEnvironPop,
+    /// `"K" in os.environ`: a test of K, not a use of its value.
+    OsEnvironIn,
     /// django-environ `env("K")`, `env.str("K")`, `Env(K=(type, default))`
     DjangoEnviron,
     /// python-decouple `config("K")`

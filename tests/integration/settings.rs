@@ -601,3 +601,55 @@ fn django_configurations_table_and_json_snapshots() {
     let (report, _) = check_output("read-django-configurations", "json");
     insta::assert_snapshot!("django_configurations_json", report);
 }
+
+#[test]
+fn os_environ_aliases_pop_and_membership_tests() {
+    let (r, code) = check_json("read-environ-aliases", &[]);
+    assert_eq!(code, 1, "BOOTSTRAP_TOKEN is required and never written");
+    let s = "worker/settings.py";
+    assert_read(&r, "BROKER_URL", s, 6, "os-environ", true, None);
+    assert_read(
+        &r,
+        "RESULT_BACKEND",
+        s,
+        7,
+        "os-environ-get",
+        false,
+        Some(json!("rpc://")),
+    );
+    assert_read(
+        &r,
+        "WORKER_CONCURRENCY",
+        s,
+        8,
+        "os-environ-get",
+        false,
+        Some(json!("2")),
+    );
+    assert_read(&r, "BOOTSTRAP_TOKEN", s, 10, "os-environ-pop", true, None);
+    // A membership test reads the key, guarded by itself: written, it is
+    // not unread; unset, nothing is missing.
+    assert_read(&r, "STATSD_HOST", s, 14, "os-environ-in", false, None);
+    assert_read(&r, "DEBUG_TOOLBAR", s, 15, "os-environ-in", false, None);
+    assert_eq!(
+        key_entry(&r, "DEBUG_TOOLBAR")["read"][0]["guard"]["set"],
+        json!(["DEBUG_TOOLBAR"])
+    );
+    assert_eq!(
+        crate::common::findings(&r),
+        [
+            ("unset-required", "BOOTSTRAP_TOKEN"),
+            ("unset-defaulted", "WORKER_CONCURRENCY"),
+        ]
+        .map(|(rule, key)| (rule.to_string(), Some(key.to_string())))
+    );
+}
+
+#[test]
+fn os_environ_aliases_table_and_json_snapshots() {
+    let (table, code) = check_output("read-environ-aliases", "table");
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("environ_aliases_table", table);
+    let (report, _) = check_output("read-environ-aliases", "json");
+    insta::assert_snapshot!("environ_aliases_json", report);
+}

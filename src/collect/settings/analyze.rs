@@ -22,7 +22,7 @@ use super::syntax::{
     unwrap_parens,
 };
 use super::{configurations, environs, pydantic};
-use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia, Unparsed};
+use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadGuard, ReadVia, Unparsed};
 use crate::location::Location;
 
 /// A fallback chain longer than this is cut: no settings file nests deeper.
@@ -398,6 +398,7 @@ impl<'t> Analysis<'t, '_> {
                     self.candidates.push(Candidate { node, function });
                 }
             }
+            WalkKind::Comparison => self.candidates.push(Candidate { node, function }),
             WalkKind::BooleanOperator => {
                 let continues_parent = parent.is_some_and(|(p, _)| {
                     is_or(p) && p.field(Field::Left).is_some_and(|l| l.id() == node.id())
@@ -565,6 +566,12 @@ impl<'t> Analysis<'t, '_> {
             return;
         }
         let right = unwrap_parens(right);
+        // `E = os.environ`: `E["K"]` and `E.get("K")` read env too.
+        if self.is_os_environ(right) {
+            let name = text(left, self.src).to_string();
+            self.bindings.os_environ.push(name);
+            return;
+        }
         if right.kind() != "call" {
             return;
         }
@@ -745,6 +752,15 @@ impl<'t> Analysis<'t, '_> {
             function,
             or_rest: Vec::new(),
         };
+        if node.kind() == "comparison_operator" {
+            return self.membership(node).map(|key| {
+                make(
+                    Key::Literal(key),
+                    ReadVia::OsEnvironIn,
+                    Fallback::Value(None),
+                )
+            });
+        }
         if node.kind() == "subscript" {
             let value = node.field(Field::Value)?;
             if !self.is_os_environ(value) {
@@ -804,6 +820,14 @@ impl<'t> Analysis<'t, '_> {
                     return match attr {
                         "get" => getenv_like(ReadVia::OsEnvironGet, self),
                         "setdefault" => getenv_like(ReadVia::OsEnvironSetdefault, self),
+                        // Unlike `get`, `pop` raises without a default.
+                        "pop" => {
+                            let key = args.get(src, Some(0), "key")?;
+                            let fallback = args
+                                .get(src, Some(1), "default")
+                                .map_or(Fallback::Fails, Fallback::Expr);
+                            Some(make(self.key(key), ReadVia::OsEnvironPop, fallback))
+                        }
                         _ => None,
                     };
                 }
@@ -949,6 +973,24 @@ impl<'t> Analysis<'t, '_> {
         self.known.helpers.get(&original).cloned()
     }
 
+    /// `"K" in os.environ` / `"K" not in os.environ`: the key K, a literal.
+    fn membership(&self, node: Node<'t>) -> Option<String> {
+        let mut cursor = node.walk();
+        let operands: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+        let [left, right] = operands.as_slice() else {
+            return None;
+        };
+        let operator = self.src.get(left.end_byte()..right.start_byte())?;
+        let operator: Vec<&str> = operator.split_whitespace().collect();
+        if !matches!(operator.as_slice(), ["in"] | ["not", "in"]) {
+            return None;
+        }
+        if !self.is_os_environ(unwrap_parens(*right)) {
+            return None;
+        }
+        string_value(*left, self.src)
+    }
+
     /// `os.environ`, `o.environ` (`import os as o`), or `environ` from `from os import environ`.
     fn is_os_environ(&self, node: Node) -> bool {
         match node.kind() {
@@ -1075,6 +1117,13 @@ impl<'t> Analysis<'t, '_> {
             read.default = settled.default;
             read.has_default = settled.has_default || (settled.required && enclosing.caught);
             read.guard = enclosing.guard;
+            if site.via == ReadVia::OsEnvironIn
+                && let Some(key) = &key
+            {
+                // Neither required nor defaulted: the value is never used.
+                read.has_default = false;
+                read.guard = Some(own_test(read.guard.take(), &read.location, key));
+            }
             read.fallback_of = heads.get(i).cloned().flatten();
             if let Some(key) = &key {
                 read.chain = std::iter::once(key.clone())
@@ -1122,7 +1171,7 @@ impl<'t> Analysis<'t, '_> {
         let callee = site.node.field(Field::Function);
         match site.via {
             ReadVia::OsEnviron | ReadVia::OsEnvironGet | ReadVia::OsGetenv => true,
-            ReadVia::OsEnvironSetdefault => true,
+            ReadVia::OsEnvironSetdefault | ReadVia::OsEnvironPop => true,
             ReadVia::DjangoEnviron => callee.is_some_and(|c| {
                 c.kind() == "identifier" || attribute_node_parts(c, self.src).1 == "str"
             }),
@@ -1135,6 +1184,17 @@ impl<'t> Analysis<'t, '_> {
             _ => false,
         }
     }
+}
+
+/// A membership test looks at K without using its value: it "runs" only
+/// where K is set, so an unset K is no finding and a written K is read.
+fn own_test(enclosing: Option<ReadGuard>, at: &Location, key: &str) -> ReadGuard {
+    let mut guard = enclosing.unwrap_or_else(|| ReadGuard {
+        location: at.clone(),
+        ..ReadGuard::default()
+    });
+    guard.set.push(key.to_string());
+    guard
 }
 
 /// What the walk does with a node, by its kind.
@@ -1150,6 +1210,8 @@ enum WalkKind {
     Class,
     Call,
     Subscript,
+    /// `"K" in os.environ`.
+    Comparison,
     BooleanOperator,
 }
 
@@ -1172,6 +1234,7 @@ static WALK_KINDS: LazyLock<Vec<WalkKind>> = LazyLock::new(|| {
                 "class_definition" => WalkKind::Class,
                 "call" => WalkKind::Call,
                 "subscript" => WalkKind::Subscript,
+                "comparison_operator" => WalkKind::Comparison,
                 "boolean_operator" => WalkKind::BooleanOperator,
                 _ => WalkKind::Other,
             }
