@@ -653,3 +653,45 @@ fn os_environ_aliases_table_and_json_snapshots() {
     let (report, _) = check_output("read-environ-aliases", "json");
     insta::assert_snapshot!("environ_aliases_json", report);
 }
+
+#[test]
+fn pydantic_nested_models_read_field_by_field() {
+    let (r, code) = check_json("read-pydantic-nested", &[]);
+    assert_eq!(code, 1, "APP_DB__NAME is required and never set");
+    let s = "api/config.py";
+    let via = "pydantic-settings";
+    assert_read(&r, "APP_DB__HOST", s, 7, via, true, None);
+    assert_read(&r, "APP_DB__PORT", s, 8, via, false, Some(json!(5432)));
+    assert_read(&r, "APP_DB__NAME", s, 9, via, true, None);
+    assert_read(&r, "APP_DB__PASSWORD", s, 10, via, true, None);
+    assert_eq!(
+        key_entry(&r, "APP_DB__HOST")["read"][0]["chain"],
+        json!(["APP_DB__HOST", "APP_DB"])
+    );
+    // The model's own key (JSON) is an alias in each field's chain.
+    assert_read(&r, "APP_DB", s, 22, via, false, None);
+    assert_eq!(
+        key_entry(&r, "APP_DB")["read"][0]["fallback_of"],
+        "APP_DB__HOST"
+    );
+    // APP_REDIS, written whole, satisfies its fields and is not unread.
+    assert_eq!(key_entry(&r, "APP_REDIS__URL")["reach"], "set");
+    assert_eq!(
+        crate::common::findings(&r),
+        [
+            ("unset-required", "APP_DB__NAME"),
+            ("unset-defaulted", "APP_DB__PORT"),
+            ("unset-defaulted", "APP_DEBUG"),
+        ]
+        .map(|(rule, key)| (rule.to_string(), Some(key.to_string())))
+    );
+}
+
+#[test]
+fn pydantic_nested_table_and_json_snapshots() {
+    let (table, code) = check_output("read-pydantic-nested", "table");
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("pydantic_nested_table", table);
+    let (report, _) = check_output("read-pydantic-nested", "json");
+    insta::assert_snapshot!("pydantic_nested_json", report);
+}

@@ -394,6 +394,94 @@ class Settings(BaseSettings):
 }
 
 #[test]
+fn pydantic_nested_models_with_a_delimiter() {
+    let src = r#"from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+class Pool(BaseModel):
+    size: int = 5
+
+class Db(BaseModel):
+    host: str
+    port: int = 5432
+    pool: Pool
+
+class Cache(BaseModel):
+    url: str
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="APP_", env_nested_delimiter="__")
+    db: Db
+    cache: Optional[Cache] = None
+    name: str = "shop"
+"#;
+    let all = reads(src);
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| {
+            (
+                key(r).to_string(),
+                r.required,
+                r.default.clone(),
+                r.chain.join(" "),
+                r.fallback_of.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let row = |k: &str, required, default, chain: &str, of: &str| {
+        (
+            k.to_string(),
+            required,
+            default,
+            chain.to_string(),
+            of.to_string(),
+        )
+    };
+    assert_eq!(
+        summary,
+        vec![
+            row("APP_DB__HOST", true, None, "APP_DB__HOST APP_DB", ""),
+            row(
+                "APP_DB__PORT",
+                false,
+                Some(DefaultValue::Int(5432)),
+                "APP_DB__PORT APP_DB",
+                ""
+            ),
+            row(
+                "APP_DB__POOL__SIZE",
+                false,
+                Some(DefaultValue::Int(5)),
+                "APP_DB__POOL__SIZE APP_DB__POOL APP_DB",
+                ""
+            ),
+            row("APP_DB", false, None, "APP_DB", "APP_DB__HOST"),
+            row("APP_DB__POOL", false, None, "APP_DB__POOL", "APP_DB__HOST"),
+            // The model has a default: its fields need no env.
+            row(
+                "APP_CACHE__URL",
+                false,
+                None,
+                "APP_CACHE__URL APP_CACHE",
+                ""
+            ),
+            row(
+                "APP_CACHE",
+                false,
+                Some(DefaultValue::None),
+                "APP_CACHE",
+                "APP_CACHE__URL"
+            ),
+            row("APP_NAME", false, str_default("shop"), "APP_NAME", ""),
+        ]
+    );
+    assert!(all.iter().all(|r| r.via == ReadVia::PydanticSettings));
+    // Without a delimiter, the model is one key, read as JSON.
+    let plain = src.replace(", env_nested_delimiter=\"__\"", "");
+    assert_eq!(keys(&plain), vec!["APP_DB", "APP_CACHE", "APP_NAME"]);
+}
+
+#[test]
 fn pydantic_v1_config_and_project_base() {
     let src = r#"from pydantic_settings import BaseSettings
 
