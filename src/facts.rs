@@ -403,6 +403,8 @@ pub enum ReadVia {
     Environs,
     /// A django-configurations `values.XValue(...)` class attribute.
     DjangoConfigurations,
+    /// dynaconf `settings.KEY`, `settings.get("KEY", d)`, `settings["KEY"]`.
+    Dynaconf,
     /// A pydantic-settings `BaseSettings` field.
     PydanticSettings,
     /// A call of a project helper that wraps one of the above.

@@ -695,3 +695,46 @@ fn pydantic_nested_table_and_json_snapshots() {
     let (report, _) = check_output("read-pydantic-nested", "json");
     insta::assert_snapshot!("pydantic_nested_json", report);
 }
+
+#[test]
+fn dynaconf_reads_through_an_instance_of_another_module() {
+    let (r, code) = check_json("read-dynaconf", &[]);
+    assert_eq!(code, 1, "SHOP_SECRET_KEY is validated and never set");
+    let s = "shop/app.py";
+    // Required only where a validator demands the key.
+    assert_read(&r, "SHOP_DATABASE_URL", s, 7, "dynaconf", true, None);
+    assert_read(&r, "SHOP_SECRET_KEY", s, 8, "dynaconf", true, None);
+    assert_read(
+        &r,
+        "SHOP_PAGE_SIZE",
+        s,
+        9,
+        "dynaconf",
+        false,
+        Some(json!(20)),
+    );
+    assert_read(&r, "SHOP_DEBUG", s, 10, "dynaconf", false, None);
+    assert_read(&r, "SHOP_REDIS_URL", s, 11, "dynaconf", false, None);
+    // `load_dotenv=True` loads the .env the deploy writes: nothing unknown.
+    assert_eq!(r["opaque_stages"], json!([]));
+    assert_eq!(
+        crate::common::findings(&r),
+        [
+            ("unset-required", "SHOP_SECRET_KEY"),
+            ("unset-defaulted", "SHOP_DEBUG"),
+            ("near-miss", "SHOP_SECRET_KEY"),
+            ("written-unread", "SECRET_KEY"),
+            ("unset-defaulted", "SHOP_PAGE_SIZE"),
+        ]
+        .map(|(rule, key)| (rule.to_string(), Some(key.to_string())))
+    );
+}
+
+#[test]
+fn dynaconf_table_and_json_snapshots() {
+    let (table, code) = check_output("read-dynaconf", "table");
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("dynaconf_table", table);
+    let (report, _) = check_output("read-dynaconf", "json");
+    insta::assert_snapshot!("dynaconf_json", report);
+}

@@ -21,7 +21,7 @@ use super::syntax::{
     Args, Field, FieldExt, Param, first_error_row, literal, parameters, string_value, text,
     unwrap_parens,
 };
-use super::{configurations, environs, pydantic};
+use super::{configurations, dynaconf, environs, pydantic};
 use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadGuard, ReadVia, Unparsed};
 use crate::location::Location;
 
@@ -89,6 +89,7 @@ pub struct Knowledge {
     pub helpers: HashMap<String, Helper>,
     pub env_instances: HashMap<String, Scheme>,
     pub environs_instances: HashMap<String, environs::Prefix>,
+    pub dynaconf_instances: HashMap<String, dynaconf::Instance>,
     pub settings_classes: HashMap<String, pydantic::ClassConfig>,
 }
 
@@ -97,6 +98,7 @@ impl Knowledge {
         self.helpers.is_empty()
             && self.env_instances.is_empty()
             && self.environs_instances.is_empty()
+            && self.dynaconf_instances.is_empty()
             && self.settings_classes.is_empty()
     }
 
@@ -112,6 +114,9 @@ impl Knowledge {
         for (k, v) in other.environs_instances {
             self.environs_instances.entry(k).or_insert(v);
         }
+        for (k, v) in other.dynaconf_instances {
+            self.dynaconf_instances.entry(k).or_insert(v);
+        }
         for (k, v) in other.settings_classes {
             self.settings_classes.entry(k).or_insert(v);
         }
@@ -122,6 +127,7 @@ impl Knowledge {
             .keys()
             .chain(self.env_instances.keys())
             .chain(self.environs_instances.keys())
+            .chain(self.dynaconf_instances.keys())
             .chain(self.settings_classes.keys())
             .map(String::as_str)
     }
@@ -151,6 +157,10 @@ pub(super) struct Bindings<'t> {
     pub(super) environs_modules: Vec<String>,
     pub(super) environs_classes: Vec<String>,
     pub(super) environs_instances: Vec<(String, environs::Prefix)>,
+    /// `import dynaconf`, `from dynaconf import Dynaconf`, `settings = Dynaconf(...)`.
+    dynaconf_modules: Vec<String>,
+    dynaconf_classes: Vec<String>,
+    dynaconf_instances: Vec<(String, dynaconf::Instance)>,
     /// django-configurations: `import configurations`, the names bound to
     /// its `values` module, and value classes imported by name (local, original).
     configurations_modules: Vec<String>,
@@ -165,6 +175,8 @@ pub(super) struct Bindings<'t> {
     pub(super) settings_modules: Vec<String>,
     /// `from m import a as b`: b → a, for names from any other module.
     imported: Vec<(String, String)>,
+    /// `from m import a as b`: b → m, for the same names.
+    imported_from: Vec<(String, String)>,
     /// Names bound by `import m` / `import m as n` / `from pkg import m`.
     modules: Vec<String>,
     star_import: bool,
@@ -302,6 +314,12 @@ pub fn analyze(rel: &str, src: &str, tree: &Tree, known: &Knowledge) -> FileOutc
             .iter()
             .cloned()
             .collect(),
+        dynaconf_instances: analysis
+            .bindings
+            .dynaconf_instances
+            .iter()
+            .cloned()
+            .collect(),
         settings_classes: HashMap::new(),
     };
     for class in classes {
@@ -399,6 +417,11 @@ impl<'t> Analysis<'t, '_> {
                 }
             }
             WalkKind::Comparison => self.candidates.push(Candidate { node, function }),
+            WalkKind::Attribute => {
+                if self.may_be_dynaconf_read(node, parent.map(|(n, _)| n)) {
+                    self.candidates.push(Candidate { node, function });
+                }
+            }
             WalkKind::BooleanOperator => {
                 let continues_parent = parent.is_some_and(|(p, _)| {
                     is_or(p) && p.field(Field::Left).is_some_and(|l| l.id() == node.id())
@@ -456,6 +479,8 @@ impl<'t> Analysis<'t, '_> {
             &b.environs_classes,
             &b.configurations_modules,
             &b.values_modules,
+            &b.dynaconf_modules,
+            &b.dynaconf_classes,
             &b.decouple_modules,
             &b.decouple_config,
             &b.decouple_classes,
@@ -469,6 +494,8 @@ impl<'t> Analysis<'t, '_> {
             || b.env_instances.iter().any(|(n, _)| n == word)
             || b.environs_instances.iter().any(|(n, _)| n == word)
             || b.value_classes.iter().any(|(n, _)| n == word)
+            || b.dynaconf_instances.iter().any(|(n, _)| n == word)
+            || self.known.dynaconf_instances.contains_key(word)
             || (b.values_star && word.ends_with("Value"))
             || b.imported.iter().any(|(local, _)| local == word)
             || self.known.helpers.contains_key(word)
@@ -489,6 +516,7 @@ impl<'t> Analysis<'t, '_> {
                 m if m.starts_with("os.") && !aliased => b.os_modules.push(local.clone()),
                 "environ" => b.environ_modules.push(local.clone()),
                 "environs" => b.environs_modules.push(local.clone()),
+                "dynaconf" => b.dynaconf_modules.push(local.clone()),
                 "configurations" => b.configurations_modules.push(local.clone()),
                 "configurations.values" if aliased => b.values_modules.push(local.clone()),
                 m if m.starts_with("configurations.") && !aliased => {
@@ -520,6 +548,12 @@ impl<'t> Analysis<'t, '_> {
                 }
                 "environ" => b.env_classes.push("Env".into()),
                 "configurations" => b.values_modules.push("values".into()),
+                "dynaconf" => {
+                    b.dynaconf_classes
+                        .extend(["Dynaconf".into(), "LazySettings".into()]);
+                    let global = dynaconf::Instance::global(&dynaconf::module_of(self.rel));
+                    b.dynaconf_instances.push(("settings".into(), global));
+                }
                 "configurations.values" => b.values_star = true,
                 "environs" => {
                     b.environs_classes.push("Env".into());
@@ -543,6 +577,12 @@ impl<'t> Analysis<'t, '_> {
                 // environs' own module-level instance.
                 ("environs", "env") => b.environs_instances.push((local, Some(String::new()))),
                 ("configurations", "values") => b.values_modules.push(local),
+                ("dynaconf", "Dynaconf" | "LazySettings") => b.dynaconf_classes.push(local),
+                // dynaconf's own global instance.
+                ("dynaconf", "settings") => {
+                    let global = dynaconf::Instance::global(&dynaconf::module_of(self.rel));
+                    b.dynaconf_instances.push((local, global));
+                }
                 ("configurations.values", _) => b.value_classes.push((local, original)),
                 ("decouple", "config") => b.decouple_config.push(local),
                 ("decouple", "AutoConfig" | "Config") => b.decouple_classes.push(local),
@@ -551,6 +591,7 @@ impl<'t> Analysis<'t, '_> {
                 }
                 _ => {
                     b.modules.push(local.clone());
+                    b.imported_from.push((local.clone(), module.clone()));
                     b.imported.push((local, original));
                 }
             }
@@ -591,6 +632,11 @@ impl<'t> Analysis<'t, '_> {
             self.bindings.environs_instances.push((name, prefix));
         } else if self.is_decouple_class(callee) {
             self.bindings.decouple_config.push(name);
+        } else if self.is_dynaconf_class(callee) {
+            let instance = Args::of(right)
+                .map(|args| dynaconf::constructor(&args, self.src, self.rel))
+                .unwrap_or_else(|| dynaconf::Instance::global(&dynaconf::module_of(self.rel)));
+            self.bindings.dynaconf_instances.push((name, instance));
         }
     }
 
@@ -650,6 +696,38 @@ impl<'t> Analysis<'t, '_> {
             }
             _ => None,
         }
+    }
+
+    fn is_dynaconf_class(&self, callee: Node) -> bool {
+        match callee.kind() {
+            "identifier" => Bindings::has(&self.bindings.dynaconf_classes, text(callee, self.src)),
+            "attribute" => {
+                let (object, attr) = attribute_parts(callee, self.src);
+                object.is_some_and(|o| Bindings::has(&self.bindings.dynaconf_modules, o))
+                    && matches!(attr, "Dynaconf" | "LazySettings")
+            }
+            _ => false,
+        }
+    }
+
+    /// The dynaconf instance `name` is bound to: in this file, or imported
+    /// from the very module that binds it (`from django.conf import
+    /// settings` is another `settings`).
+    pub(super) fn dynaconf_instance(&self, name: &str) -> Option<&dynaconf::Instance> {
+        let b = &self.bindings;
+        if let Some((_, instance)) = b.dynaconf_instances.iter().rev().find(|(n, _)| n == name) {
+            return Some(instance);
+        }
+        let (_, original) = b.imported.iter().rev().find(|(local, _)| local == name)?;
+        let (_, module) = b
+            .imported_from
+            .iter()
+            .rev()
+            .find(|(local, _)| local == name)?;
+        self.known
+            .dynaconf_instances
+            .get(original)
+            .filter(|instance| dynaconf::same_module(module, instance))
     }
 
     fn is_decouple_class(&self, callee: Node) -> bool {
@@ -761,8 +839,15 @@ impl<'t> Analysis<'t, '_> {
                 )
             });
         }
+        if node.kind() == "attribute" {
+            let (key, fallback) = self.dynaconf_attribute(node)?;
+            return Some(make(key, ReadVia::Dynaconf, fallback));
+        }
         if node.kind() == "subscript" {
             let value = node.field(Field::Value)?;
+            if let Some((key, fallback)) = self.dynaconf_subscript(node, value) {
+                return Some(make(key, ReadVia::Dynaconf, fallback));
+            }
             if !self.is_os_environ(value) {
                 return None;
             }
@@ -802,6 +887,9 @@ impl<'t> Analysis<'t, '_> {
                 }
                 if let Some((key, fallback)) = self.environs_read(node, name, &args) {
                     return Some(make(key, ReadVia::Environs, fallback));
+                }
+                if let Some((key, fallback)) = self.dynaconf_call(name, None, &args) {
+                    return Some(make(key, ReadVia::Dynaconf, fallback));
                 }
                 if let Some(helper) = self.helper(name) {
                     return self.wrapper(&args, &helper, make);
@@ -863,6 +951,9 @@ impl<'t> Analysis<'t, '_> {
                 {
                     return Some(make(key, ReadVia::Environs, fallback));
                 }
+                if let Some((key, fallback)) = self.dynaconf_call(object, Some(attr), &args) {
+                    return Some(make(key, ReadVia::Dynaconf, fallback));
+                }
                 if Bindings::has(&self.bindings.modules, object)
                     && let Some(helper) = self.known.helpers.get(attr).cloned()
                 {
@@ -871,6 +962,7 @@ impl<'t> Analysis<'t, '_> {
                 if let Some(original) = self.bindings.foreign(object)
                     && self.env_instance(object).is_none()
                     && self.environs_instance(object).is_none()
+                    && self.dynaconf_instance(object).is_none()
                 {
                     self.foreign_names.push(original);
                 }
@@ -1117,6 +1209,9 @@ impl<'t> Analysis<'t, '_> {
             read.default = settled.default;
             read.has_default = settled.has_default || (settled.required && enclosing.caught);
             read.guard = enclosing.guard;
+            if site.via == ReadVia::Dynaconf {
+                self.dynaconf_judgement(site.node, &mut read);
+            }
             if site.via == ReadVia::OsEnvironIn
                 && let Some(key) = &key
             {
@@ -1212,6 +1307,8 @@ enum WalkKind {
     Subscript,
     /// `"K" in os.environ`.
     Comparison,
+    /// `settings.KEY` of a dynaconf instance.
+    Attribute,
     BooleanOperator,
 }
 
@@ -1235,6 +1332,7 @@ static WALK_KINDS: LazyLock<Vec<WalkKind>> = LazyLock::new(|| {
                 "call" => WalkKind::Call,
                 "subscript" => WalkKind::Subscript,
                 "comparison_operator" => WalkKind::Comparison,
+                "attribute" => WalkKind::Attribute,
                 "boolean_operator" => WalkKind::BooleanOperator,
                 _ => WalkKind::Other,
             }

@@ -9,6 +9,7 @@
 mod analyze;
 mod configurations;
 mod dotenv_load;
+mod dynaconf;
 mod environs;
 mod guard;
 pub mod imports;
@@ -74,6 +75,9 @@ const WORD_NEEDLES: &[(&str, &[u8])] = &[
     ("environ", b""),
     ("environs", b""),
     ("configurations", b""),
+    ("dynaconf", b""),
+    ("Dynaconf", b""),
+    ("LazySettings", b""),
     ("getenv", b""),
     ("Env", b""),
     ("env", b"(."),
