@@ -188,6 +188,12 @@ impl Bindings<'_> {
         list.iter().any(|n| n == name)
     }
 
+    /// A name of this file may be a dynaconf instance: one bound here, or
+    /// any name imported from another module (pass 2 tells).
+    pub(super) fn may_bind_dynaconf(&self) -> bool {
+        !self.dynaconf_instances.is_empty() || !self.imported.is_empty() || self.star_import
+    }
+
     /// Any django-configurations value class can be named in this file.
     pub(super) fn binds_configurations(&self) -> bool {
         !self.configurations_modules.is_empty()
@@ -238,6 +244,10 @@ pub(super) enum Fallback<'t> {
     /// A known default: `Some` literal, or `None` for an expression.
     Value(Option<DefaultValue>),
 }
+
+/// What a candidate reads, before it is placed: its key, how, and what a
+/// missing key gives.
+type Read<'t> = (Key<'t>, ReadVia, Fallback<'t>);
 
 struct Site<'t> {
     node: Node<'t>,
@@ -821,179 +831,199 @@ impl<'t> Analysis<'t, '_> {
 
     fn site(&mut self, candidate: usize) -> Option<Site<'t>> {
         let Candidate { node, function } = *self.candidates.get(candidate)?;
-        let src = self.src;
-        let make = |key: Key<'t>, via, fallback| Site {
+        let (key, via, fallback) = match node.kind() {
+            "call" => self.call_read(node)?,
+            _ => self.non_call_read(node)?,
+        };
+        Some(Site {
             node,
             key,
             via,
             fallback,
             function,
             or_rest: Vec::new(),
-        };
-        if node.kind() == "comparison_operator" {
-            return self.membership(node).map(|key| {
-                make(
+        })
+    }
+
+    /// `"K" in os.environ`, `settings.KEY`, `os.environ["K"]`, `settings["K"]`.
+    fn non_call_read(&mut self, node: Node<'t>) -> Option<Read<'t>> {
+        match node.kind() {
+            "comparison_operator" => {
+                let key = self.membership(node)?;
+                Some((
                     Key::Literal(key),
                     ReadVia::OsEnvironIn,
                     Fallback::Value(None),
-                )
-            });
-        }
-        if node.kind() == "attribute" {
-            let (key, fallback) = self.dynaconf_attribute(node)?;
-            return Some(make(key, ReadVia::Dynaconf, fallback));
-        }
-        if node.kind() == "subscript" {
-            let value = node.field(Field::Value)?;
-            if let Some((key, fallback)) = self.dynaconf_subscript(node, value) {
-                return Some(make(key, ReadVia::Dynaconf, fallback));
-            }
-            if !self.is_os_environ(value) {
-                return None;
-            }
-            let mut cursor = node.walk();
-            let keys: Vec<Node> = node
-                .children_by_field_name("subscript", &mut cursor)
-                .collect();
-            let key = match keys.as_slice() {
-                [one] => self.key(*one),
-                _ => Key::Dynamic,
-            };
-            return Some(make(key, ReadVia::OsEnviron, Fallback::Fails));
-        }
-        let callee = node.field(Field::Function)?;
-        let args = Args::of(node)?;
-        let getenv_like = |via, this: &Self| {
-            let key = args.get(src, Some(0), "key")?;
-            let fallback = match args.get(src, Some(1), "default") {
-                Some(d) => Fallback::Expr(d),
-                None => Fallback::Value(Some(DefaultValue::None)),
-            };
-            Some(make(this.key(key), via, fallback))
-        };
-        match callee.kind() {
-            "identifier" => {
-                let name = text(callee, src);
-                if Bindings::has(&self.bindings.os_getenv, name) {
-                    return getenv_like(ReadVia::OsGetenv, self);
-                }
-                if Bindings::has(&self.bindings.decouple_config, name) {
-                    return self.decouple(&args, make);
-                }
-                if let Some(scheme) = self.env_instance(name) {
-                    let key = args.get(src, Some(0), "var")?;
-                    let fallback = self.django_fallback(&args, 2, key, &scheme);
-                    return Some(make(self.key(key), ReadVia::DjangoEnviron, fallback));
-                }
-                if let Some((key, fallback)) = self.environs_read(node, name, &args) {
-                    return Some(make(key, ReadVia::Environs, fallback));
-                }
-                if let Some((key, fallback)) = self.dynaconf_call(name, None, &args) {
-                    return Some(make(key, ReadVia::Dynaconf, fallback));
-                }
-                if let Some(helper) = self.helper(name) {
-                    return self.wrapper(&args, &helper, make);
-                }
-                if !args.positional.is_empty()
-                    && let Some(original) = self.bindings.foreign(name)
-                {
-                    self.foreign_names.push(original);
-                }
-                None
+                ))
             }
             "attribute" => {
-                let (object_node, attr) = attribute_node_parts(callee, src);
-                let object_node = object_node?;
-                if self.is_os_environ(object_node) {
-                    return match attr {
-                        "get" => getenv_like(ReadVia::OsEnvironGet, self),
-                        "setdefault" => getenv_like(ReadVia::OsEnvironSetdefault, self),
-                        // Unlike `get`, `pop` raises without a default.
-                        "pop" => {
-                            let key = args.get(src, Some(0), "key")?;
-                            let fallback = args
-                                .get(src, Some(1), "default")
-                                .map_or(Fallback::Fails, Fallback::Expr);
-                            Some(make(self.key(key), ReadVia::OsEnvironPop, fallback))
-                        }
-                        _ => None,
-                    };
+                let (key, fallback) = self.dynaconf_attribute(node)?;
+                Some((key, ReadVia::Dynaconf, fallback))
+            }
+            "subscript" => {
+                let value = node.field(Field::Value)?;
+                if let Some((key, fallback)) = self.dynaconf_subscript(node, value) {
+                    return Some((key, ReadVia::Dynaconf, fallback));
                 }
-                if object_node.kind() != "identifier" {
+                if !self.is_os_environ(value) {
                     return None;
                 }
-                let object = text(object_node, src);
-                if attr == "getenv" && Bindings::has(&self.bindings.os_modules, object) {
-                    return getenv_like(ReadVia::OsGetenv, self);
-                }
-                if attr == "config" && Bindings::has(&self.bindings.decouple_modules, object) {
-                    return self.decouple(&args, make);
-                }
-                if let Some(&(_, default_position, implicit)) =
-                    DJANGO_METHODS.iter().find(|(m, _, _)| *m == attr)
-                    && let Some(scheme) = self.env_instance(object)
-                {
-                    let key = match (args.get(src, Some(0), "var"), implicit) {
-                        (Some(key), _) => self.key(key),
-                        (None, Some(implicit)) => Key::Literal(implicit.to_string()),
-                        (None, None) => return None,
-                    };
-                    let fallback = match &key {
-                        Key::Literal(k) => {
-                            self.django_fallback_for(&args, default_position, k, &scheme)
-                        }
-                        _ => self.django_fallback_for(&args, default_position, "", &scheme),
-                    };
-                    return Some(make(key, ReadVia::DjangoEnviron, fallback));
-                }
-                if environs::METHODS.contains(&attr)
-                    && let Some((key, fallback)) = self.environs_read(node, object, &args)
-                {
-                    return Some(make(key, ReadVia::Environs, fallback));
-                }
-                if let Some((key, fallback)) = self.dynaconf_call(object, Some(attr), &args) {
-                    return Some(make(key, ReadVia::Dynaconf, fallback));
-                }
-                if Bindings::has(&self.bindings.modules, object)
-                    && let Some(helper) = self.known.helpers.get(attr).cloned()
-                {
-                    return self.wrapper(&args, &helper, make);
-                }
-                if let Some(original) = self.bindings.foreign(object)
-                    && self.env_instance(object).is_none()
-                    && self.environs_instance(object).is_none()
-                    && self.dynaconf_instance(object).is_none()
-                {
-                    self.foreign_names.push(original);
-                }
-                if Bindings::has(&self.bindings.modules, object) && !args.positional.is_empty() {
-                    self.foreign_names.push(attr.to_string());
-                }
-                None
+                let mut cursor = node.walk();
+                let keys: Vec<Node> = node
+                    .children_by_field_name("subscript", &mut cursor)
+                    .collect();
+                let key = match keys.as_slice() {
+                    [one] => self.key(*one),
+                    _ => Key::Dynamic,
+                };
+                Some((key, ReadVia::OsEnviron, Fallback::Fails))
             }
             _ => None,
         }
     }
 
-    fn decouple(
-        &self,
+    fn call_read(&mut self, node: Node<'t>) -> Option<Read<'t>> {
+        let callee = node.field(Field::Function)?;
+        let args = Args::of(node)?;
+        match callee.kind() {
+            "identifier" => self.function_read(node, text(callee, self.src), &args),
+            "attribute" => {
+                let (object, attr) = attribute_node_parts(callee, self.src);
+                self.method_read(node, object?, attr, &args)
+            }
+            _ => None,
+        }
+    }
+
+    /// `getenv("K")`, `config("K")`, `env("K")`, `helper("K")`...
+    fn function_read(&mut self, node: Node<'t>, name: &str, args: &Args<'t>) -> Option<Read<'t>> {
+        if Bindings::has(&self.bindings.os_getenv, name) {
+            return self.getenv_like(args, ReadVia::OsGetenv);
+        }
+        if Bindings::has(&self.bindings.decouple_config, name) {
+            return self.decouple(args);
+        }
+        if let Some(scheme) = self.env_instance(name) {
+            let key = args.get(self.src, Some(0), "var")?;
+            let fallback = self.django_fallback(args, 2, key, &scheme);
+            return Some((self.key(key), ReadVia::DjangoEnviron, fallback));
+        }
+        if let Some((key, fallback)) = self.environs_read(node, name, args) {
+            return Some((key, ReadVia::Environs, fallback));
+        }
+        if let Some((key, fallback)) = self.dynaconf_call(name, None, args) {
+            return Some((key, ReadVia::Dynaconf, fallback));
+        }
+        if let Some(helper) = self.helper(name) {
+            return self.wrapper(args, &helper);
+        }
+        if !args.positional.is_empty()
+            && let Some(original) = self.bindings.foreign(name)
+        {
+            self.foreign_names.push(original);
+        }
+        None
+    }
+
+    /// `os.environ.get("K")`, `os.getenv("K")`, `env.str("K")`, `settings.get("K")`...
+    fn method_read(
+        &mut self,
+        node: Node<'t>,
+        object_node: Node<'t>,
+        attr: &str,
         args: &Args<'t>,
-        make: impl Fn(Key<'t>, ReadVia, Fallback<'t>) -> Site<'t>,
-    ) -> Option<Site<'t>> {
+    ) -> Option<Read<'t>> {
+        if self.is_os_environ(object_node) {
+            return match attr {
+                "get" => self.getenv_like(args, ReadVia::OsEnvironGet),
+                "setdefault" => self.getenv_like(args, ReadVia::OsEnvironSetdefault),
+                // Unlike `get`, `pop` raises without a default.
+                "pop" => {
+                    let key = args.get(self.src, Some(0), "key")?;
+                    let fallback = args
+                        .get(self.src, Some(1), "default")
+                        .map_or(Fallback::Fails, Fallback::Expr);
+                    Some((self.key(key), ReadVia::OsEnvironPop, fallback))
+                }
+                _ => None,
+            };
+        }
+        if object_node.kind() != "identifier" {
+            return None;
+        }
+        let object = text(object_node, self.src);
+        if attr == "getenv" && Bindings::has(&self.bindings.os_modules, object) {
+            return self.getenv_like(args, ReadVia::OsGetenv);
+        }
+        if attr == "config" && Bindings::has(&self.bindings.decouple_modules, object) {
+            return self.decouple(args);
+        }
+        if let Some(read) = self.django_method_read(object, attr, args) {
+            return Some(read);
+        }
+        if environs::METHODS.contains(&attr)
+            && let Some((key, fallback)) = self.environs_read(node, object, args)
+        {
+            return Some((key, ReadVia::Environs, fallback));
+        }
+        if let Some((key, fallback)) = self.dynaconf_call(object, Some(attr), args) {
+            return Some((key, ReadVia::Dynaconf, fallback));
+        }
+        if Bindings::has(&self.bindings.modules, object)
+            && let Some(helper) = self.known.helpers.get(attr).cloned()
+        {
+            return self.wrapper(args, &helper);
+        }
+        if let Some(original) = self.bindings.foreign(object)
+            && self.env_instance(object).is_none()
+            && self.environs_instance(object).is_none()
+            && self.dynaconf_instance(object).is_none()
+        {
+            self.foreign_names.push(original);
+        }
+        if Bindings::has(&self.bindings.modules, object) && !args.positional.is_empty() {
+            self.foreign_names.push(attr.to_string());
+        }
+        None
+    }
+
+    /// `env.str("K")`, `env.db()` of a django-environ instance.
+    fn django_method_read(&self, object: &str, attr: &str, args: &Args<'t>) -> Option<Read<'t>> {
+        let &(_, default_position, implicit) =
+            DJANGO_METHODS.iter().find(|(m, _, _)| *m == attr)?;
+        let scheme = self.env_instance(object)?;
+        let key = match (args.get(self.src, Some(0), "var"), implicit) {
+            (Some(key), _) => self.key(key),
+            (None, Some(implicit)) => Key::Literal(implicit.to_string()),
+            (None, None) => return None,
+        };
+        let fallback = match &key {
+            Key::Literal(k) => self.django_fallback_for(args, default_position, k, &scheme),
+            _ => self.django_fallback_for(args, default_position, "", &scheme),
+        };
+        Some((key, ReadVia::DjangoEnviron, fallback))
+    }
+
+    /// `os.getenv("K", d)` and its kin: `None` without a default.
+    fn getenv_like(&self, args: &Args<'t>, via: ReadVia) -> Option<Read<'t>> {
+        let key = args.get(self.src, Some(0), "key")?;
+        let fallback = match args.get(self.src, Some(1), "default") {
+            Some(d) => Fallback::Expr(d),
+            None => Fallback::Value(Some(DefaultValue::None)),
+        };
+        Some((self.key(key), via, fallback))
+    }
+
+    fn decouple(&self, args: &Args<'t>) -> Option<Read<'t>> {
         let key = args.get(self.src, Some(0), "option")?;
         let fallback = match args.get(self.src, Some(1), "default") {
             Some(d) => Fallback::Expr(d),
             None => Fallback::Fails,
         };
-        Some(make(self.key(key), ReadVia::Decouple, fallback))
+        Some((self.key(key), ReadVia::Decouple, fallback))
     }
 
-    fn wrapper(
-        &self,
-        args: &Args<'t>,
-        helper: &Helper,
-        make: impl Fn(Key<'t>, ReadVia, Fallback<'t>) -> Site<'t>,
-    ) -> Option<Site<'t>> {
+    fn wrapper(&self, args: &Args<'t>, helper: &Helper) -> Option<Read<'t>> {
         let key = args.get(self.src, Some(helper.key_position), &helper.key_param)?;
         let fallback = match &helper.default {
             HelperDefault::Fails => Fallback::Fails,
@@ -1010,7 +1040,7 @@ impl<'t> Analysis<'t, '_> {
                 },
             },
         };
-        Some(make(self.key(key), ReadVia::Wrapper, fallback))
+        Some((self.key(key), ReadVia::Wrapper, fallback))
     }
 
     fn django_fallback(

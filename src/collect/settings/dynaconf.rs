@@ -203,6 +203,10 @@ impl<'t> Analysis<'t, '_> {
     /// a name that may be a dynaconf instance (bound here, or imported:
     /// pass 2 knows), neither called nor assigned to.
     pub(super) fn may_be_dynaconf_read(&self, node: Node<'t>, parent: Option<Node<'t>>) -> bool {
+        // The walk meets every attribute: most files can rule them all out at once.
+        if !self.bindings.may_bind_dynaconf() {
+            return false;
+        }
         let Some(object) = node
             .field(Field::Object)
             .filter(|o| o.kind() == "identifier")
