@@ -12,6 +12,8 @@
 //! and a read that may not run is never required. A base class's reads run
 //! whichever is chosen.
 
+use std::collections::{HashMap, HashSet};
+
 use tree_sitter::Node;
 
 use super::analyze::Analysis;
@@ -168,66 +170,78 @@ const MAX_DEPTH: usize = 8;
 
 /// For each read, whether its class runs whichever configuration is
 /// chosen: every leaf class (one no other derives from) of the file's
-/// configuration classes is that class or derives from it.
+/// configuration classes is that class or derives from it. Hash lookups
+/// by name throughout: a generated file of thousands of classes stays linear.
 fn runs_always(src: &str, classes: &[Node], found: &[ValueRead]) -> Vec<bool> {
     let name_of = |class: Node| class.field(Field::Name).map_or("", |n| text(n, src));
-    let bases_of = |class: Node| -> Vec<String> {
-        let Some(list) = class.field(Field::Superclasses) else {
-            return Vec::new();
-        };
-        let mut cursor = list.walk();
-        list.named_children(&mut cursor)
-            .filter(|b| b.kind() == "identifier")
-            .map(|b| text(b, src).to_string())
-            .collect()
-    };
-    // The classes holding values, and those deriving from one.
-    let mut configured: Vec<Node> = classes
+    let bases: Vec<Vec<&str>> = classes
         .iter()
-        .copied()
-        .filter(|c| found.iter().any(|v| v.class.id() == c.id()))
+        .map(|class| {
+            let Some(list) = class.field(Field::Superclasses) else {
+                return Vec::new();
+            };
+            let mut cursor = list.walk();
+            list.named_children(&mut cursor)
+                .filter(|b| b.kind() == "identifier")
+                .map(|b| text(b, src))
+                .collect()
+        })
         .collect();
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, class) in classes.iter().enumerate() {
+        by_name.entry(name_of(*class)).or_default().push(i);
+    }
+    // The classes holding values, and those deriving from one.
+    let holders: HashSet<usize> = found.iter().map(|v| v.class.id()).collect();
+    let mut configured: Vec<bool> = classes.iter().map(|c| holders.contains(&c.id())).collect();
     for _ in 0..MAX_DEPTH {
-        let before = configured.len();
-        for class in classes {
-            let derives = bases_of(*class)
-                .iter()
-                .any(|b| configured.iter().any(|c| name_of(*c) == b));
-            if derives && !configured.iter().any(|c| c.id() == class.id()) {
-                configured.push(*class);
+        let mut grew = false;
+        for (i, class_bases) in bases.iter().enumerate() {
+            let derives = class_bases.iter().any(|b| {
+                by_name
+                    .get(b)
+                    .is_some_and(|ids| ids.iter().any(|&j| configured.get(j) == Some(&true)))
+            });
+            if derives && let Some(slot) = configured.get_mut(i).filter(|slot| !**slot) {
+                *slot = true;
+                grew = true;
             }
         }
-        if configured.len() == before {
+        if !grew {
             break;
         }
     }
-    let leaves: Vec<Node> = configured
-        .iter()
-        .copied()
-        .filter(|c| {
-            !configured
-                .iter()
-                .any(|other| bases_of(*other).iter().any(|b| b == name_of(*c)))
-        })
+    let is_configured = |i: &usize| configured.get(*i) == Some(&true);
+    let based: HashSet<&str> = (0..classes.len())
+        .filter(is_configured)
+        .flat_map(|i| bases.get(i).into_iter().flatten().copied())
         .collect();
-    // Whether `class` is `ancestor` or derives from it within the file.
-    let descends = |class: Node, ancestor: Node| {
-        let mut frontier = vec![class];
+    let leaves: Vec<usize> = (0..classes.len())
+        .filter(is_configured)
+        .filter(|&i| classes.get(i).is_some_and(|c| !based.contains(name_of(*c))))
+        .collect();
+    // How many leaves each class is, or is an ancestor of.
+    let mut leaves_below: HashMap<usize, usize> = HashMap::new();
+    for &leaf in &leaves {
+        let mut seen: HashSet<usize> = HashSet::from([leaf]);
+        let mut frontier = vec![leaf];
         for _ in 0..MAX_DEPTH {
-            if frontier.iter().any(|c| c.id() == ancestor.id()) {
-                return true;
-            }
             frontier = frontier
                 .iter()
-                .flat_map(|c| bases_of(*c))
-                .filter_map(|b| configured.iter().copied().find(|c| name_of(*c) == b))
+                .flat_map(|&i| bases.get(i).into_iter().flatten())
+                .flat_map(|b| by_name.get(b).into_iter().flatten().copied())
+                .filter(|j| is_configured(j) && seen.insert(*j))
                 .collect();
         }
-        false
-    };
+        for i in seen {
+            if let Some(class) = classes.get(i) {
+                *leaves_below.entry(class.id()).or_default() += 1;
+            }
+        }
+    }
     found
         .iter()
-        .map(|v| leaves.iter().all(|leaf| descends(*leaf, v.class)))
+        .map(|v| leaves_below.get(&v.class.id()).copied().unwrap_or(0) == leaves.len())
         .collect()
 }
 
@@ -353,6 +367,22 @@ class Prod(Configuration):
         assert!(reads(src).is_empty());
         let src = "from configurations import values\nX = values.Value('d')\nclass C:\n    Y = values.Value\n";
         assert!(reads(src).is_empty(), "only calls in a class body read");
+    }
+
+    #[test]
+    fn thousands_of_configuration_classes_stay_linear() {
+        let mut src = String::from(
+            "from configurations import Configuration, values\nclass Base(Configuration):\n    A = values.SecretValue()\n",
+        );
+        for i in 0..5000 {
+            src.push_str(&format!(
+                "class C{i}(Base):\n    K{i} = values.Value('x')\n"
+            ));
+        }
+        let all = reads(&src);
+        assert_eq!(all.len(), 5001);
+        assert!(all[0].guard.is_none(), "the base runs whichever is chosen");
+        assert!(all[1..].iter().all(|r| r.guard.is_some()));
     }
 
     #[test]
