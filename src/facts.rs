@@ -443,10 +443,20 @@ pub enum ReadVia {
     OsGetenv,
     /// `os.environ.setdefault("K", d)`
     OsEnvironSetdefault,
+    /// `os.environ.pop("K", d)`: without `d`, a missing K raises.
+    OsEnvironPop,
+    /// `"K" in os.environ`: a test of K, not a use of its value.
+    OsEnvironIn,
     /// django-environ `env("K")`, `env.str("K")`, `Env(K=(type, default))`
     DjangoEnviron,
     /// python-decouple `config("K")`
     Decouple,
+    /// environs `env("K")`, `env.str("K", default)`, `with env.prefixed("P_"):`
+    Environs,
+    /// A django-configurations `values.XValue(...)` class attribute.
+    DjangoConfigurations,
+    /// dynaconf `settings.KEY`, `settings.get("KEY", d)`, `settings["KEY"]`.
+    Dynaconf,
     /// A pydantic-settings `BaseSettings` field.
     PydanticSettings,
     /// A call of a project helper that wraps one of the above.

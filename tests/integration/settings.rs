@@ -445,3 +445,296 @@ fn setdefault_writes_the_key_for_the_rest_of_the_app() {
         "APP_ROLE is set by config/wsgi.py"
     );
 }
+
+/// `envtrail check fixtures/<name>` in `format`: (stdout, exit code).
+fn check_output(name: &str, format: &str) -> (String, Option<i32>) {
+    let out = envtrail()
+        .args(["check", &format!("fixtures/{name}"), "--format", format])
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn environs_forms() {
+    let (r, code) = check_json("read-environs", &[]);
+    assert_eq!(code, 1, "MAIL_PASSWORD is required and unset");
+    let s = "app/settings.py";
+    assert_read(&r, "SECRET_KEY", s, 7, "environs", true, None);
+    assert_read(
+        &r,
+        "FLASK_DEBUG",
+        s,
+        8,
+        "environs",
+        false,
+        Some(json!(false)),
+    );
+    assert_read(&r, "DATABASE_URL", s, 9, "environs", true, None);
+    assert_read(
+        &r,
+        "REDIS_URL",
+        s,
+        10,
+        "environs",
+        false,
+        Some(json!("redis://localhost:6379/0")),
+    );
+    assert_read(
+        &r,
+        "SENTRY_DSN",
+        s,
+        11,
+        "environs",
+        false,
+        Some(Value::Null),
+    );
+    assert_read(
+        &r,
+        "LOG_LEVEL",
+        s,
+        12,
+        "environs",
+        false,
+        Some(json!("INFO")),
+    );
+    // `with env.prefixed("MAIL_"):` prefixes every key read inside.
+    assert_read(
+        &r,
+        "MAIL_SERVER",
+        s,
+        15,
+        "environs",
+        false,
+        Some(json!("localhost")),
+    );
+    assert_read(&r, "MAIL_PORT", s, 16, "environs", false, Some(json!(25)));
+    assert_read(&r, "MAIL_PASSWORD", s, 17, "environs", true, None);
+    // `env.read_env()` is the app loading the .env the deploy writes: no unknown read.
+    assert_eq!(r["unknown_reads"], json!([]));
+    assert_eq!(
+        crate::common::findings(&r),
+        [
+            ("unset-required", "MAIL_PASSWORD"),
+            ("near-miss", "MAIL_PASSWORD"),
+            ("unset-defaulted", "FLASK_DEBUG"),
+            ("unset-defaulted", "LOG_LEVEL"),
+            ("written-unread", "MAIL_PASSWD"),
+            ("unset-defaulted", "SENTRY_DSN"),
+        ]
+        .map(|(rule, key)| (rule.to_string(), Some(key.to_string())))
+    );
+}
+
+#[test]
+fn environs_table_and_json_snapshots() {
+    let (table, code) = check_output("read-environs", "table");
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("environs_table", table);
+    let (report, _) = check_output("read-environs", "json");
+    insta::assert_snapshot!("environs_json", report);
+}
+
+#[test]
+fn django_configurations_values() {
+    let (r, code) = check_json("read-django-configurations", &[]);
+    assert_eq!(code, 0, "no error: Prod's reads run only if it is chosen");
+    let s = "mysite/settings.py";
+    let via = "django-configurations";
+    assert_read(&r, "DJANGO_SECRET_KEY", s, 6, via, true, None);
+    // A list default is no literal the contract reports.
+    assert_read(&r, "DJANGO_ALLOWED_HOSTS", s, 7, via, false, None);
+    assert_read(
+        &r,
+        "DATABASE_URL",
+        s,
+        8,
+        via,
+        false,
+        Some(json!("sqlite:///db.sqlite3")),
+    );
+    assert_read(&r, "DJANGO_TIME_ZONE", s, 9, via, false, Some(json!("UTC")));
+    assert_read(&r, "DJANGO_DEBUG", s, 15, via, false, Some(json!(true)));
+    assert_read(&r, "DJANGO_STRIPE_API_KEY", s, 20, via, true, None);
+    assert_read(
+        &r,
+        "EMAIL_HOST",
+        s,
+        21,
+        via,
+        false,
+        Some(json!("localhost")),
+    );
+    // `environ_name` replaces the attribute's name, not the prefix.
+    assert_read(&r, "DJANGO_REDIS_URL", s, 22, via, true, None);
+    // `environ=False` reads nothing.
+    assert!(!read_keys(&r).contains(&"DJANGO_STATIC_ROOT".to_string()));
+    // Dev and Prod are both leaves: each one's reads sit under the class.
+    let guard = &key_entry(&r, "DJANGO_STRIPE_API_KEY")["read"][0]["guard"];
+    assert_eq!(guard["line"], 18, "{guard}");
+    assert!(
+        key_entry(&r, "DJANGO_SECRET_KEY")["read"][0]
+            .get("guard")
+            .is_none()
+    );
+    assert_eq!(
+        crate::common::findings(&r),
+        [
+            ("unset-defaulted", "DJANGO_DEBUG"),
+            ("unset-defaulted", "DJANGO_STRIPE_API_KEY"),
+            ("near-miss", "DJANGO_STRIPE_API_KEY"),
+            ("unset-defaulted", "DJANGO_TIME_ZONE"),
+            ("written-unread", "STRIPE_API_KEY"),
+        ]
+        .map(|(rule, key)| (rule.to_string(), Some(key.to_string())))
+    );
+}
+
+#[test]
+fn django_configurations_table_and_json_snapshots() {
+    let (table, code) = check_output("read-django-configurations", "table");
+    assert_eq!(code, Some(0));
+    insta::assert_snapshot!("django_configurations_table", table);
+    let (report, _) = check_output("read-django-configurations", "json");
+    insta::assert_snapshot!("django_configurations_json", report);
+}
+
+#[test]
+fn os_environ_aliases_pop_and_membership_tests() {
+    let (r, code) = check_json("read-environ-aliases", &[]);
+    assert_eq!(code, 1, "BOOTSTRAP_TOKEN is required and never written");
+    let s = "worker/settings.py";
+    assert_read(&r, "BROKER_URL", s, 6, "os-environ", true, None);
+    assert_read(
+        &r,
+        "RESULT_BACKEND",
+        s,
+        7,
+        "os-environ-get",
+        false,
+        Some(json!("rpc://")),
+    );
+    assert_read(
+        &r,
+        "WORKER_CONCURRENCY",
+        s,
+        8,
+        "os-environ-get",
+        false,
+        Some(json!("2")),
+    );
+    assert_read(&r, "BOOTSTRAP_TOKEN", s, 10, "os-environ-pop", true, None);
+    // A membership test reads the key, guarded by itself: written, it is
+    // not unread; unset, nothing is missing.
+    assert_read(&r, "STATSD_HOST", s, 14, "os-environ-in", false, None);
+    assert_read(&r, "DEBUG_TOOLBAR", s, 15, "os-environ-in", false, None);
+    assert_eq!(
+        key_entry(&r, "DEBUG_TOOLBAR")["read"][0]["guard"]["set"],
+        json!(["DEBUG_TOOLBAR"])
+    );
+    assert_eq!(
+        crate::common::findings(&r),
+        [
+            ("unset-required", "BOOTSTRAP_TOKEN"),
+            ("unset-defaulted", "WORKER_CONCURRENCY"),
+        ]
+        .map(|(rule, key)| (rule.to_string(), Some(key.to_string())))
+    );
+}
+
+#[test]
+fn os_environ_aliases_table_and_json_snapshots() {
+    let (table, code) = check_output("read-environ-aliases", "table");
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("environ_aliases_table", table);
+    let (report, _) = check_output("read-environ-aliases", "json");
+    insta::assert_snapshot!("environ_aliases_json", report);
+}
+
+#[test]
+fn pydantic_nested_models_read_field_by_field() {
+    let (r, code) = check_json("read-pydantic-nested", &[]);
+    assert_eq!(code, 1, "APP_DB__NAME is required and never set");
+    let s = "api/config.py";
+    let via = "pydantic-settings";
+    assert_read(&r, "APP_DB__HOST", s, 7, via, true, None);
+    assert_read(&r, "APP_DB__PORT", s, 8, via, false, Some(json!(5432)));
+    assert_read(&r, "APP_DB__NAME", s, 9, via, true, None);
+    assert_read(&r, "APP_DB__PASSWORD", s, 10, via, true, None);
+    assert_eq!(
+        key_entry(&r, "APP_DB__HOST")["read"][0]["chain"],
+        json!(["APP_DB__HOST", "APP_DB"])
+    );
+    // The model's own key (JSON) is an alias in each field's chain.
+    assert_read(&r, "APP_DB", s, 22, via, false, None);
+    assert_eq!(
+        key_entry(&r, "APP_DB")["read"][0]["fallback_of"],
+        "APP_DB__HOST"
+    );
+    // APP_REDIS, written whole, satisfies its fields and is not unread.
+    assert_eq!(key_entry(&r, "APP_REDIS__URL")["reach"], "set");
+    assert_eq!(
+        crate::common::findings(&r),
+        [
+            ("unset-required", "APP_DB__NAME"),
+            ("unset-defaulted", "APP_DB__PORT"),
+            ("unset-defaulted", "APP_DEBUG"),
+        ]
+        .map(|(rule, key)| (rule.to_string(), Some(key.to_string())))
+    );
+}
+
+#[test]
+fn pydantic_nested_table_and_json_snapshots() {
+    let (table, code) = check_output("read-pydantic-nested", "table");
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("pydantic_nested_table", table);
+    let (report, _) = check_output("read-pydantic-nested", "json");
+    insta::assert_snapshot!("pydantic_nested_json", report);
+}
+
+#[test]
+fn dynaconf_reads_through_an_instance_of_another_module() {
+    let (r, code) = check_json("read-dynaconf", &[]);
+    assert_eq!(code, 1, "SHOP_SECRET_KEY is validated and never set");
+    let s = "shop/app.py";
+    // Required only where a validator demands the key.
+    assert_read(&r, "SHOP_DATABASE_URL", s, 7, "dynaconf", true, None);
+    assert_read(&r, "SHOP_SECRET_KEY", s, 8, "dynaconf", true, None);
+    assert_read(
+        &r,
+        "SHOP_PAGE_SIZE",
+        s,
+        9,
+        "dynaconf",
+        false,
+        Some(json!(20)),
+    );
+    assert_read(&r, "SHOP_DEBUG", s, 10, "dynaconf", false, None);
+    assert_read(&r, "SHOP_REDIS_URL", s, 11, "dynaconf", false, None);
+    // `load_dotenv=True` loads the .env the deploy writes: nothing unknown.
+    assert_eq!(r["opaque_stages"], json!([]));
+    assert_eq!(
+        crate::common::findings(&r),
+        [
+            ("unset-required", "SHOP_SECRET_KEY"),
+            ("unset-defaulted", "SHOP_DEBUG"),
+            ("near-miss", "SHOP_SECRET_KEY"),
+            ("written-unread", "SECRET_KEY"),
+            ("unset-defaulted", "SHOP_PAGE_SIZE"),
+        ]
+        .map(|(rule, key)| (rule.to_string(), Some(key.to_string())))
+    );
+}
+
+#[test]
+fn dynaconf_table_and_json_snapshots() {
+    let (table, code) = check_output("read-dynaconf", "table");
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("dynaconf_table", table);
+    let (report, _) = check_output("read-dynaconf", "json");
+    insta::assert_snapshot!("dynaconf_json", report);
+}

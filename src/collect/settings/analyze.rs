@@ -17,12 +17,12 @@ use std::sync::LazyLock;
 use tree_sitter::{Node, Tree};
 
 use super::guard::{Conditions, Probe, WhenUnset};
-use super::pydantic;
 use super::syntax::{
     Args, Field, FieldExt, Param, first_error_row, literal, parameters, string_value, text,
     unwrap_parens,
 };
-use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia, Unparsed};
+use super::{configurations, dynaconf, environs, pydantic};
+use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadGuard, ReadVia, Unparsed};
 use crate::location::Location;
 
 /// A fallback chain longer than this is cut: no settings file nests deeper.
@@ -83,17 +83,23 @@ pub enum HelperDefault {
 pub type Scheme = Vec<(String, Option<DefaultValue>)>;
 
 /// What a file defines that other files may use: helpers, django-environ
-/// instances, pydantic settings classes.
+/// and environs instances, pydantic settings classes.
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
     pub helpers: HashMap<String, Helper>,
     pub env_instances: HashMap<String, Scheme>,
+    pub environs_instances: HashMap<String, environs::Prefix>,
+    pub dynaconf_instances: HashMap<String, dynaconf::Instance>,
     pub settings_classes: HashMap<String, pydantic::ClassConfig>,
 }
 
 impl Knowledge {
     pub fn is_empty(&self) -> bool {
-        self.helpers.is_empty() && self.env_instances.is_empty() && self.settings_classes.is_empty()
+        self.helpers.is_empty()
+            && self.env_instances.is_empty()
+            && self.environs_instances.is_empty()
+            && self.dynaconf_instances.is_empty()
+            && self.settings_classes.is_empty()
     }
 
     /// Add `other`'s definitions; the first definition of a name wins, so
@@ -105,6 +111,12 @@ impl Knowledge {
         for (k, v) in other.env_instances {
             self.env_instances.entry(k).or_insert(v);
         }
+        for (k, v) in other.environs_instances {
+            self.environs_instances.entry(k).or_insert(v);
+        }
+        for (k, v) in other.dynaconf_instances {
+            self.dynaconf_instances.entry(k).or_insert(v);
+        }
         for (k, v) in other.settings_classes {
             self.settings_classes.entry(k).or_insert(v);
         }
@@ -114,6 +126,8 @@ impl Knowledge {
         self.helpers
             .keys()
             .chain(self.env_instances.keys())
+            .chain(self.environs_instances.keys())
+            .chain(self.dynaconf_instances.keys())
             .chain(self.settings_classes.keys())
             .map(String::as_str)
     }
@@ -139,6 +153,21 @@ pub(super) struct Bindings<'t> {
     environ_modules: Vec<String>,
     env_classes: Vec<String>,
     env_instances: Vec<(String, Scheme)>,
+    /// `import environs`, `from environs import Env`, `env = Env(prefix=...)`.
+    pub(super) environs_modules: Vec<String>,
+    pub(super) environs_classes: Vec<String>,
+    pub(super) environs_instances: Vec<(String, environs::Prefix)>,
+    /// `import dynaconf`, `from dynaconf import Dynaconf`, `settings = Dynaconf(...)`.
+    dynaconf_modules: Vec<String>,
+    dynaconf_classes: Vec<String>,
+    dynaconf_instances: Vec<(String, dynaconf::Instance)>,
+    /// django-configurations: `import configurations`, the names bound to
+    /// its `values` module, and value classes imported by name (local, original).
+    configurations_modules: Vec<String>,
+    values_modules: Vec<String>,
+    value_classes: Vec<(String, String)>,
+    /// `from configurations.values import *`.
+    values_star: bool,
     decouple_modules: Vec<String>,
     decouple_config: Vec<String>,
     decouple_classes: Vec<String>,
@@ -146,6 +175,8 @@ pub(super) struct Bindings<'t> {
     pub(super) settings_modules: Vec<String>,
     /// `from m import a as b`: b → a, for names from any other module.
     imported: Vec<(String, String)>,
+    /// `from m import a as b`: b → m, for the same names.
+    imported_from: Vec<(String, String)>,
     /// Names bound by `import m` / `import m as n` / `from pkg import m`.
     modules: Vec<String>,
     star_import: bool,
@@ -155,6 +186,20 @@ pub(super) struct Bindings<'t> {
 impl Bindings<'_> {
     fn has(list: &[String], name: &str) -> bool {
         list.iter().any(|n| n == name)
+    }
+
+    /// A name of this file may be a dynaconf instance: one bound here, or
+    /// any name imported from another module (pass 2 tells).
+    pub(super) fn may_bind_dynaconf(&self) -> bool {
+        !self.dynaconf_instances.is_empty() || !self.imported.is_empty() || self.star_import
+    }
+
+    /// Any django-configurations value class can be named in this file.
+    pub(super) fn binds_configurations(&self) -> bool {
+        !self.configurations_modules.is_empty()
+            || !self.values_modules.is_empty()
+            || !self.value_classes.is_empty()
+            || self.values_star
     }
 
     /// The original name of a name imported from another module, when it
@@ -183,7 +228,7 @@ struct Candidate<'t> {
     function: Option<usize>,
 }
 
-enum Key<'t> {
+pub(super) enum Key<'t> {
     Literal(String),
     /// A bare name: a helper's parameter, or a key built elsewhere.
     Name(Node<'t>),
@@ -191,7 +236,7 @@ enum Key<'t> {
 }
 
 #[derive(Clone)]
-enum Fallback<'t> {
+pub(super) enum Fallback<'t> {
     /// A missing key raises.
     Fails,
     /// The default expression as written at the read.
@@ -199,6 +244,10 @@ enum Fallback<'t> {
     /// A known default: `Some` literal, or `None` for an expression.
     Value(Option<DefaultValue>),
 }
+
+/// What a candidate reads, before it is placed: its key, how, and what a
+/// missing key gives.
+type Read<'t> = (Key<'t>, ReadVia, Fallback<'t>);
 
 struct Site<'t> {
     node: Node<'t>,
@@ -249,6 +298,9 @@ pub fn analyze(rel: &str, src: &str, tree: &Tree, known: &Knowledge) -> FileOutc
     let mut facts = Facts::default();
     analysis.emit_reads(&sites, &mut facts);
     let class_nodes = std::mem::take(&mut analysis.classes);
+    facts
+        .reads
+        .extend(configurations::value_reads(&analysis, &class_nodes));
     let classes = pydantic::settings_classes(&mut analysis, &class_nodes);
     for class in &classes {
         facts.reads.extend(class.reads.iter().cloned());
@@ -266,6 +318,18 @@ pub fn analyze(rel: &str, src: &str, tree: &Tree, known: &Knowledge) -> FileOutc
     let mut exports = Knowledge {
         helpers: analysis.local_helpers.clone(),
         env_instances: analysis.bindings.env_instances.iter().cloned().collect(),
+        environs_instances: analysis
+            .bindings
+            .environs_instances
+            .iter()
+            .cloned()
+            .collect(),
+        dynaconf_instances: analysis
+            .bindings
+            .dynaconf_instances
+            .iter()
+            .cloned()
+            .collect(),
         settings_classes: HashMap::new(),
     };
     for class in classes {
@@ -362,6 +426,12 @@ impl<'t> Analysis<'t, '_> {
                     self.candidates.push(Candidate { node, function });
                 }
             }
+            WalkKind::Comparison => self.candidates.push(Candidate { node, function }),
+            WalkKind::Attribute => {
+                if self.may_be_dynaconf_read(node, parent.map(|(n, _)| n)) {
+                    self.candidates.push(Candidate { node, function });
+                }
+            }
             WalkKind::BooleanOperator => {
                 let continues_parent = parent.is_some_and(|(p, _)| {
                     is_or(p) && p.field(Field::Left).is_some_and(|l| l.id() == node.id())
@@ -415,6 +485,12 @@ impl<'t> Analysis<'t, '_> {
             &b.os_getenv,
             &b.environ_modules,
             &b.env_classes,
+            &b.environs_modules,
+            &b.environs_classes,
+            &b.configurations_modules,
+            &b.values_modules,
+            &b.dynaconf_modules,
+            &b.dynaconf_classes,
             &b.decouple_modules,
             &b.decouple_config,
             &b.decouple_classes,
@@ -426,9 +502,15 @@ impl<'t> Analysis<'t, '_> {
         .iter()
         .any(|list| Bindings::has(list, word))
             || b.env_instances.iter().any(|(n, _)| n == word)
+            || b.environs_instances.iter().any(|(n, _)| n == word)
+            || b.value_classes.iter().any(|(n, _)| n == word)
+            || b.dynaconf_instances.iter().any(|(n, _)| n == word)
+            || self.known.dynaconf_instances.contains_key(word)
+            || (b.values_star && word.ends_with("Value"))
             || b.imported.iter().any(|(local, _)| local == word)
             || self.known.helpers.contains_key(word)
             || self.known.env_instances.contains_key(word)
+            || self.known.environs_instances.contains_key(word)
             || self.known.settings_classes.contains_key(word)
     }
 
@@ -443,6 +525,13 @@ impl<'t> Analysis<'t, '_> {
                 "os" => b.os_modules.push(local.clone()),
                 m if m.starts_with("os.") && !aliased => b.os_modules.push(local.clone()),
                 "environ" => b.environ_modules.push(local.clone()),
+                "environs" => b.environs_modules.push(local.clone()),
+                "dynaconf" => b.dynaconf_modules.push(local.clone()),
+                "configurations" => b.configurations_modules.push(local.clone()),
+                "configurations.values" if aliased => b.values_modules.push(local.clone()),
+                m if m.starts_with("configurations.") && !aliased => {
+                    b.configurations_modules.push(local.clone())
+                }
                 "decouple" => b.decouple_modules.push(local.clone()),
                 "pydantic_settings" | "pydantic" => b.settings_modules.push(local.clone()),
                 _ => {}
@@ -468,6 +557,19 @@ impl<'t> Analysis<'t, '_> {
                     b.os_getenv.push("getenv".into());
                 }
                 "environ" => b.env_classes.push("Env".into()),
+                "configurations" => b.values_modules.push("values".into()),
+                "dynaconf" => {
+                    b.dynaconf_classes
+                        .extend(["Dynaconf".into(), "LazySettings".into()]);
+                    let global = dynaconf::Instance::global(&dynaconf::module_of(self.rel));
+                    b.dynaconf_instances.push(("settings".into(), global));
+                }
+                "configurations.values" => b.values_star = true,
+                "environs" => {
+                    b.environs_classes.push("Env".into());
+                    b.environs_instances
+                        .push(("env".into(), Some(String::new())));
+                }
                 "decouple" => b.decouple_config.push("config".into()),
                 "pydantic_settings" => b.settings_bases.push("BaseSettings".into()),
                 _ => b.star_import = true,
@@ -481,6 +583,17 @@ impl<'t> Analysis<'t, '_> {
                 ("os", "environ") => b.os_environ.push(local),
                 ("os", "getenv") => b.os_getenv.push(local),
                 ("environ", "Env" | "FileAwareEnv") => b.env_classes.push(local),
+                ("environs", "Env" | "FileAwareEnv") => b.environs_classes.push(local),
+                // environs' own module-level instance.
+                ("environs", "env") => b.environs_instances.push((local, Some(String::new()))),
+                ("configurations", "values") => b.values_modules.push(local),
+                ("dynaconf", "Dynaconf" | "LazySettings") => b.dynaconf_classes.push(local),
+                // dynaconf's own global instance.
+                ("dynaconf", "settings") => {
+                    let global = dynaconf::Instance::global(&dynaconf::module_of(self.rel));
+                    b.dynaconf_instances.push((local, global));
+                }
+                ("configurations.values", _) => b.value_classes.push((local, original)),
                 ("decouple", "config") => b.decouple_config.push(local),
                 ("decouple", "AutoConfig" | "Config") => b.decouple_classes.push(local),
                 ("pydantic_settings" | "pydantic" | "pydantic.v1", "BaseSettings") => {
@@ -488,13 +601,14 @@ impl<'t> Analysis<'t, '_> {
                 }
                 _ => {
                     b.modules.push(local.clone());
+                    b.imported_from.push((local.clone(), module.clone()));
                     b.imported.push((local, original));
                 }
             }
         }
     }
 
-    /// `env = environ.Env(...)`, `config = AutoConfig(...)`.
+    /// `env = environ.Env(...)`, `env = environs.Env(...)`, `config = AutoConfig(...)`.
     fn assignment(&mut self, node: Node<'t>) {
         let (Some(left), Some(right)) = (node.field(Field::Left), node.field(Field::Right)) else {
             return;
@@ -503,6 +617,12 @@ impl<'t> Analysis<'t, '_> {
             return;
         }
         let right = unwrap_parens(right);
+        // `E = os.environ`: `E["K"]` and `E.get("K")` read env too.
+        if self.is_os_environ(right) {
+            let name = text(left, self.src).to_string();
+            self.bindings.os_environ.push(name);
+            return;
+        }
         if right.kind() != "call" {
             return;
         }
@@ -515,8 +635,18 @@ impl<'t> Analysis<'t, '_> {
                 .map(|args| self.scheme(&args))
                 .unwrap_or_default();
             self.bindings.env_instances.push((name, scheme));
+        } else if self.is_environs_class(callee) {
+            let prefix = Args::of(right).map_or(Some(String::new()), |args| {
+                environs::constructor_prefix(&args, self.src)
+            });
+            self.bindings.environs_instances.push((name, prefix));
         } else if self.is_decouple_class(callee) {
             self.bindings.decouple_config.push(name);
+        } else if self.is_dynaconf_class(callee) {
+            let instance = Args::of(right)
+                .map(|args| dynaconf::constructor(&args, self.src, self.rel))
+                .unwrap_or_else(|| dynaconf::Instance::global(&dynaconf::module_of(self.rel)));
+            self.bindings.dynaconf_instances.push((name, instance));
         }
     }
 
@@ -530,6 +660,84 @@ impl<'t> Analysis<'t, '_> {
             }
             _ => false,
         }
+    }
+
+    fn is_environs_class(&self, callee: Node) -> bool {
+        match callee.kind() {
+            "identifier" => Bindings::has(&self.bindings.environs_classes, text(callee, self.src)),
+            "attribute" => {
+                let (object, attr) = attribute_parts(callee, self.src);
+                object.is_some_and(|o| Bindings::has(&self.bindings.environs_modules, o))
+                    && matches!(attr, "Env" | "FileAwareEnv")
+            }
+            _ => false,
+        }
+    }
+
+    /// The django-configurations value class `callee` names: `values.Value`,
+    /// `configurations.values.Value`, or a name imported from `configurations.values`.
+    pub(super) fn value_class(&self, callee: Node) -> Option<String> {
+        let b = &self.bindings;
+        match callee.kind() {
+            "identifier" => {
+                let name = text(callee, self.src);
+                b.value_classes
+                    .iter()
+                    .rev()
+                    .find(|(local, _)| local == name)
+                    .map(|(_, original)| original.clone())
+                    .or_else(|| {
+                        (b.values_star && name.ends_with("Value")).then(|| name.to_string())
+                    })
+            }
+            "attribute" => {
+                let (object, attr) = attribute_node_parts(callee, self.src);
+                let object = object?;
+                let is_values = match object.kind() {
+                    "identifier" => Bindings::has(&b.values_modules, text(object, self.src)),
+                    "attribute" => {
+                        let (module, values) = attribute_parts(object, self.src);
+                        values == "values"
+                            && module.is_some_and(|m| Bindings::has(&b.configurations_modules, m))
+                    }
+                    _ => false,
+                };
+                is_values.then(|| attr.to_string())
+            }
+            _ => None,
+        }
+    }
+
+    fn is_dynaconf_class(&self, callee: Node) -> bool {
+        match callee.kind() {
+            "identifier" => Bindings::has(&self.bindings.dynaconf_classes, text(callee, self.src)),
+            "attribute" => {
+                let (object, attr) = attribute_parts(callee, self.src);
+                object.is_some_and(|o| Bindings::has(&self.bindings.dynaconf_modules, o))
+                    && matches!(attr, "Dynaconf" | "LazySettings")
+            }
+            _ => false,
+        }
+    }
+
+    /// The dynaconf instance `name` is bound to: in this file, or imported
+    /// from the very module that binds it (`from django.conf import
+    /// settings` is another `settings`).
+    pub(super) fn dynaconf_instance(&self, name: &str) -> Option<&dynaconf::Instance> {
+        let b = &self.bindings;
+        if let Some((_, instance)) = b.dynaconf_instances.iter().rev().find(|(n, _)| n == name) {
+            return Some(instance);
+        }
+        let (_, original) = b.imported.iter().rev().find(|(local, _)| local == name)?;
+        let (_, module) = b
+            .imported_from
+            .iter()
+            .rev()
+            .find(|(local, _)| local == name)?;
+        self.known
+            .dynaconf_instances
+            .get(original)
+            .filter(|instance| dynaconf::same_module(module, instance))
     }
 
     fn is_decouple_class(&self, callee: Node) -> bool {
@@ -623,139 +831,199 @@ impl<'t> Analysis<'t, '_> {
 
     fn site(&mut self, candidate: usize) -> Option<Site<'t>> {
         let Candidate { node, function } = *self.candidates.get(candidate)?;
-        let src = self.src;
-        let make = |key: Key<'t>, via, fallback| Site {
+        let (key, via, fallback) = match node.kind() {
+            "call" => self.call_read(node)?,
+            _ => self.non_call_read(node)?,
+        };
+        Some(Site {
             node,
             key,
             via,
             fallback,
             function,
             or_rest: Vec::new(),
-        };
-        if node.kind() == "subscript" {
-            let value = node.field(Field::Value)?;
-            if !self.is_os_environ(value) {
-                return None;
-            }
-            let mut cursor = node.walk();
-            let keys: Vec<Node> = node
-                .children_by_field_name("subscript", &mut cursor)
-                .collect();
-            let key = match keys.as_slice() {
-                [one] => self.key(*one),
-                _ => Key::Dynamic,
-            };
-            return Some(make(key, ReadVia::OsEnviron, Fallback::Fails));
-        }
-        let callee = node.field(Field::Function)?;
-        let args = Args::of(node)?;
-        let getenv_like = |via, this: &Self| {
-            let key = args.get(src, Some(0), "key")?;
-            let fallback = match args.get(src, Some(1), "default") {
-                Some(d) => Fallback::Expr(d),
-                None => Fallback::Value(Some(DefaultValue::None)),
-            };
-            Some(make(this.key(key), via, fallback))
-        };
-        match callee.kind() {
-            "identifier" => {
-                let name = text(callee, src);
-                if Bindings::has(&self.bindings.os_getenv, name) {
-                    return getenv_like(ReadVia::OsGetenv, self);
-                }
-                if Bindings::has(&self.bindings.decouple_config, name) {
-                    return self.decouple(&args, make);
-                }
-                if let Some(scheme) = self.env_instance(name) {
-                    let key = args.get(src, Some(0), "var")?;
-                    let fallback = self.django_fallback(&args, 2, key, &scheme);
-                    return Some(make(self.key(key), ReadVia::DjangoEnviron, fallback));
-                }
-                if let Some(helper) = self.helper(name) {
-                    return self.wrapper(&args, &helper, make);
-                }
-                if !args.positional.is_empty()
-                    && let Some(original) = self.bindings.foreign(name)
-                {
-                    self.foreign_names.push(original);
-                }
-                None
+        })
+    }
+
+    /// `"K" in os.environ`, `settings.KEY`, `os.environ["K"]`, `settings["K"]`.
+    fn non_call_read(&mut self, node: Node<'t>) -> Option<Read<'t>> {
+        match node.kind() {
+            "comparison_operator" => {
+                let key = self.membership(node)?;
+                Some((
+                    Key::Literal(key),
+                    ReadVia::OsEnvironIn,
+                    Fallback::Value(None),
+                ))
             }
             "attribute" => {
-                let (object_node, attr) = attribute_node_parts(callee, src);
-                let object_node = object_node?;
-                if self.is_os_environ(object_node) {
-                    return match attr {
-                        "get" => getenv_like(ReadVia::OsEnvironGet, self),
-                        "setdefault" => getenv_like(ReadVia::OsEnvironSetdefault, self),
-                        _ => None,
-                    };
+                let (key, fallback) = self.dynaconf_attribute(node)?;
+                Some((key, ReadVia::Dynaconf, fallback))
+            }
+            "subscript" => {
+                let value = node.field(Field::Value)?;
+                if let Some((key, fallback)) = self.dynaconf_subscript(node, value) {
+                    return Some((key, ReadVia::Dynaconf, fallback));
                 }
-                if object_node.kind() != "identifier" {
+                if !self.is_os_environ(value) {
                     return None;
                 }
-                let object = text(object_node, src);
-                if attr == "getenv" && Bindings::has(&self.bindings.os_modules, object) {
-                    return getenv_like(ReadVia::OsGetenv, self);
-                }
-                if attr == "config" && Bindings::has(&self.bindings.decouple_modules, object) {
-                    return self.decouple(&args, make);
-                }
-                if let Some(&(_, default_position, implicit)) =
-                    DJANGO_METHODS.iter().find(|(m, _, _)| *m == attr)
-                    && let Some(scheme) = self.env_instance(object)
-                {
-                    let key = match (args.get(src, Some(0), "var"), implicit) {
-                        (Some(key), _) => self.key(key),
-                        (None, Some(implicit)) => Key::Literal(implicit.to_string()),
-                        (None, None) => return None,
-                    };
-                    let fallback = match &key {
-                        Key::Literal(k) => {
-                            self.django_fallback_for(&args, default_position, k, &scheme)
-                        }
-                        _ => self.django_fallback_for(&args, default_position, "", &scheme),
-                    };
-                    return Some(make(key, ReadVia::DjangoEnviron, fallback));
-                }
-                if Bindings::has(&self.bindings.modules, object)
-                    && let Some(helper) = self.known.helpers.get(attr).cloned()
-                {
-                    return self.wrapper(&args, &helper, make);
-                }
-                if let Some(original) = self.bindings.foreign(object)
-                    && self.env_instance(object).is_none()
-                {
-                    self.foreign_names.push(original);
-                }
-                if Bindings::has(&self.bindings.modules, object) && !args.positional.is_empty() {
-                    self.foreign_names.push(attr.to_string());
-                }
-                None
+                let mut cursor = node.walk();
+                let keys: Vec<Node> = node
+                    .children_by_field_name("subscript", &mut cursor)
+                    .collect();
+                let key = match keys.as_slice() {
+                    [one] => self.key(*one),
+                    _ => Key::Dynamic,
+                };
+                Some((key, ReadVia::OsEnviron, Fallback::Fails))
             }
             _ => None,
         }
     }
 
-    fn decouple(
-        &self,
+    fn call_read(&mut self, node: Node<'t>) -> Option<Read<'t>> {
+        let callee = node.field(Field::Function)?;
+        let args = Args::of(node)?;
+        match callee.kind() {
+            "identifier" => self.function_read(node, text(callee, self.src), &args),
+            "attribute" => {
+                let (object, attr) = attribute_node_parts(callee, self.src);
+                self.method_read(node, object?, attr, &args)
+            }
+            _ => None,
+        }
+    }
+
+    /// `getenv("K")`, `config("K")`, `env("K")`, `helper("K")`...
+    fn function_read(&mut self, node: Node<'t>, name: &str, args: &Args<'t>) -> Option<Read<'t>> {
+        if Bindings::has(&self.bindings.os_getenv, name) {
+            return self.getenv_like(args, ReadVia::OsGetenv);
+        }
+        if Bindings::has(&self.bindings.decouple_config, name) {
+            return self.decouple(args);
+        }
+        if let Some(scheme) = self.env_instance(name) {
+            let key = args.get(self.src, Some(0), "var")?;
+            let fallback = self.django_fallback(args, 2, key, &scheme);
+            return Some((self.key(key), ReadVia::DjangoEnviron, fallback));
+        }
+        if let Some((key, fallback)) = self.environs_read(node, name, args) {
+            return Some((key, ReadVia::Environs, fallback));
+        }
+        if let Some((key, fallback)) = self.dynaconf_call(name, None, args) {
+            return Some((key, ReadVia::Dynaconf, fallback));
+        }
+        if let Some(helper) = self.helper(name) {
+            return self.wrapper(args, &helper);
+        }
+        if !args.positional.is_empty()
+            && let Some(original) = self.bindings.foreign(name)
+        {
+            self.foreign_names.push(original);
+        }
+        None
+    }
+
+    /// `os.environ.get("K")`, `os.getenv("K")`, `env.str("K")`, `settings.get("K")`...
+    fn method_read(
+        &mut self,
+        node: Node<'t>,
+        object_node: Node<'t>,
+        attr: &str,
         args: &Args<'t>,
-        make: impl Fn(Key<'t>, ReadVia, Fallback<'t>) -> Site<'t>,
-    ) -> Option<Site<'t>> {
+    ) -> Option<Read<'t>> {
+        if self.is_os_environ(object_node) {
+            return match attr {
+                "get" => self.getenv_like(args, ReadVia::OsEnvironGet),
+                "setdefault" => self.getenv_like(args, ReadVia::OsEnvironSetdefault),
+                // Unlike `get`, `pop` raises without a default.
+                "pop" => {
+                    let key = args.get(self.src, Some(0), "key")?;
+                    let fallback = args
+                        .get(self.src, Some(1), "default")
+                        .map_or(Fallback::Fails, Fallback::Expr);
+                    Some((self.key(key), ReadVia::OsEnvironPop, fallback))
+                }
+                _ => None,
+            };
+        }
+        if object_node.kind() != "identifier" {
+            return None;
+        }
+        let object = text(object_node, self.src);
+        if attr == "getenv" && Bindings::has(&self.bindings.os_modules, object) {
+            return self.getenv_like(args, ReadVia::OsGetenv);
+        }
+        if attr == "config" && Bindings::has(&self.bindings.decouple_modules, object) {
+            return self.decouple(args);
+        }
+        if let Some(read) = self.django_method_read(object, attr, args) {
+            return Some(read);
+        }
+        if environs::METHODS.contains(&attr)
+            && let Some((key, fallback)) = self.environs_read(node, object, args)
+        {
+            return Some((key, ReadVia::Environs, fallback));
+        }
+        if let Some((key, fallback)) = self.dynaconf_call(object, Some(attr), args) {
+            return Some((key, ReadVia::Dynaconf, fallback));
+        }
+        if Bindings::has(&self.bindings.modules, object)
+            && let Some(helper) = self.known.helpers.get(attr).cloned()
+        {
+            return self.wrapper(args, &helper);
+        }
+        if let Some(original) = self.bindings.foreign(object)
+            && self.env_instance(object).is_none()
+            && self.environs_instance(object).is_none()
+            && self.dynaconf_instance(object).is_none()
+        {
+            self.foreign_names.push(original);
+        }
+        if Bindings::has(&self.bindings.modules, object) && !args.positional.is_empty() {
+            self.foreign_names.push(attr.to_string());
+        }
+        None
+    }
+
+    /// `env.str("K")`, `env.db()` of a django-environ instance.
+    fn django_method_read(&self, object: &str, attr: &str, args: &Args<'t>) -> Option<Read<'t>> {
+        let &(_, default_position, implicit) =
+            DJANGO_METHODS.iter().find(|(m, _, _)| *m == attr)?;
+        let scheme = self.env_instance(object)?;
+        let key = match (args.get(self.src, Some(0), "var"), implicit) {
+            (Some(key), _) => self.key(key),
+            (None, Some(implicit)) => Key::Literal(implicit.to_string()),
+            (None, None) => return None,
+        };
+        let fallback = match &key {
+            Key::Literal(k) => self.django_fallback_for(args, default_position, k, &scheme),
+            _ => self.django_fallback_for(args, default_position, "", &scheme),
+        };
+        Some((key, ReadVia::DjangoEnviron, fallback))
+    }
+
+    /// `os.getenv("K", d)` and its kin: `None` without a default.
+    fn getenv_like(&self, args: &Args<'t>, via: ReadVia) -> Option<Read<'t>> {
+        let key = args.get(self.src, Some(0), "key")?;
+        let fallback = match args.get(self.src, Some(1), "default") {
+            Some(d) => Fallback::Expr(d),
+            None => Fallback::Value(Some(DefaultValue::None)),
+        };
+        Some((self.key(key), via, fallback))
+    }
+
+    fn decouple(&self, args: &Args<'t>) -> Option<Read<'t>> {
         let key = args.get(self.src, Some(0), "option")?;
         let fallback = match args.get(self.src, Some(1), "default") {
             Some(d) => Fallback::Expr(d),
             None => Fallback::Fails,
         };
-        Some(make(self.key(key), ReadVia::Decouple, fallback))
+        Some((self.key(key), ReadVia::Decouple, fallback))
     }
 
-    fn wrapper(
-        &self,
-        args: &Args<'t>,
-        helper: &Helper,
-        make: impl Fn(Key<'t>, ReadVia, Fallback<'t>) -> Site<'t>,
-    ) -> Option<Site<'t>> {
+    fn wrapper(&self, args: &Args<'t>, helper: &Helper) -> Option<Read<'t>> {
         let key = args.get(self.src, Some(helper.key_position), &helper.key_param)?;
         let fallback = match &helper.default {
             HelperDefault::Fails => Fallback::Fails,
@@ -772,7 +1040,7 @@ impl<'t> Analysis<'t, '_> {
                 },
             },
         };
-        Some(make(self.key(key), ReadVia::Wrapper, fallback))
+        Some((self.key(key), ReadVia::Wrapper, fallback))
     }
 
     fn django_fallback(
@@ -827,6 +1095,24 @@ impl<'t> Analysis<'t, '_> {
         self.known.helpers.get(&original).cloned()
     }
 
+    /// `"K" in os.environ` / `"K" not in os.environ`: the key K, a literal.
+    fn membership(&self, node: Node<'t>) -> Option<String> {
+        let mut cursor = node.walk();
+        let operands: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+        let [left, right] = operands.as_slice() else {
+            return None;
+        };
+        let operator = self.src.get(left.end_byte()..right.start_byte())?;
+        let operator: Vec<&str> = operator.split_whitespace().collect();
+        if !matches!(operator.as_slice(), ["in"] | ["not", "in"]) {
+            return None;
+        }
+        if !self.is_os_environ(unwrap_parens(*right)) {
+            return None;
+        }
+        string_value(*left, self.src)
+    }
+
     /// `os.environ`, `o.environ` (`import os as o`), or `environ` from `from os import environ`.
     fn is_os_environ(&self, node: Node) -> bool {
         match node.kind() {
@@ -840,7 +1126,7 @@ impl<'t> Analysis<'t, '_> {
         }
     }
 
-    fn key(&self, node: Node<'t>) -> Key<'t> {
+    pub(super) fn key(&self, node: Node<'t>) -> Key<'t> {
         let node = unwrap_parens(node);
         if let Some(key) = string_value(node, self.src) {
             return Key::Literal(key);
@@ -953,6 +1239,16 @@ impl<'t> Analysis<'t, '_> {
             read.default = settled.default;
             read.has_default = settled.has_default || (settled.required && enclosing.caught);
             read.guard = enclosing.guard;
+            if site.via == ReadVia::Dynaconf {
+                self.dynaconf_judgement(site.node, &mut read);
+            }
+            if site.via == ReadVia::OsEnvironIn
+                && let Some(key) = &key
+            {
+                // Neither required nor defaulted: the value is never used.
+                read.has_default = false;
+                read.guard = Some(own_test(read.guard.take(), &read.location, key));
+            }
             read.fallback_of = heads.get(i).cloned().flatten();
             if let Some(key) = &key {
                 read.chain = std::iter::once(key.clone())
@@ -1000,16 +1296,30 @@ impl<'t> Analysis<'t, '_> {
         let callee = site.node.field(Field::Function);
         match site.via {
             ReadVia::OsEnviron | ReadVia::OsEnvironGet | ReadVia::OsGetenv => true,
-            ReadVia::OsEnvironSetdefault => true,
+            ReadVia::OsEnvironSetdefault | ReadVia::OsEnvironPop => true,
             ReadVia::DjangoEnviron => callee.is_some_and(|c| {
                 c.kind() == "identifier" || attribute_node_parts(c, self.src).1 == "str"
             }),
             ReadVia::Decouple => {
                 Args::of(site.node).is_some_and(|args| args.keyword(self.src, "cast").is_none())
             }
+            ReadVia::Environs => callee.is_some_and(|c| {
+                c.kind() == "identifier" || attribute_node_parts(c, self.src).1 == "str"
+            }),
             _ => false,
         }
     }
+}
+
+/// A membership test looks at K without using its value: it "runs" only
+/// where K is set, so an unset K is no finding and a written K is read.
+fn own_test(enclosing: Option<ReadGuard>, at: &Location, key: &str) -> ReadGuard {
+    let mut guard = enclosing.unwrap_or_else(|| ReadGuard {
+        location: at.clone(),
+        ..ReadGuard::default()
+    });
+    guard.set.push(key.to_string());
+    guard
 }
 
 /// What the walk does with a node, by its kind.
@@ -1025,6 +1335,10 @@ enum WalkKind {
     Class,
     Call,
     Subscript,
+    /// `"K" in os.environ`.
+    Comparison,
+    /// `settings.KEY` of a dynaconf instance.
+    Attribute,
     BooleanOperator,
 }
 
@@ -1047,6 +1361,8 @@ static WALK_KINDS: LazyLock<Vec<WalkKind>> = LazyLock::new(|| {
                 "class_definition" => WalkKind::Class,
                 "call" => WalkKind::Call,
                 "subscript" => WalkKind::Subscript,
+                "comparison_operator" => WalkKind::Comparison,
+                "attribute" => WalkKind::Attribute,
                 "boolean_operator" => WalkKind::BooleanOperator,
                 _ => WalkKind::Other,
             }

@@ -1,5 +1,6 @@
 //! The app loading a dotenv file itself: `load_dotenv(...)`, django-environ's
-//! and environs' `read_env(...)`, `read_dotenv(...)`, and pydantic-settings'
+//! and environs' `read_env(...)`, `read_dotenv(...)`, dynaconf's
+//! `Dynaconf(load_dotenv=True)`, and pydantic-settings'
 //! `env_file=` (in `SettingsConfigDict(...)` or a `Config` class). Each is a
 //! stage of the chain: the chain decides whether envtrail sees the file it
 //! loads (committed, or written by the deploy) or not (then it is opaque).
@@ -60,6 +61,20 @@ fn call(rel: &str, src: &str, node: Node, out: &mut Vec<DotenvLoad>) {
             .or_else(|| args.keyword(src, "path"))
             .or_else(|| args.positional.first().copied());
         let path = path_arg
+            .and_then(|a| last_string(a, src, 0))
+            .unwrap_or_else(|| ".env".to_string());
+        out.push(DotenvLoad {
+            location: located(rel, node),
+            path,
+        });
+    } else if matches!(name, "Dynaconf" | "LazySettings")
+        && args
+            .keyword(src, "load_dotenv")
+            .is_some_and(|v| text(v, src) == "True")
+    {
+        // dynaconf's `load_dotenv=True` loads `.env` (or `dotenv_path`).
+        let path = args
+            .keyword(src, "dotenv_path")
             .and_then(|a| last_string(a, src, 0))
             .unwrap_or_else(|| ".env".to_string());
         out.push(DotenvLoad {
@@ -157,6 +172,12 @@ class Other(BaseSettings):
                 "10:app.env"
             ]
         );
+    }
+
+    #[test]
+    fn dynaconf_loads_a_dotenv_when_asked() {
+        let src = "a = Dynaconf(load_dotenv=True)\nb = Dynaconf(load_dotenv=True, dotenv_path='conf/.env.prod')\nc = Dynaconf(load_dotenv=False)\nd = Dynaconf()\n";
+        assert_eq!(loads(src), ["1:.env", "2:conf/.env.prod"]);
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //! that use such a name defined elsewhere. Most repositories need no pass 2.
 
 mod analyze;
+mod configurations;
 mod dotenv_load;
+mod dynaconf;
+mod environs;
 mod guard;
 pub mod imports;
 pub mod modules;
@@ -70,6 +73,11 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
 /// common variables, and every read through them is such a call.
 const WORD_NEEDLES: &[(&str, &[u8])] = &[
     ("environ", b""),
+    ("environs", b""),
+    ("configurations", b""),
+    ("dynaconf", b""),
+    ("Dynaconf", b""),
+    ("LazySettings", b""),
     ("getenv", b""),
     ("Env", b""),
     ("env", b"(."),

@@ -1,5 +1,7 @@
 //! pydantic-settings: each annotated field of a `BaseSettings` class (or of
-//! a project class deriving from one) is a read of its env key.
+//! a project class deriving from one) is a read of its env key. With
+//! `env_nested_delimiter="__"`, a field typed by a `BaseModel` of the same
+//! file is read field by field (`DB__HOST`), or whole as JSON (`DB`).
 
 use tree_sitter::Node;
 
@@ -12,12 +14,16 @@ use crate::location::Location;
 
 /// Rounds of "a class deriving from a settings class defined further down".
 const MAX_BASE_ROUNDS: usize = 4;
+/// Models nested in models followed, at most (`A__B__C__D`).
+const MAX_NESTING: usize = 4;
 
 /// How a settings class names env keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClassConfig {
     pub prefix: String,
     pub case_sensitive: bool,
+    /// `env_nested_delimiter`: how a nested model's fields are named.
+    pub nested_delimiter: Option<String>,
 }
 
 impl ClassConfig {
@@ -47,6 +53,7 @@ pub(super) fn settings_classes<'t>(
     analysis: &mut Analysis<'t, '_>,
     classes: &[Node<'t>],
 ) -> Vec<SettingsClass> {
+    let models = models(analysis.src, classes);
     let mut found: Vec<SettingsClass> = Vec::new();
     let mut done = vec![false; classes.len()];
     for _ in 0..MAX_BASE_ROUNDS {
@@ -56,7 +63,7 @@ pub(super) fn settings_classes<'t>(
                 continue;
             }
             if let Some(inherited) = settings_base(analysis, *class, &found) {
-                found.push(read_class(analysis, *class, inherited));
+                found.push(read_class(analysis, *class, inherited, &models));
                 if let Some(slot) = done.get_mut(i) {
                     *slot = true;
                 }
@@ -132,14 +139,86 @@ fn settings_base(analysis: &Analysis, class: Node, found: &[SettingsClass]) -> O
     None
 }
 
-fn read_class(analysis: &Analysis, class: Node, inherited: ClassConfig) -> SettingsClass {
+/// A class of the file deriving from pydantic's `BaseModel`, by name.
+type Models<'t> = Vec<(String, Node<'t>)>;
+
+fn models<'t>(src: &str, classes: &[Node<'t>]) -> Models<'t> {
+    classes
+        .iter()
+        .filter(|class| {
+            bases(**class).iter().any(|base| {
+                let name = match base.kind() {
+                    "attribute" => base.field(Field::Attribute).map_or("", |a| text(a, src)),
+                    _ => text(*base, src),
+                };
+                name == "BaseModel"
+            })
+        })
+        .filter_map(|class| Some((text(class.field(Field::Name)?, src).to_string(), *class)))
+        .collect()
+}
+
+/// The model a field's annotation names: `Db`, `Optional[Db]`, `Db | None`.
+fn model_of<'t>(annotation: Option<Node>, src: &str, models: &Models<'t>) -> Option<Node<'t>> {
+    let written: String = text(annotation?, src)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let name = written
+        .strip_prefix("Optional[")
+        .and_then(|w| w.strip_suffix(']'))
+        .or_else(|| written.strip_suffix("|None"))
+        .unwrap_or(&written);
+    models
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, node)| *node)
+}
+
+/// The annotated fields of a class body: (name node, value, annotation).
+fn annotated_fields<'t>(class: Node<'t>, src: &str) -> Vec<(Node<'t>, Option<Node<'t>>, Node<'t>)> {
+    let mut fields = Vec::new();
+    let Some(body) = class.field(Field::Body) else {
+        return fields;
+    };
+    let mut cursor = body.walk();
+    for statement in body.named_children(&mut cursor) {
+        let Some(assignment) = first_named(statement)
+            .filter(|_| statement.kind() == "expression_statement")
+            .filter(|a| a.kind() == "assignment")
+        else {
+            continue;
+        };
+        let Some(left) = assignment
+            .field(Field::Left)
+            .filter(|l| l.kind() == "identifier")
+        else {
+            continue;
+        };
+        let name = text(left, src);
+        if let Some(annotation) = assignment.field(Field::Type)
+            && name != "model_config"
+            && !name.starts_with('_')
+            && !text(annotation, src).contains("ClassVar")
+        {
+            fields.push((left, assignment.field(Field::Right), annotation));
+        }
+    }
+    fields
+}
+
+fn read_class(
+    analysis: &Analysis,
+    class: Node,
+    inherited: ClassConfig,
+    models: &Models,
+) -> SettingsClass {
     let src = analysis.src;
     let name = class
         .field(Field::Name)
         .map(|n| text(n, src).to_string())
         .unwrap_or_default();
     let mut config = inherited;
-    let mut fields = Vec::new();
     if let Some(body) = class.field(Field::Body) {
         let mut cursor = body.walk();
         for statement in body.named_children(&mut cursor) {
@@ -156,16 +235,10 @@ fn read_class(analysis: &Analysis, class: Node, inherited: ClassConfig) -> Setti
                     else {
                         continue;
                     };
-                    let field = text(left, src);
-                    if field == "model_config" {
-                        if let Some(value) = assignment.field(Field::Right) {
-                            model_config(unwrap_parens(value), src, &mut config);
-                        }
-                    } else if let Some(annotation) = assignment.field(Field::Type)
-                        && !field.starts_with('_')
-                        && !text(annotation, src).contains("ClassVar")
+                    if text(left, src) == "model_config"
+                        && let Some(value) = assignment.field(Field::Right)
                     {
-                        fields.push((left, assignment.field(Field::Right)));
+                        model_config(unwrap_parens(value), src, &mut config);
                     }
                 }
                 "class_definition"
@@ -179,10 +252,23 @@ fn read_class(analysis: &Analysis, class: Node, inherited: ClassConfig) -> Setti
             }
         }
     }
-    let reads = fields
-        .into_iter()
-        .map(|(left, value)| field_read(analysis, &config, left, value))
-        .collect();
+    let mut reads = Vec::new();
+    for (left, value, annotation) in annotated_fields(class, src) {
+        match (
+            &config.nested_delimiter,
+            model_of(Some(annotation), src, models),
+        ) {
+            (Some(delimiter), Some(model)) => {
+                let nesting = Nesting {
+                    config: &config,
+                    delimiter,
+                    models,
+                };
+                reads.extend(nesting.reads(analysis, left, value, model));
+            }
+            _ => reads.push(field_read(analysis, &config, left, value)),
+        }
+    }
     SettingsClass {
         name,
         config,
@@ -208,6 +294,9 @@ fn model_config(value: Node, src: &str, config: &mut ClassConfig) {
     {
         config.case_sensitive = b;
     }
+    if let Some(delimiter) = args.keyword(src, "env_nested_delimiter") {
+        config.nested_delimiter = string_value(delimiter, src).filter(|d| !d.is_empty());
+    }
 }
 
 /// pydantic v1's `class Config: env_prefix = "APP_"`.
@@ -229,6 +318,9 @@ fn inner_config(class: Node, src: &str, config: &mut ClassConfig) {
         match (text(left, src), literal(right, src)) {
             ("env_prefix", Some(DefaultValue::Str(prefix))) => config.prefix = prefix,
             ("case_sensitive", Some(DefaultValue::Bool(b))) => config.case_sensitive = b,
+            ("env_nested_delimiter", Some(DefaultValue::Str(d))) if !d.is_empty() => {
+                config.nested_delimiter = Some(d)
+            }
             _ => {}
         }
     }
@@ -246,8 +338,17 @@ fn field_read(
     left: Node,
     value: Option<Node>,
 ) -> EnvRead {
-    let src = analysis.src;
-    let mut key = config.key(text(left, src));
+    let (alias, default) = field_spec(analysis.src, value);
+    let key = match alias {
+        // An alias is the whole env name: no prefix.
+        Some(alias) => config.spell(&alias),
+        None => config.key(text(left, analysis.src)),
+    };
+    make_read(analysis, key, left, default)
+}
+
+/// A field's alias (`Field(alias=...)`) and default, from its value.
+fn field_spec<'t>(src: &str, value: Option<Node<'t>>) -> (Option<String>, FieldDefault<'t>) {
     let default = match value.map(unwrap_parens) {
         None => FieldDefault::Required,
         Some(v) if v.kind() == "ellipsis" => FieldDefault::Required,
@@ -258,11 +359,7 @@ fn field_read(
                     .iter()
                     .find_map(|k| a.keyword(src, k).and_then(|n| string_value(n, src)))
             });
-            if let Some(alias) = alias {
-                // An alias is the whole env name: no prefix.
-                key = config.spell(&alias);
-            }
-            match args {
+            let default = match args {
                 Some(a) => match a.get(src, Some(0), "default") {
                     Some(d) if unwrap_parens(d).kind() == "ellipsis" => FieldDefault::Required,
                     Some(d) => FieldDefault::Expr(d),
@@ -270,11 +367,16 @@ fn field_read(
                     None => FieldDefault::Required,
                 },
                 None => FieldDefault::Required,
-            }
+            };
+            return (alias, default);
         }
         Some(v) => FieldDefault::Expr(v),
     };
-    let start = left.start_position();
+    (None, default)
+}
+
+fn make_read(analysis: &Analysis, key: String, at: Node, default: FieldDefault) -> EnvRead {
+    let start = at.start_position();
     let mut read = EnvRead::new(
         Some(key),
         Location::new(analysis.rel(), start.row as u32, start.column as u32),
@@ -283,13 +385,109 @@ fn field_read(
     );
     match default {
         FieldDefault::Required => read.required = true,
-        FieldDefault::Expr(d) => match literal(d, src) {
+        FieldDefault::Expr(d) => match literal(d, analysis.src) {
             Some(v) => read.default = Some(v),
             None => read.has_default = true,
         },
         FieldDefault::NonLiteral => read.has_default = true,
     }
     read
+}
+
+/// The reads of a nested model: its leaf fields, each heading a chain, and
+/// the (sub)models' own keys, read whole as JSON.
+#[derive(Default)]
+struct Found {
+    leaves: Vec<EnvRead>,
+    wholes: Vec<EnvRead>,
+}
+
+/// How a settings class names the fields of its nested models.
+struct Nesting<'a, 't> {
+    config: &'a ClassConfig,
+    delimiter: &'a str,
+    models: &'a Models<'t>,
+}
+
+impl Nesting<'_, '_> {
+    /// `db: Db` with `Db.host`: `DB__HOST` is read, and `DB` whole as JSON.
+    /// Each leaf field heads a chain ending in the keys of the models
+    /// around it; the models' own keys are reads nested in those chains.
+    fn reads(
+        &self,
+        analysis: &Analysis,
+        left: Node,
+        value: Option<Node>,
+        model: Node,
+    ) -> Vec<EnvRead> {
+        let mut whole = field_read(analysis, self.config, left, value);
+        let Some(base) = whole.key.clone() else {
+            return vec![whole];
+        };
+        let mut found = Found::default();
+        let defaulted = !whole.required;
+        self.model_reads(analysis, &[base], defaulted, model, 0, &mut found);
+        let Some(head) = found.leaves.first().and_then(|r| r.key.clone()) else {
+            return vec![whole];
+        };
+        // Set field by field, the whole model is not needed.
+        whole.required = false;
+        found.wholes.insert(0, whole);
+        for read in &mut found.wholes {
+            read.fallback_of = Some(head.clone());
+        }
+        found.leaves.extend(found.wholes);
+        found.leaves
+    }
+
+    /// The reads of `model`'s fields under `keys` (its own key first, then
+    /// those of the models around it).
+    fn model_reads(
+        &self,
+        analysis: &Analysis,
+        keys: &[String],
+        defaulted: bool,
+        model: Node,
+        depth: usize,
+        found: &mut Found,
+    ) {
+        let src = analysis.src;
+        let Some(base) = keys.first() else { return };
+        for (left, value, annotation) in annotated_fields(model, src) {
+            let key = self
+                .config
+                .spell(&format!("{base}{}{}", self.delimiter, text(left, src)));
+            let (_, default) = field_spec(src, value);
+            let mut read = make_read(analysis, key.clone(), left, default);
+            // The model around has a default: its fields need no env.
+            if defaulted && read.required {
+                read.required = false;
+                read.has_default = true;
+            }
+            let inner = model_of(Some(annotation), src, self.models);
+            match inner.filter(|_| depth + 1 < MAX_NESTING) {
+                Some(inner) => {
+                    let inner_defaulted = defaulted || !read.required;
+                    read.required = false;
+                    let mut inner_keys = vec![key];
+                    inner_keys.extend(keys.iter().cloned());
+                    self.model_reads(
+                        analysis,
+                        &inner_keys,
+                        inner_defaulted,
+                        inner,
+                        depth + 1,
+                        found,
+                    );
+                    found.wholes.push(read);
+                }
+                None => {
+                    read.chain.extend(keys.iter().cloned());
+                    found.leaves.push(read);
+                }
+            }
+        }
+    }
 }
 
 fn is_field(call: Node, src: &str) -> bool {

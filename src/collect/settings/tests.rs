@@ -99,6 +99,72 @@ fn setdefault_is_a_read_with_its_default() {
 }
 
 #[test]
+fn aliases_of_os_environ_read_env() {
+    let src = "import os\nE = os.environ\nenv = (os.environ)\nA = E['A']\nB = env.get('B', 'b')\nC = env.pop('C')\nD = 'D' in env\nother = os.environ.copy()\nX = other['NOT_A_READ']\n";
+    let summary: Vec<_> = reads(src)
+        .iter()
+        .map(|r| (key(r).to_string(), r.via, r.required))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("A".to_string(), ReadVia::OsEnviron, true),
+            ("B".to_string(), ReadVia::OsEnvironGet, false),
+            ("C".to_string(), ReadVia::OsEnvironPop, true),
+            ("D".to_string(), ReadVia::OsEnvironIn, false),
+        ]
+    );
+}
+
+#[test]
+fn pop_raises_without_a_default() {
+    let r = only("import os\nT = os.environ.pop('TOKEN')\n");
+    assert_eq!(
+        (key(&r), r.via, r.required),
+        ("TOKEN", ReadVia::OsEnvironPop, true)
+    );
+    let r = only("import os\nT = os.environ.pop('TOKEN', None)\n");
+    assert_eq!((r.required, r.default), (false, Some(DefaultValue::None)));
+    let r = only("from os import environ\nT = environ.pop('TOKEN', '')\n");
+    assert_eq!((r.required, r.default), (false, str_default("")));
+}
+
+#[test]
+fn membership_tests_are_reads_that_run_only_where_the_key_is_set() {
+    let src = "import os\nif 'SENTRY_DSN' in os.environ:\n    pass\nUSE = 'FLAG' not in os.environ\nif 'A' in os.environ and 'B' in os.environ:\n    pass\nX = 'K' in other\nY = name in os.environ\nZ = 'P' in os.environ.keys()\n";
+    let all = reads(src);
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| {
+            let guard = r.guard.clone().unwrap_or_default();
+            (
+                key(r).to_string(),
+                r.required,
+                r.default.clone(),
+                guard.set,
+                guard.other,
+            )
+        })
+        .collect();
+    let row = |k: &str| (k.to_string(), false, None, vec![k.to_string()], false);
+    assert_eq!(
+        summary,
+        vec![row("SENTRY_DSN"), row("FLAG"), row("A"), row("B")]
+    );
+    assert!(
+        all.iter()
+            .all(|r| r.via == ReadVia::OsEnvironIn && !r.has_default)
+    );
+    // Inside another branch, the test adds its key to that branch's guard.
+    let src = "import os\nif os.getenv('MODE'):\n    X = 'K' in os.environ\n";
+    let r = reads(src).into_iter().find(|r| key(r) == "K").unwrap();
+    assert_eq!(
+        r.guard.map(|g| g.set),
+        Some(vec!["MODE".into(), "K".into()])
+    );
+}
+
+#[test]
 fn environ_from_os_subscript() {
     let r = only("from os import environ as E\nX = E['K']\n");
     assert_eq!(
@@ -325,6 +391,94 @@ class Settings(BaseSettings):
         ]
     );
     assert!(all.iter().all(|r| r.via == ReadVia::PydanticSettings));
+}
+
+#[test]
+fn pydantic_nested_models_with_a_delimiter() {
+    let src = r#"from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+class Pool(BaseModel):
+    size: int = 5
+
+class Db(BaseModel):
+    host: str
+    port: int = 5432
+    pool: Pool
+
+class Cache(BaseModel):
+    url: str
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="APP_", env_nested_delimiter="__")
+    db: Db
+    cache: Optional[Cache] = None
+    name: str = "shop"
+"#;
+    let all = reads(src);
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| {
+            (
+                key(r).to_string(),
+                r.required,
+                r.default.clone(),
+                r.chain.join(" "),
+                r.fallback_of.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let row = |k: &str, required, default, chain: &str, of: &str| {
+        (
+            k.to_string(),
+            required,
+            default,
+            chain.to_string(),
+            of.to_string(),
+        )
+    };
+    assert_eq!(
+        summary,
+        vec![
+            row("APP_DB__HOST", true, None, "APP_DB__HOST APP_DB", ""),
+            row(
+                "APP_DB__PORT",
+                false,
+                Some(DefaultValue::Int(5432)),
+                "APP_DB__PORT APP_DB",
+                ""
+            ),
+            row(
+                "APP_DB__POOL__SIZE",
+                false,
+                Some(DefaultValue::Int(5)),
+                "APP_DB__POOL__SIZE APP_DB__POOL APP_DB",
+                ""
+            ),
+            row("APP_DB", false, None, "APP_DB", "APP_DB__HOST"),
+            row("APP_DB__POOL", false, None, "APP_DB__POOL", "APP_DB__HOST"),
+            // The model has a default: its fields need no env.
+            row(
+                "APP_CACHE__URL",
+                false,
+                None,
+                "APP_CACHE__URL APP_CACHE",
+                ""
+            ),
+            row(
+                "APP_CACHE",
+                false,
+                Some(DefaultValue::None),
+                "APP_CACHE",
+                "APP_CACHE__URL"
+            ),
+            row("APP_NAME", false, str_default("shop"), "APP_NAME", ""),
+        ]
+    );
+    assert!(all.iter().all(|r| r.via == ReadVia::PydanticSettings));
+    // Without a delimiter, the model is one key, read as JSON.
+    let plain = src.replace(", env_nested_delimiter=\"__\"", "");
+    assert_eq!(keys(&plain), vec!["APP_DB", "APP_CACHE", "APP_NAME"]);
 }
 
 #[test]
@@ -675,7 +829,8 @@ fn read_of(src: &str, wanted: &str) -> EnvRead {
     let src = format!("import os\nimport environ\nenv = environ.Env()\n{src}");
     reads(&src)
         .into_iter()
-        .find(|r| key(r) == wanted && r.location.row > 2)
+        // A membership test is a read of its own (see `membership_tests_are_reads`).
+        .find(|r| key(r) == wanted && r.location.row > 2 && r.via != ReadVia::OsEnvironIn)
         .unwrap_or_else(|| panic!("no read of {wanted} in {src}"))
 }
 
