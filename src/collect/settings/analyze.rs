@@ -61,6 +61,9 @@ pub struct Helper {
     pub key_position: usize,
     pub key_param: String,
     pub default: HelperDefault,
+    /// Other keys it tries, as (prefix, suffix) around the key:
+    /// `os.environ.get(name) or os.environ.get(f"APP_{name}")` gives `("APP_", "")`.
+    pub key_forms: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1087,6 +1090,39 @@ impl<'t> Analysis<'t, '_> {
         self.known.env_instances.get(&original).cloned()
     }
 
+    /// `site` builds its key from the parameter of a helper defined by
+    /// another read of the same function, as one of that helper's key forms.
+    fn is_helper_key_form(&self, site: &Site<'t>, sites: &[Site<'t>]) -> bool {
+        let Some(function) = site.function else {
+            return false;
+        };
+        let read = text(site.node, self.src);
+        sites
+            .iter()
+            .filter(|s| s.function == Some(function) && matches!(s.key, Key::Name(_)))
+            .filter_map(|s| self.helper_from(s))
+            .any(|h| !h.key_forms.is_empty() && read.contains(&format!("{{{}}}", h.key_param)))
+    }
+
+    /// The other keys the helper a wrapper read calls tries for `key`.
+    fn wrapper_key_forms(&self, site: &Site<'t>, key: &str) -> Vec<String> {
+        if site.via != ReadVia::Wrapper {
+            return Vec::new();
+        }
+        let Some(helper) = site
+            .node
+            .child_by_field_name("function")
+            .and_then(|f| self.helper(text(f, self.src)))
+        else {
+            return Vec::new();
+        };
+        helper
+            .key_forms
+            .iter()
+            .map(|(prefix, suffix)| format!("{prefix}{key}{suffix}"))
+            .collect()
+    }
+
     fn helper(&self, name: &str) -> Option<Helper> {
         if let Some(helper) = self.local_helpers.get(name) {
             return Some(helper.clone());
@@ -1192,11 +1228,15 @@ impl<'t> Analysis<'t, '_> {
                 }
             }
         };
+        let key_forms = enclosing_function(site.node)
+            .map(|f| key_forms(text(f, self.src), &param.name))
+            .unwrap_or_default();
         Some(Helper {
             name: function.name.clone(),
             key_position: param.position?,
             key_param: param.name.clone(),
             default,
+            key_forms,
         })
     }
 
@@ -1224,6 +1264,8 @@ impl<'t> Analysis<'t, '_> {
                 Key::Literal(k) => Some(k.clone()),
                 // The key is the helper's parameter: its callers are the reads.
                 Key::Name(_) if self.helper_from(site).is_some() => continue,
+                // `os.getenv(f"APP_{name}")` in that helper: a key form of it.
+                Key::Dynamic if self.is_helper_key_form(site, sites) => continue,
                 _ => None,
             };
             let start = site.node.start_position();
@@ -1253,6 +1295,7 @@ impl<'t> Analysis<'t, '_> {
             if let Some(key) = &key {
                 read.chain = std::iter::once(key.clone())
                     .chain(settled.aliases)
+                    .chain(self.wrapper_key_forms(site, key))
                     .collect();
                 let head = read.fallback_of.clone().unwrap_or_else(|| key.clone());
                 for nested in settled.nested {
@@ -1403,6 +1446,51 @@ fn missing_key_guard<'t>(read: Node<'t>, param: &str, src: &str) -> Option<Node<
         let first = super::syntax::first_named(consequence)?;
         (first.kind() == "return_statement").then(|| super::syntax::first_named(first))?
     })
+}
+
+#[cfg(test)]
+pub(super) fn key_forms_for_tests(body: &str, param: &str) -> Vec<(String, String)> {
+    key_forms(body, param)
+}
+
+/// The `def` a node sits in.
+fn enclosing_function(node: Node) -> Option<Node> {
+    let mut at = node.parent();
+    while let Some(n) = at {
+        if n.kind() == "function_definition" {
+            return Some(n);
+        }
+        at = n.parent();
+    }
+    None
+}
+
+/// The (prefix, suffix) of each f-string key an env read in `body` builds
+/// around parameter `param`: `os.getenv(f"SMARTER_{name}")`.
+fn key_forms(body: &str, param: &str) -> Vec<(String, String)> {
+    let hole = format!("{{{param}}}");
+    let mut forms = Vec::new();
+    for call in ["getenv(", "environ.get(", "environ["] {
+        for (at, _) in body.match_indices(call) {
+            let arg = body[at + call.len()..].trim_start();
+            let Some(quoted) = arg.strip_prefix("f\"").or_else(|| arg.strip_prefix("f'")) else {
+                continue;
+            };
+            let Some(end) = quoted.find(['"', '\'']) else {
+                continue;
+            };
+            let Some((prefix, suffix)) = quoted[..end].split_once(&hole) else {
+                continue;
+            };
+            let word = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if word(prefix) && word(suffix) && !(prefix.is_empty() && suffix.is_empty()) {
+                forms.push((prefix.to_string(), suffix.to_string()));
+            }
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    forms
 }
 
 fn walk_kind(node: Node) -> WalkKind {

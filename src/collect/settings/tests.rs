@@ -554,6 +554,41 @@ D = env_bool("D")
     );
 }
 
+/// `os.environ.get(name) or os.environ.get(f"SMARTER_{name}")`: a call of
+/// the helper is satisfied by either key.
+#[test]
+fn a_helper_trying_a_prefixed_key_reads_both() {
+    let src = r#"import os
+
+def get_env(var_name, default=None):
+    retval = os.environ.get(var_name) or os.environ.get(f"SMARTER_{var_name}")
+    return retval if retval is not None else default
+
+def plain(name):
+    return os.environ[name]
+
+REGION = get_env("AWS_REGION")
+SECRET = plain("SECRET")
+"#;
+    let chains: Vec<Vec<String>> = reads(src).into_iter().map(|r| r.chain).collect();
+    assert_eq!(
+        chains,
+        [
+            vec!["AWS_REGION".to_string(), "SMARTER_AWS_REGION".to_string()],
+            vec!["SECRET".to_string()],
+        ]
+    );
+}
+
+#[test]
+fn key_forms_are_read_from_env_reads_only() {
+    let body = "def f(n):\n    log(f\"missing {n}\")\n    return os.getenv(f'APP_{n}_FILE') or os.getenv(f\"{n}\")\n";
+    assert_eq!(
+        super::analyze::key_forms_for_tests(body, "n"),
+        [("APP_".to_string(), "_FILE".to_string())]
+    );
+}
+
 #[test]
 fn helpers_and_env_instances_across_files() {
     let dir = tempfile::tempdir().unwrap();
