@@ -202,14 +202,17 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     }
     let read_keys: Vec<&str> = unset.iter().map(|(row, _)| row.key.as_str()).collect();
     let written_keys: Vec<&str> = written.iter().map(|w| w.key.as_str()).collect();
-    let pairs = candidates(&written_keys, &read_keys);
-
-    for (ri, wi) in pairs {
+    // The exact judgement; the lookups above only chose whom to ask.
+    let judged: Vec<(usize, usize, &str)> = candidates(&written_keys, &read_keys)
+        .into_iter()
+        .filter_map(|(ri, wi)| Some((ri, wi, shape(written_keys[wi], read_keys[ri])?)))
+        .collect();
+    let conventions = conventions(chain);
+    for (ri, wi, why) in judged {
         let ((row, read), w) = (unset[ri], written[wi]);
-        // The exact judgement; the lookups above only chose whom to ask.
-        let Some(why) = shape(&w.key, &row.key) else {
+        if affix(&w.key, &row.key).is_some_and(|a| conventions.contains(&a)) {
             continue;
-        };
+        }
         let Some(write) = w.written.first() else {
             continue;
         };
@@ -232,9 +235,49 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     }
 }
 
+/// How the longer of two prefix-related keys extends the shorter:
+/// `SMARTER_…` for `SMARTER_LOGO` / `LOGO`, `…_FILE` for `KEY_FILE` / `KEY`.
+fn affix(a: &str, b: &str) -> Option<String> {
+    let (long, short) = if a.len() > b.len() { (a, b) } else { (b, a) };
+    long.strip_suffix(short)
+        .filter(|p| p.ends_with('_'))
+        .map(|p| format!("{p}…"))
+        .or_else(|| {
+            long.strip_prefix(short)
+                .filter(|s| s.starts_with('_'))
+                .map(|s| format!("…{s}"))
+        })
+}
+
+/// Affixes the code itself maps keys by: a read falling back from `K` to
+/// `SMARTER_K` (`os.environ.get(name) or os.environ.get(f"SMARTER_{name}")`).
+/// A key written with that affix where the plain one is read is the
+/// convention at work through code envtrail follows only in part, not a typo.
+fn conventions(chain: &Chain) -> BTreeSet<String> {
+    chain
+        .rows
+        .values()
+        .flat_map(|row| row.read.iter())
+        .flat_map(|read| {
+            let head = read.chain.first();
+            read.chain
+                .iter()
+                .skip(1)
+                .filter_map(move |k| affix(head?, k))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::shape;
+    use super::{affix, shape};
+
+    #[test]
+    fn affixes_of_prefix_related_keys() {
+        assert_eq!(affix("SMARTER_LOGO", "LOGO").as_deref(), Some("SMARTER_…"));
+        assert_eq!(affix("KEY", "KEY_FILE").as_deref(), Some("…_FILE"));
+        assert_eq!(affix("DB_PASS", "DB_PASSWORD"), None);
+    }
 
     #[test]
     fn small_edit() {
