@@ -810,6 +810,9 @@ pub struct DockerImage {
     pub env: Vec<ImageEnv>,
     /// Built `FROM python...` or installs/runs Python tooling.
     pub python: bool,
+    /// Built on a well-known runtime of another language (`node`, `nginx`,
+    /// `golang`...) and installing no Python: an image of something else.
+    pub other_runtime: bool,
     /// The last `CMD`/`ENTRYPOINT` (what a container of it runs), else the
     /// first line: where findings about such a container point.
     pub command: Location,

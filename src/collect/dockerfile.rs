@@ -24,6 +24,29 @@ const PYTHON_MARKERS: &[&str] = &[
     "python",
 ];
 
+/// Base images of other languages' runtimes and of web servers.
+const OTHER_RUNTIMES: &[&str] = &[
+    "node",
+    "nginx",
+    "httpd",
+    "caddy",
+    "golang",
+    "ruby",
+    "openjdk",
+    "eclipse-temurin",
+    "php",
+    "rust",
+    "deno",
+    "bun",
+];
+
+/// `base` (lower case, as written after `FROM`) is one of [`OTHER_RUNTIMES`].
+fn is_other_runtime(base: &str) -> bool {
+    let repo = base.rsplit('/').next().unwrap_or(base);
+    let repo = repo.split([':', '@']).next().unwrap_or(repo);
+    OTHER_RUNTIMES.contains(&repo)
+}
+
 pub fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "dockerfile"
@@ -159,6 +182,7 @@ pub fn parse(rel: &str, text: &str) -> DockerImage {
     let mut stages: BTreeMap<String, Vec<ImageEnv>> = BTreeMap::new();
     let mut env: Vec<ImageEnv> = Vec::new();
     let mut python = false;
+    let mut last_base = String::new();
     let mut stage_name: Option<String> = None;
     let mut command_row = 0;
     for (row, line) in instructions(text) {
@@ -187,6 +211,7 @@ pub fn parse(rel: &str, text: &str) -> DockerImage {
                 if base.starts_with("python") || base.contains("/python") {
                     python = true;
                 }
+                last_base = base.clone();
                 if let [_, as_kw, name, ..] = args.as_slice()
                     && as_kw.eq_ignore_ascii_case("as")
                 {
@@ -219,6 +244,7 @@ pub fn parse(rel: &str, text: &str) -> DockerImage {
     }
     DockerImage {
         file: rel.to_string(),
+        other_runtime: !python && is_other_runtime(&last_base),
         env,
         python,
         command: Location::new(rel, command_row, 0),
@@ -280,6 +306,28 @@ mod tests {
     #[test]
     fn not_python() {
         assert!(!parse("Dockerfile", "FROM nginx:1\nENV X=1\n").python);
+        assert!(
+            parse(
+                "node.Dockerfile",
+                "FROM docker.io/cimg/node:current-browsers\n"
+            )
+            .other_runtime
+        );
+        // Python installed on a node base, or an unknown base: not another runtime.
+        assert!(
+            !parse(
+                "Dockerfile",
+                "FROM node:20\nRUN apt-get install -y python3\n"
+            )
+            .other_runtime
+        );
+        assert!(
+            !parse(
+                "Dockerfile",
+                "FROM ghcr.io/acme/base:1\nCMD [\"/start.sh\"]\n"
+            )
+            .other_runtime
+        );
     }
 
     #[test]

@@ -552,6 +552,7 @@ mod chain_tests {
             file: file.into(),
             env: Vec::new(),
             python: true,
+            other_runtime: false,
             command: Location::new(file, command_row, 0),
         }
     }

@@ -60,16 +60,27 @@ fn missing_in_services(
         .iter()
         .map(|(_, s)| format!("`{}` ({})", s.name, crate::location::shown(&s.file)))
         .collect();
+    // One service fails in every target that deploys it: named once.
+    names.sort();
     names.dedup();
     let mut finding = Finding::new(
         RuleId::UnsetRequired,
         Some(&row.key),
         read.location.clone(),
         format!(
-            "{} requires {} and compose service {} runs these settings without it (other services of the app get it): that service fails when it starts",
+            "{} requires {} and compose service{} {} run{} these settings without it (other services of the app get it): {} when {} start{}",
             read.location.shown_file(),
             row.key,
-            names.join(", ")
+            if names.len() > 1 { "s" } else { "" },
+            names.join(", "),
+            if names.len() > 1 { "" } else { "s" },
+            if names.len() > 1 {
+                "they fail"
+            } else {
+                "that service fails"
+            },
+            if names.len() > 1 { "they" } else { "it" },
+            if names.len() > 1 { "" } else { "s" },
         ),
     );
     for (t, s) in missing {

@@ -135,6 +135,14 @@ pub(super) fn app_services<'a>(
         .filter(|r| r.consumer == Consumer::App)
         .map(|r| r.location.file.as_str())
         .collect();
+    // An image of another runtime built from the app's folder (a node
+    // asset builder): not the app, unless its command starts the app.
+    let other_image = |s: &ComposeService| {
+        s.dockerfile
+            .as_deref()
+            .and_then(|d| images.get(d))
+            .is_some_and(|i| i.other_runtime)
+    };
     let builds_app = |s: &ComposeService| {
         s.build_context.as_deref().is_some_and(|ctx| {
             ctx == "." || read_files.iter().any(|f| f.starts_with(&format!("{ctx}/")))
@@ -149,6 +157,10 @@ pub(super) fn app_services<'a>(
         .services
         .iter()
         .filter(|s| {
+            let command_runs_python = s.command.as_ref().is_some_and(|c| c.runs_python);
+            if other_image(s) && !command_runs_python {
+                return false;
+            }
             builds_app(s)
                 || s.runs_python
                 || s.dockerfile
