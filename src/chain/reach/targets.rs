@@ -198,14 +198,23 @@ impl<'a> Assembler<'a> {
             let runner_env =
                 jobs.is_empty() || jobs.iter().any(|j| j.compose_on_runner != Some(false));
             let host = HostEnv::new(&facts.writes, Some(name), runner_env);
+            // A target whose jobs start no compose, in a repository deploying
+            // to a platform, deploys the platform's apps, not a compose stack.
+            let starts_compose = jobs.iter().any(|j| j.compose_on_runner.is_some());
+            let has_platform = units.iter().any(|u| matches!(u, Unit::Platform { .. }));
+            let deployable: Vec<&Unit> = units
+                .iter()
+                .copied()
+                .filter(|u| starts_compose || !has_platform || !matches!(u, Unit::Compose { .. }))
+                .collect();
             let tokens = env_tokens(name);
-            let paired: Vec<&Unit> = units
+            let paired: Vec<&Unit> = deployable
                 .iter()
                 .copied()
                 .filter(|u| !tokens.is_disjoint(&env_tokens(u.name())))
                 .collect();
             let paired = if paired.is_empty() {
-                units.to_vec()
+                deployable
             } else {
                 paired
             };

@@ -457,6 +457,7 @@ fn image_and_committed_env_file_reach_the_app() {
             source: Source::Literal,
         }],
         python: true,
+        other_runtime: false,
         command: Location::file_start("backend/Dockerfile"),
     });
     f.dotenv_files.push(DotenvFile {
@@ -684,4 +685,70 @@ fn setdefault_sets_the_key_only_for_code_in_its_folder_or_below() {
     assert!(!unset("manage.py"));
     assert!(!unset("app/wsgi.py"));
     assert!(unset("worker/boot.py"));
+}
+
+/// A platform app (an ECS container) for a deploy job that starts no
+/// compose: the compose stack beside it (a developer's, reading a host
+/// `.env`) is not what that job deploys, so its unseen env file makes
+/// nothing unknown there, and what the container lacks is certain.
+#[test]
+fn a_platform_deploy_job_does_not_deploy_the_compose_stack() {
+    let compose = "services:\n  web:\n    build: .\n    restart: always\n    env_file: .env\n";
+    let mut f = facts(
+        &[("docker-compose.yml", compose)],
+        vec![write("AWS_REGION", 4, None, Some("deploy.yml#deploy"))],
+        vec![read("SUPABASE_URL", 1, true), read("BASE_URL", 2, true)],
+    );
+    f.jobs = vec![crate::facts::WorkflowJob {
+        compose_on_runner: None,
+        ..delivering_job("deploy.yml#deploy")
+    }];
+    f.platform_apps.push(crate::facts::PlatformApp {
+        via: WriteVia::EcsTaskDefinition,
+        noun: "ECS container",
+        name: "api".into(),
+        location: Location::new(".aws/task-definition.json", 3, 0),
+        image: None,
+        platform: Some(crate::platform::Platform::AwsEcs),
+        env: vec![crate::facts::PlatformEnv {
+            key: "SUPABASE_URL".into(),
+            location: Location::new(".aws/task-definition.json", 8, 0),
+            source: Source::Unknown,
+        }],
+        unseen: vec![],
+        env_files: vec![],
+    });
+    let chain = Chain::build(f, None);
+    assert!(chain.reaches("SUPABASE_URL"));
+    assert_eq!(
+        findings(&chain),
+        [(RuleId::UnsetRequired, Some("BASE_URL".to_string()))]
+    );
+}
+
+/// A service built from the app's folder on another runtime's image (a
+/// node asset watcher) does not run the Python settings.
+#[test]
+fn a_service_of_another_runtime_is_not_the_app() {
+    let compose = "services:\n  app:\n    build: .\n    restart: always\n    environment:\n      - DATABASE_URL=postgres://db/app\n  node:\n    build:\n      context: .\n      dockerfile: node.Dockerfile\n    restart: always\n";
+    let mut f = facts(
+        &[("docker-compose.yml", compose)],
+        vec![],
+        vec![read("DATABASE_URL", 1, true)],
+    );
+    f.images.push(crate::collect::dockerfile::parse(
+        "node.Dockerfile",
+        "FROM docker.io/cimg/node:current-browsers\nWORKDIR /app\n",
+    ));
+    let chain = Chain::build(f, None);
+    assert!(
+        chain
+            .deploy
+            .app_services
+            .iter()
+            .all(|(_, service)| service != "node"),
+        "{:?}",
+        chain.deploy.app_services
+    );
+    assert_eq!(findings(&chain), []);
 }
