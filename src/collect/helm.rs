@@ -181,10 +181,7 @@ fn workload(rel: &str, lines: &[&str], first_row: u32, chart: &Chart) -> Option<
         image: image_of(lines, chart),
         platform: None,
         env: Vec::new(),
-        unseen: vec![UnseenEnv {
-            what: "values given at install (`helm upgrade -f` / `--set`)".into(),
-            location,
-        }],
+        unseen: Vec::new(),
         env_files: Vec::new(),
     };
     let mut scan = EnvScan {
@@ -192,8 +189,26 @@ fn workload(rel: &str, lines: &[&str], first_row: u32, chart: &Chart) -> Option<
         chart,
         app: &mut app,
         assigned: assigned_includes(lines),
+        values_driven: false,
     };
     scan.block(lines, first_row);
+    // Keys rendered from values: values given at install may add more.
+    // Literal names only: install values change what they hold, not which.
+    if scan.values_driven {
+        app.unseen.insert(
+            0,
+            UnseenEnv {
+                what: "values given at install (`helm upgrade -f` / `--set`)".into(),
+                location,
+            },
+        );
+    }
+    if let Some(row) = lines.iter().position(|l| l.trim() == "envFrom:") {
+        app.unseen.push(UnseenEnv {
+            what: "the objects its `envFrom:` names".into(),
+            location: Location::new(rel, first_row + row as u32, 0),
+        });
+    }
     // The same include may be named twice (`if $envVars` then `$envVars`).
     let mut seen = std::collections::HashSet::new();
     app.env.retain(|e| seen.insert(e.key.clone()));
@@ -281,6 +296,8 @@ struct EnvScan<'a> {
     app: &'a mut PlatformApp,
     /// Template variables holding an `include` (name, the action).
     assigned: Vec<(String, String, String)>,
+    /// Some key is rendered from `.Values`.
+    values_driven: bool,
 }
 
 impl EnvScan<'_> {
@@ -356,6 +373,7 @@ impl EnvScan<'_> {
                 chart: self.chart,
                 app: self.app,
                 assigned: Vec::new(),
+                values_driven: false,
             };
             // A define's body is itself the env list: scan it as one.
             for (i, line) in lines.iter().enumerate() {
@@ -363,6 +381,7 @@ impl EnvScan<'_> {
                 let here = Location::new(file.as_str(), start + i as u32, indent as u32);
                 scan.line(line.trim(), here, depth + 1);
             }
+            self.values_driven |= scan.values_driven;
         }
         // `include "x.env" (list . .Values.backend)`: the env under the values it is given.
         if self.app.env.len() == before {
@@ -383,6 +402,7 @@ impl EnvScan<'_> {
         let Some(path) = values_path(action) else {
             return;
         };
+        self.values_driven = true;
         let mut found = Vec::new();
         if under {
             for sub in ["envVars", "env", "extraEnv", "environment"] {
