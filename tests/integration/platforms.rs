@@ -239,3 +239,60 @@ fn kustomize_table_and_json() {
     insta::assert_snapshot!("kustomize_table", table("deploy-kustomize"));
     insta::assert_snapshot!("kustomize_json", json("deploy-kustomize"));
 }
+
+/// A systemd unit that runs the app: its `Environment=` keys are set, the
+/// `EnvironmentFile=` the deploy writes over ssh arrives, and what only a
+/// drop-in on the host may give is unknown.
+#[test]
+fn systemd_unit_env_and_the_env_file_the_deploy_writes() {
+    let (report, code) = check_json("deploy-systemd", &[]);
+    assert_eq!(
+        findings(&report),
+        [("reach-unknown".to_string(), Some("SENTRY_DSN".to_string()))]
+    );
+    assert_eq!(code, 0);
+    let secret = key_entry(&report, "SECRET_KEY");
+    assert_eq!(secret["reach"], "set");
+    let vias: Vec<&str> = secret["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["via"].as_str().unwrap())
+        .collect();
+    assert!(vias.contains(&"systemd"), "{vias:?}");
+    assert_eq!(report["entry_points"][0]["file"], "deploy/shop.service");
+}
+
+#[test]
+fn systemd_table_and_json() {
+    insta::assert_snapshot!("systemd_table", table("deploy-systemd"));
+    insta::assert_snapshot!("systemd_json", json("deploy-systemd"));
+}
+
+/// `app.json` declares config vars (a value, a generated secret, one the
+/// user gives): set; one only `heroku config:set` gives is unknown.
+#[test]
+fn heroku_app_json_declares_config_vars_and_config_set_stays_unknown() {
+    let (report, code) = check_json("deploy-heroku", &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "reach-unknown".to_string(),
+            Some("MAILGUN_API_KEY".to_string())
+        )]
+    );
+    assert_eq!(code, 0);
+    for key in ["SECRET_KEY", "ADMIN_EMAIL", "DJANGO_DEBUG"] {
+        assert_eq!(
+            key_entry(&report, key)["written"][0]["via"],
+            "heroku",
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn heroku_table_and_json() {
+    insta::assert_snapshot!("heroku_table", table("deploy-heroku"));
+    insta::assert_snapshot!("heroku_json", json("deploy-heroku"));
+}

@@ -1202,6 +1202,13 @@ impl<'t> Analysis<'t, '_> {
                 .map_or(Fallback::Fails, Fallback::Expr),
             ref other => other.clone(),
         };
+        // `value = os.getenv(name)` then `if not value: raise ...`.
+        let fallback = match fallback {
+            Fallback::Value(Some(DefaultValue::None)) if raises_when_empty(site.node, self.src) => {
+                Fallback::Fails
+            }
+            other => other,
+        };
         let default = match fallback {
             Fallback::Fails => HelperDefault::Fails,
             // `v = os.getenv(name); return v if v is not None else default`
@@ -1445,6 +1452,39 @@ fn missing_key_guard<'t>(read: Node<'t>, param: &str, src: &str) -> Option<Node<
         let consequence = st.field(Field::Consequence)?;
         let first = super::syntax::first_named(consequence)?;
         (first.kind() == "return_statement").then(|| super::syntax::first_named(first))?
+    })
+}
+
+/// The read's value is assigned to a name (`value = os.getenv(name)`) and
+/// a later statement of the same function raises when it is empty or
+/// `None` (`if not value: raise …`, `if value is None: raise …`): a
+/// missing key makes the function fail.
+fn raises_when_empty(read: Node, src: &str) -> bool {
+    let Some(assignment) = read.parent().filter(|p| p.kind() == "assignment") else {
+        return false;
+    };
+    let Some(name) = assignment.field(Field::Left).map(|l| text(l, src)) else {
+        return false;
+    };
+    let Some(body) = enclosing_function(read).and_then(|f| f.field(Field::Body)) else {
+        return false;
+    };
+    let mut cursor = body.walk();
+    let statements: Vec<Node> = body.named_children(&mut cursor).collect();
+    statements.into_iter().any(|st| {
+        if st.kind() != "if_statement" || st.start_byte() < assignment.end_byte() {
+            return false;
+        }
+        let Some(condition) = st.field(Field::Condition).map(|c| text(c, src)) else {
+            return false;
+        };
+        let condition = condition.split_whitespace().collect::<Vec<_>>().join(" ");
+        let tests_empty = [format!("not {name}"), format!("{name} is None")].contains(&condition);
+        let raises = st
+            .field(Field::Consequence)
+            .and_then(super::syntax::first_named)
+            .is_some_and(|first| first.kind() == "raise_statement");
+        tests_empty && raises
     })
 }
 

@@ -580,6 +580,37 @@ SECRET = plain("SECRET")
     );
 }
 
+/// `value = os.getenv(name)` then `if not value: raise`: the helper fails
+/// on a missing key, so its calls are required.
+#[test]
+fn a_helper_raising_on_an_empty_value_is_required() {
+    let src = r#"import os
+
+def get_env_var(var_name):
+    value = os.getenv(var_name)
+    if not value:
+        raise ValueError(f"{var_name} is not set")
+    return value
+
+def lenient(name):
+    value = os.getenv(name)
+    if not value:
+        log("missing")
+    return value
+
+BASE_URL = get_env_var("BASE_URL")
+OTHER = lenient("OTHER")
+"#;
+    let required: Vec<(String, bool)> = reads(src)
+        .into_iter()
+        .map(|r| (key(&r).to_string(), r.required))
+        .collect();
+    assert_eq!(
+        required,
+        [("BASE_URL".to_string(), true), ("OTHER".to_string(), false)]
+    );
+}
+
 #[test]
 fn key_forms_are_read_from_env_reads_only() {
     let body = "def f(n):\n    log(f\"missing {n}\")\n    return os.getenv(f'APP_{n}_FILE') or os.getenv(f\"{n}\")\n";
