@@ -393,8 +393,9 @@ fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Con
 /// A deploy step whose env envtrail reads elsewhere: the ECS actions render
 /// and deploy a task definition of the repository (whose file and the
 /// render step's inputs are read), `terraform apply` applies the Terraform
-/// envtrail reads (what it cannot read there is a stage of its own), a
-/// platform deploy ships a manifest envtrail reads (`gcloud app deploy` of
+/// envtrail reads (what it cannot read there is a stage of its own), so does
+/// `helm upgrade` of the charts it reads, a platform deploy ships a manifest
+/// envtrail reads (`gcloud app deploy` of
 /// an `app.yaml`). Only when the repository holds such a definition:
 /// otherwise the step's env comes from files envtrail does not see.
 fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
@@ -412,6 +413,8 @@ fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
             defines(crate::facts::WriteVia::EcsTaskDefinition)
         }
         "terraform apply" | "tofu apply" => defines(crate::facts::WriteVia::Terraform),
+        // What install values may add is the chart apps' own unseen part.
+        "helm upgrade" | "helm install" => defines(crate::facts::WriteVia::Helm),
         _ => platform::Platform::of_manifest_deploy(what)
             .is_some_and(|p| facts.platform_apps.iter().any(|a| a.platform == Some(p))),
     }

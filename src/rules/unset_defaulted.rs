@@ -109,7 +109,10 @@ impl DefaultRisk {
         };
         let secret = is_secret_name(key);
         let debug = has_token("DEBUG");
+        // `IN_PRODUCTION`, `IS_PROD`: off by default, production runs as development.
+        let production_switch = has_token("PRODUCTION") || has_token("PROD");
         match default {
+            _ if production_switch && !is_truthy(default) => DefaultRisk::Development,
             DefaultValue::Str(s) if s.is_empty() && is_flag_name(&tokens) => {
                 DefaultRisk::Intended("an empty default leaves a feature flag off")
             }
@@ -278,6 +281,20 @@ mod tests {
         );
         assert!(matches!(
             risk("DEBUG", DefaultValue::Bool(false)),
+            DefaultRisk::Intended(_)
+        ));
+    }
+
+    #[test]
+    fn a_production_switch_off_by_default_is_a_development_value() {
+        assert_eq!(risk("IN_PRODUCTION", s("0")), DefaultRisk::Development);
+        assert_eq!(
+            risk("IS_PRODUCTION", DefaultValue::Bool(false)),
+            DefaultRisk::Development
+        );
+        assert_eq!(risk("IS_PROD", s("")), DefaultRisk::Development);
+        assert!(matches!(
+            risk("IN_PRODUCTION", s("1")),
             DefaultRisk::Intended(_)
         ));
     }
