@@ -357,7 +357,7 @@ impl EnvScan<'_> {
         if let Some((name, action)) = named {
             self.include(&name, &action, &at, depth);
         } else if trimmed.contains("range") || trimmed.contains("toYaml") {
-            self.from_values(trimmed, false);
+            self.keys_from_values(trimmed, false);
         }
     }
 
@@ -385,7 +385,7 @@ impl EnvScan<'_> {
         }
         // `include "x.env" (list . .Values.backend)`: the env under the values it is given.
         if self.app.env.len() == before {
-            self.from_values(action, true);
+            self.keys_from_values(action, true);
         }
         if self.app.env.len() == before && depth == 0 {
             self.app.unseen.push(UnseenEnv {
@@ -398,7 +398,7 @@ impl EnvScan<'_> {
     /// Keys a `range` or `toYaml` over `.Values.PATH` renders (with
     /// `under`, an env map under PATH: what a helper given `.Values.backend`
     /// renders): a map's keys, or a list's `name`s.
-    fn from_values(&mut self, action: &str, under: bool) {
+    fn keys_from_values(&mut self, action: &str, under: bool) {
         let Some(path) = values_path(action) else {
             return;
         };
