@@ -620,6 +620,24 @@ pub fn read_text(file: &InputFile) -> Result<String, Box<crate::facts::Unparsed>
     }
 }
 
+/// `files` written below `root`, as the walk would hand them to a collector.
+#[cfg(test)]
+pub(crate) fn write_inputs(root: &Path, files: &[(&str, &str)]) -> Vec<InputFile> {
+    files
+        .iter()
+        .map(|(rel, text)| {
+            let abs = root.join(rel);
+            std::fs::create_dir_all(abs.parent().expect("a file has a folder"))
+                .expect("the test's folder is writable");
+            std::fs::write(&abs, text).expect("the test's file is writable");
+            InputFile {
+                rel: rel.to_string(),
+                abs,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

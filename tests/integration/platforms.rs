@@ -20,6 +20,25 @@ fn json(fixture: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The fixture's report, whose one finding is `rule` on `key`, and which
+/// exits with `code`.
+fn only_finding(fixture: &str, rule: &str, key: &str, code: i32) -> serde_json::Value {
+    let (report, exit) = check_json(fixture, &[]);
+    assert_eq!(
+        findings(&report),
+        [(rule.to_string(), Some(key.to_string()))],
+        "{fixture}"
+    );
+    assert_eq!(exit, code, "{fixture}");
+    report
+}
+
+/// The fixture's table and JSON report, as snapshots `<name>_table` / `<name>_json`.
+fn snapshots(name: &str, fixture: &str) {
+    insta::assert_snapshot!(format!("{name}_table"), table(fixture));
+    insta::assert_snapshot!(format!("{name}_json"), json(fixture));
+}
+
 fn finding<'a>(report: &'a serde_json::Value, rule: &str, key: &str) -> &'a serde_json::Value {
     report["findings"]
         .as_array()
@@ -33,15 +52,7 @@ fn finding<'a>(report: &'a serde_json::Value, rule: &str, key: &str) -> &'a serd
 /// secrets visible too, a required key none of them sets is a certain error.
 #[test]
 fn app_engine_app_yaml_is_the_whole_env() {
-    let (report, code) = check_json("deploy-app-engine", &[]);
-    assert_eq!(
-        findings(&report),
-        [(
-            "unset-required".to_string(),
-            Some("MAIL_PASSWORD".to_string())
-        )]
-    );
-    assert_eq!(code, 1);
+    let report = only_finding("deploy-app-engine", "unset-required", "MAIL_PASSWORD", 1);
     let bucket = &key_entry(&report, "BUCKET_NAME")["written"][0];
     assert_eq!(
         (&bucket["via"], &bucket["file"], &bucket["line"]),
@@ -62,22 +73,18 @@ fn app_engine_app_yaml_is_the_whole_env() {
 
 #[test]
 fn app_engine_table_and_json() {
-    insta::assert_snapshot!("app_engine_table", table("deploy-app-engine"));
-    insta::assert_snapshot!("app_engine_json", json("deploy-app-engine"));
+    snapshots("app_engine", "deploy-app-engine");
 }
 
 /// `cf set-env` may set what the manifest does not: unknown, named.
 #[test]
 fn cloud_foundry_manifest_sets_its_env_and_cf_set_env_stays_unknown() {
-    let (report, code) = check_json("deploy-cloud-foundry", &[]);
-    assert_eq!(
-        findings(&report),
-        [(
-            "reach-unknown".to_string(),
-            Some("DJANGO_SECRET_KEY".to_string())
-        )]
+    let report = only_finding(
+        "deploy-cloud-foundry",
+        "reach-unknown",
+        "DJANGO_SECRET_KEY",
+        0,
     );
-    assert_eq!(code, 0);
     let note = finding(&report, "reach-unknown", "DJANGO_SECRET_KEY");
     assert!(
         note["message"]
@@ -97,8 +104,7 @@ fn cloud_foundry_manifest_sets_its_env_and_cf_set_env_stays_unknown() {
 
 #[test]
 fn cloud_foundry_table_and_json() {
-    insta::assert_snapshot!("cloud_foundry_table", table("deploy-cloud-foundry"));
-    insta::assert_snapshot!("cloud_foundry_json", json("deploy-cloud-foundry"));
+    snapshots("cloud_foundry", "deploy-cloud-foundry");
 }
 
 /// Fly keeps secrets out of `fly.toml`: a key only they may set is unknown.
@@ -133,23 +139,14 @@ fn fly_env_reaches_the_app_and_fly_secrets_stay_unknown() {
 
 #[test]
 fn fly_table_and_json() {
-    insta::assert_snapshot!("fly_table", table("deploy-fly"));
-    insta::assert_snapshot!("fly_json", json("deploy-fly"));
+    snapshots("fly", "deploy-fly");
 }
 
 /// A Blueprint's generated, database and group keys reach the service; a
 /// key added only in the dashboard is unknown.
 #[test]
 fn render_blueprint_keys_reach_the_service_and_the_dashboard_stays_unknown() {
-    let (report, code) = check_json("deploy-render", &[]);
-    assert_eq!(
-        findings(&report),
-        [(
-            "reach-unknown".to_string(),
-            Some("MAILGUN_API_KEY".to_string())
-        )]
-    );
-    assert_eq!(code, 0);
+    let report = only_finding("deploy-render", "reach-unknown", "MAILGUN_API_KEY", 0);
     for key in ["SECRET_KEY", "DATABASE_URL", "SENTRY_DSN"] {
         assert_eq!(key_entry(&report, key)["reach"], "set", "{key}");
         assert_eq!(
@@ -162,23 +159,14 @@ fn render_blueprint_keys_reach_the_service_and_the_dashboard_stays_unknown() {
 
 #[test]
 fn render_table_and_json() {
-    insta::assert_snapshot!("render_table", table("deploy-render"));
-    insta::assert_snapshot!("render_json", json("deploy-render"));
+    snapshots("render", "deploy-render");
 }
 
 /// A chart's workload env, from its values and named templates, reaches
 /// the app; what only `helm upgrade --set` may give is unknown.
 #[test]
 fn helm_values_and_named_templates_reach_the_app() {
-    let (report, code) = check_json("deploy-helm", &[]);
-    assert_eq!(
-        findings(&report),
-        [(
-            "reach-unknown".to_string(),
-            Some("STRIPE_API_KEY".to_string())
-        )]
-    );
-    assert_eq!(code, 0);
+    let report = only_finding("deploy-helm", "reach-unknown", "STRIPE_API_KEY", 0);
     let hosts = &key_entry(&report, "ALLOWED_HOSTS")["written"][0];
     assert_eq!(
         (&hosts["via"], &hosts["file"], &hosts["line"]),
@@ -203,8 +191,7 @@ fn helm_values_and_named_templates_reach_the_app() {
 
 #[test]
 fn helm_table_and_json() {
-    insta::assert_snapshot!("helm_table", table("deploy-helm"));
-    insta::assert_snapshot!("helm_json", json("deploy-helm"));
+    snapshots("helm", "deploy-helm");
 }
 
 /// An overlay's generators feed the base's workload: literals reach the
@@ -212,12 +199,7 @@ fn helm_table_and_json() {
 /// lacks unknown.
 #[test]
 fn kustomize_literals_reach_the_base_and_an_unseen_env_file_stays_unknown() {
-    let (report, code) = check_json("deploy-kustomize", &[]);
-    assert_eq!(
-        findings(&report),
-        [("reach-unknown".to_string(), Some("SECRET_KEY".to_string()))]
-    );
-    assert_eq!(code, 0);
+    let report = only_finding("deploy-kustomize", "reach-unknown", "SECRET_KEY", 0);
     let hosts = &key_entry(&report, "ALLOWED_HOSTS")["written"][0];
     assert_eq!(
         (&hosts["via"], &hosts["file"], &hosts["line"]),
@@ -236,8 +218,7 @@ fn kustomize_literals_reach_the_base_and_an_unseen_env_file_stays_unknown() {
 
 #[test]
 fn kustomize_table_and_json() {
-    insta::assert_snapshot!("kustomize_table", table("deploy-kustomize"));
-    insta::assert_snapshot!("kustomize_json", json("deploy-kustomize"));
+    snapshots("kustomize", "deploy-kustomize");
 }
 
 /// A systemd unit that runs the app: its `Environment=` keys are set, the
@@ -245,12 +226,7 @@ fn kustomize_table_and_json() {
 /// drop-in on the host may give is unknown.
 #[test]
 fn systemd_unit_env_and_the_env_file_the_deploy_writes() {
-    let (report, code) = check_json("deploy-systemd", &[]);
-    assert_eq!(
-        findings(&report),
-        [("reach-unknown".to_string(), Some("SENTRY_DSN".to_string()))]
-    );
-    assert_eq!(code, 0);
+    let report = only_finding("deploy-systemd", "reach-unknown", "SENTRY_DSN", 0);
     let secret = key_entry(&report, "SECRET_KEY");
     assert_eq!(secret["reach"], "set");
     let vias: Vec<&str> = secret["written"]
@@ -265,23 +241,14 @@ fn systemd_unit_env_and_the_env_file_the_deploy_writes() {
 
 #[test]
 fn systemd_table_and_json() {
-    insta::assert_snapshot!("systemd_table", table("deploy-systemd"));
-    insta::assert_snapshot!("systemd_json", json("deploy-systemd"));
+    snapshots("systemd", "deploy-systemd");
 }
 
 /// `app.json` declares config vars (a value, a generated secret, one the
 /// user gives): set; one only `heroku config:set` gives is unknown.
 #[test]
 fn heroku_app_json_declares_config_vars_and_config_set_stays_unknown() {
-    let (report, code) = check_json("deploy-heroku", &[]);
-    assert_eq!(
-        findings(&report),
-        [(
-            "reach-unknown".to_string(),
-            Some("MAILGUN_API_KEY".to_string())
-        )]
-    );
-    assert_eq!(code, 0);
+    let report = only_finding("deploy-heroku", "reach-unknown", "MAILGUN_API_KEY", 0);
     for key in ["SECRET_KEY", "ADMIN_EMAIL", "DJANGO_DEBUG"] {
         assert_eq!(
             key_entry(&report, key)["written"][0]["via"],
@@ -293,6 +260,5 @@ fn heroku_app_json_declares_config_vars_and_config_set_stays_unknown() {
 
 #[test]
 fn heroku_table_and_json() {
-    insta::assert_snapshot!("heroku_table", table("deploy-heroku"));
-    insta::assert_snapshot!("heroku_json", json("deploy-heroku"));
+    snapshots("heroku", "deploy-heroku");
 }

@@ -2,18 +2,7 @@ use super::*;
 
 fn chart(files: &[(&str, &str)]) -> Facts {
     let dir = tempfile::tempdir().unwrap();
-    let inputs: Vec<InputFile> = files
-        .iter()
-        .map(|(rel, text)| {
-            let abs = dir.path().join(rel);
-            std::fs::create_dir_all(abs.parent().unwrap()).unwrap();
-            std::fs::write(&abs, text).unwrap();
-            InputFile {
-                rel: rel.to_string(),
-                abs,
-            }
-        })
-        .collect();
+    let inputs = crate::collect::write_inputs(dir.path(), files);
     HelmCollector.collect(&inputs, &Context::default())
 }
 

@@ -448,7 +448,6 @@ if settings.exists("FLAG"):
 
     #[test]
     fn an_instance_imported_from_its_module_only() {
-        use crate::collect::InputFile;
         let dir = tempfile::tempdir().unwrap();
         let files = [
             (
@@ -464,18 +463,7 @@ if settings.exists("FLAG"):
                 "from django.conf import settings\nX = settings.DEBUG\n",
             ),
         ];
-        let inputs: Vec<InputFile> = files
-            .iter()
-            .map(|(rel, text)| {
-                let path = dir.path().join(rel);
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(&path, text).unwrap();
-                InputFile {
-                    rel: rel.to_string(),
-                    abs: path,
-                }
-            })
-            .collect();
+        let inputs = crate::collect::write_inputs(dir.path(), &files);
         let facts = crate::collect::settings::collect_files(&inputs, 1);
         let keys: Vec<_> = facts
             .reads

@@ -318,7 +318,6 @@ OUTSIDE = plain.str("OUTSIDE")
 
     #[test]
     fn an_instance_imported_from_another_module() {
-        use crate::collect::InputFile;
         let dir = tempfile::tempdir().unwrap();
         let files = [
             (
@@ -330,18 +329,7 @@ OUTSIDE = plain.str("OUTSIDE")
                 "from .env import env\nTOKEN = env.str('TOKEN')\nPORT = env.int('PORT', 80)\n",
             ),
         ];
-        let inputs: Vec<InputFile> = files
-            .iter()
-            .map(|(rel, text)| {
-                let path = dir.path().join(rel);
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(&path, text).unwrap();
-                InputFile {
-                    rel: rel.to_string(),
-                    abs: path,
-                }
-            })
-            .collect();
+        let inputs = crate::collect::write_inputs(dir.path(), &files);
         let facts = crate::collect::settings::collect_files(&inputs, 1);
         let keys: Vec<_> = facts
             .reads
