@@ -541,6 +541,9 @@ impl<'s> Analyzer<'s, '_> {
             "aws" => self.ssm(&args),
             "docker" | "docker-compose" | "podman" => self.docker(&name, node, &args),
             "gcloud" => self.gcloud(node, &args),
+            "fly" | "flyctl" | "heroku" | "cf" | "cf7" | "cf8" => {
+                self.platform_cli(&name, node, &args)
+            }
             "kubectl" => {
                 let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
                 if words.first().is_some_and(|w| w == "create") {
@@ -1146,6 +1149,37 @@ impl<'s> Analyzer<'s, '_> {
         {
             if is_identifier(&key) {
                 self.push_write(key, node, WriteVia::CloudRun, source, None);
+            }
+        }
+    }
+
+    /// `fly secrets set K=V …`, `heroku config:set K=V …`, `cf set-env APP K V`:
+    /// keys a platform's CLI sets on the app, each with its value's source.
+    fn platform_cli(&mut self, name: &str, node: Node<'_>, args: &[Node<'_>]) {
+        let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
+        let plain: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| !w.starts_with('-'))
+            .collect();
+        let (via, pairs): (WriteVia, Vec<(&str, &str)>) = match (name, plain.as_slice()) {
+            ("fly" | "flyctl", ["secrets", "set", rest @ ..]) => (
+                WriteVia::Fly,
+                rest.iter().filter_map(|w| w.split_once('=')).collect(),
+            ),
+            ("heroku", ["config:set", rest @ ..]) => (
+                WriteVia::Heroku,
+                rest.iter().filter_map(|w| w.split_once('=')).collect(),
+            ),
+            ("cf" | "cf7" | "cf8", ["set-env", _app, key, value, ..]) => {
+                (WriteVia::CloudFoundry, vec![(*key, *value)])
+            }
+            _ => return,
+        };
+        for (key, value) in pairs {
+            if is_identifier(key) {
+                let source = self.value_source(value);
+                self.push_write(key.to_string(), node, via, source, None);
             }
         }
     }
@@ -1898,6 +1932,33 @@ mod tests {
                 .all(|w| w.3 == WriteVia::CloudRun && w.4.is_none())
         );
         assert!(writes(&run("gcloud run services list", &[])).is_empty());
+    }
+
+    #[test]
+    fn platform_clis_set_keys() {
+        let f = run(
+            "flyctl secrets set SECRET_KEY=${{ secrets.SECRET_KEY }} DEBUG=false --stage\nheroku config:set MAILGUN_KEY=${{ secrets.MAILGUN }} -a notes\ncf set-env registrar DJANGO_SECRET_KEY \"$KEY\"\nfly secrets list\n",
+            &[("KEY", Source::Secret("DJANGO_KEY".into()))],
+        );
+        assert_eq!(
+            keys(&f),
+            kv(&[
+                ("SECRET_KEY", "secrets.SECRET_KEY"),
+                ("DEBUG", "literal"),
+                ("MAILGUN_KEY", "secrets.MAILGUN"),
+                ("DJANGO_SECRET_KEY", "secrets.DJANGO_KEY"),
+            ])
+        );
+        let vias: Vec<WriteVia> = writes(&f).iter().map(|w| w.3).collect();
+        assert_eq!(
+            vias,
+            [
+                WriteVia::Fly,
+                WriteVia::Fly,
+                WriteVia::Heroku,
+                WriteVia::CloudFoundry
+            ]
+        );
     }
 
     #[test]

@@ -290,6 +290,10 @@ fn is_direct(via: WriteVia) -> bool {
             | WriteVia::CloudRun
             | WriteVia::Kubernetes
             | WriteVia::EcsTaskDefinition
+            // A platform CLI in the workflow: `fly secrets set`, `heroku config:set`, `cf set-env`.
+            | WriteVia::Fly
+            | WriteVia::Heroku
+            | WriteVia::CloudFoundry
     )
 }
 
