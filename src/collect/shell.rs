@@ -544,6 +544,7 @@ impl<'s> Analyzer<'s, '_> {
             "fly" | "flyctl" | "heroku" | "cf" | "cf7" | "cf8" => {
                 self.platform_cli(&name, node, &args)
             }
+            "helm" => self.helm(node, &args),
             "kubectl" => {
                 let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
                 if words.first().is_some_and(|w| w == "create") {
@@ -1184,6 +1185,36 @@ impl<'s> Analyzer<'s, '_> {
         }
     }
 
+    /// `helm upgrade|install … --set env.K=V,extraEnv.K2=V2`: a value set
+    /// under an env map of the chart's values is a key of the app's env.
+    fn helm(&mut self, node: Node<'_>, args: &[Node<'_>]) {
+        let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
+        if !words
+            .first()
+            .is_some_and(|w| w == "upgrade" || w == "install")
+        {
+            return;
+        }
+        let mut i = 0;
+        while let Some(word) = words.get(i) {
+            let (flag, inline) = match word.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+                _ => (word.as_str(), None),
+            };
+            if matches!(flag, "--set" | "--set-string") {
+                let value = inline.or_else(|| {
+                    i += 1;
+                    words.get(i).cloned()
+                });
+                for (key, value) in value.iter().flat_map(|v| helm_env_sets(v)) {
+                    let source = self.value_source(&value);
+                    self.push_write(key, node, WriteVia::Helm, source, None);
+                }
+            }
+            i += 1;
+        }
+    }
+
     fn docker(&mut self, name: &str, node: Node<'_>, args: &[Node<'_>]) {
         let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
         if let Some(files) = compose_up_files(name, &words) {
@@ -1458,6 +1489,21 @@ fn split_yaml_key(line: &str) -> Option<(&str, &str)> {
         .and_then(|v| v.strip_suffix('"'))
         .unwrap_or(value);
     is_identifier(key).then_some((key, value))
+}
+
+/// The env keys of one `--set` argument (`env.K=V,app.env.K2=V2`): values
+/// set directly under an env-like map of the chart's values.
+fn helm_env_sets(arg: &str) -> Vec<(String, String)> {
+    arg.split(',')
+        .filter_map(|pair| {
+            let (path, value) = pair.split_once('=')?;
+            let (parent, key) = path.rsplit_once('.')?;
+            let map = parent.rsplit('.').next().unwrap_or(parent);
+            let env_like =
+                ["env", "envVars", "extraEnv", "environment", "extraEnvVars"].contains(&map);
+            (env_like && is_identifier(key)).then(|| (key.to_string(), value.to_string()))
+        })
+        .collect()
 }
 
 /// `KEY<<DELIM`, the `$GITHUB_ENV` multi-line form.
@@ -1959,6 +2005,23 @@ mod tests {
                 WriteVia::CloudFoundry
             ]
         );
+    }
+
+    #[test]
+    fn helm_set_under_an_env_map_sets_a_key() {
+        let f = run(
+            "helm upgrade --install shop charts/shop --set image.tag=$SHA --set env.STRIPE_API_KEY=${{ secrets.STRIPE }},app.extraEnv.LOG_LEVEL=info --set-string=env.DEBUG=false\nhelm template charts/shop --set env.NOPE=1\n",
+            &[],
+        );
+        assert_eq!(
+            keys(&f),
+            kv(&[
+                ("STRIPE_API_KEY", "secrets.STRIPE"),
+                ("LOG_LEVEL", "literal"),
+                ("DEBUG", "literal"),
+            ])
+        );
+        assert!(writes(&f).iter().all(|w| w.3 == WriteVia::Helm));
     }
 
     #[test]

@@ -113,11 +113,17 @@ fn cloud_foundry_table_and_json() {
 fn fly_env_and_workflow_secrets_reach_the_app_and_other_secrets_stay_unknown() {
     let report = only_finding("deploy-fly", "reach-unknown", "DATABASE_URL", 0);
     assert_eq!(key_entry(&report, "ALLOWED_HOSTS")["reach"], "set");
-    assert_eq!(key_entry(&report, "ALLOWED_HOSTS")["written"][0]["via"], "fly");
+    assert_eq!(
+        key_entry(&report, "ALLOWED_HOSTS")["written"][0]["via"],
+        "fly"
+    );
     let secret = key_entry(&report, "SECRET_KEY");
     assert_eq!(secret["reach"], "set");
     assert_eq!(
-        (&secret["written"][0]["via"], &secret["written"][0]["source"]),
+        (
+            &secret["written"][0]["via"],
+            &secret["written"][0]["source"]
+        ),
         (&"fly".into(), &"secrets.DJANGO_SECRET_KEY".into())
     );
     let note = finding(&report, "reach-unknown", "DATABASE_URL");
@@ -155,22 +161,25 @@ fn render_table_and_json() {
     snapshots("render", "deploy-render");
 }
 
-/// A chart's workload env, from its values and named templates, reaches
-/// the app; what only `helm upgrade --set` may give is unknown.
+/// A chart's workload env, from its values and named templates, and a key
+/// the workflow gives with `helm upgrade --set env.K=…`, reach the app;
+/// what only values given at install by hand may hold is unknown.
 #[test]
-fn helm_values_and_named_templates_reach_the_app() {
-    let report = only_finding("deploy-helm", "reach-unknown", "STRIPE_API_KEY", 0);
+fn helm_values_named_templates_and_set_reach_the_app() {
+    let report = only_finding("deploy-helm", "reach-unknown", "MAILGUN_API_KEY", 0);
     let hosts = &key_entry(&report, "ALLOWED_HOSTS")["written"][0];
     assert_eq!(
         (&hosts["via"], &hosts["file"], &hosts["line"]),
-        (
-            &"helm".into(),
-            &"charts/shop/values.yaml".into(),
-            &10.into()
-        )
+        (&"helm".into(), &"charts/shop/values.yaml".into(), &10.into())
     );
     let secret = &key_entry(&report, "SECRET_KEY")["written"][0];
     assert_eq!(secret["file"], "charts/shop/templates/_helpers.tpl");
+    let stripe = key_entry(&report, "STRIPE_API_KEY");
+    assert_eq!(stripe["reach"], "set");
+    assert_eq!(
+        (&stripe["written"][0]["via"], &stripe["written"][0]["source"]),
+        (&"helm".into(), &"secrets.STRIPE_API_KEY".into())
+    );
     assert!(
         !report["opaque_stages"]
             .as_array()

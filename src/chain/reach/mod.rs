@@ -294,6 +294,8 @@ fn is_direct(via: WriteVia) -> bool {
             | WriteVia::Fly
             | WriteVia::Heroku
             | WriteVia::CloudFoundry
+            // `helm upgrade --set env.K=…`.
+            | WriteVia::Helm
     )
 }
 
