@@ -138,6 +138,8 @@ impl Chain {
     ) -> Chain {
         crate::collect::compose_merge::apply_includes(&mut facts);
         crate::collect::compose_merge::merge_deployed(&mut facts);
+        let env_vars = cloud_run_env_file_writes(&facts);
+        facts.writes.extend(env_vars);
         // Whose reads are the app's is settled before anything is judged.
         let app = app::app_code(&facts, config);
         app::classify(&mut facts, &app);
@@ -390,6 +392,33 @@ fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Con
     vis
 }
 
+/// The keys of each committed file a `gcloud run deploy --env-vars-file`
+/// names: Cloud Run writes of the job's target, located where the file
+/// holds them.
+fn cloud_run_env_file_writes(facts: &Facts) -> Vec<EnvWrite> {
+    let mut writes = Vec::new();
+    for use_ in &facts.cloud_run_env_files {
+        let path = crate::collect::compose::join("", &use_.path);
+        let Some(file) = facts
+            .dotenv_files
+            .iter()
+            .find(|f| Some(&f.file) == path.as_ref())
+        else {
+            continue;
+        };
+        writes.extend(file.keys.iter().map(|k| EnvWrite {
+            key: k.key.clone(),
+            location: k.location.clone(),
+            via: crate::facts::WriteVia::CloudRun,
+            source: crate::facts::Source::Literal,
+            sink: None,
+            target: Some(use_.target.clone()),
+            remote: false,
+        }));
+    }
+    writes
+}
+
 /// A deploy step whose env envtrail reads elsewhere: the ECS actions render
 /// and deploy a task definition of the repository (whose file and the
 /// render step's inputs are read), `terraform apply` applies the Terraform
@@ -413,6 +442,13 @@ fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
             defines(crate::facts::WriteVia::EcsTaskDefinition)
         }
         "terraform apply" | "tofu apply" => defines(crate::facts::WriteVia::Terraform),
+        // The file it names is read, when the repository holds it.
+        "gcloud run deploy --env-vars-file" => facts.cloud_run_env_files.iter().any(|u| {
+            u.location.file == stage.location.file
+                && u.location.row == stage.location.row
+                && crate::collect::compose::join("", &u.path)
+                    .is_some_and(|p| facts.dotenv_files.iter().any(|f| f.file == p))
+        }),
         // What install values may add is the chart apps' own unseen part.
         "helm upgrade" | "helm install" => defines(crate::facts::WriteVia::Helm),
         _ => platform::Platform::of_manifest_deploy(what)

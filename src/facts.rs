@@ -628,6 +628,8 @@ pub struct Facts {
     /// Apps a platform runs as its manifests or infrastructure code define
     /// them (an ECS container, a Lambda function, a Fly app...), with their env.
     pub platform_apps: Vec<PlatformApp>,
+    /// `gcloud run deploy --env-vars-file F` in a workflow.
+    pub cloud_run_env_files: Vec<CloudRunEnvFile>,
 }
 
 impl Facts {
@@ -654,6 +656,7 @@ impl Facts {
         self.python_files.extend(other.python_files);
         self.ci_scripts.extend(other.ci_scripts);
         self.platform_apps.extend(other.platform_apps);
+        self.cloud_run_env_files.extend(other.cloud_run_env_files);
     }
 
     pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {
@@ -1024,4 +1027,16 @@ pub struct UnseenEnv {
     /// What it is, in words (`the map var.app_env`, `fly secrets`).
     pub what: String,
     pub location: Location,
+}
+
+/// `gcloud run deploy --env-vars-file F`: the service gets the keys of the
+/// YAML file F (committed: read as a dotenv file; otherwise unseen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudRunEnvFile {
+    /// As written in the script.
+    pub path: String,
+    /// The `gcloud` command.
+    pub location: Location,
+    /// The job's target.
+    pub target: String,
 }

@@ -46,11 +46,15 @@ impl Collector for ManifestCollector {
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         !rel.starts_with(".github/")
             && !rel.starts_with(".gitea/")
-            && super::infra::candidate(rel).is_some_and(|(kind, _)| parses(kind, rel))
+            && (super::infra::candidate(rel).is_some_and(|(kind, _)| parses(kind, rel))
+                || is_env_vars_file_name(rel))
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
         super::collect_each(files, ctx.threads, |file, text| {
+            if is_env_vars_file_name(&file.rel) {
+                return env_vars_file(&file.rel, text);
+            }
             let Some((kind, markers)) = super::infra::candidate(&file.rel) else {
                 return Facts::default();
             };
@@ -59,6 +63,53 @@ impl Collector for ManifestCollector {
             }
             manifest_facts(&file.rel, text, kind)
         })
+    }
+}
+
+/// `env.yaml`, `.env.yaml`, `prod.env.yaml`, `cloudrun-env.yml`: a YAML
+/// file that may be a Cloud Run `--env-vars-file`.
+fn is_env_vars_file_name(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    let Some(stem) = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))
+    else {
+        return false;
+    };
+    stem.split(['.', '-', '_']).any(|t| t == "env")
+}
+
+/// A flat YAML map of keys to scalars (`KEY: value`), kept like a committed
+/// dotenv file: only its keys and whether each value is empty. Anything
+/// else is another tool's YAML and yields nothing.
+fn env_vars_file(rel: &str, text: &str) -> Facts {
+    let Ok(root) = parse_yaml(rel, text) else {
+        return Facts::default();
+    };
+    let Some(entries) = root.as_map() else {
+        return Facts::default();
+    };
+    let mut keys = Vec::new();
+    for (k, v) in entries {
+        let (Some(key), crate::yaml::Node::Scalar(value)) = (k.as_str(), v) else {
+            return Facts::default();
+        };
+        if !crate::collect::shell::is_identifier(key) {
+            return Facts::default();
+        }
+        keys.push(crate::facts::DotenvKey {
+            key: key.to_string(),
+            location: at(rel, k),
+            empty: value.value.is_empty() || value.is_null(),
+        });
+    }
+    Facts {
+        dotenv_files: vec![crate::facts::DotenvFile {
+            file: rel.to_string(),
+            example: false,
+            keys,
+        }],
+        ..Facts::default()
     }
 }
 

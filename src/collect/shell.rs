@@ -202,6 +202,8 @@ pub struct ScriptFacts {
     /// `kubectl create secret|configmap ...`: its words and where it starts,
     /// for the workflow collector to turn into a Kubernetes object.
     pub kubectl: Vec<KubectlCreate>,
+    /// `gcloud run deploy --env-vars-file F`: F as written, and where.
+    pub env_vars_files: Vec<(String, u32, u32)>,
     /// Syntax errors: (row, message).
     pub errors: Vec<(u32, String)>,
 }
@@ -1145,6 +1147,14 @@ impl<'s> Analyzer<'s, '_> {
             return;
         }
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        if let Some(file) = flag_value(&refs, "--env-vars-file") {
+            let pos = node.start_position();
+            self.facts.env_vars_files.push((
+                file.to_string(),
+                self.row_offset + pos.row as u32,
+                pos.column as u32,
+            ));
+        }
         for (key, source) in
             crate::collect::kubernetes::cloud_run_env_args(&refs, |v| self.value_source(v))
         {
@@ -1489,6 +1499,17 @@ fn split_yaml_key(line: &str) -> Option<(&str, &str)> {
         .and_then(|v| v.strip_suffix('"'))
         .unwrap_or(value);
     is_identifier(key).then_some((key, value))
+}
+
+/// The value of `--flag V` or `--flag=V` among a command's words.
+fn flag_value<'w>(words: &[&'w str], flag: &str) -> Option<&'w str> {
+    words.iter().enumerate().find_map(|(i, w)| {
+        if *w == flag {
+            words.get(i + 1).copied()
+        } else {
+            w.strip_prefix(flag).and_then(|rest| rest.strip_prefix('='))
+        }
+    })
 }
 
 /// The env keys of one `--set` argument (`env.K=V,app.env.K2=V2`): values

@@ -84,6 +84,18 @@ pub fn describe(kind: &OpaqueKind) -> (String, String) {
             format!("{}, which envtrail does not parse yet", kind.as_str()),
             "the key may be set there; envtrail reads workflows, compose, Dockerfiles, dotenv files and Kubernetes manifests".to_string(),
         ),
+        // A platform's secret store: the keys a workflow's command names are read.
+        OpaqueKind::DeployStep { what }
+            if matches!(
+                what.as_str(),
+                "fly secrets" | "flyctl secrets" | "heroku config:set" | "cf set-env"
+            ) =>
+        {
+            (
+                format!("the platform's own store `{what}` writes to (envtrail reads the keys the workflow names, not those set there by hand)"),
+                format!("to make the key visible, set it in the workflow's `{what}` command"),
+            )
+        }
         OpaqueKind::DeployStep { what } => (
             format!("the deploy step `{what}`, whose env envtrail does not read"),
             format!("envtrail does not read what `{what}` sets: to make the key visible, set it where envtrail reads (the workflow's env, compose, a Kubernetes manifest)"),

@@ -4,7 +4,7 @@
 //! meet yet are `#[ignore]`d with the class name until the issue that fixes
 //! them lands (`cargo test -- --ignored` shows them failing).
 
-use crate::common::{check_json, findings};
+use crate::common::{check_json, findings, key_entry};
 
 /// `(rule, key)` of every finding at `severity`.
 fn at(report: &serde_json::Value, severity: &str) -> Vec<(String, Option<String>)> {
@@ -277,15 +277,24 @@ fn platform_set_cloud_run_service_name_is_set_by_the_platform() {
 }
 
 #[test]
-fn deploy_step_flyctl_secrets_makes_keys_unknown_not_unset() {
+fn deploy_step_flyctl_secrets_sets_its_keys_and_leaves_the_rest_unknown() {
     let (report, code) = check_json("fp-deploy-step", &[]);
     assert_eq!(code, 0, "{:?}", findings(&report));
     assert!(at(&report, "error").is_empty());
+    // The keys the command names are set on Fly, from the workflow's secrets.
     for key in ["SECRET_KEY", "DATABASE_URL"] {
-        no_unset_family(&report, key);
-        // The earliest step that may set it: the secrets, not the deploy.
-        assert_unknown(&report, key, "the deploy step `flyctl secrets`");
+        let entry = key_entry(&report, key);
+        assert_eq!(entry["reach"], "set", "{key}");
+        assert_eq!(entry["written"][0]["via"], "fly", "{key}");
+        assert_eq!(entry["written"][0]["source"], format!("secrets.{key}"));
     }
+    // Another may be in Fly's store, set by hand: unknown, never unset.
+    no_unset_family(&report, "DEBUG");
+    assert_unknown(
+        &report,
+        "DEBUG",
+        "the platform's own store `flyctl secrets` writes to",
+    );
 }
 
 #[test]

@@ -170,14 +170,21 @@ fn helm_values_named_templates_and_set_reach_the_app() {
     let hosts = &key_entry(&report, "ALLOWED_HOSTS")["written"][0];
     assert_eq!(
         (&hosts["via"], &hosts["file"], &hosts["line"]),
-        (&"helm".into(), &"charts/shop/values.yaml".into(), &10.into())
+        (
+            &"helm".into(),
+            &"charts/shop/values.yaml".into(),
+            &10.into()
+        )
     );
     let secret = &key_entry(&report, "SECRET_KEY")["written"][0];
     assert_eq!(secret["file"], "charts/shop/templates/_helpers.tpl");
     let stripe = key_entry(&report, "STRIPE_API_KEY");
     assert_eq!(stripe["reach"], "set");
     assert_eq!(
-        (&stripe["written"][0]["via"], &stripe["written"][0]["source"]),
+        (
+            &stripe["written"][0]["via"],
+            &stripe["written"][0]["source"]
+        ),
         (&"helm".into(), &"secrets.STRIPE_API_KEY".into())
     );
     assert!(
@@ -263,4 +270,36 @@ fn heroku_app_json_declares_config_vars_and_config_set_stays_unknown() {
 #[test]
 fn heroku_table_and_json() {
     snapshots("heroku", "deploy-heroku");
+}
+
+/// `gcloud run deploy --env-vars-file F` of a committed file: its keys
+/// reach the service, and with every stage visible a required key it
+/// lacks is a certain error.
+#[test]
+fn cloud_run_env_vars_file_is_read() {
+    let report = only_finding(
+        "deploy-cloud-run-env-file",
+        "unset-required",
+        "REDIS_URL",
+        1,
+    );
+    let hosts = &key_entry(&report, "DJANGO_ALLOWED_HOSTS")["written"][0];
+    assert_eq!(
+        (&hosts["via"], &hosts["file"], &hosts["line"]),
+        (
+            &"cloud-run".into(),
+            &"deploy/env.production.yaml".into(),
+            &2.into()
+        )
+    );
+    assert!(
+        report["opaque_stages"].as_array().unwrap().is_empty(),
+        "{}",
+        report["opaque_stages"]
+    );
+}
+
+#[test]
+fn cloud_run_env_vars_file_table_and_json() {
+    snapshots("cloud_run_env_vars_file", "deploy-cloud-run-env-file");
 }

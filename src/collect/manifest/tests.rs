@@ -131,3 +131,35 @@ fn only_app_json_of_heroku_is_parsed() {
     assert!(!parses(InfraKind::Heroku, "Procfile"));
     assert!(!parses(InfraKind::Terraform, "main.tf"));
 }
+
+#[test]
+fn cloud_run_env_vars_files_are_flat_maps_of_keys() {
+    assert!(is_env_vars_file_name("deploy/env.production.yaml"));
+    assert!(is_env_vars_file_name(".env.yaml"));
+    assert!(is_env_vars_file_name("cloudrun-env.yml"));
+    assert!(!is_env_vars_file_name("environment.yml"));
+    assert!(!is_env_vars_file_name("deploy/values.yaml"));
+    let facts = env_vars_file("env.yaml", "A: one\nB: \"\"\nC:\n");
+    let keys: Vec<(&str, bool, u32)> = facts.dotenv_files[0]
+        .keys
+        .iter()
+        .map(|k| (k.key.as_str(), k.empty, k.location.line()))
+        .collect();
+    assert_eq!(keys, [("A", false, 1), ("B", true, 2), ("C", true, 3)]);
+    // Another tool's YAML: nested values, or keys that are no env names.
+    assert!(
+        env_vars_file("env.yaml", "name: x\ndeps:\n  - a\n")
+            .dotenv_files
+            .is_empty()
+    );
+    assert!(
+        env_vars_file("env.yaml", "my-key: 1\n")
+            .dotenv_files
+            .is_empty()
+    );
+    assert!(
+        env_vars_file("env.yaml", "[1, 2]\n")
+            .dotenv_files
+            .is_empty()
+    );
+}

@@ -21,8 +21,8 @@ use crate::collect::shell::{
     self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name,
 };
 use crate::facts::{
-    ComposeDeploy, Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind, PlatformSign,
-    ReadVia, Source, Unparsed, WriteVia,
+    CloudRunEnvFile, ComposeDeploy, Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind,
+    PlatformSign, ReadVia, Source, Unparsed, WriteVia,
 };
 use crate::location::Location;
 use crate::yaml::{Node, Scalar, Style};
@@ -540,7 +540,15 @@ fn script(
         compose_runs,
         errors,
         kubectl,
+        env_vars_files,
     } = shell::analyze(&text, &ctx);
+    for (path, row, column) in env_vars_files {
+        facts.cloud_run_env_files.push(CloudRunEnvFile {
+            path,
+            location: locate(rel, scalar, row, column),
+            target: out.target.clone(),
+        });
+    }
     out.copies.extend(copies);
     out.compose_deploys
         .extend(compose_runs.into_iter().map(|run| ComposeDeploy {
