@@ -937,7 +937,7 @@ pub enum EntryVia {
     /// `entry-points` in envtrail.toml.
     Config,
     /// A platform manifest's start command (App Engine `entrypoint`, Cloud
-    /// Foundry `command`, Render `startCommand`).
+    /// Foundry `command`, Render `startCommand`, a Lambda's handler).
     Manifest,
 }
 

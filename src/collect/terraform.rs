@@ -104,6 +104,7 @@ fn collect_folder(files: &[&TfFile], root: &std::path::Path) -> Facts {
             file,
             locals: &locals,
             unparsed: Vec::new(),
+            entry_points: Vec::new(),
         };
         for block in file.body.blocks() {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -122,6 +123,7 @@ fn collect_folder(files: &[&TfFile], root: &std::path::Path) -> Facts {
             }
         }
         facts.unparsed.extend(cx.unparsed);
+        facts.entry_points.extend(cx.entry_points);
     }
     if let Some(at) = opaque_at {
         facts

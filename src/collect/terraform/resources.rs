@@ -24,6 +24,8 @@ pub struct Reading<'a> {
     pub file: &'a TfFile,
     pub locals: &'a Locals<'a>,
     pub unparsed: Vec<Unparsed>,
+    /// How the apps start, where the resource says (a Lambda's handler).
+    pub entry_points: Vec<crate::facts::EntryPoint>,
 }
 
 /// The apps a resource of type `kind` defines; `None` when it is not one
@@ -174,13 +176,16 @@ fn heredoc_json(expr: &Expression, file: &TfFile) -> Result<Located, Unread> {
 
 /// `aws_lambda_function`: `environment { variables = { K = ... } }`. A
 /// function on a runtime other than Python is not the app.
-fn lambda(label: &str, body: &Body, at: Location, cx: &Reading) -> Option<PlatformApp> {
+fn lambda(label: &str, body: &Body, at: Location, cx: &mut Reading) -> Option<PlatformApp> {
     if let Some(runtime) = hcl::literal_attr(body, "runtime")
         && !runtime.starts_with("python")
     {
         return None;
     }
     let name = hcl::literal_attr(body, "function_name").unwrap_or_else(|| label.to_string());
+    if let Some(entry) = lambda_handler(body, &at) {
+        cx.entry_points.push(entry);
+    }
     let mut function = app("Lambda function", name, at, Some(Platform::AwsLambda));
     function.image = hcl::literal_attr(body, "image_uri");
     for env in hcl::blocks(body, "environment") {
@@ -195,6 +200,29 @@ fn lambda(label: &str, body: &Body, at: Location, cx: &Reading) -> Option<Platfo
             .push(unseen("a dynamic environment block", at));
     }
     Some(function)
+}
+
+/// `handler = "app.main.handler"`, or an image's
+/// `image_config { command = ["src.api.lambda_handler"] }`: the module the
+/// function starts (`app.main`, `src.api`).
+fn lambda_handler(body: &Body, at: &Location) -> Option<crate::facts::EntryPoint> {
+    let handler = hcl::literal_attr(body, "handler").or_else(|| {
+        let config = hcl::block_at(body, &["image_config"])?;
+        match hcl::attr(&config.body, "command")? {
+            hcl_edit::expr::Expression::Array(items) => items.iter().next().and_then(|e| match e {
+                hcl_edit::expr::Expression::String(s) => Some(s.value().clone()),
+                _ => None,
+            }),
+            _ => None,
+        }
+    })?;
+    let (module, _function) = handler.rsplit_once('.')?;
+    Some(crate::facts::EntryPoint {
+        command: format!("lambda {handler}"),
+        modules: vec![module.to_string()],
+        location: at.clone(),
+        via: crate::facts::EntryVia::Manifest,
+    })
 }
 
 /// `K = value` entries of a map expression: each key is set; what is not a

@@ -192,6 +192,36 @@ resource "aws_lambda_function" "edge" {
     assert_eq!(unseen, ["the map var.app_env@8"]);
 }
 
+/// The handler a Lambda starts is an entry point: the module before the
+/// function's name, from `handler` or an image's `image_config.command`.
+#[test]
+fn lambda_handlers_are_entry_points() {
+    let tf = r#"resource "aws_lambda_function" "zip" {
+  runtime = "python3.12"
+  handler = "app.main.handler"
+}
+resource "aws_lambda_function" "image" {
+  package_type = "Image"
+  image_config {
+    command = ["src.api.lambda_handler"]
+  }
+}
+"#;
+    let facts = collect(&[("lambda.tf", tf)]);
+    let starts: Vec<(&str, &str, u32)> = facts
+        .entry_points
+        .iter()
+        .map(|e| (e.command.as_str(), e.modules[0].as_str(), e.location.line()))
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            ("lambda app.main.handler", "app.main", 1),
+            ("lambda src.api.lambda_handler", "src.api", 5)
+        ]
+    );
+}
+
 #[test]
 fn cloud_run_azure_and_kubernetes() {
     let tf = r#"resource "google_cloud_run_v2_service" "api" {
