@@ -194,6 +194,15 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever a unit holds, reading it never panics.
+        #[test]
+        fn any_unit_text_is_read_without_panicking(text in "(\\[Service\\]\n|ExecStart=[-@+!:]{0,2}[a-z /.]{0,20}\n|Environment=[\"A-Z= ]{0,20}\n|EnvironmentFile=-?[/a-z.]{0,10}\n|\\\\\n|[#;a-z=]{0,10}\n){0,10}") {
+            let _ = unit_facts("a.service", &text);
+            let _ = assignments(&text);
+        }
+    }
+
     #[test]
     fn environment_assignments_with_quotes_and_spaces() {
         assert_eq!(

@@ -126,3 +126,19 @@ fn an_include_envtrail_cannot_resolve_is_named() {
         .collect();
     assert_eq!(unseen, ["the template `common.env`"]);
 }
+
+proptest::proptest! {
+    /// Whatever a chart's templates hold, reading it never panics.
+    #[test]
+    fn any_template_text_is_read_without_panicking(
+        template in "(kind: Deployment\n|env:\n|  - name: [A-Z]{1,4}\n|\\{\\{[-a-z .$:=\"]{0,20}\\}\\}\n|---\n| {0,6}[a-z]{1,5}:\n){0,12}",
+        values in "(env:\n|  [A-Z]{1,4}: x\n|[a-z]{1,4}:\n|  - name: [A-Z]{1,3}\n){0,8}",
+    ) {
+        let _ = chart(&[
+            ("Chart.yaml", CHART),
+            ("values.yaml", &values),
+            ("templates/a.yaml", &template),
+            ("templates/_helpers.tpl", &template),
+        ]);
+    }
+}

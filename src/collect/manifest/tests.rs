@@ -163,3 +163,20 @@ fn cloud_run_env_vars_files_are_flat_maps_of_keys() {
             .is_empty()
     );
 }
+
+proptest::proptest! {
+    /// Whatever a manifest holds, reading it ends in facts, never a panic.
+    #[test]
+    fn any_manifest_text_is_read_without_panicking(text in "[a-zA-Z_ :=\\[\\]{}\"',.\n#\\-(]{0,200}") {
+        for (rel, kind) in [
+            ("manifest.yml", InfraKind::CloudFoundry),
+            ("fly.toml", InfraKind::Fly),
+            ("render.yaml", InfraKind::Render),
+            ("app.yaml", InfraKind::AppEngine),
+            ("app.json", InfraKind::Heroku),
+        ] {
+            let _ = manifest_facts(rel, &text, kind);
+        }
+        let _ = env_vars_file("env.yaml", &text);
+    }
+}

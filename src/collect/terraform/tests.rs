@@ -410,3 +410,14 @@ fn hostile_input_is_unparsed_not_a_crash() {
     assert!(facts.unparsed.is_empty());
     assert_eq!(facts.platform_apps.len(), 4);
 }
+
+proptest::proptest! {
+    /// Whatever a `.tf` file holds, reading it ends in facts (an unparsed
+    /// note for broken HCL), never a panic.
+    #[test]
+    fn any_terraform_text_is_read_without_panicking(
+        text in "(resource \"aws_lambda_function\" \"a\" \\{\n|resource \"aws_ecs_task_definition\" \"t\" \\{\n|  container_definitions = jsonencode\\(\\[\\{ name = \"w\", environment = \\[\\{ name = \"K\", value = var.x \\}\\] \\}\\]\\)\n|  environment \\{ variables = \\{ [A-Z]{1,3} = \"v\" \\} \\}\n|  handler = \"[a-z.]{0,8}\"\n|  dynamic \"env\" \\{\n|\\}\n|locals \\{ a = \\{ B = 1 \\} \\}\n|[a-z_ =\"{}\\[\\]()$.]{0,20}\n){0,10}",
+    ) {
+        let _ = collect(&[("main.tf", &text)]);
+    }
+}
