@@ -93,12 +93,38 @@ fn stage_cell(row: &KeyRow, stage: Stage, p: &Palette) -> String {
             p.dim("platform")
         }
         [] => p.bad("✗"),
-        [one] => p.ok(&format!("✓ {}", short_place(&one.location))),
+        [one] => p.ok(&format!(
+            "✓ {}{}",
+            platform_word(one.via),
+            short_place(&one.location)
+        )),
         [first, rest @ ..] => p.ok(&format!(
-            "✓ {} +{}",
+            "✓ {}{} +{}",
+            platform_word(first.via),
             short_place(&first.location),
             rest.len()
         )),
+    }
+}
+
+/// A platform stage's name before its place (`app-engine main.yaml:36`):
+/// the file alone does not say which platform a workflow line feeds.
+/// Compose, image, dotenv and Kubernetes stages go by their files.
+fn platform_word(via: crate::facts::WriteVia) -> String {
+    use crate::facts::WriteVia as V;
+    match via {
+        V::Terraform
+        | V::EcsTaskDefinition
+        | V::CloudFoundry
+        | V::Fly
+        | V::Render
+        | V::AppEngine
+        | V::Heroku
+        | V::Helm
+        | V::Kustomize
+        | V::Systemd
+        | V::CloudRun => format!("{} ", via.as_str()),
+        _ => String::new(),
     }
 }
 
@@ -195,7 +221,12 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         let mut builder = Builder::default();
         let mut header = vec!["KEY", "SECRET", "WORKFLOW"];
         if has_deploy {
-            header.push("COMPOSE/IMAGE");
+            // A platform deploys the app: the column is more than compose and images.
+            let platform = chain.rows.values().any(|r| {
+                r.writes_at(Stage::Deploy)
+                    .any(|w| !platform_word(w.via).is_empty())
+            });
+            header.push(if platform { "DEPLOY" } else { "COMPOSE/IMAGE" });
         }
         header.extend(targets.iter().map(|t| t.name.as_str()));
         header.push("SETTINGS");
