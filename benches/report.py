@@ -9,6 +9,7 @@ from pathlib import Path
 runs = Path(sys.argv[1])
 smoke = sys.argv[2] == "1"
 sizes = [int(n) for n in sys.argv[3].split()]
+wf_sizes = [int(n) for n in sys.argv[4].split()] if len(sys.argv) > 4 else []
 out = runs.parent
 
 
@@ -55,10 +56,10 @@ def rss(name):
     return (tools.get(name) or {}).get("peak_rss_median_mib")
 
 
-# Least squares of the median wall time over N: time = intercept + slope * N.
-points = [(n, wall(f"mono-{n}-envtrail")) for n in sizes if wall(f"mono-{n}-envtrail") is not None]
-fit = None
-if len(points) >= 2:
+def linear_fit(points):
+    """Least squares y = intercept + slope * x, with R²; None under two points."""
+    if len(points) < 2:
+        return None
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     sxx = sum((x - mx) ** 2 for x in xs)
@@ -66,12 +67,31 @@ if len(points) >= 2:
     intercept = my - slope * mx
     ss_tot = sum((y - my) ** 2 for y in ys)
     ss_res = sum((y - intercept - slope * x) ** 2 for x, y in points)
+    return {"slope": slope, "intercept": intercept, "r_squared": 1 - ss_res / ss_tot if ss_tot else 1.0}
+
+
+# Least squares of the median wall time over N: time = intercept + slope * N.
+points = [(n, wall(f"mono-{n}-envtrail")) for n in sizes if wall(f"mono-{n}-envtrail") is not None]
+fit = None
+line = linear_fit(points)
+if line:
     fit = {
-        "slope_ms_per_service": slope * 1000,
-        "intercept_ms": intercept * 1000,
-        "r_squared": 1 - ss_res / ss_tot if ss_tot else 1.0,
+        "slope_ms_per_service": line["slope"] * 1000,
+        "intercept_ms": line["intercept"] * 1000,
+        "r_squared": line["r_squared"],
     }
 results["monorepo_fit"] = fit
+
+# The N-workflow curve: time, peak memory and report size over N.
+wf_fits = {}
+for what, value in [
+    ("time_s", lambda n: wall(f"wf-{n}-envtrail")),
+    ("peak_rss_mib", lambda n: rss(f"wf-{n}-envtrail")),
+    ("report_bytes", lambda n: facts.get(f"wf_{n}_report_bytes")),
+]:
+    pts = [(n, value(n)) for n in wf_sizes if value(n) is not None]
+    wf_fits[what] = linear_fit(pts)
+results["workflows_fit"] = wf_fits
 
 
 def ratio(a, b):
@@ -112,6 +132,23 @@ if fit:
 for n in sizes:
     key = f"mono_{n}_identical_across_threads"
     target(f"JSON identical, --threads 1 vs default (N={n})", facts.get(key), facts.get(key) is True, "identical")
+z, e = wall("workflows-zizmor"), wall("workflows-envtrail")
+if z is not None:
+    r = ratio(z, e)
+    target("faster than zizmor (workflow dataset)", r, r is not None and r >= 3, ">= 3x")
+m = rss("workflows-all-envtrail")
+if m is not None:
+    target("peak memory, workflow dataset (MiB)", m, m <= 64, "<= 64 MiB")
+b = facts.get("workflows_all_report_bytes")
+if isinstance(b, int):
+    target("JSON report, workflow dataset (MB)", b / 1e6, b <= 10_000_000, "<= 10 MB")
+if len(wf_sizes) >= 3:
+    for what, f in wf_fits.items():
+        if f:
+            target(f"N-workflow curve linear: {what} (R²)", f["r_squared"], f["r_squared"] >= 0.99, ">= 0.99")
+for n in wf_sizes:
+    key = f"wf_{n}_identical_across_threads"
+    target(f"JSON identical, --threads 1 vs default (workflows N={n})", facts.get(key), facts.get(key) is True, "identical")
 results["targets"] = targets
 (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 
@@ -136,6 +173,8 @@ matches = {
 }
 for n in sizes:
     matches[f"mono-{n}-envtrail"] = facts.get(f"mono_{n}_envtrail_matches")
+for n in wf_sizes:
+    matches[f"wf-{n}-envtrail"] = facts.get(f"wf_{n}_report_bytes")
 
 print("## Results" + (" (SMOKE RUN: debug build, timings meaningless)" if smoke else ""))
 print()
@@ -147,7 +186,7 @@ if facts.get("corpus_envtrail_matches") == 0 or any(
 ):
     print("**Warning: envtrail reported no reads: this build has no Python collector, its timings measure the walk only.**")
     print()
-print("| run | runs | wall median (s) | min–max (s) | peak RSS median (MiB) | matches |")
+print("| run | runs | wall median (s) | min–max (s) | peak RSS median (MiB) | matches (wf-N: JSON bytes) |")
 print("|---|---:|---:|---:|---:|---:|")
 for name, t in tools.items():
     if t is None:
@@ -162,6 +201,14 @@ if fit:
         f"Monorepo fit: time = {fit['intercept_ms']:.1f} ms + {fit['slope_ms_per_service']:.3f} ms × N "
         f"(R² = {fit['r_squared']:.4f}, N = {', '.join(str(n) for n in sizes)})"
     )
+    print()
+for what, f in wf_fits.items():
+    if f:
+        print(
+            f"N-workflow fit, {what}: {f['intercept']:.4g} + {f['slope']:.4g} × N "
+            f"(R² = {f['r_squared']:.4f}, N = {', '.join(str(n) for n in wf_sizes)})  "
+        )
+if any(wf_fits.values()):
     print()
 print("| target | goal | measured | met |")
 print("|---|---|---:|---|")

@@ -5,10 +5,14 @@
 # benches/out/results.json and benches/out/results.md.
 #
 #   benches/run.sh              the full run (about 40 min on 2 cores; see BENCHMARKS.md)
-#   benches/run.sh --smoke      CI: the generated monorepo at N=10 only, debug build,
-#                               no peers, no downloads, 3 runs (timings meaningless)
+#   benches/run.sh --smoke      CI: the generated monorepo and workflow repository at
+#                               N=10 only, debug build, no peers, no downloads, 3 runs
+#                               (timings meaningless)
 #   options: --runs N (default 10)  --slow-runs N (semgrep, default 5)
 #            --sizes "10 100 1000"  --threads N (peers' threads; default nproc)
+#            --workflow-sizes "10 100 1000" (the generated N-workflow repository)
+#            --workflows DIR  a directory of workflow files (default: the actionlint
+#                             real-world dataset, cloned into benches/corpus/actionlint)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,6 +25,8 @@ SMOKE=0
 RUNS=10
 SLOW_RUNS=5
 SIZES="10 100 1000"
+WF_SIZES="10 100 1000"
+WORKFLOWS=
 THREADS=$(nproc)
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,8 +34,10 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift ;;
     --slow-runs) SLOW_RUNS=$2; shift ;;
     --sizes) SIZES=$2; shift ;;
+    --workflow-sizes) WF_SIZES=$2; shift ;;
+    --workflows) WORKFLOWS=$2; shift ;;
     --threads) THREADS=$2; shift ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -37,6 +45,7 @@ done
 if [ "$SMOKE" = 1 ]; then
   RUNS=3
   SIZES=10
+  WF_SIZES=10
 fi
 # Peak memory: the median of this many runs.
 RSS_RUNS=$(( RUNS < 5 ? RUNS : 5 ))
@@ -44,6 +53,9 @@ RSS_RUNS=$(( RUNS < 5 ? RUNS : 5 ))
 # Pinned as in the issue's measurements.
 SEMGREP_VERSION=1.182.0
 AST_GREP_VERSION=0.51.0
+ZIZMOR_VERSION=1.32.0
+# The workflow-heavy workload: actionlint's real-world dataset (1,503 files).
+ACTIONLINT_URL=https://github.com/rhysd/actionlint
 CORPUS_PACKAGES="django==5.1.4 ansible-core==2.19.14 botocore==1.44.5 sentry-sdk==2.75.0 django-environ==0.14.0 python-decouple==3.8"
 # The issue's shared patterns as one multiline regex (ripgrep's pass).
 RG_CASTS='str|bool|int|float|json|list|tuple|dict|url|db_url|db|cache_url|cache|email_url|email|search_url|path|bytes|decimal'
@@ -73,12 +85,13 @@ else
   apt_install hyperfine:hyperfine rg:ripgrep /usr/bin/time:time python3:python3
   venv_version() { "$VENV/bin/pip" show "$1" 2>/dev/null | sed -n 's/^Version: //p'; }
   if [ ! -x "$VENV/bin/pip" ] || [ "$(venv_version semgrep)" != "$SEMGREP_VERSION" ] \
-     || [ "$(venv_version ast-grep-cli)" != "$AST_GREP_VERSION" ]; then
-    log "pip install semgrep==$SEMGREP_VERSION ast-grep-cli==$AST_GREP_VERSION into $VENV"
+     || [ "$(venv_version ast-grep-cli)" != "$AST_GREP_VERSION" ] \
+     || [ "$(venv_version zizmor)" != "$ZIZMOR_VERSION" ]; then
+    log "pip install semgrep==$SEMGREP_VERSION ast-grep-cli==$AST_GREP_VERSION zizmor==$ZIZMOR_VERSION into $VENV"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q "semgrep==$SEMGREP_VERSION" "ast-grep-cli==$AST_GREP_VERSION"
+    "$VENV/bin/pip" install -q "semgrep==$SEMGREP_VERSION" "ast-grep-cli==$AST_GREP_VERSION" "zizmor==$ZIZMOR_VERSION"
   fi
-  for pkg in "semgrep==$SEMGREP_VERSION" "ast-grep-cli==$AST_GREP_VERSION"; do
+  for pkg in "semgrep==$SEMGREP_VERSION" "ast-grep-cli==$AST_GREP_VERSION" "zizmor==$ZIZMOR_VERSION"; do
     [ "$(venv_version "${pkg%%==*}")" = "${pkg##*==}" ] || { echo "run.sh: $VENV does not hold $pkg" >&2; exit 2; }
   done
 fi
@@ -87,15 +100,17 @@ fi
 if [ "$SMOKE" = 1 ]; then
   PROFILE_DIR=debug
   log "cargo build (debug: the smoke run checks the machinery, not the speed)"
-  cargo build -q --locked --bin envtrail --example gen_monorepo --example parse_only
+  cargo build -q --locked --bin envtrail --example gen_monorepo --example gen_workflows --example parse_only
 else
   PROFILE_DIR=release
   log "cargo build --release"
-  cargo build -q --locked --release --bin envtrail --example gen_monorepo --example parse_only
+  cargo build -q --locked --release --bin envtrail --example gen_monorepo --example gen_workflows --example parse_only
 fi
-ENVTRAIL=$ROOT/target/$PROFILE_DIR/envtrail
-GEN=$ROOT/target/$PROFILE_DIR/examples/gen_monorepo
-PARSE_ONLY=$ROOT/target/$PROFILE_DIR/examples/parse_only
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+ENVTRAIL=$TARGET_DIR/$PROFILE_DIR/envtrail
+GEN=$TARGET_DIR/$PROFILE_DIR/examples/gen_monorepo
+GEN_WF=$TARGET_DIR/$PROFILE_DIR/examples/gen_workflows
+PARSE_ONLY=$TARGET_DIR/$PROFILE_DIR/examples/parse_only
 
 rm -rf "$OUT/runs"
 mkdir -p "$OUT/runs"
@@ -108,7 +123,8 @@ time_cmd() {
   local name=$1 runs=$2 cmd=$3
   log "$name: $cmd"
   if command -v hyperfine >/dev/null 2>&1; then
-    hyperfine -N --style basic --warmup 1 --runs "$runs" \
+    # IGNORE_FAILURE=1: the tool exits non-zero when it has findings (zizmor).
+    hyperfine -N --style basic --warmup 1 --runs "$runs" ${IGNORE_FAILURE:+-i} \
       --export-json "$OUT/runs/$name.hyperfine.json" "$cmd" >&2
     python3 - "$OUT/runs/$name.hyperfine.json" > "$OUT/runs/$name.times" <<'PY'
 import json, sys
@@ -180,6 +196,7 @@ FAILED=0
     echo "ripgrep: $(rg --version | head -1)"
     echo "semgrep: $("$VENV/bin/semgrep" --version 2>/dev/null | tail -1)"
     echo "ast-grep: $("$VENV/bin/ast-grep" --version)"
+    echo "zizmor: $("$VENV/bin/zizmor" --version)"
   fi
   echo "peer threads: $THREADS"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -280,8 +297,72 @@ for n in $SIZES; do
   fact "mono_${n}_findings" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$OUT/runs/mono-$n.json")"
 done
 
+# --- the workflow-heavy workload: a directory of workflow files ----------------------
+# Copied into a scratch repository's .github/workflows/ (benches/out/workflows).
+# zizmor rejects a few files outright ("no audit was performed"): they are
+# set aside one by one until it runs, and both tools audit the files it
+# accepts, side by side with the read-only floor; envtrail also audits all.
+# The smoke run uses the generated N=10 repository's workflows, without zizmor.
+WF_ALL=$OUT/workflows-all
+WF_OK=$OUT/workflows
+rm -rf "$WF_ALL" "$WF_OK" "$OUT/workflows-rejected"
+mkdir -p "$WF_ALL/.github/workflows" "$WF_OK/.github/workflows" "$OUT/workflows-rejected"
+if [ "$SMOKE" = 1 ]; then
+  "$GEN_WF" 10 "$OUT/wf-source" >&2
+  WORKFLOWS=$OUT/wf-source/.github/workflows
+elif [ -z "$WORKFLOWS" ]; then
+  WORKFLOWS=$CORPUS/actionlint/dataset
+  if [ ! -f "$CORPUS/actionlint/.complete" ]; then
+    log "fetching the actionlint real-world dataset: $ACTIONLINT_URL"
+    rm -rf "$CORPUS/actionlint"
+    git clone -q --depth 1 "$ACTIONLINT_URL" "$CORPUS/actionlint/repo"
+    python3 -m zipfile -e "$CORPUS/actionlint/repo/testdata/realworld/dataset.zip" "$CORPUS/actionlint/unzipped"
+    mkdir -p "$WORKFLOWS"
+    find "$CORPUS/actionlint/unzipped" -type f \( -name '*.yml' -o -name '*.yaml' \) -exec cp {} "$WORKFLOWS/" \;
+    touch "$CORPUS/actionlint/.complete"
+  fi
+fi
+find "$WORKFLOWS" -maxdepth 1 -type f \( -name '*.yml' -o -name '*.yaml' \) -exec cp {} "$WF_ALL/.github/workflows/" \;
+cp "$WF_ALL"/.github/workflows/* "$WF_OK/.github/workflows/"
+fact workflows_files "$(find "$WF_ALL/.github/workflows" -type f | wc -l)"
+if [ "$SMOKE" = 0 ]; then
+  ZIZMOR="$VENV/bin/zizmor --offline --no-progress --format plain $WF_OK/.github/workflows"
+  for _ in $(seq 50); do
+    rejected=$(eval "$ZIZMOR" 2>&1 >/dev/null | sed -n 's/^error: failed to load file:\/\/\(.*\) as workflow$/\1/p' | head -1) || true
+    [ -n "$rejected" ] && [ -f "$rejected" ] || break
+    log "zizmor rejects $rejected: set aside"
+    mv "$rejected" "$OUT/workflows-rejected/"
+  done
+  fact workflows_zizmor_files "$(find "$WF_OK/.github/workflows" -type f | wc -l)"
+  IGNORE_FAILURE=1 measure workflows-zizmor "$RUNS" "$ZIZMOR"
+fi
+measure workflows-envtrail "$RUNS" "$ENVTRAIL check $WF_OK --format json --fail-on never --output /dev/null"
+measure workflows-parse-only "$RUNS" "$PARSE_ONLY $WF_OK"
+measure workflows-all-envtrail "$RUNS" "$ENVTRAIL check $WF_ALL --format json --fail-on never --output /dev/null"
+"$ENVTRAIL" check "$WF_ALL" --format json --fail-on never --output "$OUT/runs/workflows-all.json"
+fact workflows_all_report_bytes "$(wc -c < "$OUT/runs/workflows-all.json")"
+fact workflows_all_findings "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$OUT/runs/workflows-all.json")"
+
+# --- the generated N-workflow repository at each N ---------------------------------------
+for n in $WF_SIZES; do
+  wf=$OUT/wf-$n
+  rm -rf "$wf"
+  "$GEN_WF" "$n" "$wf" >&2
+  measure "wf-$n-envtrail" "$RUNS" "$ENVTRAIL check $wf --format json --fail-on never --output /dev/null"
+  "$ENVTRAIL" check "$wf" --format json --fail-on never --output "$OUT/runs/wf-$n.json"
+  "$ENVTRAIL" check "$wf" --format json --fail-on never --threads 1 --output "$OUT/runs/wf-$n-1thread.json"
+  if cmp -s "$OUT/runs/wf-$n.json" "$OUT/runs/wf-$n-1thread.json"; then
+    fact "wf_${n}_identical_across_threads" true
+  else
+    fact "wf_${n}_identical_across_threads" false; FAILED=1
+  fi
+  fact "wf_${n}_report_bytes" "$(wc -c < "$OUT/runs/wf-$n.json")"
+  fact "wf_${n}_targets" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["targets"]))' "$OUT/runs/wf-$n.json")"
+  fact "wf_${n}_keys" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["keys"]))' "$OUT/runs/wf-$n.json")"
+done
+
 # --- the report ------------------------------------------------------------------------
-python3 "$BENCH/report.py" "$OUT/runs" "$SMOKE" "$SIZES" > "$OUT/results.md"
+python3 "$BENCH/report.py" "$OUT/runs" "$SMOKE" "$SIZES" "$WF_SIZES" > "$OUT/results.md"
 cat "$OUT/results.md"
 echo "wrote $OUT/results.json and $OUT/results.md" >&2
 if [ "$FAILED" = 1 ]; then

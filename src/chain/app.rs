@@ -58,11 +58,14 @@ pub fn app_code(facts: &Facts, config: &Config) -> AppCode {
         return AppCode::default();
     }
     let index = ModuleIndex::new(&facts.python_files);
-    let mut roots: Vec<String> = entry_points
+    // Many entry points name the same module (every service's compose runs
+    // `manage.py`, which matches every `manage.py`): look each up once, or
+    // the roots grow as entry points × files (1M paths for 1000 services).
+    let modules: BTreeSet<&str> = entry_points
         .iter()
-        .flat_map(|e| e.modules.iter())
-        .flat_map(|m| index.entry(m))
+        .flat_map(|e| e.modules.iter().map(String::as_str))
         .collect();
+    let mut roots: Vec<String> = modules.into_iter().flat_map(|m| index.entry(m)).collect();
     roots.extend(facts.settings_modules.iter().cloned());
     AppCode {
         files: index.reach(roots),

@@ -2,6 +2,7 @@
 //! and separate from the internal model, so refactors never break users.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -110,13 +111,16 @@ pub struct KeyV1<'a> {
     pub written: Vec<WriteV1<'a>>,
     pub read: Vec<ReadV1<'a>>,
     pub live: Option<LiveV1>,
-    /// Per deploy target: whether the key reaches the app there. Empty when
-    /// the repository has no distinct targets.
-    pub targets: std::collections::BTreeMap<&'a str, bool>,
+    /// Per deploy target where the key is set or expected (the app reads
+    /// it there): whether it reaches the app. A target that neither sets
+    /// nor expects the key is left out, so the report grows with what was
+    /// found, not with keys × targets. Empty when the repository has no
+    /// distinct targets.
+    pub targets: BTreeMap<&'a str, bool>,
     /// Per deploy target, the verdict there (names as in `reach`); absent
     /// when the app does not read the key or there are no targets.
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub target_reach: std::collections::BTreeMap<&'a str, &'static str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub target_reach: BTreeMap<&'a str, &'static str>,
     /// The chain's verdict: `set`, `platform`, `defaulted`, `unset` or
     /// `unknown`; absent when the app does not read the key.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -237,8 +241,45 @@ fn default_json(d: &DefaultValue) -> serde_json::Value {
     }
 }
 
+/// Each key's entries in `keys[].targets` and `keys[].target_reach`, built
+/// in one pass over the targets: as many as the targets set or expect keys.
+#[derive(Default)]
+struct TargetsByKey<'a> {
+    targets: BTreeMap<&'a str, BTreeMap<&'a str, bool>>,
+    reach: BTreeMap<&'a str, BTreeMap<&'a str, &'static str>>,
+}
+
+fn targets_by_key(chain: &crate::chain::Chain) -> TargetsByKey<'_> {
+    let mut by_key = TargetsByKey::default();
+    for t in &chain.deploy.targets {
+        for (key, verdict) in &t.verdicts {
+            let key = key.as_str();
+            by_key
+                .targets
+                .entry(key)
+                .or_default()
+                .insert(&t.name, verdict.reaches());
+            by_key
+                .reach
+                .entry(key)
+                .or_default()
+                .insert(&t.name, verdict.as_str());
+        }
+        // Set there and not read by the app: it arrives, nothing judges it.
+        for key in t.keys.keys().filter(|k| !t.verdicts.contains_key(*k)) {
+            by_key
+                .targets
+                .entry(key.as_str())
+                .or_default()
+                .insert(&t.name, true);
+        }
+    }
+    by_key
+}
+
 pub fn to_v1(report: &Report) -> ReportV1<'_> {
     let chain = &report.chain;
+    let mut by_key = targets_by_key(chain);
     let keys = chain
         .rows
         .values()
@@ -282,24 +323,8 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
                 present: l.present,
                 empty: l.empty,
             }),
-            targets: chain
-                .deploy
-                .targets
-                .iter()
-                .map(|t| {
-                    let reaches = match t.verdict(&row.key) {
-                        Some(v) => v.reaches(),
-                        None => t.keys.contains_key(&row.key),
-                    };
-                    (t.name.as_str(), reaches)
-                })
-                .collect(),
-            target_reach: chain
-                .deploy
-                .targets
-                .iter()
-                .filter_map(|t| Some((t.name.as_str(), t.verdict(&row.key)?.as_str())))
-                .collect(),
+            targets: by_key.targets.remove(row.key.as_str()).unwrap_or_default(),
+            target_reach: by_key.reach.remove(row.key.as_str()).unwrap_or_default(),
             reach: row.verdict().map(Verdict::as_str),
         })
         .collect();

@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Style};
 use tabled::builder::Builder;
 use tabled::settings::Style as TableStyle;
 
+use crate::chain::reach::Target;
 use crate::chain::{Chain, KeyRow, Verdict};
 use crate::facts::{Consumer, Stage};
 use crate::finding::{Confidence, Severity};
@@ -130,7 +131,7 @@ fn platform_word(via: crate::facts::WriteVia) -> String {
 
 /// The target's verdict on the key, and where it is set there; a key the
 /// app does not read has no verdict, only whether it arrives there.
-fn target_cell(row: &KeyRow, target: &crate::chain::reach::Target, p: &Palette) -> String {
+fn target_cell(row: &KeyRow, target: &Target, p: &Palette) -> String {
     match (target.verdict(&row.key), target.keys.get(&row.key)) {
         (Some(Verdict::Set { at, .. }), _) => p.ok(&format!("✓ {}", short_place(at))),
         (Some(v), _) => verdict_word(v, p),
@@ -138,6 +139,49 @@ fn target_cell(row: &KeyRow, target: &crate::chain::reach::Target, p: &Palette) 
         // Not read, and not arriving here: what env-drift compares.
         (None, None) => p.bad("✗"),
     }
+}
+
+/// At most this many target columns; past it, the first `MAX_TARGET_COLUMNS - 1`
+/// keep theirs and the rest share one, so the table stays readable (and
+/// linear in the keys) however many targets there are.
+const MAX_TARGET_COLUMNS: usize = 6;
+
+/// The targets that get a column each, and the ones folded into one.
+fn fold_targets(targets: &[Target]) -> (&[Target], &[Target]) {
+    if targets.len() <= MAX_TARGET_COLUMNS {
+        (targets, &[])
+    } else {
+        targets.split_at(MAX_TARGET_COLUMNS - 1)
+    }
+}
+
+/// The folded targets in one cell: how many set the key, how many expect it
+/// and lack it, how many are unknown; `–` when none sets or expects it.
+fn folded_cell(row: &KeyRow, folded: &[Target], p: &Palette) -> String {
+    let (mut set, mut missing, mut unknown) = (0, 0, 0);
+    for t in folded {
+        match t.verdict(&row.key) {
+            Some(Verdict::Unknown { .. }) => unknown += 1,
+            Some(v) if v.reaches() => set += 1,
+            Some(_) => missing += 1,
+            None if t.keys.contains_key(&row.key) => set += 1,
+            None => {}
+        }
+    }
+    let mut parts = Vec::new();
+    if set > 0 {
+        parts.push(p.ok(&format!("✓ {set}")));
+    }
+    if missing > 0 {
+        parts.push(p.bad(&format!("✗ {missing}")));
+    }
+    if unknown > 0 {
+        parts.push(p.warn(&format!("? {unknown}")));
+    }
+    if parts.is_empty() {
+        return p.dim("–");
+    }
+    parts.join(" ")
 }
 
 fn settings_cell(row: &KeyRow, p: &Palette) -> String {
@@ -208,12 +252,15 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
     let chain = &report.chain;
     let has_deploy = chain.has_stage(Stage::Deploy);
     let has_live = chain.rows.values().any(|r| r.live.is_some());
-    // One column per deploy target, when there are several to compare.
-    let targets: &[crate::chain::reach::Target] = if chain.deploy.targets.len() > 1 {
+    // One column per deploy target, when there are several to compare; past
+    // what fits, the rest folded into one.
+    let all_targets: &[Target] = if chain.deploy.targets.len() > 1 {
         &chain.deploy.targets
     } else {
         &[]
     };
+    let (targets, folded) = fold_targets(all_targets);
+    let folded_header = format!("+{} TARGETS", folded.len());
 
     if chain.rows.is_empty() {
         writeln!(out, "No env keys found under {}.", report.root)?;
@@ -229,6 +276,9 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
             header.push(if platform { "DEPLOY" } else { "COMPOSE/IMAGE" });
         }
         header.extend(targets.iter().map(|t| t.name.as_str()));
+        if !folded.is_empty() {
+            header.push(&folded_header);
+        }
         header.push("SETTINGS");
         header.push("REACHES");
         if has_live {
@@ -245,6 +295,9 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
                 record.push(stage_cell(row, Stage::Deploy, &p));
             }
             record.extend(targets.iter().map(|t| target_cell(row, t, &p)));
+            if !folded.is_empty() {
+                record.push(folded_cell(row, folded, &p));
+            }
             record.push(settings_cell(row, &p));
             record.push(reach_cell(row, &p));
             if has_live {
@@ -255,6 +308,15 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         let mut table = builder.build();
         table.with(TableStyle::sharp());
         writeln!(out, "{table}")?;
+        if !folded.is_empty() {
+            writeln!(
+                out,
+                "{} {} deploy targets: the last {} share one column (✓ set, ✗ missing, ? unknown; --format json names each)",
+                p.dim("targets:"),
+                all_targets.len(),
+                folded.len()
+            )?;
+        }
     }
     if let Some(line) = entry_points_line(chain) {
         writeln!(out, "{} {line}", p.dim("app:"))?;

@@ -5,7 +5,8 @@
 //! compared (a CI test job is not a deploy), and only with targets of the
 //! same unit (a compose stack and a Kubernetes draft of it are two deploys,
 //! not one that drifted). A target whose verdict on the key is unknown is
-//! not compared.
+//! not compared. One finding per key and unit however many targets lack
+//! the key: the first ten are related places, the message counts them all.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,26 +61,32 @@ fn check_unit(chain: &Chain, unit: &str, targets: &[&Target], out: &mut Vec<Find
         let Some(location) = first.keys.get(key.as_str()) else {
             continue;
         };
-        let names = |ts: &[&Target]| {
-            ts.iter()
-                .map(|t| t.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let mut finding = Finding::new(
             RuleId::EnvDrift,
             Some(key),
             location.clone(),
             format!(
                 "{key} reaches the app in {} but not in {} (targets that deploy {unit})",
-                names(&with),
-                names(&without)
+                named(&with),
+                named(&without)
             ),
         );
-        for t in &without {
+        // The first few missing targets, each where it is defined; the
+        // message counts them all, so one key over many targets stays one
+        // short finding.
+        for t in without.iter().take(MAX_RELATED) {
             finding =
                 finding.with_related(t.location.clone(), format!("target {} lacks {key}", t.name));
         }
         out.push(finding);
     }
+}
+
+/// At most this many missing targets are listed as related places; the
+/// message counts them all.
+const MAX_RELATED: usize = 10;
+
+/// `a, b, c and 12 more`: the targets' names, the first few of them.
+fn named(targets: &[&Target]) -> String {
+    super::names_capped(targets.iter().map(|t| t.name.as_str()), targets.len())
 }

@@ -224,8 +224,40 @@ pub fn sort(findings: &mut Vec<Finding>) {
     findings.dedup();
 }
 
+/// At most this many names (of targets, services) in a finding's message:
+/// the rest are counted, so a message stays short however many there are.
+const MAX_NAMED: usize = 3;
+
+/// `a, b, c and 12 more`: the first `MAX_NAMED` of `count` names, the rest
+/// counted.
+pub(crate) fn names_capped<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> String {
+    let shown = names.take(MAX_NAMED).collect::<Vec<_>>().join(", ");
+    if count > MAX_NAMED {
+        format!("{shown} and {} more", count - MAX_NAMED)
+    } else {
+        shown
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_up_to_the_cap_are_all_listed() {
+        assert_eq!(
+            super::names_capped(["a", "b", "c"].into_iter(), 3),
+            "a, b, c"
+        );
+    }
+
+    #[test]
+    fn names_past_the_cap_are_counted() {
+        let names = ["a", "b", "c", "d", "e"];
+        assert_eq!(
+            super::names_capped(names.into_iter(), 5),
+            "a, b, c and 2 more"
+        );
+    }
+
     use super::RuleId;
 
     #[test]

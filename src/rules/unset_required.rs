@@ -100,16 +100,15 @@ fn missing_in_targets(
     missing: &[&crate::chain::reach::Target],
 ) -> Finding {
     let read = &kv.read;
-    let names = |ts: &mut dyn Iterator<Item = &str>| ts.collect::<Vec<_>>().join(", ");
-    let others = names(
-        &mut chain
-            .deploy
-            .targets
-            .iter()
-            .filter(|t| t.verdict(&row.key).is_some_and(Verdict::reaches))
-            .map(|t| t.name.as_str()),
-    );
-    let lacking = names(&mut missing.iter().map(|t| t.name.as_str()));
+    let reaching: Vec<&str> = chain
+        .deploy
+        .targets
+        .iter()
+        .filter(|t| t.verdict(&row.key).is_some_and(Verdict::reaches))
+        .map(|t| t.name.as_str())
+        .collect();
+    let others = super::names_capped(reaching.iter().copied(), reaching.len());
+    let lacking = super::names_capped(missing.iter().map(|t| t.name.as_str()), missing.len());
     let mut finding = Finding::new(
         RuleId::UnsetRequired,
         Some(&row.key),

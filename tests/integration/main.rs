@@ -23,6 +23,7 @@ mod platforms;
 mod properties;
 mod render;
 mod rules;
+mod scale;
 mod settings;
 mod stagelog;
 mod suppress;
