@@ -64,6 +64,7 @@ pub fn render_options(report: &Report, color: bool, fail_on: Option<Severity>) -
         fail_on,
         links,
         source_root: Some(PathBuf::from(&report.root)),
+        width: None,
     }
 }
 

@@ -97,7 +97,11 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<ExitCode, Error> {
                 to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         };
-        let options = commands::render_options(report, color, fail_on);
+        let mut options = commands::render_options(report, color, fail_on);
+        // A table for a terminal wraps to its width; for a file or a pipe it does not.
+        options.width = to_terminal
+            .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+            .flatten();
         let format: Format = common.format;
         commands::write_output(common, |out| render::render(format, report, &options, out))?;
     }

@@ -42,6 +42,9 @@ pub struct RenderOptions {
     /// The audited root on disk, for renderers that quote a source line
     /// (SARIF fingerprints). `None` in tests that have no files.
     pub source_root: Option<std::path::PathBuf>,
+    /// The terminal's width in columns, when the table goes to one: the
+    /// table wraps its widest cells to fit. `None`: as wide as it is.
+    pub width: Option<usize>,
 }
 
 /// `{server}/{repository}/blob/{sha}` (Gitea: `src/commit/{sha}`): the base

@@ -6,7 +6,8 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use tabled::builder::Builder;
-use tabled::settings::Style as TableStyle;
+use tabled::settings::object::Columns;
+use tabled::settings::{Modify, Style as TableStyle, Width};
 
 use crate::chain::reach::Target;
 use crate::chain::{Chain, KeyRow, Verdict};
@@ -228,6 +229,52 @@ fn reach_cell(row: &KeyRow, p: &Palette) -> String {
 }
 
 /// One verdict in a cell, the same words in every column.
+/// A cell's width on screen: its characters, without ANSI colour codes.
+fn shown_width(cell: &str) -> usize {
+    let mut width = 0;
+    let mut in_escape = false;
+    for line in cell.lines() {
+        let mut w = 0;
+        for c in line.chars() {
+            match (in_escape, c) {
+                (false, '\u{1b}') => in_escape = true,
+                (true, 'm') => in_escape = false,
+                (true, _) => {}
+                (false, _) => w += 1,
+            }
+        }
+        width = width.max(w);
+    }
+    width
+}
+
+/// Each column's width so that the table fits `total` columns of terminal:
+/// the widest column but the keys' gives a character at a time, none below
+/// [`MIN_COLUMN`] (so on a very narrow terminal it stays wider); the keys
+/// are never narrowed. `None` when it already fits.
+fn fitted_widths(natural: &[usize], total: usize) -> Option<Vec<usize>> {
+    // A cell is its text, a space each side and one border.
+    let table = |ws: &[usize]| ws.iter().map(|w| w + 3).sum::<usize>() + 1;
+    if table(natural) <= total {
+        return None;
+    }
+    let mut widths = natural.to_vec();
+    while table(&widths) > total {
+        let (i, w) = widths.iter().enumerate().skip(1).max_by_key(|(_, w)| **w)?;
+        if *w <= MIN_COLUMN {
+            break;
+        }
+        widths[i] -= 1;
+    }
+    Some(widths)
+}
+
+/// Narrower than this, a column's words (`deploy.yml:43`) would break.
+const MIN_COLUMN: usize = 10;
+
+/// What the cells' marks mean, under the table.
+const LEGEND: &str = "✓ set (where) · ✗ not set · ? unknown: a stage envtrail cannot see may set it · default: runs on a default · platform: the platform sets it · – none";
+
 fn verdict_word(verdict: &Verdict, p: &Palette) -> String {
     match verdict {
         Verdict::Set { .. } => p.ok("✓"),
@@ -284,6 +331,7 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         if has_live {
             header.push("LIVE");
         }
+        let mut natural: Vec<usize> = header.iter().map(|h| shown_width(h)).collect();
         builder.push_record(header);
         for row in chain.rows.values() {
             let mut record = vec![
@@ -303,11 +351,23 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
             if has_live {
                 record.push(live_cell(row, &p));
             }
+            for (w, cell) in natural.iter_mut().zip(&record) {
+                *w = (*w).max(shown_width(cell));
+            }
             builder.push_record(record);
         }
         let mut table = builder.build();
         table.with(TableStyle::sharp());
+        if let Some(widths) = options.width.and_then(|w| fitted_widths(&natural, w)) {
+            for (column, width) in widths.into_iter().enumerate() {
+                table.with(
+                    Modify::new(Columns::new(column..=column))
+                        .with(Width::wrap(width).keep_words(true)),
+                );
+            }
+        }
         writeln!(out, "{table}")?;
+        writeln!(out, "{}", p.dim(LEGEND))?;
         if !folded.is_empty() {
             writeln!(
                 out,
@@ -431,4 +491,54 @@ fn entry_points_line(chain: &Chain) -> Option<String> {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::testdata;
+
+    fn rendered(width: Option<usize>) -> String {
+        let options = RenderOptions {
+            width,
+            ..RenderOptions::default()
+        };
+        let mut out = Vec::new();
+        render(&testdata::stagelog(), &options, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// On a narrow terminal the table wraps its widest cells at word breaks:
+    /// every line of it fits, and every key is still whole on one line.
+    #[test]
+    fn the_table_fits_a_narrow_terminal_without_cutting_keys() {
+        let wide = rendered(None);
+        let narrow = rendered(Some(90));
+        let table = |text: &str| -> Vec<String> {
+            text.lines()
+                .take_while(|l| !l.starts_with('✓'))
+                .map(str::to_string)
+                .collect()
+        };
+        assert!(
+            table(&wide).iter().any(|l| l.chars().count() > 90),
+            "the fixture's table is wider than the terminal"
+        );
+        for line in table(&narrow) {
+            assert!(line.chars().count() <= 90, "{line}");
+        }
+        for row in testdata::stagelog().chain.rows.keys() {
+            assert!(
+                narrow.lines().any(|l| l.contains(row.as_str())),
+                "{row} cut:\n{narrow}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_legend_follows_the_table() {
+        let text = rendered(None);
+        let legend = text.lines().find(|l| l.starts_with("✓ set")).unwrap();
+        assert!(legend.contains("? unknown") && legend.contains("platform"));
+    }
 }
