@@ -4,6 +4,7 @@
 # binary when its SHA-256 matches SHA256SUMS, refuses it when not, and a
 # branch ref goes straight to cargo. Runs after wheel.sh (its binary is the
 # "released" one).
+# shellcheck source=tests/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 bin="$work/wheel-venv/bin/envtrail"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the tests/ci/*.sh checks that .ci/run runs after `cargo test`.
 # They need the network to PyPI (maturin, zizmor, pre-commit), so they are
 # not part of `cargo test`. Nothing is read from or written to $HOME: the
@@ -9,6 +10,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 work=${ENVTRAIL_CI_WORK:-${TMPDIR:-/tmp}/envtrail-ci.$(printf %s "$repo" | sha256sum | cut -c1-12)}
 mkdir -p "$work"
 export PIP_CACHE_DIR="$work/pip-cache" PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+# virtualenv (pre-commit's): its app data here, no update check of its seeds.
+export VIRTUALENV_OVERRIDE_APP_DATA="$work/virtualenv-app-data" VIRTUALENV_NO_PERIODIC_UPDATE=1
 # One cargo target folder for every build of the wheel (the clone's, the one
 # pre-commit makes): the dependencies compile once.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$work/target}

@@ -3,6 +3,7 @@
 # (language: python, the wheel) on small fixture git repositories: a clean
 # one passes, one whose compose service drops a required key fails the hook
 # with that finding.
+# shellcheck source=tests/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
 pre_commit_pin=pre-commit==4.7.0
 
@@ -38,6 +39,8 @@ broken=$(fixture_repo compose-service-drops-key)
 if try_repo "$broken" > "$work/hook-broken.out" 2>&1; then
   cat "$work/hook-broken.out"; fail "the hook passed on fixtures/compose-service-drops-key, which has an error"
 fi
-grep -q '^envtrail\.*Failed' "$work/hook-broken.out" && grep -q 'error\[unset-required\] SECRET_KEY' "$work/hook-broken.out" \
-  || { cat "$work/hook-broken.out"; fail "the hook did not fail with envtrail's unset-required SECRET_KEY"; }
+if ! grep -q '^envtrail\.*Failed' "$work/hook-broken.out" \
+  || ! grep -q 'error\[unset-required\] SECRET_KEY' "$work/hook-broken.out"; then
+  cat "$work/hook-broken.out"; fail "the hook did not fail with envtrail's unset-required SECRET_KEY"
+fi
 echo "ok: envtrail-python hook passed on fixtures/clean, failed on fixtures/compose-service-drops-key"

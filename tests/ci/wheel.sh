@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # From a fresh clone, `pip install .` (maturin, pinned in pyproject.toml) in a
 # new virtualenv gives a working `envtrail` on PATH.
+# shellcheck source=tests/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 step "a fresh clone of $repo (HEAD)"
