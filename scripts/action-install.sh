@@ -59,7 +59,9 @@ if [ "$prebuilt" = true ] && [ -n "$version" ]; then
       else got=$(shasum -a 256 "$dl/$asset" | cut -d' ' -f1); fi
       if [ -n "$want" ] && [ "$want" = "$got" ]; then
         case "$asset" in
-          *.zip) unzip -q -o "$dl/$asset" -d "$dest" ;;
+          *.zip) # Git Bash on Windows may lack unzip; its Python has zipfile.
+            if command -v unzip > /dev/null; then unzip -q -o "$dl/$asset" -d "$dest"
+            else "$(command -v python3 || command -v python)" -m zipfile -e "$dl/$asset" "$dest"; fi ;;
           *) tar -xzf "$dl/$asset" -C "$dest" ;;
         esac
         found release "$dest/$exe"
