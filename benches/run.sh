@@ -314,6 +314,7 @@ WF_OK=$OUT/workflows
 rm -rf "$WF_ALL" "$WF_OK" "$OUT/workflows-rejected"
 mkdir -p "$WF_ALL/.github/workflows" "$WF_OK/.github/workflows" "$OUT/workflows-rejected"
 if [ "$SMOKE" = 1 ]; then
+  rm -rf "$OUT/wf-source"   # left by an earlier run: the generator refuses to overwrite
   "$GEN_WF" 10 "$OUT/wf-source" >&2
   WORKFLOWS=$OUT/wf-source/.github/workflows
 elif [ -z "$WORKFLOWS" ]; then
