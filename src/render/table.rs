@@ -297,6 +297,25 @@ fn live_cell(row: &KeyRow, p: &Palette) -> String {
 pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let p = Palette { on: options.color };
     let chain = &report.chain;
+    if chain.rows.is_empty() {
+        writeln!(out, "No env keys found under {}.", report.root)?;
+    } else {
+        write_matrix(chain, options, &p, out)?;
+    }
+    write_notes(chain, &p, out)?;
+    for f in &report.findings {
+        write_finding(f, &p, out)?;
+    }
+    write_summary(report, options, &p, out)
+}
+
+/// The key × stage matrix, its legend and what folded targets it holds.
+fn write_matrix(
+    chain: &Chain,
+    options: &RenderOptions,
+    p: &Palette,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let has_deploy = chain.has_stage(Stage::Deploy);
     let has_live = chain.rows.values().any(|r| r.live.is_some());
     // One column per deploy target, when there are several to compare; past
@@ -307,77 +326,83 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
         &[]
     };
     let (targets, folded) = fold_targets(all_targets);
-    let folded_header = format!("+{} TARGETS", folded.len());
-
-    if chain.rows.is_empty() {
-        writeln!(out, "No env keys found under {}.", report.root)?;
-    } else {
-        let mut builder = Builder::default();
-        let mut header = vec!["KEY", "SECRET", "WORKFLOW"];
+    let header = matrix_header(chain, targets, folded.len(), has_live);
+    let mut builder = Builder::default();
+    let mut natural: Vec<usize> = header.iter().map(|h| shown_width(h)).collect();
+    builder.push_record(header);
+    for row in chain.rows.values() {
+        let mut record = vec![
+            row.key.clone(),
+            secret_cell(chain, row, p),
+            stage_cell(row, Stage::Workflow, p),
+        ];
         if has_deploy {
-            // A platform deploys the app: the column is more than compose and images.
-            let platform = chain.rows.values().any(|r| {
-                r.writes_at(Stage::Deploy)
-                    .any(|w| !platform_word(w.via).is_empty())
-            });
-            header.push(if platform { "DEPLOY" } else { "COMPOSE/IMAGE" });
+            record.push(stage_cell(row, Stage::Deploy, p));
         }
-        header.extend(targets.iter().map(|t| t.name.as_str()));
+        record.extend(targets.iter().map(|t| target_cell(row, t, p)));
         if !folded.is_empty() {
-            header.push(&folded_header);
+            record.push(folded_cell(row, folded, p));
         }
-        header.push("SETTINGS");
-        header.push("REACHES");
+        record.push(settings_cell(row, p));
+        record.push(reach_cell(row, p));
         if has_live {
-            header.push("LIVE");
+            record.push(live_cell(row, p));
         }
-        let mut natural: Vec<usize> = header.iter().map(|h| shown_width(h)).collect();
-        builder.push_record(header);
-        for row in chain.rows.values() {
-            let mut record = vec![
-                row.key.clone(),
-                secret_cell(chain, row, &p),
-                stage_cell(row, Stage::Workflow, &p),
-            ];
-            if has_deploy {
-                record.push(stage_cell(row, Stage::Deploy, &p));
-            }
-            record.extend(targets.iter().map(|t| target_cell(row, t, &p)));
-            if !folded.is_empty() {
-                record.push(folded_cell(row, folded, &p));
-            }
-            record.push(settings_cell(row, &p));
-            record.push(reach_cell(row, &p));
-            if has_live {
-                record.push(live_cell(row, &p));
-            }
-            for (w, cell) in natural.iter_mut().zip(&record) {
-                *w = (*w).max(shown_width(cell));
-            }
-            builder.push_record(record);
+        for (w, cell) in natural.iter_mut().zip(&record) {
+            *w = (*w).max(shown_width(cell));
         }
-        let mut table = builder.build();
-        table.with(TableStyle::sharp());
-        if let Some(widths) = options.width.and_then(|w| fitted_widths(&natural, w)) {
-            for (column, width) in widths.into_iter().enumerate() {
-                table.with(
-                    Modify::new(Columns::new(column..=column))
-                        .with(Width::wrap(width).keep_words(true)),
-                );
-            }
-        }
-        writeln!(out, "{table}")?;
-        writeln!(out, "{}", p.dim(LEGEND))?;
-        if !folded.is_empty() {
-            writeln!(
-                out,
-                "{} {} deploy targets: the last {} share one column (✓ set, ✗ missing, ? unknown; --format json names each)",
-                p.dim("targets:"),
-                all_targets.len(),
-                folded.len()
-            )?;
+        builder.push_record(record);
+    }
+    let mut table = builder.build();
+    table.with(TableStyle::sharp());
+    if let Some(widths) = options.width.and_then(|w| fitted_widths(&natural, w)) {
+        for (column, width) in widths.into_iter().enumerate() {
+            table.with(
+                Modify::new(Columns::new(column..=column))
+                    .with(Width::wrap(width).keep_words(true)),
+            );
         }
     }
+    writeln!(out, "{table}")?;
+    writeln!(out, "{}", p.dim(LEGEND))?;
+    if !folded.is_empty() {
+        writeln!(
+            out,
+            "{} {} deploy targets: the last {} share one column (✓ set, ✗ missing, ? unknown; --format json names each)",
+            p.dim("targets:"),
+            all_targets.len(),
+            folded.len()
+        )?;
+    }
+    Ok(())
+}
+
+/// The matrix's column names: the stages, the targets (the folded ones
+/// as one `+N TARGETS`), the settings, the verdict, the live container.
+fn matrix_header(chain: &Chain, targets: &[Target], folded: usize, has_live: bool) -> Vec<String> {
+    let mut header: Vec<String> = ["KEY", "SECRET", "WORKFLOW"].map(String::from).to_vec();
+    if chain.has_stage(Stage::Deploy) {
+        // A platform deploys the app: the column is more than compose and images.
+        let platform = chain.rows.values().any(|r| {
+            r.writes_at(Stage::Deploy)
+                .any(|w| !platform_word(w.via).is_empty())
+        });
+        header.push(if platform { "DEPLOY" } else { "COMPOSE/IMAGE" }.into());
+    }
+    header.extend(targets.iter().map(|t| t.name.clone()));
+    if folded > 0 {
+        header.push(format!("+{folded} TARGETS"));
+    }
+    header.extend(["SETTINGS", "REACHES"].map(String::from));
+    if has_live {
+        header.push("LIVE".into());
+    }
+    header
+}
+
+/// The lines under the matrix: how the app starts, opaque env files, keys
+/// built at run time, notes of the run.
+fn write_notes(chain: &Chain, p: &Palette, out: &mut dyn Write) -> io::Result<()> {
     if let Some(line) = entry_points_line(chain) {
         writeln!(out, "{} {line}", p.dim("app:"))?;
     }
@@ -413,35 +438,46 @@ pub fn render(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> 
             note.message
         )?;
     }
+    Ok(())
+}
 
-    for f in &report.findings {
-        writeln!(out)?;
-        let key = f
-            .key
-            .as_deref()
-            .map(|k| format!(" {k}"))
-            .unwrap_or_default();
-        let confidence = match f.confidence {
-            Confidence::High => String::new(),
-            c => p.dim(&format!(" ({} confidence)", c.as_str())),
-        };
-        writeln!(
-            out,
-            "{}[{}]{}{confidence}",
-            p.severity(f.severity),
-            f.rule,
-            p.bold(&key)
-        )?;
-        writeln!(out, "  {} {}", p.dim("-->"), f.location)?;
-        writeln!(out, "  {}", f.message)?;
-        for r in &f.related {
-            writeln!(out, "  {} {}: {}", p.dim("..."), r.location, r.label)?;
-        }
-        if let Some(tip) = &f.tip {
-            writeln!(out, "  {} {tip}", p.dim("tip:"))?;
-        }
+fn write_finding(f: &crate::finding::Finding, p: &Palette, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    let key = f
+        .key
+        .as_deref()
+        .map(|k| format!(" {k}"))
+        .unwrap_or_default();
+    let confidence = match f.confidence {
+        Confidence::High => String::new(),
+        c => p.dim(&format!(" ({} confidence)", c.as_str())),
+    };
+    writeln!(
+        out,
+        "{}[{}]{}{confidence}",
+        p.severity(f.severity),
+        f.rule,
+        p.bold(&key)
+    )?;
+    writeln!(out, "  {} {}", p.dim("-->"), f.location)?;
+    writeln!(out, "  {}", f.message)?;
+    for r in &f.related {
+        writeln!(out, "  {} {}: {}", p.dim("..."), r.location, r.label)?;
     }
+    if let Some(tip) = &f.tip {
+        writeln!(out, "  {} {tip}", p.dim("tip:"))?;
+    }
+    Ok(())
+}
 
+/// The last line: the verdict and the counts.
+fn write_summary(
+    report: &Report,
+    options: &RenderOptions,
+    p: &Palette,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let chain = &report.chain;
     let s = report.summary();
     writeln!(out)?;
     let verdict = if chain.rows.is_empty() {
