@@ -111,7 +111,10 @@ fn chart_apps(dir: &str, files: &[&InputFile], facts: &mut Facts) -> Vec<Platfor
     }
     templates
         .iter()
-        .flat_map(|(rel, text)| template_apps(rel, text, &chart))
+        .flat_map(|(rel, text)| {
+            facts.entry_points.extend(template_entry_points(rel, text));
+            template_apps(rel, text, &chart)
+        })
         .collect()
 }
 
@@ -145,6 +148,51 @@ fn quoted_after(line: &str, action: &str) -> Option<String> {
     let rest = inner.strip_prefix(action)?.trim_start();
     let rest = rest.strip_prefix('"')?;
     Some(rest[..rest.find('"')?].to_string())
+}
+
+/// How a template's containers start, when its `command:` / `args:` are
+/// literal lists (`args: ["gunicorn", "shop.wsgi"]`): the entry points.
+fn template_entry_points(rel: &str, text: &str) -> Vec<crate::facts::EntryPoint> {
+    let mut words: Vec<String> = Vec::new();
+    let mut at: Option<Location> = None;
+    let mut out = Vec::new();
+    for (row, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        let list = ["command:", "args:"]
+            .iter()
+            .find_map(|k| trimmed.strip_prefix(k))
+            .map(str::trim)
+            .and_then(|v| v.strip_prefix('[')?.strip_suffix(']'));
+        let Some(list) = list.filter(|l| !l.contains("{{")) else {
+            continue;
+        };
+        // A `command:` starts a new container's command; `args:` adds to it.
+        if trimmed.starts_with("command:") && !words.is_empty() {
+            out.extend(flush(&mut words, at.take()));
+        }
+        at.get_or_insert_with(|| Location::new(rel, row as u32, 0));
+        words.extend(
+            list.split(',')
+                .map(|w| w.trim().trim_matches(['"', '\'']).to_string())
+                .filter(|w| !w.is_empty()),
+        );
+        if trimmed.starts_with("args:") {
+            out.extend(flush(&mut words, at.take()));
+        }
+    }
+    out.extend(flush(&mut words, at));
+    out
+}
+
+/// The entry points of the words gathered so far, which are then cleared.
+fn flush(words: &mut Vec<String>, at: Option<Location>) -> Vec<crate::facts::EntryPoint> {
+    let command = std::mem::take(words).join(" ");
+    match at {
+        Some(at) if !command.is_empty() => {
+            super::launch::entry_points(&command, &at, crate::facts::EntryVia::Kubernetes)
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The workloads of one template file, one document at a time.

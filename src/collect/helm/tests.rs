@@ -55,6 +55,18 @@ fn literal_names_and_named_templates_in_env_blocks() {
 }
 
 #[test]
+fn literal_command_and_args_are_entry_points() {
+    let template = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        command: [\"gunicorn\"]\n        args: [\"shop.wsgi\", \"--bind\", \"0.0.0.0:8000\"]\n      - name: worker\n        args: [\"celery\", \"-A\", \"shop\", \"worker\"]\n      - name: templated\n        args: [\"{{ .Values.cmd }}\"]\n";
+    let facts = chart(&[("Chart.yaml", CHART), ("templates/web.yaml", template)]);
+    let starts: Vec<(&str, u32)> = facts
+        .entry_points
+        .iter()
+        .map(|e| (e.command.as_str(), e.location.line()))
+        .collect();
+    assert_eq!(starts, [("gunicorn shop.wsgi", 7), ("celery -A shop", 10)]);
+}
+
+#[test]
 fn range_over_values_maps_and_lists() {
     let deployment = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n          {{- range $key, $value := .Values.env }}\n          - name: {{ $key }}\n            value: {{ $value | quote }}\n          {{- end }}\n          {{- range $env := .Values.app.env }}\n          - name: {{ $env.name }}\n            value: {{ $env.value | quote }}\n          {{- end }}\n";
     let values = "env:\n  SMARTER_MYSQL_HOST: mysql\n  SMARTER_DEBUG: \"false\"\napp:\n  env:\n    - name: OPENAI_API_KEY\n      value: \"\"\n";
