@@ -188,6 +188,22 @@ FACTS=$OUT/runs/facts.txt
 fact() { echo "$1 $2" >> "$FACTS"; }
 FAILED=0
 
+# audit_twice NAME DIR [ARGS...]: the JSON report of DIR with the default
+# threads and with one, as $OUT/runs/NAME.json and NAME-1thread.json, and
+# the fact NAME_identical_across_threads (a difference fails the run).
+audit_twice() {
+  local name=$1 dir=$2; shift 2
+  "$ENVTRAIL" check "$dir" --format json --fail-on never "$@" --output "$OUT/runs/$name.json"
+  "$ENVTRAIL" check "$dir" --format json --fail-on never "$@" --threads 1 --output "$OUT/runs/$name-1thread.json"
+  local fact_name=${name//-/_}
+  fact_name=${fact_name%_envtrail}
+  if cmp -s "$OUT/runs/$name.json" "$OUT/runs/$name-1thread.json"; then
+    fact "${fact_name}_identical_across_threads" true
+  else
+    fact "${fact_name}_identical_across_threads" false; FAILED=1
+  fi
+}
+
 # --- machine -----------------------------------------------------------------
 {
   echo "cpu: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
@@ -240,13 +256,7 @@ if [ "$SMOKE" = 0 ]; then
   measure corpus-semgrep "$SLOW_RUNS" "$SG"
 
   log "corpus: counting matches"
-  "$ENVTRAIL" check . --format json --fail-on never --output "$OUT/runs/corpus-envtrail.json"
-  "$ENVTRAIL" check . --format json --fail-on never --threads 1 --output "$OUT/runs/corpus-envtrail-1thread.json"
-  if cmp -s "$OUT/runs/corpus-envtrail.json" "$OUT/runs/corpus-envtrail-1thread.json"; then
-    fact corpus_identical_across_threads true
-  else
-    fact corpus_identical_across_threads false; FAILED=1
-  fi
+  audit_twice corpus-envtrail .
   envtrail_reads "$OUT/runs/corpus-envtrail.json" > "$OUT/runs/corpus-envtrail.reads"
   eval "$AG" > "$OUT/runs/corpus-ast-grep.jsonl"
   python3 - "$OUT/runs/corpus-ast-grep.jsonl" <<'PY' | sort > "$OUT/runs/corpus-ast-grep.reads"
@@ -292,13 +302,7 @@ for n in $SIZES; do
   fact "mono_${n}_py_files" "$(find "$mono" -name '*.py' | wc -l)"
   measure "mono-$n-envtrail" "$RUNS" "$ENVTRAIL check $mono --format json --fail-on never --output /dev/null"
   measure "mono-$n-parse-only" "$RUNS" "$PARSE_ONLY $mono"
-  "$ENVTRAIL" check "$mono" --format json --fail-on never --secrets "$mono/secrets.txt" --output "$OUT/runs/mono-$n.json"
-  "$ENVTRAIL" check "$mono" --format json --fail-on never --secrets "$mono/secrets.txt" --threads 1 --output "$OUT/runs/mono-$n-1thread.json"
-  if cmp -s "$OUT/runs/mono-$n.json" "$OUT/runs/mono-$n-1thread.json"; then
-    fact "mono_${n}_identical_across_threads" true
-  else
-    fact "mono_${n}_identical_across_threads" false; FAILED=1
-  fi
+  audit_twice "mono-$n" "$mono" --secrets "$mono/secrets.txt"
   fact "mono_${n}_envtrail_matches" "$(envtrail_reads "$OUT/runs/mono-$n.json" | wc -l)"
   fact "mono_${n}_findings" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$OUT/runs/mono-$n.json")"
 done
@@ -356,13 +360,7 @@ for n in $WF_SIZES; do
   rm -rf "$wf"
   "$GEN_WF" "$n" "$wf" >&2
   measure "wf-$n-envtrail" "$RUNS" "$ENVTRAIL check $wf --format json --fail-on never --output /dev/null"
-  "$ENVTRAIL" check "$wf" --format json --fail-on never --output "$OUT/runs/wf-$n.json"
-  "$ENVTRAIL" check "$wf" --format json --fail-on never --threads 1 --output "$OUT/runs/wf-$n-1thread.json"
-  if cmp -s "$OUT/runs/wf-$n.json" "$OUT/runs/wf-$n-1thread.json"; then
-    fact "wf_${n}_identical_across_threads" true
-  else
-    fact "wf_${n}_identical_across_threads" false; FAILED=1
-  fi
+  audit_twice "wf-$n" "$wf"
   fact "wf_${n}_report_bytes" "$(wc -c < "$OUT/runs/wf-$n.json")"
   fact "wf_${n}_targets" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["targets"]))' "$OUT/runs/wf-$n.json")"
   fact "wf_${n}_keys" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["keys"]))' "$OUT/runs/wf-$n.json")"
