@@ -398,12 +398,7 @@ fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Con
 fn cloud_run_env_file_writes(facts: &Facts) -> Vec<EnvWrite> {
     let mut writes = Vec::new();
     for use_ in &facts.cloud_run_env_files {
-        let path = crate::collect::compose::join("", &use_.path);
-        let Some(file) = facts
-            .dotenv_files
-            .iter()
-            .find(|f| Some(&f.file) == path.as_ref())
-        else {
+        let Some(file) = committed_env_vars_file(facts, use_) else {
             continue;
         };
         writes.extend(file.keys.iter().map(|k| EnvWrite {
@@ -417,6 +412,15 @@ fn cloud_run_env_file_writes(facts: &Facts) -> Vec<EnvWrite> {
         }));
     }
     writes
+}
+
+/// The committed file a `--env-vars-file` names, when the repository holds it.
+fn committed_env_vars_file<'a>(
+    facts: &'a Facts,
+    use_: &crate::facts::CloudRunEnvFile,
+) -> Option<&'a crate::facts::DotenvFile> {
+    let path = crate::collect::compose::join("", &use_.path)?;
+    facts.dotenv_files.iter().find(|f| f.file == path)
 }
 
 /// A deploy step whose env envtrail reads elsewhere: the ECS actions render
@@ -446,8 +450,7 @@ fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
         "gcloud run deploy --env-vars-file" => facts.cloud_run_env_files.iter().any(|u| {
             u.location.file == stage.location.file
                 && u.location.row == stage.location.row
-                && crate::collect::compose::join("", &u.path)
-                    .is_some_and(|p| facts.dotenv_files.iter().any(|f| f.file == p))
+                && committed_env_vars_file(facts, u).is_some()
         }),
         // What install values may add is the chart apps' own unseen part.
         "helm upgrade" | "helm install" => defines(crate::facts::WriteVia::Helm),
