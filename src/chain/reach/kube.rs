@@ -39,10 +39,9 @@ impl<'a> Objects<'a> {
             return beside;
         }
         // Made by a workflow or by a kustomize overlay over this base.
-        let generated = |o: &&KubeObject| {
-            o.env_file.is_some() || super::basename(&o.location.file).starts_with("kustomization")
-        };
-        all.into_iter().filter(generated).collect()
+        all.into_iter()
+            .filter(|o| o.env_file.is_some() || is_kustomize_generated(o))
+            .collect()
     }
 
     /// Keys an object holds; those from the env file it is created from are
@@ -143,9 +142,14 @@ fn env_from(objects: &Objects, from: &KubeEnvFrom, target: &str, out: &mut Outco
     }
 }
 
+/// The object is a kustomize generator's (`secretGenerator` in a kustomization).
+fn is_kustomize_generated(o: &KubeObject) -> bool {
+    super::basename(&o.location.file).starts_with("kustomization")
+}
+
 /// A kustomize generator's keys are its own stage (`kustomize`).
 fn via_of(o: &KubeObject) -> WriteVia {
-    if super::basename(&o.location.file).starts_with("kustomization") {
+    if is_kustomize_generated(o) {
         WriteVia::Kustomize
     } else {
         WriteVia::Kubernetes
@@ -165,15 +169,17 @@ fn env_entries(objects: &Objects, c: &KubeContainer, target: &str, out: &mut Out
                     .iter()
                     .flat_map(|o| objects.keys(o, &e.location))
                     .find(|(k, _, _)| k == key);
-                out.opaque
-                    .extend(known.iter().filter_map(|o| objects.unseen_env_file(o)));
+                let unseen: Vec<OpaqueStage> = known
+                    .iter()
+                    .filter_map(|o| objects.unseen_env_file(o))
+                    .collect();
+                let env_file_unseen = !unseen.is_empty();
+                out.opaque.extend(unseen);
                 match (known.is_empty(), found) {
                     // Created outside the repository (sealed secrets, by hand): trust it.
                     (true, _) => Source::Unknown,
                     // Its env file is out of view: the key may be in it.
-                    (false, None) if known.iter().any(|o| objects.unseen_env_file(o).is_some()) => {
-                        Source::Unknown
-                    }
+                    (false, None) if env_file_unseen => Source::Unknown,
                     (false, Some((_, _, source))) => source,
                     (false, None) => {
                         out.breaks.push((
