@@ -1147,7 +1147,7 @@ impl<'s> Analyzer<'s, '_> {
             return;
         }
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-        if let Some(file) = flag_value(&refs, "--env-vars-file") {
+        if let Some(file) = flag_values(&refs, &["--env-vars-file"]).first() {
             let pos = node.start_position();
             self.facts.env_vars_files.push((
                 file.to_string(),
@@ -1205,23 +1205,12 @@ impl<'s> Analyzer<'s, '_> {
         {
             return;
         }
-        let mut i = 0;
-        while let Some(word) = words.get(i) {
-            let (flag, inline) = match word.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-                _ => (word.as_str(), None),
-            };
-            if matches!(flag, "--set" | "--set-string") {
-                let value = inline.or_else(|| {
-                    i += 1;
-                    words.get(i).cloned()
-                });
-                for (key, value) in value.iter().flat_map(|v| helm_env_sets(v)) {
-                    let source = self.value_source(&value);
-                    self.push_write(key, node, WriteVia::Helm, source, None);
-                }
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        for arg in flag_values(&refs, &["--set", "--set-string"]) {
+            for (key, value) in helm_env_sets(arg) {
+                let source = self.value_source(&value);
+                self.push_write(key, node, WriteVia::Helm, source, None);
             }
-            i += 1;
         }
     }
 
@@ -1501,15 +1490,23 @@ fn split_yaml_key(line: &str) -> Option<(&str, &str)> {
     is_identifier(key).then_some((key, value))
 }
 
-/// The value of `--flag V` or `--flag=V` among a command's words.
-fn flag_value<'w>(words: &[&'w str], flag: &str) -> Option<&'w str> {
-    words.iter().enumerate().find_map(|(i, w)| {
-        if *w == flag {
-            words.get(i + 1).copied()
-        } else {
-            w.strip_prefix(flag).and_then(|rest| rest.strip_prefix('='))
+/// The values of `--flag V` / `--flag=V` among a command's words, for any
+/// of `flags`, in order; a word taken as a value is not read as a flag.
+fn flag_values<'w>(words: &[&'w str], flags: &[&str]) -> Vec<&'w str> {
+    let mut values = Vec::new();
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        let (flag, inline) = match word.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            _ => (*word, None),
+        };
+        if flags.contains(&flag)
+            && let Some(value) = inline.or_else(|| rest.next().copied())
+        {
+            values.push(value);
         }
-    })
+    }
+    values
 }
 
 /// The env keys of one `--set` argument (`env.K=V,app.env.K2=V2`): values
