@@ -39,6 +39,16 @@ fn snapshots(name: &str, fixture: &str) {
     insta::assert_snapshot!(format!("{name}_json"), json(fixture));
 }
 
+/// How and where `key` is first written: `(via, file, line)`.
+fn first_write(report: &serde_json::Value, key: &str) -> (String, String, u64) {
+    let w = &key_entry(report, key)["written"][0];
+    (
+        w["via"].as_str().unwrap_or_default().to_string(),
+        w["file"].as_str().unwrap_or_default().to_string(),
+        w["line"].as_u64().unwrap_or_default(),
+    )
+}
+
 fn finding<'a>(report: &'a serde_json::Value, rule: &str, key: &str) -> &'a serde_json::Value {
     report["findings"]
         .as_array()
@@ -53,10 +63,9 @@ fn finding<'a>(report: &'a serde_json::Value, rule: &str, key: &str) -> &'a serd
 #[test]
 fn app_engine_app_yaml_is_the_whole_env() {
     let report = only_finding("deploy-app-engine", "unset-required", "MAIL_PASSWORD", 1);
-    let bucket = &key_entry(&report, "BUCKET_NAME")["written"][0];
     assert_eq!(
-        (&bucket["via"], &bucket["file"], &bucket["line"]),
-        (&"app-engine".into(), &"app.yaml".into(), &13.into())
+        first_write(&report, "BUCKET_NAME"),
+        ("app-engine".into(), "app.yaml".into(), 13)
     );
     // `echo "  SECRET_KEY: ..." >> app.yaml` arrives in the App Engine app.
     let secret = key_entry(&report, "SECRET_KEY");
@@ -167,14 +176,9 @@ fn render_table_and_json() {
 #[test]
 fn helm_values_named_templates_and_set_reach_the_app() {
     let report = only_finding("deploy-helm", "reach-unknown", "MAILGUN_API_KEY", 0);
-    let hosts = &key_entry(&report, "ALLOWED_HOSTS")["written"][0];
     assert_eq!(
-        (&hosts["via"], &hosts["file"], &hosts["line"]),
-        (
-            &"helm".into(),
-            &"charts/shop/values.yaml".into(),
-            &10.into()
-        )
+        first_write(&report, "ALLOWED_HOSTS"),
+        ("helm".into(), "charts/shop/values.yaml".into(), 10)
     );
     let secret = &key_entry(&report, "SECRET_KEY")["written"][0];
     assert_eq!(secret["file"], "charts/shop/templates/_helpers.tpl");
@@ -209,13 +213,12 @@ fn helm_table_and_json() {
 #[test]
 fn kustomize_literals_reach_the_base_and_an_unseen_env_file_stays_unknown() {
     let report = only_finding("deploy-kustomize", "reach-unknown", "SECRET_KEY", 0);
-    let hosts = &key_entry(&report, "ALLOWED_HOSTS")["written"][0];
     assert_eq!(
-        (&hosts["via"], &hosts["file"], &hosts["line"]),
+        first_write(&report, "ALLOWED_HOSTS"),
         (
-            &"kustomize".into(),
-            &"kustomize/overlays/prod/kustomization.yaml".into(),
-            &9.into()
+            "kustomize".into(),
+            "kustomize/overlays/prod/kustomization.yaml".into(),
+            9
         )
     );
     let note = finding(&report, "reach-unknown", "SECRET_KEY");
@@ -283,14 +286,9 @@ fn cloud_run_env_vars_file_is_read() {
         "REDIS_URL",
         1,
     );
-    let hosts = &key_entry(&report, "DJANGO_ALLOWED_HOSTS")["written"][0];
     assert_eq!(
-        (&hosts["via"], &hosts["file"], &hosts["line"]),
-        (
-            &"cloud-run".into(),
-            &"deploy/env.production.yaml".into(),
-            &2.into()
-        )
+        first_write(&report, "DJANGO_ALLOWED_HOSTS"),
+        ("cloud-run".into(), "deploy/env.production.yaml".into(), 2)
     );
     assert!(
         report["opaque_stages"].as_array().unwrap().is_empty(),
