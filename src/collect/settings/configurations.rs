@@ -17,9 +17,7 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 use super::analyze::Analysis;
-use super::syntax::{
-    Args, Field, FieldExt, first_named, literal, string_value, text, unwrap_parens,
-};
+use super::syntax::{Args, Field, FieldExt, literal, string_value, text, unwrap_parens};
 use crate::facts::{Consumer, DefaultValue, EnvRead, ReadGuard, ReadVia};
 use crate::location::Location;
 
@@ -82,10 +80,7 @@ fn class_reads<'t>(analysis: &Analysis<'t, '_>, class: Node<'t>) -> Vec<ValueRea
     let mut out = Vec::new();
     let mut cursor = body.walk();
     for statement in body.named_children(&mut cursor) {
-        let Some(assignment) = first_named(statement)
-            .filter(|_| statement.kind() == "expression_statement")
-            .filter(|a| a.kind() == "assignment")
-        else {
+        let Some(assignment) = super::syntax::assignment_of(statement) else {
             continue;
         };
         let (Some(left), Some(right)) = (

@@ -127,10 +127,7 @@ impl<'a, 't> Conditions<'a, 't> {
         let mut cursor = root.walk();
         let statements: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
         for statement in statements {
-            let Some(assignment) = super::syntax::first_named(statement)
-                .filter(|_| statement.kind() == "expression_statement")
-                .filter(|a| a.kind() == "assignment")
-            else {
+            let Some(assignment) = super::syntax::assignment_of(statement) else {
                 continue;
             };
             let (Some(left), Some(right)) = (

@@ -183,10 +183,7 @@ fn annotated_fields<'t>(class: Node<'t>, src: &str) -> Vec<(Node<'t>, Option<Nod
     };
     let mut cursor = body.walk();
     for statement in body.named_children(&mut cursor) {
-        let Some(assignment) = first_named(statement)
-            .filter(|_| statement.kind() == "expression_statement")
-            .filter(|a| a.kind() == "assignment")
-        else {
+        let Some(assignment) = super::syntax::assignment_of(statement) else {
             continue;
         };
         let Some(left) = assignment

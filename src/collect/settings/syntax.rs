@@ -96,6 +96,14 @@ pub fn first_named(node: Node) -> Option<Node> {
         .find(|c| c.kind() != "comment")
 }
 
+/// The assignment a statement is (`x = …`, `x: T = …` as an expression
+/// statement), if it is one.
+pub fn assignment_of(statement: Node) -> Option<Node> {
+    first_named(statement)
+        .filter(|_| statement.kind() == "expression_statement")
+        .filter(|a| a.kind() == "assignment")
+}
+
 /// `((x))` → `x`, a bounded number of times.
 pub fn unwrap_parens(mut node: Node) -> Node {
     for _ in 0..MAX_PAREN_DEPTH {
