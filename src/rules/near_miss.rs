@@ -4,9 +4,12 @@
 //! - a small edit: `CELERY_RESULT_BACKEND` / `CELERY_RESULTS_BACKEND`;
 //! - a prefix: `DEBUG` / `DJANGO_DEBUG`;
 //! - token order: `CONSOLE_LOG_LEVEL` / `LOG_LEVEL_CONSOLE`;
-//! - an abbreviation: `DB_PASS` / `DB_PASSWORD`, `DATABASE_*` / `DB_*`.
+//! - an abbreviation: `DB_PASS` / `DB_PASSWORD`, `DATABASE_*` / `DB_*`;
+//! - an environment's name: `GS_PROD_BUCKET_NAME` / `GS_BUCKET_NAME`, the
+//!   deploy writing the name its secret store uses and the app reading the
+//!   plain one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::RuleId;
 use crate::chain::Chain;
@@ -34,6 +37,29 @@ const ABBREVIATIONS: &[&[&str]] = &[
     &["TIMEOUT", "TTL"],
 ];
 
+/// Words that name a deploy environment inside a key (`STRIPE_PROD_SECRET_KEY`).
+const ENVIRONMENTS: &[&str] = &[
+    "PROD",
+    "PRODUCTION",
+    "PRD",
+    "STAGING",
+    "STAGE",
+    "STG",
+    "PREPROD",
+    "DEV",
+    "DEVELOPMENT",
+    "TEST",
+    "TESTING",
+    "QA",
+    "UAT",
+    "LIVE",
+    "SANDBOX",
+];
+
+fn is_environment(token: &str) -> bool {
+    ENVIRONMENTS.iter().any(|e| e.eq_ignore_ascii_case(token))
+}
+
 /// Why two keys are near-identical, or `None` when they are not.
 pub fn shape(a: &str, b: &str) -> Option<&'static str> {
     if a == b {
@@ -51,6 +77,9 @@ pub fn shape(a: &str, b: &str) -> Option<&'static str> {
     }
     if is_prefixed(&ta, &tb) || is_prefixed(&tb, &ta) {
         return Some("a prefix");
+    }
+    if is_environment_qualified(&ta, &tb) || is_environment_qualified(&tb, &ta) {
+        return Some("an environment's name");
     }
     let shorter = a.len().min(b.len());
     // Short keys differ by one letter all the time (`HOST`/`POST`): demand length.
@@ -94,6 +123,29 @@ fn is_prefixed(long: &[&str], short: &[&str]) -> bool {
         && short.iter().map(|t| t.len()).sum::<usize>() >= 4
 }
 
+/// `long` is `short` with one environment word added anywhere
+/// (`DJANGO_PROD_SECRET_KEY` / `DJANGO_SECRET_KEY`), and the shared part is
+/// more than one word: `PROD_URL` / `URL` is too little to go on.
+fn is_environment_qualified(long: &[&str], short: &[&str]) -> bool {
+    long.len() == short.len() + 1
+        && short.len() >= 2
+        && (0..long.len()).any(|i| {
+            is_environment(long[i]) && long[..i] == short[..i] && long[i + 1..] == short[i..]
+        })
+}
+
+/// The key's tokens without its environment words, when it has any: two keys
+/// one environment word apart share this form (or one's form is the other's
+/// tokens).
+fn unqualified(tokens: &[&str]) -> Option<String> {
+    let kept: Vec<&str> = tokens
+        .iter()
+        .copied()
+        .filter(|t| !is_environment(t))
+        .collect();
+    (kept.len() < tokens.len()).then(|| kept.join(SEP))
+}
+
 /// A key's spellings, computed once: the pairing below looks most pairs up
 /// by hash and runs the edit distance only past cheap filters, so a
 /// monorepo with thousands of keys is not compared pair by pair.
@@ -105,6 +157,8 @@ struct Spelled<'a> {
     sorted: String,
     /// Every token but the first: `DJANGO_DEBUG` → `DEBUG`.
     tail: Option<String>,
+    /// Without environment words: `GS_PROD_BUCKET_NAME` → `GS_BUCKET_NAME`.
+    unqualified: Option<String>,
     /// Byte counts by the low six bits: one edit changes them by at most 2.
     histogram: [u8; 64],
 }
@@ -127,6 +181,7 @@ impl<'a> Spelled<'a> {
             canonical: canonical(&t).join(SEP),
             sorted: sorted.join(SEP),
             tail: (t.len() > 1).then(|| t[1..].join(SEP)),
+            unqualified: unqualified(&t),
             histogram,
         }
     }
@@ -155,6 +210,7 @@ fn candidates(written: &[&str], read: &[&str]) -> BTreeSet<(usize, usize)> {
         for form in [&r.full, &r.canonical, &r.sorted]
             .into_iter()
             .chain(&r.tail)
+            .chain(&r.unqualified)
         {
             by.entry(form.as_str()).or_default().push(i);
         }
@@ -168,6 +224,7 @@ fn candidates(written: &[&str], read: &[&str]) -> BTreeSet<(usize, usize)> {
         for form in [&ws.full, &ws.canonical, &ws.sorted]
             .into_iter()
             .chain(&ws.tail)
+            .chain(&ws.unqualified)
         {
             for &ri in by.get(form.as_str()).into_iter().flatten() {
                 pairs.insert((ri, wi));
@@ -208,30 +265,53 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         .filter_map(|(ri, wi)| Some((ri, wi, shape(written_keys[wi], read_keys[ri])?)))
         .collect();
     let conventions = conventions(chain);
+    // One finding per read: the nearest spelling is the likely typo, any
+    // other near one is named beside it.
+    let mut by_read: BTreeMap<usize, Vec<(usize, &str)>> = BTreeMap::new();
     for (ri, wi, why) in judged {
-        let ((row, read), w) = (unset[ri], written[wi]);
+        let (row, w) = (unset[ri].0, written[wi]);
         if affix(&w.key, &row.key).is_some_and(|a| conventions.contains(&a)) {
             continue;
         }
+        if w.written.is_empty() {
+            continue;
+        }
+        by_read.entry(ri).or_default().push((wi, why));
+    }
+    for (ri, mut pairs) in by_read {
+        let (row, read) = unset[ri];
+        pairs.sort_by_key(|&(wi, _)| {
+            let key = written[wi].key.as_str();
+            (strsim::damerau_levenshtein(key, &row.key), key)
+        });
+        let (wi, why) = pairs[0];
+        let w = written[wi];
         let Some(write) = w.written.first() else {
             continue;
         };
-        out.push(
-            Finding::new(
-                RuleId::NearMiss,
-                Some(&row.key),
-                read.location.clone(),
-                format!(
-                    "{} is read and never set, while {} is written and never read ({}): likely a typo",
-                    row.key, w.key, why
-                ),
-            )
-            .with_related(write.location.clone(), format!("{} is written here", w.key))
-            .with_tip(format!(
-                "rename one of them so both sides say {} or {}",
-                row.key, w.key
-            )),
-        );
+        let mut finding = Finding::new(
+            RuleId::NearMiss,
+            Some(&row.key),
+            read.location.clone(),
+            format!(
+                "{} is read and never set, while {} is written and never read ({}): likely a typo",
+                row.key, w.key, why
+            ),
+        )
+        .with_related(write.location.clone(), format!("{} is written here", w.key))
+        .with_tip(format!(
+            "rename one of them so both sides say {} or {}",
+            row.key, w.key
+        ));
+        for &(other, _) in &pairs[1..] {
+            if let Some(at) = written[other].written.first() {
+                finding = finding.with_related(
+                    at.location.clone(),
+                    format!("{} is also written here and never read", written[other].key),
+                );
+            }
+        }
+        out.push(finding);
     }
 }
 
@@ -299,6 +379,25 @@ mod tests {
     }
 
     #[test]
+    fn environment_name() {
+        assert_eq!(
+            shape("GS_PROD_BUCKET_NAME", "GS_BUCKET_NAME"),
+            Some("an environment's name")
+        );
+        assert_eq!(
+            shape("DJANGO_SECRET_KEY", "DJANGO_PROD_SECRET_KEY"),
+            Some("an environment's name")
+        );
+        assert_eq!(
+            shape("API_URL_STAGING", "API_URL"),
+            Some("an environment's name")
+        );
+        // One shared word is not enough, and a non-environment word is not one.
+        assert_eq!(shape("PROD_URL", "URL"), None);
+        assert_eq!(shape("GS_MEDIA_BUCKET_NAME", "GS_BUCKET_NAME"), None);
+    }
+
+    #[test]
     fn token_order() {
         assert_eq!(
             shape("CONSOLE_LOG_LEVEL", "LOG_LEVEL_CONSOLE"),
@@ -352,6 +451,14 @@ mod tests {
             "ABCDEFGHIJKL",
             "ABCDEFGHIJLK",
             "ABCDEFGHIJ",
+            "GS_PROD_BUCKET_NAME",
+            "GS_BUCKET_NAME",
+            "STRIPE_SECRET_KEY",
+            "STRIPE_PROD_SECRET_KEY",
+            "API_URL_STAGING",
+            "API_URL",
+            "PROD_API_URL_DEV",
+            "API_URL_DEV",
         ];
         let found = super::candidates(&keys, &keys);
         for (ri, r) in keys.iter().enumerate() {

@@ -251,6 +251,35 @@ fn near_miss_fires_on_a_one_line_typo_and_not_on_the_right_name_or_an_unrelated_
 }
 
 #[test]
+fn near_miss_fires_when_the_deploy_writes_the_environments_name_of_the_key_the_app_reads() {
+    // fixtures/clean with the deploy writing the name its secret store
+    // uses (DATABASE_PROD_URL) where the app reads DATABASE_URL: production
+    // runs without it, as on a real Cloud Run deploy of the corpus.
+    let dir = tempfile::tempdir().unwrap();
+    copy_fixture("clean", dir.path());
+    edit_line(
+        dir.path(),
+        ".github/workflows/deploy.yml",
+        "DATABASE_URL=${{ secrets.DATABASE_URL }}",
+        "DATABASE_PROD_URL=${{ secrets.DATABASE_URL }}",
+    );
+    let inventory = dir.path().join("secrets.json");
+    let (report, _, _) = check_dir(dir.path(), &["--secrets", inventory.to_str().unwrap()]);
+    let near: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "near-miss")
+        .collect();
+    assert_eq!(near.len(), 1, "{report:#}");
+    assert_eq!(near[0]["key"], "DATABASE_URL");
+    assert_eq!(
+        near[0]["message"],
+        "DATABASE_URL is read and never set, while DATABASE_PROD_URL is written and never read (an environment's name): likely a typo"
+    );
+}
+
+#[test]
 fn a_secret_missing_from_a_heredoc_env_file_is_fixed_by_a_line_of_the_heredoc() {
     let dir = tempfile::tempdir().unwrap();
     write_tree(
