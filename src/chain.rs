@@ -140,6 +140,8 @@ impl Chain {
         crate::collect::compose_merge::merge_deployed(&mut facts);
         let env_vars = cloud_run_env_file_writes(&facts);
         facts.writes.extend(env_vars);
+        let decrypted = sops_decrypt_writes(&facts);
+        facts.writes.extend(decrypted);
         // Whose reads are the app's is settled before anything is judged.
         let app = app::app_code(&facts, config);
         app::classify(&mut facts, &app);
@@ -414,6 +416,38 @@ fn cloud_run_env_file_writes(facts: &Facts) -> Vec<EnvWrite> {
     writes
 }
 
+/// The keys of each committed sops dotenv file a `sops -d F > .env`
+/// decrypts: writes into that `.env`, located where the file names them.
+fn sops_decrypt_writes(facts: &Facts) -> Vec<EnvWrite> {
+    let mut writes = Vec::new();
+    for decrypt in &facts.sops_decrypts {
+        let Some(file) = committed_sops_file(facts, decrypt) else {
+            continue;
+        };
+        writes.extend(file.keys.iter().map(|k| EnvWrite {
+            key: k.key.clone(),
+            location: k.location.clone(),
+            via: crate::facts::WriteVia::SopsDecrypt,
+            source: crate::facts::Source::Unknown,
+            sink: Some(decrypt.sink.clone()),
+            target: Some(decrypt.target.clone()),
+            remote: false,
+        }));
+    }
+    writes
+}
+
+/// The committed file a `sops -d` decrypts, when the repository holds it.
+fn committed_sops_file<'a>(
+    facts: &'a Facts,
+    decrypt: &crate::facts::SopsDecrypt,
+) -> Option<&'a crate::facts::DotenvFile> {
+    decrypt.candidates.iter().find_map(|c| {
+        let path = crate::collect::compose::join("", c)?;
+        facts.dotenv_files.iter().find(|f| f.file == path)
+    })
+}
+
 /// The committed file a `--env-vars-file` names, when the repository holds it.
 fn committed_env_vars_file<'a>(
     facts: &'a Facts,
@@ -451,6 +485,12 @@ fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
             u.location.file == stage.location.file
                 && u.location.row == stage.location.row
                 && committed_env_vars_file(facts, u).is_some()
+        }),
+        // The file it decrypts is read, when the repository holds it.
+        "sops" => facts.sops_decrypts.iter().any(|d| {
+            d.location.file == stage.location.file
+                && d.location.row == stage.location.row
+                && committed_sops_file(facts, d).is_some()
         }),
         // What install values may add is the chart apps' own unseen part.
         "helm upgrade" | "helm install" => defines(crate::facts::WriteVia::Helm),

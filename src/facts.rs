@@ -114,6 +114,9 @@ pub enum WriteVia {
     Kustomize,
     /// `Environment=` / `EnvironmentFile=` of a systemd unit.
     Systemd,
+    /// `sops -d FILE > .env`: the keys of a committed sops-encrypted dotenv
+    /// file (names in clear, values encrypted).
+    SopsDecrypt,
 }
 
 impl WriteVia {
@@ -147,6 +150,7 @@ impl WriteVia {
             WriteVia::Helm => "helm",
             WriteVia::Kustomize => "kustomize",
             WriteVia::Systemd => "systemd",
+            WriteVia::SopsDecrypt => "sops-decrypt",
         }
     }
 
@@ -630,6 +634,8 @@ pub struct Facts {
     pub platform_apps: Vec<PlatformApp>,
     /// `gcloud run deploy --env-vars-file F` in a workflow.
     pub cloud_run_env_files: Vec<CloudRunEnvFile>,
+    /// `sops -d FILE > .env` in a workflow's `run:` script.
+    pub sops_decrypts: Vec<SopsDecrypt>,
 }
 
 impl Facts {
@@ -657,6 +663,7 @@ impl Facts {
         self.ci_scripts.extend(other.ci_scripts);
         self.platform_apps.extend(other.platform_apps);
         self.cloud_run_env_files.extend(other.cloud_run_env_files);
+        self.sops_decrypts.extend(other.sops_decrypts);
     }
 
     pub fn unparsed(location: Location, message: impl Into<String>) -> Facts {
@@ -1027,6 +1034,22 @@ pub struct UnseenEnv {
     /// What it is, in words (`the map var.app_env`, `fly secrets`).
     pub what: String,
     pub location: Location,
+}
+
+/// `sops -d FILE > SINK` on the runner: SINK gets FILE's keys, whose values
+/// the repository holds encrypted. FILE is looked up in the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SopsDecrypt {
+    /// Where FILE may be in the repository, in order: from the step's
+    /// working directory, then as written from the checkout's root (a deploy
+    /// that copies the checkout elsewhere first decrypts the same file).
+    pub candidates: Vec<String>,
+    /// The dotenv file written, as the job's other writes name it.
+    pub sink: String,
+    /// The `sops` command.
+    pub location: Location,
+    /// The job's target.
+    pub target: String,
 }
 
 /// `gcloud run deploy --env-vars-file F`: the service gets the keys of the

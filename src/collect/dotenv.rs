@@ -183,7 +183,14 @@ pub fn collect_source(rel: &str, text: &str) -> Facts {
             }),
         }
     }
-    let keys = keys.into_keys();
+    let mut keys = keys.into_keys();
+    // A sops-encrypted file ends with sops's own metadata entries: not env.
+    if keys
+        .iter()
+        .any(|k| k.key == "sops_mac" || k.key == "sops_version")
+    {
+        keys.retain(|k| !k.key.starts_with("sops_"));
+    }
     facts.dotenv_files.push(DotenvFile {
         file: rel.to_string(),
         example: is_example(rel),
@@ -218,6 +225,20 @@ mod tests {
                 ("B", 4, false)
             ]
         );
+    }
+
+    #[test]
+    fn a_sops_encrypted_file_keeps_its_keys_not_its_metadata() {
+        let facts = collect_source(
+            ".env.sops",
+            "DATABASE_URL=ENC[AES256_GCM,data:Zm9v,iv:aXY=,tag:dGFn,type:str]\nsops_mac=ENC[AES256_GCM,data:bWFj,type:str]\nsops_version=3.9.1\n",
+        );
+        let keys: Vec<&str> = facts.dotenv_files[0]
+            .keys
+            .iter()
+            .map(|k| k.key.as_str())
+            .collect();
+        assert_eq!(keys, ["DATABASE_URL"]);
     }
 
     #[test]

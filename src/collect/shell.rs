@@ -204,6 +204,8 @@ pub struct ScriptFacts {
     pub kubectl: Vec<KubectlCreate>,
     /// `gcloud run deploy --env-vars-file F`: F as written, and where.
     pub env_vars_files: Vec<(String, u32, u32)>,
+    /// `sops -d F > .env` on the runner.
+    pub decrypts: Vec<Decrypt>,
     /// Syntax errors: (row, message).
     pub errors: Vec<(u32, String)>,
 }
@@ -225,6 +227,36 @@ pub struct KubectlCreate {
     pub row: u32,
     pub column: u32,
 }
+
+/// `sops -d FILE > SINK` (or `sops decrypt`) with dotenv output, run on the
+/// runner: SINK receives FILE's keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decrypt {
+    /// The encrypted file, as written.
+    pub file: String,
+    pub sink: String,
+    pub row: u32,
+    pub column: u32,
+}
+
+/// sops flags that take a value: the word after them is not the file.
+const SOPS_VALUE_FLAGS: &[&str] = &[
+    "--input-type",
+    "--output-type",
+    "--extract",
+    "--config",
+    "--age",
+    "--pgp",
+    "--kms",
+    "--gcp-kms",
+    "--azure-kv",
+    "--hc-vault-transit",
+    "--encryption-context",
+    "--filename-override",
+    "--keyservice",
+    "--output",
+    "--indent",
+];
 
 /// Analyse one script. Rows are relative to the script.
 pub fn analyze(script: &str, ctx: &ScriptContext) -> ScriptFacts {
@@ -547,6 +579,7 @@ impl<'s> Analyzer<'s, '_> {
                 self.platform_cli(&name, node, &args)
             }
             "helm" => self.helm(node, &args),
+            "sops" => self.sops(node, &args),
             "kubectl" => {
                 let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
                 if words.first().is_some_and(|w| w == "create") {
@@ -1132,6 +1165,58 @@ impl<'s> Analyzer<'s, '_> {
 
     /// `gcloud run deploy` / `gcloud run services update`: the env it sets
     /// on the Cloud Run service (a deploy stage of its own).
+    /// `sops -d FILE > .env`: the file written holds FILE's keys. What any
+    /// other sops command writes (YAML, JSON, one `--extract`ed value) is
+    /// unknown, as for any command.
+    fn sops(&mut self, node: Node<'_>, args: &[Node<'_>]) {
+        let Some(dest) = self.destination(node) else {
+            return;
+        };
+        self.begin_write(&dest);
+        let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        if self.ctx.remote
+            || dest.append
+            || dest.transformed
+            || is_github_env(&dest.path)
+            || !refs
+                .iter()
+                .any(|w| matches!(*w, "-d" | "--decrypt" | "decrypt"))
+            || !flag_values(&refs, &["--extract"]).is_empty()
+        {
+            return;
+        }
+        let mut file = None;
+        let mut previous = "";
+        for word in &refs {
+            let takes_value = SOPS_VALUE_FLAGS.contains(&previous);
+            if !word.starts_with('-') && !takes_value && *word != "decrypt" {
+                file = Some(*word);
+            }
+            previous = word;
+        }
+        let Some(file) = file else {
+            return;
+        };
+        // sops writes what it reads unless told otherwise, and infers the
+        // type from the file's extension.
+        let output = flag_values(&refs, &["--output-type"])
+            .first()
+            .or(flag_values(&refs, &["--input-type"]).first())
+            .copied()
+            .unwrap_or(if file.ends_with(".env") { "dotenv" } else { "" });
+        if output != "dotenv" {
+            return;
+        }
+        let pos = node.start_position();
+        self.facts.decrypts.push(Decrypt {
+            file: file.to_string(),
+            sink: dest.path.clone(),
+            row: self.row_offset + pos.row as u32,
+            column: pos.column as u32,
+        });
+    }
+
     fn gcloud(&mut self, node: Node<'_>, args: &[Node<'_>]) {
         let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
         let sub: Vec<&str> = words
@@ -2093,6 +2178,34 @@ mod tests {
             &[],
         );
         assert_eq!(f.shipped, ["./deploy/.env.prod"]);
+    }
+
+    #[test]
+    fn sops_decrypting_a_dotenv_file_into_one_is_recorded() {
+        let f = analyze(
+            "cd /srv\nsops --input-type dotenv --output-type dotenv -d .env.sops > .env\nsops decrypt secrets/prod.env > app.env\nsops -d secrets.yaml > values.yaml\nsops -d --extract '[\"KEY\"]' prod.env > key.txt\nsops -d prod.env >> .env\n",
+            &ScriptContext::default(),
+        );
+        let got: Vec<(&str, &str, u32)> = f
+            .decrypts
+            .iter()
+            .map(|d| (d.file.as_str(), d.sink.as_str(), d.row))
+            .collect();
+        // YAML output, one extracted value, and an append are no dotenv file
+        // sops wrote whole.
+        assert_eq!(
+            got,
+            [(".env.sops", ".env", 1), ("secrets/prod.env", "app.env", 2)]
+        );
+        // On a host, what the host holds is out of view: nothing recorded.
+        let remote = analyze(
+            "sops -d .env.sops > .env\n",
+            &ScriptContext {
+                remote: true,
+                ..ScriptContext::default()
+            },
+        );
+        assert!(remote.decrypts.is_empty());
     }
 
     #[test]

@@ -297,6 +297,36 @@ fn cloud_run_env_vars_file_is_read() {
     );
 }
 
+/// `sops -d .env.sops > .env` of a committed sops dotenv file: its key
+/// names are in clear, so the decrypted `.env` compose reads holds exactly
+/// them, and a required key it lacks is a certain error. sops's metadata
+/// entries are no keys.
+#[test]
+fn sops_decrypted_env_file_is_read() {
+    let report = only_finding("deploy-sops-dotenv", "unset-required", "EMAIL_HOST", 1);
+    assert_eq!(
+        first_write(&report, "DATABASE_URL"),
+        ("sops-decrypt".into(), ".env.sops".into(), 1)
+    );
+    assert!(
+        report["opaque_stages"].as_array().unwrap().is_empty(),
+        "{}",
+        report["opaque_stages"]
+    );
+    let keys: Vec<&str> = report["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k["key"].as_str())
+        .collect();
+    assert!(!keys.iter().any(|k| k.starts_with("sops_")), "{keys:?}");
+}
+
+#[test]
+fn sops_decrypted_env_file_table_and_json() {
+    snapshots("sops_decrypted_env_file", "deploy-sops-dotenv");
+}
+
 #[test]
 fn cloud_run_env_vars_file_table_and_json() {
     snapshots("cloud_run_env_vars_file", "deploy-cloud-run-env-file");

@@ -250,6 +250,7 @@ fn step_facts(
                 .push(super::opaque::deploy_step(what, locate(rel, run, row, 0)));
         }
         let deploys_before = out.compose_deploys.len();
+        let decrypts_before = facts.sops_decrypts.len();
         for (row, platform) in super::opaque::platform_commands(&run.value) {
             facts.platform_signs.push(PlatformSign {
                 platform,
@@ -268,6 +269,11 @@ fn step_facts(
                 for file in &mut deploy.files {
                     *file = in_working_directory(dir, file);
                 }
+            }
+            for decrypt in &mut facts.sops_decrypts[decrypts_before..] {
+                decrypt.sink = in_working_directory(dir, &decrypt.sink);
+                let from_dir = in_working_directory(dir, &decrypt.candidates[0]);
+                decrypt.candidates.insert(0, from_dir);
             }
             for placed in &mut out.placed[before..] {
                 match &mut placed.event {
@@ -541,7 +547,16 @@ fn script(
         errors,
         kubectl,
         env_vars_files,
+        decrypts,
     } = shell::analyze(&text, &ctx);
+    for d in decrypts {
+        facts.sops_decrypts.push(crate::facts::SopsDecrypt {
+            candidates: vec![d.file],
+            sink: d.sink,
+            location: locate(rel, scalar, d.row, d.column),
+            target: out.target.clone(),
+        });
+    }
     for (path, row, column) in env_vars_files {
         facts.cloud_run_env_files.push(CloudRunEnvFile {
             path,
