@@ -821,12 +821,17 @@ impl<'t> Analysis<'t, '_> {
             .enumerate()
             .map(|(i, s)| (s.node.id(), i))
             .collect();
+        // The chain's first read falls back to what follows it; what comes
+        // before it is no env (`api_key or os.getenv("A") or os.getenv("B")`).
         for chain in &self.or_chains {
-            let Some(first) = chain.first() else { continue };
-            if let Some(&i) = index.get(&unwrap_parens(*first).id())
+            let first = chain
+                .iter()
+                .enumerate()
+                .find_map(|(at, operand)| Some((at, *index.get(&unwrap_parens(*operand).id())?)));
+            if let Some((at, i)) = first
                 && let Some(site) = sites.get_mut(i)
             {
-                site.or_rest = chain.get(1..).unwrap_or_default().to_vec();
+                site.or_rest = chain.get(at + 1..).unwrap_or_default().to_vec();
             }
         }
         sites

@@ -299,6 +299,14 @@ fn or_chains_and_nested_getenv() {
     assert_eq!(all[0].default, Some(DefaultValue::None));
     assert_eq!(all[1].fallback_of.as_deref(), Some("A"));
 
+    // A value from elsewhere first (a parameter): the reads after it are
+    // still one chain.
+    let all = reads(
+        "import os\ndef f(api_key=None):\n    return api_key or os.getenv('A') or os.getenv('B')\n",
+    );
+    assert_eq!(all[0].chain, vec!["A", "B"]);
+    assert_eq!(all[1].fallback_of.as_deref(), Some("A"));
+
     // A required head is not rescued by `or`: the KeyError comes first.
     let all = reads("import os\nA = os.environ['A'] or 'x'\n");
     assert_eq!((all[0].required, all[0].chain.len()), (true, 1));
