@@ -193,10 +193,13 @@ fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
     {
         let name = w.source.secret_name().unwrap_or_default();
         return match inventory {
-            Some(file) if chain.in_inventory(name) => Item::new(
+            Some(_) if chain.in_inventory(name) => Item::new(
                 "secret",
                 Status::Done,
-                format!("secret `{name}` is in the secret store ({file})"),
+                format!(
+                    "secret `{name}` is in the secret store ({})",
+                    holding(chain, name)
+                ),
                 None,
             ),
             Some(file) => Item::new(
@@ -224,7 +227,7 @@ fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
             format!(
                 "secret `{}` is in the secret store ({})",
                 row.key,
-                inventory.unwrap_or("inventory")
+                holding(chain, &row.key)
             ),
             None,
         );
@@ -326,6 +329,14 @@ fn workflow_item(
             None,
         ),
     }
+}
+
+/// The inventory files whose stores hold `name`.
+fn holding(chain: &Chain, name: &str) -> String {
+    chain
+        .inventory
+        .as_ref()
+        .map_or_else(|| "inventory".to_string(), |i| i.files_holding(name))
 }
 
 impl Item {
