@@ -254,3 +254,30 @@ fn the_json_report_with_three_stores() {
     );
     insta::assert_json_snapshot!(report["secrets"]);
 }
+
+#[test]
+fn markdown_and_trace_name_the_store_too() {
+    let stores = ["--secrets", REPOSITORY, "--secrets", PRODUCTION, "--secrets", STAGING];
+    let out = envtrail()
+        .args(["check", "fixtures/inventory-environments", "--format", "markdown"])
+        .args(stores)
+        .output()
+        .unwrap();
+    let markdown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        markdown.contains("✅ `secrets.DB_PASSWORD` (env:production)"),
+        "{markdown}"
+    );
+    // The repository's store is the default: nothing more is said of it.
+    assert!(markdown.contains("✅ `secrets.SECRET_KEY` |"), "{markdown}");
+    let out = envtrail()
+        .args(["trace", "DB_PASSWORD", "fixtures/inventory-environments"])
+        .args(stores)
+        .output()
+        .unwrap();
+    let trace = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        trace.contains("secret store: holds DB_PASSWORD (environment:production)"),
+        "{trace}"
+    );
+}
