@@ -257,9 +257,21 @@ fn the_json_report_with_three_stores() {
 
 #[test]
 fn markdown_and_trace_name_the_store_too() {
-    let stores = ["--secrets", REPOSITORY, "--secrets", PRODUCTION, "--secrets", STAGING];
+    let stores = [
+        "--secrets",
+        REPOSITORY,
+        "--secrets",
+        PRODUCTION,
+        "--secrets",
+        STAGING,
+    ];
     let out = envtrail()
-        .args(["check", "fixtures/inventory-environments", "--format", "markdown"])
+        .args([
+            "check",
+            "fixtures/inventory-environments",
+            "--format",
+            "markdown",
+        ])
         .args(stores)
         .output()
         .unwrap();
