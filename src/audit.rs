@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::chain::{Chain, Inventory};
-use crate::cli::CommonArgs;
+use crate::chain::{Chain, Inventory, Store};
+use crate::cli::{CommonArgs, SecretsArg};
 use crate::collect::{self, Context};
 use crate::config::{Config, Globs};
 use crate::error::Error;
@@ -15,8 +15,8 @@ use crate::suppress;
 #[derive(Debug, Clone)]
 pub struct AuditOptions {
     pub root: PathBuf,
-    /// Inventory files (`-`: stdin), their names joined.
-    pub secrets: Vec<PathBuf>,
+    /// Inventory files (`-`: stdin), one store each.
+    pub secrets: Vec<crate::cli::SecretsArg>,
     pub config: Option<PathBuf>,
     pub settings: Vec<String>,
     pub threads: usize,
@@ -62,7 +62,9 @@ pub fn load_config(options: &AuditOptions) -> Result<Config, Error> {
     Ok(config)
 }
 
-pub fn load_inventory(path: &Path) -> Result<Inventory, Error> {
+/// One `--secrets` store's names. An empty one is an error naming the file.
+fn load_store(arg: &SecretsArg) -> Result<Store, Error> {
+    let path = &arg.path;
     let failed = |message: String| Error::Inventory {
         path: path.to_path_buf(),
         message,
@@ -80,7 +82,8 @@ pub fn load_inventory(path: &Path) -> Result<Inventory, Error> {
             "holds no secret names (a wrong repository, or `gh` not logged in?)".into(),
         ));
     }
-    Ok(Inventory {
+    Ok(Store {
+        kind: arg.store.clone(),
         names,
         file: match path == Path::new("-") {
             true => "stdin".into(),
@@ -89,23 +92,24 @@ pub fn load_inventory(path: &Path) -> Result<Inventory, Error> {
     })
 }
 
-/// Every `--secrets` inventory, their names joined; `file` names them all.
-pub fn load_inventories(paths: &[PathBuf]) -> Result<Inventory, Error> {
-    let mut all: Option<Inventory> = None;
-    for path in paths {
-        let one = load_inventory(path)?;
-        match &mut all {
-            None => all = Some(one),
-            Some(all) => {
-                all.names.extend(one.names);
-                all.file = format!("{}, {}", all.file, one.file);
-            }
-        }
+/// Every `--secrets` store, their names joined; `file` names them all.
+pub fn load_inventories(args: &[SecretsArg]) -> Result<Inventory, Error> {
+    // Standard input holds one inventory: a second `-` would read nothing.
+    let stdin = |a: &&SecretsArg| a.path == Path::new("-");
+    if args.iter().filter(stdin).count() > 1 {
+        return Err(Error::Inventory {
+            path: PathBuf::from("-"),
+            message: "given twice: standard input holds one inventory".into(),
+        });
     }
-    all.ok_or_else(|| Error::Inventory {
-        path: PathBuf::new(),
-        message: "no inventory given".into(),
-    })
+    let stores = args.iter().map(load_store).collect::<Result<Vec<_>, _>>()?;
+    if stores.is_empty() {
+        return Err(Error::Inventory {
+            path: PathBuf::new(),
+            message: "no inventory given".into(),
+        });
+    }
+    Ok(Inventory::from_stores(stores))
 }
 
 /// The static audit: every collector, the chain, every static rule, then

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::{
-    Consumer, DotenvLoad, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind, OpaqueStage, Stage,
-    Unparsed,
+    Consumer, DotenvLoad, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind, OpaqueStage,
+    SecretScope, Stage, Unparsed,
 };
 use crate::location::Location;
 use crate::platform;
@@ -15,12 +15,150 @@ pub mod verdict;
 
 pub use verdict::{KeyVerdict, Verdict, Visibility};
 
-/// The secret store's names, from `--secrets FILE`.
+/// The secret stores' names, from `--secrets [STORE=]FILE`, one store a flag.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
+    /// Every store's names, joined: a secret of that name exists somewhere.
     pub names: BTreeSet<String>,
-    /// The inventory file, as given on the command line.
+    /// The inventory files, as given on the command line, joined by ", ".
     pub file: String,
+    /// Each store, in command-line order.
+    pub stores: Vec<Store>,
+}
+
+/// One `--secrets` inventory: which store, read from which file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Store {
+    pub kind: StoreKind,
+    /// As given on the command line (`stdin` for `-`).
+    pub file: String,
+    pub names: BTreeSet<String>,
+}
+
+/// Where a secret is stored, and so which jobs see it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StoreKind {
+    /// The repository's secrets (`gh secret list`): every job's.
+    Repository,
+    /// The owner's (an organisation's, or a Gitea user's): every job's.
+    Organization,
+    /// An environment's (`gh secret list --env NAME`): only the jobs whose
+    /// `environment:` names it.
+    Environment(String),
+}
+
+impl StoreKind {
+    /// The store's name in the JSON report: `repository`, `organization`,
+    /// `environment:NAME`.
+    pub fn label(&self) -> String {
+        match self {
+            StoreKind::Repository => "repository".into(),
+            StoreKind::Organization => "organization".into(),
+            StoreKind::Environment(name) => format!("environment:{name}"),
+        }
+    }
+
+    /// The store in a table cell: `repo`, `org`, `env:NAME`.
+    pub fn short(&self) -> String {
+        match self {
+            StoreKind::Repository => "repo".into(),
+            StoreKind::Organization => "org".into(),
+            StoreKind::Environment(name) => format!("env:{name}"),
+        }
+    }
+
+    /// Every job sees this store's secrets.
+    fn is_shared(&self) -> bool {
+        matches!(self, StoreKind::Repository | StoreKind::Organization)
+    }
+}
+
+/// Whether a `secrets.NAME` use finds NAME in the stores its job sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution<'a> {
+    Held,
+    Missing,
+    /// The job's environment holds the secrets the use could need, and its
+    /// store was not given: unknown, not missing.
+    Unseen(&'a str),
+}
+
+impl Inventory {
+    /// Stores joined: `names` and `file` cover them all.
+    pub fn from_stores(stores: Vec<Store>) -> Inventory {
+        let names = stores
+            .iter()
+            .flat_map(|s| s.names.iter().cloned())
+            .collect();
+        let file = stores
+            .iter()
+            .map(|s| s.file.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Inventory {
+            names,
+            file,
+            stores,
+        }
+    }
+
+    /// One repository store (what a plain `--secrets FILE` gives).
+    pub fn repository(names: BTreeSet<String>, file: &str) -> Inventory {
+        Inventory::from_stores(vec![Store {
+            kind: StoreKind::Repository,
+            file: file.to_string(),
+            names,
+        }])
+    }
+
+    /// The stores that hold `name`, in command-line order.
+    pub fn stores_holding<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Store> + 'a {
+        self.stores.iter().filter(move |s| s.names.contains(name))
+    }
+
+    /// The files of the stores that hold `name` (all files when none does).
+    pub fn files_holding(&self, name: &str) -> String {
+        let files: Vec<&str> = self.stores_holding(name).map(|s| s.file.as_str()).collect();
+        if files.is_empty() {
+            return self.file.clone();
+        }
+        files.join(", ")
+    }
+
+    /// Whether a use of `secrets.NAME` in `scope` finds NAME: in the
+    /// repository's or the organisation's store, or in its environment's.
+    pub fn resolve<'a>(&self, name: &str, scope: &'a SecretScope) -> Resolution<'a> {
+        let held = |s: &&Store| s.names.contains(name);
+        if self
+            .stores
+            .iter()
+            .filter(|s| s.kind.is_shared())
+            .any(|s| held(&s))
+        {
+            return Resolution::Held;
+        }
+        match scope {
+            SecretScope::NoEnvironment => Resolution::Missing,
+            // A use outside any job, or in one whose environment is an
+            // expression, may run in any environment.
+            SecretScope::Unknown if self.stores.iter().any(|s| held(&s)) => Resolution::Held,
+            SecretScope::Unknown => Resolution::Missing,
+            SecretScope::Environment(env) => {
+                let own: Vec<&Store> = self
+                    .stores
+                    .iter()
+                    .filter(|s| matches!(&s.kind, StoreKind::Environment(e) if e == env))
+                    .collect();
+                if own.is_empty() {
+                    Resolution::Unseen(env)
+                } else if own.iter().any(held) {
+                    Resolution::Held
+                } else {
+                    Resolution::Missing
+                }
+            }
+        }
+    }
 }
 
 /// What the live container says of one key. Never its value.
@@ -98,6 +236,18 @@ pub struct SecretRow {
     /// `None` when no inventory was given: existence is unknown, not assumed.
     pub in_inventory: Option<bool>,
     pub referenced: Vec<Location>,
+    /// Each use with the environment its job sees (file order).
+    pub uses: Vec<SecretUse>,
+    /// The stores that hold the name, in command-line order (empty without
+    /// an inventory).
+    pub stores: Vec<StoreKind>,
+}
+
+/// A use of `secrets.NAME`: where, and which environment's secrets it sees.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SecretUse {
+    pub location: Location,
+    pub scope: SecretScope,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -181,9 +331,12 @@ impl Chain {
     /// The secrets workflows use, and the inventory's, one row per name.
     fn join_secrets(&mut self, refs: Vec<crate::facts::SecretRef>) {
         for secret in refs {
-            secret_row(&mut self.secrets, &secret.name)
-                .referenced
-                .push(secret.location);
+            let row = secret_row(&mut self.secrets, &secret.name);
+            row.uses.push(SecretUse {
+                location: secret.location.clone(),
+                scope: secret.scope,
+            });
+            row.referenced.push(secret.location);
         }
         if let Some(inventory) = &self.inventory {
             for name in &inventory.names {
@@ -191,6 +344,11 @@ impl Chain {
             }
             for row in self.secrets.values_mut() {
                 row.in_inventory = Some(inventory.names.contains(&row.name));
+                row.stores = inventory
+                    .stores_holding(&row.name)
+                    .map(|s| s.kind.clone())
+                    .collect();
+                row.stores.dedup();
             }
         }
     }
@@ -204,6 +362,8 @@ impl Chain {
         for row in self.secrets.values_mut() {
             row.referenced.sort();
             row.referenced.dedup();
+            row.uses.sort();
+            row.uses.dedup();
         }
         self.unknown_reads
             .sort_by(|a, b| a.location.cmp(&b.location));
@@ -674,5 +834,48 @@ fn app_dotenv(facts: &Facts, load: &DotenvLoad, vis: &mut Visibility) {
         vis.file_keys
             .entry(w.key.clone())
             .or_insert_with(|| w.location.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Inventory, Resolution, SecretScope, Store, StoreKind};
+
+    fn store(kind: StoreKind, names: &[&str]) -> Store {
+        Store {
+            kind,
+            file: "f".into(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_use_sees_the_shared_stores_and_its_own_environment_only() {
+        let production = StoreKind::Environment("production".into());
+        let inv = Inventory::from_stores(vec![
+            store(StoreKind::Repository, &["REPO"]),
+            store(StoreKind::Organization, &["ORG"]),
+            store(production, &["PROD"]),
+        ]);
+        let none = SecretScope::NoEnvironment;
+        let prod = SecretScope::Environment("production".into());
+        let staging = SecretScope::Environment("staging".into());
+        let unknown = SecretScope::Unknown;
+        // Every job sees the repository's and the organisation's.
+        for scope in [&none, &prod, &staging, &unknown] {
+            assert_eq!(inv.resolve("REPO", scope), Resolution::Held, "{scope:?}");
+            assert_eq!(inv.resolve("ORG", scope), Resolution::Held, "{scope:?}");
+        }
+        // An environment's, only its jobs (and a use that may run anywhere).
+        assert_eq!(inv.resolve("PROD", &prod), Resolution::Held);
+        assert_eq!(inv.resolve("PROD", &unknown), Resolution::Held);
+        assert_eq!(inv.resolve("PROD", &none), Resolution::Missing);
+        // Staging's store was not given: unknown, not missing.
+        assert_eq!(inv.resolve("PROD", &staging), Resolution::Unseen("staging"));
+        assert_eq!(inv.resolve("NOWHERE", &prod), Resolution::Missing);
+        assert_eq!(inv.resolve("NOWHERE", &none), Resolution::Missing);
+        assert_eq!(inv.resolve("NOWHERE", &unknown), Resolution::Missing);
+        assert_eq!(inv.names.len(), 3);
+        assert_eq!(inv.file, "f, f, f");
     }
 }

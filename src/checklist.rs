@@ -78,13 +78,22 @@ pub struct Checklist {
 
 pub fn build(report: &Report, container: Option<&str>) -> Checklist {
     let chain = &report.chain;
-    let sites = InjectionSites::of(chain);
-    let sites: Vec<_> = sites.all().collect();
+    let injection = InjectionSites::of(chain);
+    let sites: Vec<_> = injection.all().collect();
     let workflow_file = sites
         .iter()
         .map(|s| s.file.clone())
         .find(|f| f.contains("workflows/"))
         .or_else(|| sites.first().map(|s| s.file.clone()));
+    // A heredoc env file takes a line of the heredoc, not an `echo` inside it.
+    let heredoc = workflow_file
+        .as_deref()
+        .and_then(|f| injection.heredoc_in(f))
+        .cloned();
+    let workflow = workflow_file.as_deref().map(|file| InjectionAt {
+        file,
+        heredoc: heredoc.as_ref(),
+    });
     let mut keys = Vec::new();
     for row in chain.rows.values() {
         let Some(kv) = &row.verdict else {
@@ -96,7 +105,7 @@ pub fn build(report: &Report, container: Option<&str>) -> Checklist {
         let read = &kv.read;
         let mut items = vec![
             secret_item(chain, row),
-            workflow_item(chain, row, kv, workflow_file.as_deref()),
+            workflow_item(chain, row, kv, workflow),
             compose_item(chain, row, kv),
             container_item(row, container),
         ];
@@ -184,10 +193,13 @@ fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
     {
         let name = w.source.secret_name().unwrap_or_default();
         return match inventory {
-            Some(file) if chain.in_inventory(name) => Item::new(
+            Some(_) if chain.in_inventory(name) => Item::new(
                 "secret",
                 Status::Done,
-                format!("secret `{name}` is in the secret store ({file})"),
+                format!(
+                    "secret `{name}` is in the secret store ({})",
+                    holding(chain, name)
+                ),
                 None,
             ),
             Some(file) => Item::new(
@@ -215,7 +227,7 @@ fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
             format!(
                 "secret `{}` is in the secret store ({})",
                 row.key,
-                inventory.unwrap_or("inventory")
+                holding(chain, &row.key)
             ),
             None,
         );
@@ -239,7 +251,19 @@ fn secret_item(chain: &Chain, row: &KeyRow) -> Item {
     )
 }
 
-fn workflow_item(chain: &Chain, row: &KeyRow, kv: &KeyVerdict, workflow: Option<&str>) -> Item {
+/// The workflow a missing injection goes into, and its env file's heredoc.
+#[derive(Clone, Copy)]
+struct InjectionAt<'a> {
+    file: &'a str,
+    heredoc: Option<&'a Location>,
+}
+
+fn workflow_item(
+    chain: &Chain,
+    row: &KeyRow,
+    kv: &KeyVerdict,
+    workflow: Option<InjectionAt>,
+) -> Item {
     let writes = satisfying_writes(chain, row, &kv.read.chain);
     if let Some(w) = writes.iter().find(|w| w.via.stage() == Stage::Workflow) {
         let alias = if w.key == row.key {
@@ -279,24 +303,40 @@ fn workflow_item(chain: &Chain, row: &KeyRow, kv: &KeyVerdict, workflow: Option<
         _ => "unless the stage envtrail cannot see sets it",
     };
     match workflow {
-        Some(file) => Item::new(
-            "workflow",
-            status,
-            format!(
-                "{gap} in {}: add `echo \"{}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines",
-                crate::location::shown(file),
-                row.key
-            ),
-            None,
-        )
-        .with_file(file),
+        Some(InjectionAt { file, heredoc }) => {
+            let key = &row.key;
+            let fix = match heredoc {
+                Some(at) => crate::rules::unset::heredoc_line_tip(key, &secret, at),
+                None => format!(
+                    "add `echo \"{key}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines"
+                ),
+            };
+            Item::new(
+                "workflow",
+                status,
+                format!("{gap} in {}: {fix}", crate::location::shown(file)),
+                None,
+            )
+            .with_file(file)
+        }
         None => Item::new(
             "workflow",
             status,
-            format!("{gap}: no stage writes `{}`, and no deploy workflow writes the app's env", row.key),
+            format!(
+                "{gap}: no stage writes `{}`, and no deploy workflow writes the app's env",
+                row.key
+            ),
             None,
         ),
     }
+}
+
+/// The inventory files whose stores hold `name`.
+fn holding(chain: &Chain, name: &str) -> String {
+    chain
+        .inventory
+        .as_ref()
+        .map_or_else(|| "inventory".to_string(), |i| i.files_holding(name))
 }
 
 impl Item {

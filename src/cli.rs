@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::chain::StoreKind;
 use crate::finding::Severity;
 use crate::render::Format;
 
@@ -152,11 +153,13 @@ pub struct CommonArgs {
     pub format: Format,
     /// The secrets inventory: `gh secret list --json name` output, a JSON
     /// array of names, or one name per line; `-` reads it from stdin.
-    /// Repeatable: the names of every file count (repository, environment
-    /// and organisation secrets). Without it, secret existence is unknown,
-    /// not assumed.
-    #[arg(long, value_name = "FILE")]
-    pub secrets: Vec<PathBuf>,
+    /// Repeatable, one secret store each: FILE is the repository's,
+    /// `org=FILE` the organisation's, `env:NAME=FILE` environment NAME's
+    /// (`gh secret list --env NAME`), seen only by the jobs whose
+    /// `environment:` is NAME. Without it, secret existence is unknown, not
+    /// assumed.
+    #[arg(long, value_name = "[STORE=]FILE", value_parser = secrets_arg)]
+    pub secrets: Vec<SecretsArg>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -185,6 +188,71 @@ pub struct CommonArgs {
     pub sarif_file: Option<PathBuf>,
 }
 
+/// One `--secrets` value: a store and the file (or `-`) holding its names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretsArg {
+    pub store: StoreKind,
+    pub path: PathBuf,
+}
+
+impl SecretsArg {
+    /// A plain `--secrets FILE`: the repository's store.
+    pub fn repository(path: PathBuf) -> SecretsArg {
+        SecretsArg {
+            store: StoreKind::Repository,
+            path,
+        }
+    }
+}
+
+/// `FILE` (the repository's store), `repo=FILE`, `org=FILE` or
+/// `env:NAME=FILE`. A value that names an existing file is that file,
+/// whatever it looks like: `--secrets FILE` meant the repository's store
+/// before stores had names, and still does.
+fn secrets_arg(value: &str) -> Result<SecretsArg, String> {
+    secrets_arg_with(value, |path| path.is_file())
+}
+
+/// [`secrets_arg`], with the test of whether a file exists given.
+fn secrets_arg_with(
+    value: &str,
+    is_file: impl Fn(&std::path::Path) -> bool,
+) -> Result<SecretsArg, String> {
+    let plain = |path: &str| SecretsArg {
+        store: StoreKind::Repository,
+        path: PathBuf::from(path),
+    };
+    if value == "-" || is_file(std::path::Path::new(value)) {
+        return Ok(plain(value));
+    }
+    let store_and_file = value
+        .strip_prefix("repo=")
+        .map(|f| (StoreKind::Repository, f))
+        .or_else(|| value.strip_prefix("org=").map(|f| (StoreKind::Organization, f)))
+        .map(Ok)
+        .or_else(|| {
+            let rest = value.strip_prefix("env:")?;
+            Some(match rest.split_once('=') {
+                Some((name, file)) if !name.trim().is_empty() => {
+                    Ok((StoreKind::Environment(name.to_string()), file))
+                }
+                _ => Err(format!(
+                    "`{value}`: an environment's store is env:NAME=FILE (e.g. env:production=prod-secrets.json)"
+                )),
+            })
+        })
+        .transpose()?;
+    match store_and_file {
+        Some((_, "")) => Err(format!("`{value}`: no file after `=`")),
+        Some((store, file)) => Ok(SecretsArg {
+            store,
+            path: PathBuf::from(file),
+        }),
+        // A missing file is reported when it is read, naming it.
+        None => Ok(plain(value)),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     Error,
@@ -209,4 +277,58 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SecretsArg, StoreKind, secrets_arg, secrets_arg_with};
+    use std::path::PathBuf;
+
+    fn arg(store: StoreKind, path: &str) -> SecretsArg {
+        SecretsArg {
+            store,
+            path: PathBuf::from(path),
+        }
+    }
+
+    #[test]
+    fn a_secrets_value_names_its_store() {
+        let ok = |v: &str| secrets_arg(v).unwrap_or_else(|e| panic!("{v}: {e}"));
+        assert_eq!(ok("repo.json"), arg(StoreKind::Repository, "repo.json"));
+        assert_eq!(ok("-"), arg(StoreKind::Repository, "-"));
+        assert_eq!(ok("repo=r.txt"), arg(StoreKind::Repository, "r.txt"));
+        assert_eq!(ok("org=o.txt"), arg(StoreKind::Organization, "o.txt"));
+        let production = StoreKind::Environment("production".into());
+        assert_eq!(
+            ok("env:production=p.json"),
+            arg(production.clone(), "p.json")
+        );
+        assert_eq!(ok("env:production=-"), arg(production, "-"));
+        // `=` in the file's name is the file's.
+        let odd = StoreKind::Environment("qa".into());
+        assert_eq!(ok("env:qa=a=b.txt"), arg(odd, "a=b.txt"));
+    }
+
+    #[test]
+    fn an_existing_file_is_a_file_whatever_its_name() {
+        let exists = |p: &std::path::Path| p == std::path::Path::new("org=names.txt");
+        assert_eq!(
+            secrets_arg_with("org=names.txt", exists).unwrap(),
+            arg(StoreKind::Repository, "org=names.txt")
+        );
+        assert_eq!(
+            secrets_arg_with("org=other.txt", exists).unwrap(),
+            arg(StoreKind::Organization, "other.txt")
+        );
+    }
+
+    #[test]
+    fn a_malformed_store_is_refused_with_the_form() {
+        let err = secrets_arg("env:=p.json").unwrap_err();
+        assert!(err.contains("env:NAME=FILE"), "{err}");
+        let err = secrets_arg("env:production").unwrap_err();
+        assert!(err.contains("env:NAME=FILE"), "{err}");
+        let err = secrets_arg("org=").unwrap_err();
+        assert!(err.contains("no file"), "{err}");
+    }
 }

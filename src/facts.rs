@@ -574,6 +574,33 @@ pub struct SecretRef {
     pub location: Location,
     /// A `on.workflow_call.secrets` declaration rather than a use.
     pub declaration: bool,
+    /// Which environment's secrets the use can see.
+    pub scope: SecretScope,
+}
+
+/// The secrets a `secrets.NAME` use can see beyond the repository's and the
+/// organisation's: an environment's are given only to the jobs whose
+/// `environment:` names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum SecretScope {
+    /// In a job that names no environment: no environment's secrets.
+    NoEnvironment,
+    /// In a job of this environment (`environment: NAME` or `{name: NAME}`).
+    Environment(String),
+    /// Outside any job (workflow-level `env:`, `on:`), or in a job whose
+    /// environment is an expression: any environment's, as far as anyone knows.
+    #[default]
+    Unknown,
+}
+
+impl SecretScope {
+    /// The environment's name, when the use is in a job of a named one.
+    pub fn environment(&self) -> Option<&str> {
+        match self {
+            SecretScope::Environment(name) => Some(name),
+            SecretScope::NoEnvironment | SecretScope::Unknown => None,
+        }
+    }
 }
 
 /// A file that could not be read or parsed: becomes `input-unparsed`.

@@ -67,6 +67,9 @@ pub struct Trace {
     pub key: String,
     /// The secret store holds KEY: `None` without an inventory.
     pub in_inventory: Option<bool>,
+    /// The stores that hold KEY (`repository`, `organization`,
+    /// `environment:NAME`): `None` without an inventory.
+    pub stores: Option<Vec<String>>,
     pub steps: Vec<Step>,
     pub chains: Vec<FallbackChain>,
     /// The chain's verdict on KEY: `set`, `platform`, `defaulted`, `unset`,
@@ -207,6 +210,13 @@ pub fn build(report: &Report, key: &str) -> Trace {
         schema: "envtrail-trace/v1",
         key: key.to_string(),
         in_inventory: chain.inventory.as_ref().map(|_| chain.in_inventory(key)),
+        stores: chain.inventory.as_ref().map(|inv| {
+            inv.stores_holding(key)
+                .map(|s| s.kind.label())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        }),
         steps,
         chains,
         reach,
@@ -319,7 +329,20 @@ fn breaks(chain: &Chain, key: &str) -> Option<String> {
 pub fn render_text(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", trace.key)?;
     match trace.in_inventory {
-        Some(true) => writeln!(out, "  secret store: holds {}", trace.key)?,
+        Some(true) => {
+            let stores = trace.stores.as_deref().unwrap_or_default();
+            match stores {
+                [only] if only == "repository" => {
+                    writeln!(out, "  secret store: holds {}", trace.key)?
+                }
+                _ => writeln!(
+                    out,
+                    "  secret store: holds {} ({})",
+                    trace.key,
+                    stores.join(", ")
+                )?,
+            }
+        }
         Some(false) => writeln!(out, "  secret store: no {}", trace.key)?,
         None => writeln!(out, "  secret store: unknown (no --secrets inventory)")?,
     }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::chain::Verdict;
+use crate::chain::{StoreKind, Verdict};
 use crate::facts::DefaultValue;
 use crate::report::Report;
 
@@ -183,7 +183,20 @@ pub struct LiveV1 {
 pub struct SecretV1<'a> {
     pub name: &'a str,
     pub in_inventory: Option<bool>,
-    pub referenced: Vec<PlaceV1<'a>>,
+    /// The stores that hold the name (`repository`, `organization`,
+    /// `environment:NAME`); `null` without an inventory.
+    pub stores: Option<Vec<String>>,
+    pub referenced: Vec<SecretPlaceV1<'a>>,
+}
+
+/// A use of a secret; `environment` when it is in a job of that environment
+/// (whose secrets it sees).
+#[derive(Serialize)]
+pub struct SecretPlaceV1<'a> {
+    pub file: Cow<'a, str>,
+    pub line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -334,12 +347,17 @@ pub fn to_v1(report: &Report) -> ReportV1<'_> {
         .map(|s| SecretV1 {
             name: &s.name,
             in_inventory: s.in_inventory,
+            stores: chain
+                .inventory
+                .as_ref()
+                .map(|_| s.stores.iter().map(StoreKind::label).collect()),
             referenced: s
-                .referenced
+                .uses
                 .iter()
-                .map(|l| PlaceV1 {
-                    file: l.shown_file(),
-                    line: l.line(),
+                .map(|u| SecretPlaceV1 {
+                    file: u.location.shown_file(),
+                    line: u.location.line(),
+                    environment: u.scope.environment(),
                 })
                 .collect(),
         })

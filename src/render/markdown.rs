@@ -246,10 +246,16 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
 fn secret_cell(chain: &Chain, row: &KeyRow) -> String {
     let name = row.written.iter().find_map(|w| w.source.secret_name());
     match (name, chain.inventory.is_some()) {
-        (Some(n), true) if chain.in_inventory(n) => format!("✅ {}", code(&format!("secrets.{n}"))),
+        (Some(n), true) if chain.in_inventory(n) => format!(
+            "✅ {}{}",
+            code(&format!("secrets.{n}")),
+            super::table::store_note(chain, n)
+        ),
         (Some(n), true) => format!("❌ {} not in store", code(&format!("secrets.{n}"))),
         (Some(n), false) => code(&format!("secrets.{n}")),
-        (None, _) if chain.in_inventory(&row.key) => "✅ stored".to_string(),
+        (None, _) if chain.in_inventory(&row.key) => {
+            format!("✅ stored{}", super::table::store_note(chain, &row.key))
+        }
         (None, _) => "–".to_string(),
     }
 }

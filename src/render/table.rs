@@ -73,15 +73,35 @@ fn secret_cell(chain: &Chain, row: &KeyRow, p: &Palette) -> String {
             format!(" {name}")
         };
         return match chain.inventory {
-            Some(_) if chain.in_inventory(name) => p.ok(&format!("✓{label}")),
+            Some(_) if chain.in_inventory(name) => {
+                p.ok(&format!("✓{label}{}", store_note(chain, name)))
+            }
             Some(_) => p.bad(&format!("✗{label} not in store")),
             None => format!("secrets.{name}"),
         };
     }
     if chain.in_inventory(&row.key) {
-        return p.ok("✓ stored");
+        return p.ok(&format!("✓ stored{}", store_note(chain, &row.key)));
     }
     p.dim("–")
+}
+
+/// ` (env:production)`: the stores holding `name` when one of them is not
+/// the repository's (a plain `--secrets FILE` shows nothing more).
+pub(super) fn store_note(chain: &Chain, name: &str) -> String {
+    let stores = chain
+        .secrets
+        .get(name)
+        .map(|s| s.stores.as_slice())
+        .unwrap_or_default();
+    if stores
+        .iter()
+        .all(|s| *s == crate::chain::StoreKind::Repository)
+    {
+        return String::new();
+    }
+    let names: Vec<String> = stores.iter().map(|s| s.short()).collect();
+    format!(" ({})", names.join(", "))
 }
 
 fn stage_cell(row: &KeyRow, stage: Stage, p: &Palette) -> String {

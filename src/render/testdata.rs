@@ -57,6 +57,7 @@ pub fn stagelog_facts() -> Facts {
             name: key.to_string(),
             location: Location::new(WORKFLOW, row, 30),
             declaration: false,
+            scope: crate::facts::SecretScope::Unknown,
         });
     }
     facts.writes.push(echo("LEGACY_FLAG", 43, Source::Literal));
@@ -143,10 +144,7 @@ pub fn stagelog_inventory() -> Inventory {
     .into_iter()
     .map(String::from)
     .collect();
-    Inventory {
-        names,
-        file: "secrets.json".into(),
-    }
+    Inventory::repository(names, "secrets.json")
 }
 
 pub fn stagelog() -> Report {
@@ -166,13 +164,13 @@ pub fn clean() -> Report {
     }
     facts.reads.push(read("SECRET_KEY", 22, true, None));
     facts.reads.push(read("DATABASE_URL", 60, true, None));
-    let inventory = Inventory {
-        names: ["SECRET_KEY", "DATABASE_URL"]
+    let inventory = Inventory::repository(
+        ["SECRET_KEY", "DATABASE_URL"]
             .into_iter()
             .map(String::from)
             .collect(),
-        file: "secrets.json".into(),
-    };
+        "secrets.json",
+    );
     report("fixtures/clean", Chain::build(facts, Some(inventory)))
 }
 

@@ -19,8 +19,7 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         let inventory = chain
             .inventory
             .as_ref()
-            .map(|i| i.file.as_str())
-            .unwrap_or("the inventory");
+            .map_or_else(|| "the inventory".to_string(), |i| i.files_holding(secret));
         let mut finding = Finding::new(
             RuleId::SecretUnwritten,
             Some(&row.key),

@@ -47,6 +47,14 @@ pub fn default_phrase(read: &EnvRead) -> String {
     }
 }
 
+/// The fix for a key missing from an env file written by the heredoc at
+/// `at`: a line of the heredoc's body (an `echo` there would be text).
+pub fn heredoc_line_tip(key: &str, secret: &str, at: &Location) -> String {
+    format!(
+        "add the line `{key}=${{{{ secrets.{secret} }}}}` to the heredoc that writes the env file ({at})"
+    )
+}
+
 /// At most this many injection sites are named per finding: in a monorepo
 /// every service's workflow writes an env file, and naming them all helps
 /// nobody (and costs memory per finding).
@@ -95,16 +103,18 @@ impl InjectionSites {
     /// `secret`: a line of the heredoc when the site writes its env file
     /// with one, else an `echo` beside the other injection lines.
     pub fn injection_tip(&self, site: &Location, key: &str, secret: &str) -> String {
-        let heredoc = self.heredocs.iter().filter(|h| h.file == site.file).min();
-        match heredoc {
-            Some(at) => format!(
-                "add the line `{key}=${{{{ secrets.{secret} }}}}` to the heredoc that writes the env file ({at})"
-            ),
+        match self.heredoc_in(&site.file) {
+            Some(at) => heredoc_line_tip(key, secret, at),
             None => format!(
                 "add `echo \"{key}=${{{{ secrets.{secret} }}}}\" >> .env` beside the other injection lines in {}",
                 site.shown_file()
             ),
         }
+    }
+
+    /// The first heredoc that writes an env file in workflow `file`.
+    pub fn heredoc_in(&self, file: &str) -> Option<&Location> {
+        self.heredocs.iter().filter(|h| h.file == file).min()
     }
 
     /// Every site, in file order.

@@ -86,3 +86,44 @@ fn the_four_missing_injections_are_open_items_naming_the_workflow() {
         "{text}"
     );
 }
+
+/// Issue 14, item 5: an `echo … >> .env` typed inside a heredoc would be
+/// written into the env file as text; the fix is a `KEY=…` line of its body.
+#[test]
+fn a_key_missing_from_a_heredoc_env_file_is_a_line_of_the_heredoc() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::write_tree(
+        dir.path(),
+        &[
+            (
+                ".github/workflows/deploy.yml",
+                b"on: push\njobs:\n  deploy:\n    runs-on: [self-hosted, production]\n    steps:\n      - run: |\n          cat <<EOF > .env\n          SECRET_KEY=${{ secrets.SECRET_KEY }}\n          EOF\n          docker compose up -d\n",
+            ),
+            (
+                "docker-compose.yml",
+                b"services:\n  web:\n    build: .\n    command: gunicorn app.wsgi\n    restart: unless-stopped\n    env_file: .env\n",
+            ),
+            (
+                "app/settings.py",
+                b"import os\nSECRET_KEY = os.environ['SECRET_KEY']\nSENTRY_DSN = os.environ['SENTRY_DSN']\n",
+            ),
+        ],
+    );
+    let out = envtrail()
+        .current_dir(dir.path())
+        .args(["checklist", "."])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let item = text
+        .lines()
+        .find(|l| l.starts_with("- [ ] **workflow**") && l.contains("SENTRY_DSN"))
+        .unwrap_or_else(|| panic!("no open workflow item for SENTRY_DSN:\n{text}"));
+    assert!(
+        item.contains(
+            "add the line `SENTRY_DSN=${{ secrets.SENTRY_DSN }}` to the heredoc that writes the env file (.github/workflows/deploy.yml:8)"
+        ),
+        "{item}"
+    );
+    assert!(!item.contains("echo"), "an echo inside the heredoc: {item}");
+}

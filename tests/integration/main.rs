@@ -14,6 +14,7 @@ mod deploy;
 mod determinism;
 mod entrypoint;
 mod hostile;
+mod inventory;
 mod live;
 mod live_faults;
 mod monorepo;

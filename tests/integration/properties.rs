@@ -191,6 +191,7 @@ fn file_facts(model: &Model, names: &[&str; 6]) -> Vec<Facts> {
                     name: key.clone(),
                     location: Location::new(&file, row, 20),
                     declaration: false,
+                    scope: envtrail::facts::SecretScope::Unknown,
                 });
                 (
                     WriteVia::DotenvEcho,
@@ -224,9 +225,11 @@ fn file_facts(model: &Model, names: &[&str; 6]) -> Vec<Facts> {
 }
 
 fn inventory(model: &Model, names: &[&str; 6]) -> Option<Inventory> {
-    model.inventory.as_ref().map(|keys| Inventory {
-        names: keys.iter().map(|&k| names[k].to_string()).collect(),
-        file: "secrets.txt".into(),
+    model.inventory.as_ref().map(|keys| {
+        Inventory::repository(
+            keys.iter().map(|&k| names[k].to_string()).collect(),
+            "secrets.txt",
+        )
     })
 }
 
@@ -492,6 +495,7 @@ fn fixture_reports() -> Vec<(String, Report)> {
                 .iter()
                 .map(|f| dir.join(f))
                 .find(|p| p.is_file())
+                .map(envtrail::cli::SecretsArg::repository)
                 .into_iter()
                 .collect();
             let options = envtrail::audit::AuditOptions {

@@ -79,10 +79,20 @@ fn inventories_without_db_password(dir: &Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn secret_undefined_fires_for_a_used_secret_the_inventory_lacks() {
     let dir = tempfile::tempdir().unwrap();
+    // The deploy job is of environment `develop`: its store is given too
+    // (holding something else), so the missing secret is certain.
+    let develop = dir.path().join("develop.txt");
+    std::fs::write(&develop, "DEVELOP_ONLY\n").unwrap();
+    let develop_arg = format!("env:develop={}", develop.display());
     for inventory in inventories_without_db_password(dir.path()) {
         let (report, code, stderr) = check_dir(
             &fixture("stagelog"),
-            &["--secrets", inventory.to_str().unwrap()],
+            &[
+                "--secrets",
+                inventory.to_str().unwrap(),
+                "--secrets",
+                &develop_arg,
+            ],
         );
         let name = inventory.file_name().unwrap().to_string_lossy();
         let undefined: Vec<_> = report["findings"]
@@ -105,8 +115,9 @@ fn secret_undefined_fires_for_a_used_secret_the_inventory_lacks() {
         assert_eq!(
             message,
             format!(
-                "the workflow uses secrets.DB_PASSWORD but the secret store ({}) has no DB_PASSWORD: it expands to an empty string",
-                inventory.display()
+                "the workflow uses secrets.DB_PASSWORD but the secret stores a job of environment develop sees ({}, {}) have no DB_PASSWORD: it expands to an empty string",
+                inventory.display(),
+                develop.display()
             ),
             "{name}"
         );
@@ -121,6 +132,36 @@ fn secret_undefined_fires_for_a_used_secret_the_inventory_lacks() {
         assert_eq!(rules_of(&report, "DB_PASSWORD"), ["secret-undefined"]);
         assert_eq!(code, 1, "{name}: an error");
     }
+}
+
+/// Errors are certain: without the `develop` environment's store, the
+/// deploy job (`environment: develop`) may find DB_PASSWORD there.
+#[test]
+fn secret_undefined_is_a_warning_when_the_jobs_environment_store_is_not_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = &inventories_without_db_password(dir.path())[0];
+    let (report, _, _) = check_dir(
+        &fixture("stagelog"),
+        &["--secrets", inventory.to_str().unwrap()],
+    );
+    let undefined = findings_of(&report, "secret-undefined");
+    assert_eq!(undefined.len(), 1, "{report:#}");
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "secret-undefined")
+        .unwrap();
+    assert_eq!(
+        (f["severity"].as_str(), f["confidence"].as_str()),
+        (Some("warning"), Some("medium"))
+    );
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("in a job of environment develop")
+            && message.contains("--secrets env:develop=FILE"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -22,7 +22,7 @@ use crate::collect::shell::{
 };
 use crate::facts::{
     CloudRunEnvFile, ComposeDeploy, Consumer, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind,
-    PlatformSign, ReadVia, Source, Unparsed, WriteVia,
+    PlatformSign, ReadVia, SecretScope, Source, Unparsed, WriteVia,
 };
 use crate::location::Location;
 use crate::yaml::{Node, Scalar, Style};
@@ -78,11 +78,24 @@ fn push_env_writes(rel: &str, entries: &[EnvEntry], target: Option<&str>, facts:
 
 /// A job's `environment:` name, when it is a plain name.
 fn environment_name(job: &Node) -> Option<String> {
-    let env = job.get("environment")?;
+    job_environment(job).environment().map(str::to_string)
+}
+
+/// Whose environment secrets a job sees: `environment: NAME`,
+/// `environment: {name: NAME}`, none, or one named by an expression.
+pub(super) fn job_environment(job: &Node) -> SecretScope {
+    let Some(env) = job.get("environment") else {
+        return SecretScope::NoEnvironment;
+    };
     let name = env
         .as_str()
-        .or_else(|| env.get("name").and_then(Node::as_str))?;
-    (!name.contains("${{") && !name.is_empty()).then(|| name.to_string())
+        .or_else(|| env.get("name").and_then(Node::as_str));
+    match name {
+        Some(name) if !name.contains("${{") && !name.trim().is_empty() => {
+            SecretScope::Environment(name.to_string())
+        }
+        _ => SecretScope::Unknown,
+    }
 }
 
 /// A script event placed in the file.

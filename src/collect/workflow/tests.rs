@@ -488,3 +488,30 @@ fn ecs_render_step_inputs_are_the_containers_keys() {
     );
     assert!(facts.jobs[0].delivers, "the render step deploys");
 }
+
+/// Which environment's secrets each `secrets.NAME` use sees: its job's
+/// `environment:` (a name, or `{name: …}`), none, or unknown (outside any
+/// job, or an environment named by an expression).
+#[test]
+fn each_secret_use_knows_the_environment_of_its_job() {
+    use crate::facts::SecretScope;
+    let wf = "env:\n  TOP: ${{ secrets.TOP }}\njobs:\n  test:\n    steps:\n      - run: echo ${{ secrets.A }}\n  prod:\n    environment: production\n    steps:\n      - run: echo ${{ secrets.B }}\n        if: secrets.C != ''\n  stage:\n    environment:\n      name: staging\n      url: https://staging.example.com\n    steps:\n      - run: echo ${{ secrets.D }}\n  matrix:\n    environment: ${{ matrix.env }}\n    steps:\n      - run: echo ${{ secrets.E }}\n";
+    let f = collect_file(".github/workflows/deploy.yml", wf);
+    let scopes: Vec<(&str, SecretScope)> = f
+        .secret_refs
+        .iter()
+        .map(|s| (s.name.as_str(), s.scope.clone()))
+        .collect();
+    let env = |n: &str| SecretScope::Environment(n.to_string());
+    assert_eq!(
+        scopes,
+        [
+            ("TOP", SecretScope::Unknown),
+            ("A", SecretScope::NoEnvironment),
+            ("B", env("production")),
+            ("C", env("production")),
+            ("D", env("staging")),
+            ("E", SecretScope::Unknown),
+        ]
+    );
+}
