@@ -295,10 +295,12 @@ impl Chain {
         // Whose reads are the app's is settled before anything is judged.
         let app = app::app_code(&facts, config);
         app::classify(&mut facts, &app);
-        let derived = reach::derive(&facts, config);
+        let mut derived = reach::derive(&facts, config);
         facts.writes.extend(derived.writes);
         facts.reads.extend(derived.reads);
         let visibility = visibility(&facts, &derived.deploy, config);
+        derived.deploy.services = std::mem::take(&mut facts.services);
+        derived.deploy.images = std::mem::take(&mut facts.images);
         let mut settings_modules = facts.settings_modules;
         settings_modules.sort();
         settings_modules.dedup();

@@ -39,7 +39,10 @@ impl SourceLines {
         self.files.get(file)?.as_deref()
     }
 
-    fn read(&self, file: &str) -> Option<String> {
+    /// The whole text of `file`, read now and not kept: for a caller that
+    /// scans every file once (ignore comments), where a cache would hold
+    /// the whole repository's text at the same time.
+    pub fn read(&self, file: &str) -> Option<String> {
         let rel = Path::new(file);
         // Findings name files under the root; anything else is not ours to open.
         if !rel.components().all(|c| matches!(c, Component::Normal(_))) {

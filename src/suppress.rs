@@ -61,35 +61,39 @@ fn parse_comment(line: &str) -> Option<(bool, Vec<String>)> {
     }
 }
 
-fn fact_files(chain: &Chain, findings: &[Finding]) -> BTreeSet<String> {
-    let mut files: BTreeSet<String> = findings.iter().map(|f| f.location.file.clone()).collect();
+fn fact_files<'a>(chain: &'a Chain, findings: &'a [Finding]) -> BTreeSet<&'a str> {
+    let mut files: BTreeSet<&str> = findings.iter().map(|f| f.location.file.as_str()).collect();
     for row in chain.rows.values() {
-        files.extend(row.written.iter().map(|w| w.location.file.clone()));
-        files.extend(row.read.iter().map(|r| r.location.file.clone()));
+        files.extend(row.written.iter().map(|w| w.location.file.as_str()));
+        files.extend(row.read.iter().map(|r| r.location.file.as_str()));
     }
     for s in chain.secrets.values() {
-        files.extend(s.referenced.iter().map(|l| l.file.clone()));
+        files.extend(s.referenced.iter().map(|l| l.file.as_str()));
     }
-    files.extend(chain.unknown_reads.iter().map(|r| r.location.file.clone()));
-    files.extend(chain.opaque.iter().map(|o| o.location.file.clone()));
+    files.extend(chain.unknown_reads.iter().map(|r| r.location.file.as_str()));
+    files.extend(chain.opaque.iter().map(|o| o.location.file.as_str()));
     files.retain(|f| is_comment_file(f));
     files
 }
 
-fn collect_comments(lines: &mut SourceLines, files: &BTreeSet<String>) -> Vec<IgnoreComment> {
+fn collect_comments(lines: &SourceLines, files: &BTreeSet<&str>) -> Vec<IgnoreComment> {
     let mut comments = Vec::new();
     for file in files {
-        let Some(text) = lines.lines(file) else {
+        // One file's text at a time: a monorepo's would not fit the budget.
+        let Some(text) = lines.read(file) else {
             continue;
         };
-        for (row, line) in text.iter().enumerate() {
+        if memchr::memmem::find(text.as_bytes(), b"envtrail:").is_none() {
+            continue;
+        }
+        for (row, line) in text.lines().enumerate() {
             if !line.contains("envtrail:") {
                 continue;
             }
             if let Some((alone, ids)) = parse_comment(line) {
                 let row = row as u32;
                 comments.push(IgnoreComment {
-                    location: Location::new(file.clone(), row, 0),
+                    location: Location::new(*file, row, 0),
                     target_row: if alone { row + 1 } else { row },
                     ids: ids.into_iter().map(|id| (id, false)).collect(),
                 });
@@ -113,8 +117,8 @@ fn config_matches(ignore: &Ignore, f: &Finding) -> bool {
 
 /// Drop the ignored findings and report the ignores that matched nothing.
 pub fn apply(findings: Vec<Finding>, chain: &Chain, root: &Path, config: &Config) -> Vec<Finding> {
-    let mut lines = SourceLines::new(root);
-    let mut comments = collect_comments(&mut lines, &fact_files(chain, &findings));
+    let lines = SourceLines::new(root);
+    let mut comments = collect_comments(&lines, &fact_files(chain, &findings));
     let mut config_used = vec![false; config.ignore.len()];
     let mut kept = Vec::with_capacity(findings.len());
     for f in findings {

@@ -420,14 +420,14 @@ pub fn collect_all_reporting(ctx: &Context, progress: &Progress) -> Facts {
     // Never more threads than files: `--threads 2000` on a small repository
     // starts as many threads as there is work for.
     let threads = effective_threads(ctx.threads).min(walked.total().max(1));
-    let results: Vec<Facts> = in_pool(threads, || jobs.par_iter().map(run).collect());
-    let mut facts = Facts {
+    let mut results: Vec<Facts> = vec![Facts {
         notes: walked.notes,
         ..Facts::default()
-    };
-    for result in results {
-        facts.extend(result);
-    }
+    }];
+    results.extend(in_pool(threads, || {
+        jobs.par_iter().map(run).collect::<Vec<_>>()
+    }));
+    let mut facts = Facts::concat(results);
     compose_merge::collect_named(&ctx.root, &mut facts);
     progress.finish();
     facts
@@ -449,14 +449,13 @@ pub fn collect_each(
             ..Facts::default()
         },
     });
-    let mut facts = Facts::default();
-    for (file, outcome) in files.iter().zip(outcomes) {
-        match outcome {
-            Ok(outcome) => facts.extend(outcome),
-            Err(Panicked) => facts.unparsed.push(internal_error(&file.rel)),
-        }
-    }
-    facts
+    let parts = files.iter().zip(outcomes).map(|(file, outcome)| {
+        outcome.unwrap_or_else(|Panicked| Facts {
+            unparsed: vec![internal_error(&file.rel)],
+            ..Facts::default()
+        })
+    });
+    Facts::concat(parts.collect())
 }
 
 /// A panic caught while working on one item: a bug, never the end of the

@@ -22,7 +22,9 @@ pub struct ReportV1<'a> {
     /// `root`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_root: Option<&'a str>,
-    pub keys: Vec<KeyV1<'a>>,
+    /// Written one key at a time: the report's largest list is never
+    /// held whole beside the chain it is read from.
+    pub keys: KeysV1<'a>,
     pub secrets: Vec<SecretV1<'a>>,
     pub findings: Vec<FindingV1<'a>>,
     pub summary: SummaryV1,
@@ -290,57 +292,78 @@ fn targets_by_key(chain: &crate::chain::Chain) -> TargetsByKey<'_> {
     by_key
 }
 
+/// `keys`: each row of the chain turned into its [`KeyV1`] as it is
+/// written.
+pub struct KeysV1<'a> {
+    chain: &'a crate::chain::Chain,
+    by_key: TargetsByKey<'a>,
+}
+
+impl Serialize for KeysV1<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.chain
+                .rows
+                .values()
+                .map(|row| key_v1(row, &self.by_key)),
+        )
+    }
+}
+
+fn key_v1<'a>(row: &'a crate::chain::KeyRow, by_key: &TargetsByKey<'a>) -> KeyV1<'a> {
+    let key = row.key.as_str();
+    KeyV1 {
+        key,
+        written: row
+            .written
+            .iter()
+            .map(|w| WriteV1 {
+                file: w.location.shown_file(),
+                line: w.location.line(),
+                via: w.via.as_str(),
+                source: w.source.label(),
+                sink: w.sink.as_deref(),
+                target: w.target.as_deref(),
+                remote: w.remote,
+            })
+            .collect(),
+        read: row
+            .read
+            .iter()
+            .map(|r| ReadV1 {
+                file: r.location.shown_file(),
+                line: r.location.line(),
+                via: r.via,
+                required: r.required,
+                default: r.default.as_ref().map(default_json),
+                consumer: r.consumer,
+                chain: (r.chain.len() > 1).then_some(r.chain.as_slice()),
+                fallback_of: r.fallback_of.as_deref(),
+                guard: r.guard.as_ref().map(|g| GuardV1 {
+                    file: g.location.shown_file(),
+                    line: g.location.line(),
+                    set: &g.set,
+                    unset: &g.unset,
+                    other: g.other,
+                }),
+            })
+            .collect(),
+        live: row.live.map(|l| LiveV1 {
+            present: l.present,
+            empty: l.empty,
+        }),
+        targets: by_key.targets.get(key).cloned().unwrap_or_default(),
+        target_reach: by_key.reach.get(key).cloned().unwrap_or_default(),
+        reach: row.verdict().map(Verdict::as_str),
+    }
+}
+
 pub fn to_v1(report: &Report) -> ReportV1<'_> {
     let chain = &report.chain;
-    let mut by_key = targets_by_key(chain);
-    let keys = chain
-        .rows
-        .values()
-        .map(|row| KeyV1 {
-            key: &row.key,
-            written: row
-                .written
-                .iter()
-                .map(|w| WriteV1 {
-                    file: w.location.shown_file(),
-                    line: w.location.line(),
-                    via: w.via.as_str(),
-                    source: w.source.label(),
-                    sink: w.sink.as_deref(),
-                    target: w.target.as_deref(),
-                    remote: w.remote,
-                })
-                .collect(),
-            read: row
-                .read
-                .iter()
-                .map(|r| ReadV1 {
-                    file: r.location.shown_file(),
-                    line: r.location.line(),
-                    via: r.via,
-                    required: r.required,
-                    default: r.default.as_ref().map(default_json),
-                    consumer: r.consumer,
-                    chain: (r.chain.len() > 1).then_some(r.chain.as_slice()),
-                    fallback_of: r.fallback_of.as_deref(),
-                    guard: r.guard.as_ref().map(|g| GuardV1 {
-                        file: g.location.shown_file(),
-                        line: g.location.line(),
-                        set: &g.set,
-                        unset: &g.unset,
-                        other: g.other,
-                    }),
-                })
-                .collect(),
-            live: row.live.map(|l| LiveV1 {
-                present: l.present,
-                empty: l.empty,
-            }),
-            targets: by_key.targets.remove(row.key.as_str()).unwrap_or_default(),
-            target_reach: by_key.reach.remove(row.key.as_str()).unwrap_or_default(),
-            reach: row.verdict().map(Verdict::as_str),
-        })
-        .collect();
+    let keys = KeysV1 {
+        chain,
+        by_key: targets_by_key(chain),
+    };
     let secrets = chain
         .secrets
         .values()

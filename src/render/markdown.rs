@@ -13,6 +13,7 @@ use crate::chain::{Chain, KeyRow, Verdict};
 use crate::facts::Stage;
 use crate::finding::{Confidence, Finding, Severity};
 use crate::location::Location;
+use crate::render::targets::{self, FoldedCounts};
 use crate::render::{LinkBase, RenderOptions};
 use crate::report::Report;
 
@@ -184,35 +185,13 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
     if chain.rows.is_empty() {
         return None;
     }
-    let has_deploy = chain.has_stage(Stage::Deploy);
-    let has_live = chain.rows.values().any(|r| r.live.is_some());
+    let columns = MatrixColumns::of(chain);
     let mut m = format!(
         "\n<details><summary>Key × stage matrix ({} key{})</summary>\n\n",
         chain.rows.len(),
         plural(chain.rows.len())
     );
-    m.push_str("| Key | Secret | Workflow |");
-    if has_deploy {
-        m.push_str(" Compose/image |");
-    }
-    // One column per deploy target, when there are several to compare.
-    let targets: &[crate::chain::reach::Target] = if chain.deploy.targets.len() > 1 {
-        &chain.deploy.targets
-    } else {
-        &[]
-    };
-    for t in targets {
-        m.push_str(&format!(" {} |", code(&t.name)));
-    }
-    m.push_str(" Settings | Reaches |");
-    if has_live {
-        m.push_str(" Live |");
-    }
-    m.push('\n');
-    let columns = 5 + targets.len() + usize::from(has_deploy) + usize::from(has_live);
-    m.push('|');
-    m.push_str(&"---|".repeat(columns));
-    m.push('\n');
+    m.push_str(&columns.header());
     for row in chain.rows.values() {
         m.push_str(&format!(
             "| {} | {} | {} |",
@@ -220,15 +199,18 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
             secret_cell(chain, row),
             stage_cell(row, Stage::Workflow, links)
         ));
-        if has_deploy {
+        if columns.deploy {
             m.push_str(&format!(" {} |", stage_cell(row, Stage::Deploy, links)));
         }
-        for t in targets {
+        for t in columns.targets {
             m.push_str(&format!(" {} |", target_cell(row, t, links)));
+        }
+        if !columns.folded.is_empty() {
+            m.push_str(&format!(" {} |", folded_cell(row, columns.folded)));
         }
         m.push_str(&format!(" {} |", settings_cell(row, links)));
         m.push_str(&format!(" {} |", reach_cell(row)));
-        if has_live {
+        if columns.live {
             let live = match row.live {
                 Some(l) if l.present && !l.empty => "✅",
                 Some(l) if l.present => "⚠️ empty",
@@ -239,8 +221,84 @@ fn matrix(chain: &Chain, links: Option<&LinkBase>) -> Option<String> {
         }
         m.push('\n');
     }
+    if !columns.folded.is_empty() {
+        m.push_str(&format!(
+            "\n{} deploy targets: the last {} share one column (✅ set, ❌ missing, ❔ unknown; `--format json` names each).\n",
+            columns.targets.len() + columns.folded.len(),
+            columns.folded.len()
+        ));
+    }
     m.push_str("\n</details>\n");
     Some(m)
+}
+
+/// The matrix's optional columns: the deploy stage, one per deploy target
+/// when there are several to compare (past what fits, the rest folded into
+/// one, as in the table), the live container.
+struct MatrixColumns<'a> {
+    deploy: bool,
+    targets: &'a [crate::chain::reach::Target],
+    folded: &'a [crate::chain::reach::Target],
+    live: bool,
+}
+
+impl<'a> MatrixColumns<'a> {
+    fn of(chain: &'a Chain) -> Self {
+        let (targets, folded) = targets::fold(targets::compared(chain));
+        MatrixColumns {
+            deploy: chain.has_stage(Stage::Deploy),
+            targets,
+            folded,
+            live: chain.rows.values().any(|r| r.live.is_some()),
+        }
+    }
+
+    /// The header row and the alignment row under it.
+    fn header(&self) -> String {
+        let mut h = String::from("| Key | Secret | Workflow |");
+        if self.deploy {
+            h.push_str(" Compose/image |");
+        }
+        for t in self.targets {
+            h.push_str(&format!(" {} |", code(&t.name)));
+        }
+        if !self.folded.is_empty() {
+            h.push_str(&format!(" +{} targets |", self.folded.len()));
+        }
+        h.push_str(" Settings | Reaches |");
+        if self.live {
+            h.push_str(" Live |");
+        }
+        let columns = 5
+            + self.targets.len()
+            + usize::from(!self.folded.is_empty())
+            + usize::from(self.deploy)
+            + usize::from(self.live);
+        h.push_str("\n|");
+        h.push_str(&"---|".repeat(columns));
+        h.push('\n');
+        h
+    }
+}
+
+/// The folded targets in one cell: how many set the key, how many expect
+/// it and lack it, how many are unknown; `–` when none sets or expects it.
+fn folded_cell(row: &KeyRow, folded: &[crate::chain::reach::Target]) -> String {
+    let counts = FoldedCounts::of(row, folded);
+    let parts: Vec<String> = [
+        ("✅", counts.set),
+        ("❌", counts.missing),
+        ("❔", counts.unknown),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(mark, n)| format!("{mark} {n}"))
+    .collect();
+    if parts.is_empty() {
+        "–".to_string()
+    } else {
+        parts.join(" ")
+    }
 }
 
 fn secret_cell(chain: &Chain, row: &KeyRow) -> String {

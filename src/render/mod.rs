@@ -12,6 +12,7 @@ pub mod json;
 pub mod markdown;
 pub mod sarif;
 pub mod table;
+pub mod targets;
 #[cfg(test)]
 pub mod testdata;
 

@@ -14,6 +14,7 @@ use crate::chain::{Chain, KeyRow, Verdict};
 use crate::facts::{Consumer, Stage};
 use crate::finding::{Confidence, Severity};
 use crate::render::RenderOptions;
+use crate::render::targets::{self, FoldedCounts};
 use crate::report::Report;
 
 struct Palette {
@@ -162,42 +163,19 @@ fn target_cell(row: &KeyRow, target: &Target, p: &Palette) -> String {
     }
 }
 
-/// At most this many target columns; past it, the first `MAX_TARGET_COLUMNS - 1`
-/// keep theirs and the rest share one, so the table stays readable (and
-/// linear in the keys) however many targets there are.
-const MAX_TARGET_COLUMNS: usize = 6;
-
-/// The targets that get a column each, and the ones folded into one.
-fn fold_targets(targets: &[Target]) -> (&[Target], &[Target]) {
-    if targets.len() <= MAX_TARGET_COLUMNS {
-        (targets, &[])
-    } else {
-        targets.split_at(MAX_TARGET_COLUMNS - 1)
-    }
-}
-
 /// The folded targets in one cell: how many set the key, how many expect it
 /// and lack it, how many are unknown; `–` when none sets or expects it.
 fn folded_cell(row: &KeyRow, folded: &[Target], p: &Palette) -> String {
-    let (mut set, mut missing, mut unknown) = (0, 0, 0);
-    for t in folded {
-        match t.verdict(&row.key) {
-            Some(Verdict::Unknown { .. }) => unknown += 1,
-            Some(v) if v.reaches() => set += 1,
-            Some(_) => missing += 1,
-            None if t.keys.contains_key(&row.key) => set += 1,
-            None => {}
-        }
-    }
+    let counts = FoldedCounts::of(row, folded);
     let mut parts = Vec::new();
-    if set > 0 {
-        parts.push(p.ok(&format!("✓ {set}")));
+    if counts.set > 0 {
+        parts.push(p.ok(&format!("✓ {}", counts.set)));
     }
-    if missing > 0 {
-        parts.push(p.bad(&format!("✗ {missing}")));
+    if counts.missing > 0 {
+        parts.push(p.bad(&format!("✗ {}", counts.missing)));
     }
-    if unknown > 0 {
-        parts.push(p.warn(&format!("? {unknown}")));
+    if counts.unknown > 0 {
+        parts.push(p.warn(&format!("? {}", counts.unknown)));
     }
     if parts.is_empty() {
         return p.dim("–");
@@ -340,12 +318,8 @@ fn write_matrix(
     let has_live = chain.rows.values().any(|r| r.live.is_some());
     // One column per deploy target, when there are several to compare; past
     // what fits, the rest folded into one.
-    let all_targets: &[Target] = if chain.deploy.targets.len() > 1 {
-        &chain.deploy.targets
-    } else {
-        &[]
-    };
-    let (targets, folded) = fold_targets(all_targets);
+    let all_targets = targets::compared(chain);
+    let (targets, folded) = targets::fold(all_targets);
     let header = matrix_header(chain, targets, folded.len(), has_live);
     let mut builder = Builder::default();
     let mut natural: Vec<usize> = header.iter().map(|h| shown_width(h)).collect();

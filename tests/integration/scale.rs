@@ -91,3 +91,21 @@ fn table_folds_target_columns_past_six() {
         .unwrap();
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn markdown_folds_target_columns_past_six() {
+    // The PR comment folds the same targets the table does: five columns,
+    // then one "+3 targets" column counting what the other three say.
+    let out = envtrail()
+        .args([
+            "check",
+            "fixtures/drift-many-targets",
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("| +3 targets |"), "{text}");
+    insta::assert_snapshot!(text);
+}

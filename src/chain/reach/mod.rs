@@ -339,9 +339,9 @@ pub fn is_dev_file(file: &str) -> bool {
 /// the targets that deploy them and what each gives the app.
 pub fn derive(facts: &Facts, config: &Config) -> Derived {
     let inputs = Inputs::new(facts);
+    // `services` and `images` are moved in by the chain once the facts
+    // are done with (a copy here would hold both through the whole build).
     let mut deploy = Deploy {
-        services: facts.services.clone(),
-        images: facts.images.clone(),
         oneshot_patterns: config.oneshot_patterns(),
         aliases: aliases(config),
         ..Deploy::default()
@@ -371,7 +371,7 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
     deploy.examples = examples(facts);
     Derived {
         deploy,
-        writes: assembler.writes.into_values().collect(),
+        writes: assembler.writes.into_iter().map(|w| w.0).collect(),
         reads,
     }
 }

@@ -19,7 +19,39 @@ pub(super) struct Assembler<'a> {
     inputs: &'a Inputs<'a>,
     config: &'a Config,
     pub arrived_in: BTreeMap<String, BTreeSet<String>>,
-    pub writes: BTreeMap<(String, Location, WriteVia), EnvWrite>,
+    pub writes: BTreeSet<DeployWrite>,
+}
+
+/// A deploy stage's write, one per key, place and kind: every target that
+/// deploys a unit arrives at its writes again, and the first one is kept.
+/// Ordered by those three alone, so the set holds each write once rather
+/// than a map holding a copy of its key beside it.
+pub(super) struct DeployWrite(pub EnvWrite);
+
+impl DeployWrite {
+    fn identity(&self) -> (&str, &Location, WriteVia) {
+        (&self.0.key, &self.0.location, self.0.via)
+    }
+}
+
+impl PartialEq for DeployWrite {
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl Eq for DeployWrite {}
+
+impl PartialOrd for DeployWrite {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for DeployWrite {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.identity().cmp(&other.identity())
+    }
 }
 
 impl<'a> Assembler<'a> {
@@ -28,7 +60,7 @@ impl<'a> Assembler<'a> {
             inputs,
             config,
             arrived_in: BTreeMap::new(),
-            writes: BTreeMap::new(),
+            writes: BTreeSet::new(),
         }
     }
 
@@ -125,17 +157,16 @@ impl<'a> Assembler<'a> {
         };
         keys.entry(a.key.clone())
             .or_insert_with(|| upstream.unwrap_or_else(|| a.location.clone()));
-        self.writes
-            .entry((a.key.clone(), a.location.clone(), a.via))
-            .or_insert(EnvWrite {
-                key: a.key,
-                location: a.location,
-                via: a.via,
-                source: a.source,
-                sink: a.sink,
-                target: Some(a.target),
-                remote: false,
-            });
+        // `insert` leaves an equal write already there in place.
+        self.writes.insert(DeployWrite(EnvWrite {
+            key: a.key,
+            location: a.location,
+            via: a.via,
+            source: a.source,
+            sink: a.sink,
+            target: Some(a.target),
+            remote: false,
+        }));
     }
 
     /// No workflow names a target: each unit is one, fed by every write;
@@ -243,17 +274,15 @@ impl<'a> Assembler<'a> {
     ) -> Vec<Target> {
         for image in facts.images.iter().filter(|i| i.python) {
             for e in &image.env {
-                self.writes
-                    .entry((e.key.clone(), e.location.clone(), WriteVia::DockerfileEnv))
-                    .or_insert(EnvWrite {
-                        key: e.key.clone(),
-                        location: e.location.clone(),
-                        via: WriteVia::DockerfileEnv,
-                        source: e.source.clone(),
-                        sink: None,
-                        target: None,
-                        remote: false,
-                    });
+                self.writes.insert(DeployWrite(EnvWrite {
+                    key: e.key.clone(),
+                    location: e.location.clone(),
+                    via: WriteVia::DockerfileEnv,
+                    source: e.source.clone(),
+                    sink: None,
+                    target: None,
+                    remote: false,
+                }));
             }
         }
         named
@@ -263,7 +292,7 @@ impl<'a> Assembler<'a> {
                 for w in facts
                     .writes
                     .iter()
-                    .chain(self.writes.values())
+                    .chain(self.writes.iter().map(|w| &w.0))
                     .filter(|w| w.target.is_none() || w.target.as_deref() == Some(name))
                 {
                     target

@@ -468,7 +468,12 @@ if settings.exists("FLAG"):
         let keys: Vec<_> = facts
             .reads
             .iter()
-            .map(|r| (r.location.file.clone(), r.key.clone().unwrap_or_default()))
+            .map(|r| {
+                (
+                    r.location.file.to_string(),
+                    r.key.clone().unwrap_or_default(),
+                )
+            })
             .collect();
         assert_eq!(
             keys,

@@ -178,14 +178,15 @@ fn collect_in_pool(files: &[InputFile], threads: usize) -> Facts {
         second_pass(files, threads, &knowledge, &mut outcomes);
     }
 
-    let mut facts = Facts::default();
-    for outcome in outcomes {
-        match outcome {
-            Pass1::Unreadable(unparsed) => facts.unparsed.push(*unparsed),
-            Pass1::Skipped => {}
-            Pass1::Analyzed(outcome) => facts.extend(outcome.facts),
-        }
-    }
+    let parts = outcomes.into_iter().filter_map(|outcome| match outcome {
+        Pass1::Unreadable(unparsed) => Some(Facts {
+            unparsed: vec![*unparsed],
+            ..Facts::default()
+        }),
+        Pass1::Skipped => None,
+        Pass1::Analyzed(outcome) => Some(outcome.facts),
+    });
+    let mut facts = Facts::concat(parts.collect());
     facts.reads.sort_by(|a, b| a.location.cmp(&b.location));
     facts.unparsed.sort_by(|a, b| a.location.cmp(&b.location));
     facts.settings_modules = modules::settings_modules(files, named);

@@ -678,7 +678,7 @@ fn helpers_and_env_instances_across_files() {
         let got: Vec<_> = facts
             .reads
             .iter()
-            .map(|r| (r.location.file.clone(), key(r).to_string(), r.required))
+            .map(|r| (r.location.file.to_string(), key(r).to_string(), r.required))
             .collect();
         assert_eq!(got, expected, "threads {threads}");
     }
