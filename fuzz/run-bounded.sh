@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 seconds=${1:-240}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(workflow shell settings compose dotenv inventory inspect)
+[ ${#targets[@]} -gt 0 ] || targets=(workflow shell settings compose dotenv inventory inspect verdict)
 mkdir -p logs
 ./seed-corpora.sh >/dev/null
 for t in "${targets[@]}"; do

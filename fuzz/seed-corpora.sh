@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 fixtures=../fixtures
 rm -f corpus/shell/run-*
-mkdir -p corpus/{workflow,shell,settings,compose,dotenv,inventory,inspect}
+mkdir -p corpus/{workflow,shell,settings,compose,dotenv,inventory,inspect,verdict}
 
 n=0
 seed() { # target file [prefix-byte]
@@ -51,5 +51,18 @@ printf 'A=1\nexport B="two words"\nC=\x27single\x27\nD="multi\nline"\n# c\nE=${A
 printf '["A", "B"]\n' >corpus/inventory/hand-1
 printf 'A\tUpdated 2024-01-01\n# c\n\nB-2\n' >corpus/inventory/hand-2
 printf '{"Name": "/api", "Id": "abc", "Config": {"Env": ["A=1", "B=", "C"], "Labels": {"com.docker.compose.service": "api"}}, "State": {"Status": "running", "Health": {"Status": "healthy"}}}' >corpus/inspect/hand-1
+
+# verdict builds its facts from raw bytes (arbitrary's Unstructured): any
+# bytes are an input; seed it with a few fixed patterns and the first KiB of
+# some fixtures, so the first runs already hold chains of several facts.
+printf '\000%.0s' $(seq 256) >corpus/verdict/hand-zeros
+printf '\377%.0s' $(seq 256) >corpus/verdict/hand-ones
+LC_ALL=C awk 'BEGIN { for (i = 0; i < 512; i++) printf "%c", (i * 37) % 256 }' >corpus/verdict/hand-steps
+i=0
+for f in corpus/workflow/fixture-* corpus/settings/fixture-* corpus/compose/fixture-*; do
+  [ -e "$f" ] || continue
+  i=$((i + 1)); [ $i -le 24 ] || break
+  head -c 1024 "$f" >"corpus/verdict/fixture-bytes-$i"
+done
 
 for d in corpus/*/; do echo "$d: $(find "$d" -type f | wc -l) seeds"; done
