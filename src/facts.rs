@@ -114,6 +114,10 @@ pub enum WriteVia {
     Kustomize,
     /// `Environment=` / `EnvironmentFile=` of a systemd unit.
     Systemd,
+    /// The app settings of an App Service site in an Azure Bicep template
+    /// (`siteConfig.appSettings`, a `config` resource named `appsettings`,
+    /// or the module parameter that feeds one).
+    Bicep,
 }
 
 impl WriteVia {
@@ -147,6 +151,7 @@ impl WriteVia {
             WriteVia::Helm => "helm",
             WriteVia::Kustomize => "kustomize",
             WriteVia::Systemd => "systemd",
+            WriteVia::Bicep => "bicep",
         }
     }
 
@@ -168,7 +173,8 @@ impl WriteVia {
             | WriteVia::Heroku
             | WriteVia::Helm
             | WriteVia::Kustomize
-            | WriteVia::Systemd => Stage::Deploy,
+            | WriteVia::Systemd
+            | WriteVia::Bicep => Stage::Deploy,
             WriteVia::PythonSetdefault => Stage::Settings,
             _ => Stage::Workflow,
         }
