@@ -153,9 +153,11 @@ impl<'a> Templates<'a> {
     fn facts(&self) -> Facts {
         let mut facts = Facts::default();
         for file in &self.files {
-            facts.opaque_stages.extend(file.opaque.iter().map(|at| {
-                super::infra::opaque_stage(InfraKind::Bicep, at.clone())
-            }));
+            facts.opaque_stages.extend(
+                file.opaque
+                    .iter()
+                    .map(|at| super::infra::opaque_stage(InfraKind::Bicep, at.clone())),
+            );
             for site in &file.sites {
                 facts.platform_apps.extend(self.apps_of(file, site));
             }

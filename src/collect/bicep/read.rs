@@ -78,13 +78,16 @@ impl<'a> File<'a> {
                 "parameter_declaration" => {
                     let name = first_named(node, "identifier").map(|n| file.text(n).to_string());
                     // `param NAME TYPE = DEFAULT`: the default is the last child after `=`.
-                    let default = last_named(node).filter(|n| !matches!(n.kind(), "type" | "identifier"));
+                    let default =
+                        last_named(node).filter(|n| !matches!(n.kind(), "type" | "identifier"));
                     if let Some(name) = name {
                         file.params.insert(name, default);
                     }
                 }
                 "variable_declaration" => {
-                    if let (Some(name), Some(value)) = (first_named(node, "identifier"), last_named(node)) {
+                    if let (Some(name), Some(value)) =
+                        (first_named(node, "identifier"), last_named(node))
+                    {
                         file.vars.insert(file.text(name).to_string(), value);
                     }
                 }
@@ -127,8 +130,8 @@ impl<'a> File<'a> {
         match kind.as_str() {
             "microsoft.web/sites" => {
                 let mut settings = Vec::new();
-                if let Some(app_settings) = self
-                    .path(body, &["properties", "siteConfig", "appSettings"])
+                if let Some(app_settings) =
+                    self.path(body, &["properties", "siteConfig", "appSettings"])
                 {
                     settings.push(app_settings);
                 }
@@ -145,7 +148,9 @@ impl<'a> File<'a> {
             }
             "microsoft.web/sites/config" if self.is_app_settings(body) => {
                 let parent = property(self.text, body, "parent").map(|p| self.text(p).to_string());
-                if let (Some(parent), Some(properties)) = (parent, property(self.text, body, "properties")) {
+                if let (Some(parent), Some(properties)) =
+                    (parent, property(self.text, body, "properties"))
+                {
                     configs.push((parent, properties));
                 }
             }
@@ -196,16 +201,20 @@ impl<'a> File<'a> {
         let Some(symbol) = first_named(node, "identifier").map(|n| self.text(n).to_string()) else {
             return;
         };
-        let Some(path) = first_named(node, "string").and_then(|n| string_literal(self.text, n)) else {
+        let Some(path) = first_named(node, "string").and_then(|n| string_literal(self.text, n))
+        else {
             return;
         };
         let params = last_named(node)
             .and_then(body_object)
             .and_then(|b| property(self.text, b, "params"));
-        let registry = path.starts_with("br:") || path.starts_with("br/") || path.starts_with("ts:");
+        let registry =
+            path.starts_with("br:") || path.starts_with("br/") || path.starts_with("ts:");
         if registry {
             let gives_env = params.is_some_and(|p| {
-                ENV_PARAMS.iter().any(|k| property(self.text, p, k).is_some())
+                ENV_PARAMS
+                    .iter()
+                    .any(|k| property(self.text, p, k).is_some())
             });
             if gives_env {
                 self.opaque.push(self.at(node));
@@ -224,8 +233,9 @@ impl<'a> File<'a> {
 
     /// The value at `path` of nested objects.
     fn path(&self, object: Node<'a>, path: &[&str]) -> Option<Node<'a>> {
-        path.iter()
-            .try_fold(object, |node, key| property(self.text, body_object(node)?, key))
+        path.iter().try_fold(object, |node, key| {
+            property(self.text, body_object(node)?, key)
+        })
     }
 
     /// The keys `exprs` set.
@@ -262,7 +272,9 @@ impl<'a> File<'a> {
                     }
                 }
             }
-            "parenthesized_expression" => named_children(node).for_each(|n| self.walk(n, out, depth)),
+            "parenthesized_expression" => {
+                named_children(node).for_each(|n| self.walk(n, out, depth))
+            }
             "null" => {}
             "identifier" => {
                 let name = self.text(node);
@@ -301,7 +313,8 @@ impl<'a> File<'a> {
     fn object_settings(&self, node: Node<'a>, out: &mut Settings) {
         for (key, key_node, value) in properties(self.text, node) {
             if crate::collect::shell::is_identifier(&key) {
-                out.env.push(env(key, self.at(key_node), source(self.text, value)));
+                out.env
+                    .push(env(key, self.at(key_node), source(self.text, value)));
             }
         }
     }
@@ -320,7 +333,9 @@ impl<'a> File<'a> {
                     out.env.push(env(key, self.at(name), source));
                 }
                 Some(_) => {}
-                None => out.unseen.push(self.unseen(item, "an entry with a computed name".into())),
+                None => out
+                    .unseen
+                    .push(self.unseen(item, "an entry with a computed name".into())),
             }
         }
     }
@@ -358,7 +373,10 @@ fn properties<'t>(text: &str, object: Node<'t>) -> Vec<(String, Node<'t>, Node<'
             let value = last_named(p).filter(|v| v.id() != key.id())?;
             let name = match key.kind() {
                 "string" => string_literal(text, key)?,
-                _ => text.get(key.byte_range())?.trim_end_matches('?').to_string(),
+                _ => text
+                    .get(key.byte_range())?
+                    .trim_end_matches('?')
+                    .to_string(),
             };
             Some((name, key, value))
         })
@@ -382,7 +400,9 @@ fn string_literal(text: &str, node: Node) -> Option<String> {
     for part in named_children(node) {
         match part.kind() {
             "string_content" => out.push_str(text.get(part.byte_range())?),
-            "escape_sequence" => out.push_str(text.get(part.byte_range())?.trim_start_matches('\\')),
+            "escape_sequence" => {
+                out.push_str(text.get(part.byte_range())?.trim_start_matches('\\'))
+            }
             _ => return None,
         }
     }

@@ -149,9 +149,11 @@ fn a_site_no_module_call_feeds_keeps_its_parameter_unseen() {
 
 #[test]
 fn what_stays_opaque_and_what_is_no_stage() {
-    let container_app = "resource app 'Microsoft.App/containerApps@2023-05-01' = {\n  name: 'api'\n}\n";
+    let container_app =
+        "resource app 'Microsoft.App/containerApps@2023-05-01' = {\n  name: 'api'\n}\n";
     let registry = "module site 'br/public:avm/res/web/site:0.3.0' = {\n  name: 'site'\n  params: {\n    appSettingsKeyValuePairs: { A: 'b' }\n  }\n}\n";
-    let database = "resource db 'Microsoft.DBforPostgreSQL/flexibleServers@2022-12-01' = {\n  name: 'db'\n}\n";
+    let database =
+        "resource db 'Microsoft.DBforPostgreSQL/flexibleServers@2022-12-01' = {\n  name: 'db'\n}\n";
     let broken = "resource site 'Microsoft.Web/sites@2022-03-01' = {\n  name: \n";
     let facts = collect(&[
         ("a/app.bicep", container_app),
@@ -164,7 +166,10 @@ fn what_stays_opaque_and_what_is_no_stage() {
         .iter()
         .map(|s| s.location.to_string())
         .collect();
-    assert_eq!(opaque, ["d/broken.bicep:1", "a/app.bicep:1", "b/main.bicep:1"]);
+    assert_eq!(
+        opaque,
+        ["d/broken.bicep:1", "a/app.bicep:1", "b/main.bicep:1"]
+    );
     assert_eq!(facts.unparsed.len(), 1);
     assert!(facts.platform_apps.is_empty());
 }
@@ -172,7 +177,12 @@ fn what_stays_opaque_and_what_is_no_stage() {
 #[test]
 fn hostile_input_is_read_without_panicking() {
     let deep = format!("var x = {}{}\n", "{ a: ".repeat(500), "}".repeat(500));
-    for text in [deep.as_str(), "", "resource", "module m '../../../../etc/x.bicep' = {}\n"] {
+    for text in [
+        deep.as_str(),
+        "",
+        "resource",
+        "module m '../../../../etc/x.bicep' = {}\n",
+    ] {
         let _ = collect(&[("main.bicep", text)]);
     }
 }

@@ -392,7 +392,10 @@ fn container_app_dynamic_env_over_a_local_map() {
     let [web] = facts.platform_apps.as_slice() else {
         panic!("one app: {:?}", facts.platform_apps);
     };
-    assert_eq!((web.noun, web.name.as_str()), ("Azure container app", "web"));
+    assert_eq!(
+        (web.noun, web.name.as_str()),
+        ("Azure container app", "web")
+    );
     let (env, unseen) = env_of(web);
     assert_eq!(
         env,
