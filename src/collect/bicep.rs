@@ -97,16 +97,24 @@ fn parse_file(file: &InputFile) -> Result<BicepFile, Unparsed> {
     })
 }
 
-fn first_error(node: Node) -> Option<Node> {
-    if !node.has_error() {
+/// The first error or missing node, walked without recursion: a hostile
+/// file nests as deep as it likes.
+fn first_error(root: Node) -> Option<Node> {
+    if !root.has_error() {
         return None;
     }
-    if node.is_error() || node.is_missing() {
-        return Some(node);
+    let mut node = root;
+    loop {
+        if node.is_error() || node.is_missing() {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        let next = node.children(&mut cursor).find(|c| c.has_error());
+        match next {
+            Some(child) => node = child,
+            None => return Some(node),
+        }
     }
-    let mut cursor = node.walk();
-    let children: Vec<Node> = node.children(&mut cursor).collect();
-    children.into_iter().find_map(first_error).or(Some(node))
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -130,8 +138,9 @@ const ENV_PARAMS: &[&str] = &[
     "settings",
 ];
 
-/// How deep `var` references are followed (a cycle stops here).
-const MAX_DEPTH: u8 = 8;
+/// How deep settings expressions are followed (`var` references, nested
+/// `union(...)` and ternaries): a `var` cycle or a hostile nesting stops here.
+const MAX_DEPTH: u8 = 32;
 
 mod read;
 

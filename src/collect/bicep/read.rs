@@ -256,6 +256,12 @@ impl<'a> File<'a> {
     }
 
     fn walk(&self, node: Node<'a>, out: &mut Settings, depth: u8) {
+        if depth >= MAX_DEPTH {
+            out.unseen
+                .push(self.unseen(node, "an expression nested too deeply".into()));
+            return;
+        }
+        let depth = depth + 1;
         match node.kind() {
             "object" => self.object_settings(node, out),
             "array" => self.array_settings(node, out),
@@ -280,8 +286,8 @@ impl<'a> File<'a> {
                 let name = self.text(node);
                 if self.params.contains_key(name) {
                     out.params.push((name.to_string(), self.at(node)));
-                } else if let Some(value) = self.vars.get(name).filter(|_| depth < MAX_DEPTH) {
-                    self.walk(*value, out, depth + 1);
+                } else if let Some(value) = self.vars.get(name) {
+                    self.walk(*value, out, depth);
                 } else {
                     out.unseen.push(self.unseen(node, format!("`{name}`")));
                 }
@@ -356,12 +362,17 @@ fn last_named(node: Node) -> Option<Node> {
 /// The object a declaration's body is: itself, inside `if (...)`, or a
 /// `for` loop's body.
 fn body_object(node: Node) -> Option<Node> {
-    match node.kind() {
-        "object" => Some(node),
-        "if_statement" => first_named(node, "object"),
-        "for_statement" => node.child_by_field_name("body").and_then(body_object),
-        _ => None,
+    let mut node = node;
+    // `[for a in x: [for b in y: {…}]]` nests; a hostile file as deep as it likes.
+    for _ in 0..MAX_DEPTH {
+        match node.kind() {
+            "object" => return Some(node),
+            "if_statement" => return first_named(node, "object"),
+            "for_statement" => node = node.child_by_field_name("body")?,
+            _ => return None,
+        }
     }
+    None
 }
 
 /// An object's properties: the key as written, its node, its value.

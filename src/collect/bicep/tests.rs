@@ -177,8 +177,16 @@ fn what_stays_opaque_and_what_is_no_stage() {
 #[test]
 fn hostile_input_is_read_without_panicking() {
     let deep = format!("var x = {}{}\n", "{ a: ".repeat(500), "}".repeat(500));
+    let unions = format!(
+        "resource s 'Microsoft.Web/sites@2022-03-01' = {{\n  name: 'a'\n  properties: {{ siteConfig: {{ appSettings: {}{{}}{} }} }}\n}}\n",
+        "union(".repeat(3000),
+        ")".repeat(3000)
+    );
+    let broken = "{ [ (".repeat(3000);
     for text in [
         deep.as_str(),
+        unions.as_str(),
+        broken.as_str(),
         "",
         "resource",
         "module m '../../../../etc/x.bicep' = {}\n",
