@@ -117,6 +117,10 @@ pub enum WriteVia {
     /// `sops -d FILE > .env`: the keys of a committed sops-encrypted dotenv
     /// file (names in clear, values encrypted).
     SopsDecrypt,
+    /// The app settings of an App Service site in an Azure Bicep template
+    /// (`siteConfig.appSettings`, a `config` resource named `appsettings`,
+    /// or the module parameter that feeds one).
+    Bicep,
 }
 
 impl WriteVia {
@@ -151,6 +155,7 @@ impl WriteVia {
             WriteVia::Kustomize => "kustomize",
             WriteVia::Systemd => "systemd",
             WriteVia::SopsDecrypt => "sops-decrypt",
+            WriteVia::Bicep => "bicep",
         }
     }
 
@@ -172,7 +177,8 @@ impl WriteVia {
             | WriteVia::Heroku
             | WriteVia::Helm
             | WriteVia::Kustomize
-            | WriteVia::Systemd => Stage::Deploy,
+            | WriteVia::Systemd
+            | WriteVia::Bicep => Stage::Deploy,
             WriteVia::PythonSetdefault => Stage::Settings,
             _ => Stage::Workflow,
         }

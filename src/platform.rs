@@ -294,6 +294,13 @@ const LIBRARY_CONSUMERS: &[(&str, &str)] = &[
     ("PGDATABASE", "libpq"),
     ("MYSQL_", "the mysql image entrypoint"),
     ("REDIS_PASSWORD", "the redis image"),
+    // App Service's build (Kudu / Oryx) and runtime read these app settings.
+    (
+        "SCM_DO_BUILD_DURING_DEPLOYMENT",
+        "App Service's build (Kudu)",
+    ),
+    ("ENABLE_ORYX_BUILD", "App Service's build (Oryx)"),
+    ("WEBSITES_", "App Service"),
     ("PYTHONUNBUFFERED", "CPython"),
     ("PYTHONDONTWRITEBYTECODE", "CPython"),
     ("TZ", "libc"),

@@ -3,9 +3,9 @@
 //! charts, serverless frameworks): each is an opaque stage that may set any
 //! key, so a key no visible stage sets is *unknown* rather than missing.
 //! Only names and a few marker words are looked at; values are never kept.
-//! Terraform `.tf` files and ECS task definitions have collectors of their
-//! own (`terraform`, `ecs`), which fall back on [`opaque_stage`] for what
-//! they cannot read.
+//! Terraform `.tf` files, ECS task definitions and Bicep templates have
+//! collectors of their own (`terraform`, `ecs`, `bicep`), which fall back on
+//! [`opaque_stage`] for what they cannot read.
 
 use std::collections::BTreeSet;
 
@@ -95,6 +95,7 @@ impl Collector for InfraCollector {
             })
             && !is_ecs_task_definition_name(rel)
             && !is_terraform_file(rel)
+            && !super::bicep::is_bicep_file(rel)
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {

@@ -21,6 +21,7 @@ use crate::facts::{Facts, Unparsed};
 use crate::location::Location;
 use crate::progress::Progress;
 
+pub mod bicep;
 pub mod compose;
 pub mod compose_merge;
 pub mod dockerfile;
@@ -85,6 +86,7 @@ pub fn collectors() -> Vec<Box<dyn Collector>> {
         Box::new(dotenv::DotenvCollector),
         Box::new(kubernetes::KubernetesCollector),
         Box::new(terraform::TerraformCollector),
+        Box::new(bicep::BicepCollector),
         Box::new(ecs::EcsTaskDefinitionCollector),
         Box::new(infra::InfraCollector),
         Box::new(manifest::ManifestCollector),

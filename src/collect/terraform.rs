@@ -139,7 +139,6 @@ const UNREAD_APP_RESOURCES: &[&str] = &[
     "aws_apprunner_service",
     "aws_batch_job_definition",
     "aws_lightsail_container_service_deployment_version",
-    "azurerm_container_app",
     "azurerm_container_group",
     "azurerm_function_app",
     "azurerm_windows_function_app",

@@ -146,6 +146,7 @@ fn platform_word(via: crate::facts::WriteVia) -> String {
         | V::Helm
         | V::Kustomize
         | V::Systemd
+        | V::Bicep
         | V::CloudRun => format!("{} ", via.as_str()),
         _ => String::new(),
     }

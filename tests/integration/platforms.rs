@@ -331,3 +331,70 @@ fn sops_decrypted_env_file_table_and_json() {
 fn cloud_run_env_vars_file_table_and_json() {
     snapshots("cloud_run_env_vars_file", "deploy-cloud-run-env-file");
 }
+
+/// `azurerm_container_app` env in Terraform, including `dynamic "env"`
+/// blocks over maps written in `locals` (a `for` filter keeps what may
+/// exist): their keys reach the app; a secret whose `exists` is literally
+/// false never does, so the app runs on its default. The pgAdmin container
+/// app beside it is not the app.
+#[test]
+fn terraform_container_app_dynamic_env_over_locals_reaches_the_app() {
+    let report = only_finding(
+        "deploy-terraform-container-app",
+        "unset-defaulted",
+        "ANALYTICS_KEY",
+        0,
+    );
+    for (key, file, line) in [
+        ("DJANGO_ALLOWED_HOSTS", "terraform/app_web.tf", 24),
+        ("DJANGO_SECRET_KEY", "terraform/locals.tf", 4),
+        ("DJANGO_DEBUG", "terraform/locals.tf", 5),
+        ("DJANGO_DB_PASSWORD", "terraform/locals.tf", 7),
+        ("REQUESTS_TIMEOUT", "terraform/locals.tf", 10),
+        ("POSTGRES_HOSTNAME", "terraform/locals.tf", 12),
+    ] {
+        assert_eq!(key_entry(&report, key)["reach"], "set", "{key}");
+        assert_eq!(
+            first_write(&report, key),
+            ("terraform".to_string(), file.to_string(), line),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn terraform_container_app_table_and_json() {
+    snapshots("terraform_container_app", "deploy-terraform-container-app");
+}
+
+/// An azd template: `main.bicep` passes app settings to the App Service
+/// module, which unions them with its own; each key reaches the web app,
+/// located where it is written. A key no app setting writes runs on its
+/// default.
+#[test]
+fn bicep_app_settings_reach_the_web_app() {
+    let report = only_finding("deploy-bicep", "unset-defaulted", "UI_TITLE", 0);
+    for (key, file, line) in [
+        ("AZURE_OPENAI_MODEL", "infra/main.bicep", 26),
+        ("AZURE_OPENAI_KEY", "infra/main.bicep", 27),
+        ("AZURE_SEARCH_INDEX", "infra/main.bicep", 28),
+        ("AZURE_COSMOSDB_ACCOUNT", "infra/main.bicep", 29),
+        (
+            "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            "infra/core/host/appservice.bicep",
+            28,
+        ),
+    ] {
+        assert_eq!(key_entry(&report, key)["reach"], "set", "{key}");
+        assert_eq!(
+            first_write(&report, key),
+            ("bicep".to_string(), file.to_string(), line),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn bicep_table_and_json() {
+    snapshots("bicep", "deploy-bicep");
+}

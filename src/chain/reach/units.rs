@@ -101,6 +101,9 @@ fn is_infra_image(image: &str) -> bool {
         "clickhouse",
         "kafka",
         "zookeeper",
+        // Database admin consoles run beside the app, never its code.
+        "pgadmin",
+        "adminer",
         // Sidecars of ECS task definitions: log routers, tracing agents.
         "aws-for-fluent-bit",
         "fluent-bit",

@@ -189,6 +189,111 @@ fn call_tree(call: &FuncCall, at: Location, file: &TfFile, locals: &Locals, dept
     }
 }
 
+/// One item a `for_each` iterates: its key as written (`None` when
+/// computed), where the key is, and its value in the file that holds it.
+pub struct EachItem<'a> {
+    pub key: Option<String>,
+    pub at: Location,
+    pub value: &'a Expression,
+    pub file: &'a TfFile,
+}
+
+/// The items of a `for_each` envtrail can enumerate without running
+/// Terraform: an object literal, `local.x` naming one, or the filter
+/// `{ for k, v in C : k => v if v.ATTR }` over one. A filter only drops
+/// items, so an item stays unless its ATTR is literally `false` (an ATTR
+/// computed from a variable may hold in some deploys). `None` for anything
+/// else (a variable, a map built from a list): its keys are unseen.
+pub fn each_items<'a>(
+    expr: &'a Expression,
+    file: &'a TfFile,
+    locals: &Locals<'a>,
+    depth: u8,
+) -> Option<Vec<EachItem<'a>>> {
+    match expr {
+        Expression::Object(object) => Some(
+            object
+                .iter()
+                .map(|(key, value)| EachItem {
+                    key: match key {
+                        ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
+                        ObjectKey::Expression(Expression::String(s)) => Some(s.value().clone()),
+                        ObjectKey::Expression(_) => None,
+                    },
+                    at: file.at(key),
+                    value: value.expr(),
+                    file,
+                })
+                .collect(),
+        ),
+        Expression::Parenthesis(p) => each_items(p.inner(), file, locals, depth),
+        Expression::Traversal(t) if depth < MAX_LOCAL_DEPTH => {
+            let name = local_name(t)?;
+            let (expr, local_file) = locals.get(name)?;
+            each_items(expr, local_file, locals, depth + 1)
+        }
+        Expression::ForExpr(f) if depth < MAX_LOCAL_DEPTH => {
+            let key_var = f.intro.key_var.as_ref()?.as_str();
+            let value_var = f.intro.value_var.as_str();
+            let passes = |e: &Expression, var: &str| matches!(e, Expression::Variable(v) if v.as_str() == var);
+            if f.grouping
+                || !f.key_expr.as_ref().is_some_and(|k| passes(k, key_var))
+                || !passes(&f.value_expr, value_var)
+            {
+                return None;
+            }
+            let mut items = each_items(&f.intro.collection_expr, file, locals, depth + 1)?;
+            if let Some(cond) = &f.cond {
+                let attr = attr_of_var(&cond.expr, value_var)?;
+                items.retain(|item| {
+                    let value = tree(item.value, item.file, locals, depth + 1);
+                    value.get(attr).and_then(Located::literal) != Some("false")
+                });
+            }
+            Some(items)
+        }
+        _ => None,
+    }
+}
+
+/// `x` of `local.x`.
+fn local_name(t: &Traversal) -> Option<&str> {
+    match (&t.expr, t.operators.as_slice()) {
+        (Expression::Variable(root), [op]) if root.as_str() == "local" => match op.value() {
+            TraversalOperator::GetAttr(name) => Some(name.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `ATTR` of `var.ATTR`, where `var` is the variable named `var`.
+pub fn attr_of_var<'e>(expr: &'e Expression, var: &str) -> Option<&'e str> {
+    let path = var_path(expr, var)?;
+    match path.as_slice() {
+        [attr] => Some(attr),
+        _ => None,
+    }
+}
+
+/// The attribute names after the variable `var` (`each.value.name`:
+/// `["value", "name"]` for `each`); `None` when `expr` is not such a path.
+pub fn var_path<'e>(expr: &'e Expression, var: &str) -> Option<Vec<&'e str>> {
+    let Expression::Traversal(t) = expr else {
+        return None;
+    };
+    if !matches!(&t.expr, Expression::Variable(v) if v.as_str() == var) {
+        return None;
+    }
+    t.operators
+        .iter()
+        .map(|op| match op.value() {
+            TraversalOperator::GetAttr(name) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The attribute `key` of a body.
 pub fn attr<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
     body.get_attribute(key).map(|a| &a.value)

@@ -1,7 +1,7 @@
 //! The Terraform resources that run an app with env envtrail reads, one
 //! platform app each (per container where a resource has several): ECS
-//! task definitions, Lambda functions, Cloud Run services, Azure web apps,
-//! Kubernetes workloads.
+//! task definitions, Lambda functions, Cloud Run services, Azure web apps
+//! and container apps, Kubernetes workloads.
 
 use std::path::Path;
 
@@ -42,6 +42,7 @@ pub fn apps(kind: &str, label: &str, block: &Block, cx: &mut Reading) -> Option<
         | "azurerm_windows_web_app"
         | "azurerm_app_service"
         | "azurerm_linux_function_app" => vec![azure_web_app(label, body, at, cx)],
+        "azurerm_container_app" => container_app(label, body, at, cx),
         k => {
             let noun = kubernetes_noun(k)?;
             kubernetes(noun, label, body, at, cx)
@@ -252,6 +253,31 @@ fn azure_web_app(label: &str, body: &Body, at: Location, cx: &Reading) -> Platfo
     web_app
 }
 
+/// `azurerm_container_app`: each `template { container { env { ... } } }`,
+/// its env blocks read as Cloud Run's (`secret_name` a secret of the app).
+fn container_app(label: &str, body: &Body, at: Location, cx: &Reading) -> Vec<PlatformApp> {
+    let name = hcl::literal_attr(body, "name").unwrap_or_else(|| label.to_string());
+    let noun = "Azure container app";
+    let Some(template) = hcl::block_at(body, &["template"]) else {
+        return vec![app(noun, name, at, None)];
+    };
+    let mut apps: Vec<PlatformApp> = hcl::blocks(&template.body, "container")
+        .map(|c| {
+            let container = hcl::literal_attr(&c.body, "name").unwrap_or_else(|| name.clone());
+            let mut run = app(noun, container, cx.file.at(c), None);
+            container_env(&c.body, cx, &mut run);
+            run
+        })
+        .collect();
+    for dynamic in hcl::dynamic_blocks(&template.body, "container") {
+        let mut run = app(noun, name.clone(), at.clone(), None);
+        run.unseen
+            .push(unseen("a dynamic container block", cx.file.at(dynamic)));
+        apps.push(run);
+    }
+    apps
+}
+
 /// Cloud Run: the containers under `template` (v2) or `template.spec` (v1),
 /// each with `env { name, value | value_source | value_from }`.
 fn cloud_run(
@@ -317,9 +343,11 @@ fn container_env(body: &Body, cx: &Reading, app: &mut PlatformApp) {
             continue;
         };
         // `value_source` / `value_from`: a secret or config entry, set at deploy.
+        // `secret_name` (Container Apps): a secret of the app, set at deploy.
         let source = match hcl::attr(&env.body, "value") {
             Some(value) => hcl::tree(value, cx.file, cx.locals, 0).source(),
             None if env.body.blocks().next().is_some() => Source::Unknown,
+            None if hcl::attr(&env.body, "secret_name").is_some() => Source::Unknown,
             None => Source::Literal,
         };
         app.env.push(PlatformEnv {
@@ -329,13 +357,75 @@ fn container_env(body: &Body, cx: &Reading, app: &mut PlatformApp) {
         });
     }
     for dynamic in hcl::dynamic_blocks(body, "env") {
-        app.unseen
-            .push(unseen("a dynamic env block", cx.file.at(dynamic)));
+        dynamic_env(dynamic, cx, app);
     }
     for env_from in hcl::blocks(body, "env_from") {
         app.unseen
             .push(unseen(env_from_what(&env_from.body), cx.file.at(env_from)));
     }
+}
+
+/// `dynamic "env" { for_each = local.app_config  content { name = env.key ... } }`:
+/// when `for_each` is a map written in the module (see [`hcl::each_items`])
+/// and `name` is the item's key, its value, or an attribute of its value,
+/// the keys are those the map holds, each where the map names it. Anything
+/// else (a variable, a computed key) is unseen.
+fn dynamic_env(dynamic: &Block, cx: &Reading, app: &mut PlatformApp) {
+    let at = cx.file.at(dynamic);
+    let keys = dynamic_env_keys(dynamic, cx);
+    let Some((keys, computed)) = keys else {
+        app.unseen.push(unseen("a dynamic env block", at));
+        return;
+    };
+    app.env.extend(keys);
+    if computed {
+        app.unseen
+            .push(unseen("a dynamic env block's computed keys", at));
+    }
+}
+
+/// The keys of a dynamic env block, and whether some item's key is computed.
+fn dynamic_env_keys(dynamic: &Block, cx: &Reading) -> Option<(Vec<PlatformEnv>, bool)> {
+    let label = dynamic.labels.first().map(|l| l.as_str().to_string())?;
+    let iterator = hcl::attr(&dynamic.body, "iterator")
+        .and_then(|e| match e {
+            Expression::Variable(v) => Some(v.as_str().to_string()),
+            _ => None,
+        })
+        .unwrap_or(label);
+    let items = hcl::each_items(hcl::attr(&dynamic.body, "for_each")?, cx.file, cx.locals, 0)?;
+    let content = hcl::blocks(&dynamic.body, "content").next()?;
+    let name = hcl::var_path(hcl::attr(&content.body, "name")?, &iterator)?;
+    let value = hcl::attr(&content.body, "value").and_then(|v| hcl::var_path(v, &iterator));
+    let mut keys = Vec::new();
+    let mut computed = false;
+    for item in &items {
+        let tree = hcl::tree(item.value, item.file, cx.locals, 0);
+        let (key, location) = match name.as_slice() {
+            ["key"] => (item.key.clone(), item.at.clone()),
+            ["value"] => (tree.literal().map(str::to_string), tree.at.clone()),
+            ["value", attr] => match tree.get(attr) {
+                Some(v) => (v.literal().map(str::to_string), v.at.clone()),
+                None => (None, tree.at.clone()),
+            },
+            _ => return None,
+        };
+        let Some(key) = key.filter(|k| crate::collect::shell::is_identifier(k)) else {
+            computed = true;
+            continue;
+        };
+        // `value = env.value`: the map's value; a secret or anything else is set at deploy.
+        let source = match value.as_deref() {
+            Some(["value"]) => tree.source(),
+            _ => Source::Unknown,
+        };
+        keys.push(PlatformEnv {
+            key,
+            location,
+            source,
+        });
+    }
+    Some((keys, computed))
 }
 
 /// `env_from { config_map_ref { name = "x" } }` in words.

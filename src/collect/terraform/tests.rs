@@ -338,6 +338,81 @@ resource "kubernetes_deployment_v1" "web" {
     assert_eq!(facts.platform_apps[3].image.as_deref(), Some("acme/web"));
 }
 
+#[test]
+fn container_app_dynamic_env_over_a_local_map() {
+    let locals = r#"locals {
+  app_secrets = {
+    "django-secret-key" = { env_name = "DJANGO_SECRET_KEY", exists = true },
+    "analytics-key"     = { env_name = "ANALYTICS_KEY", exists = !var.is_dev },
+    "legacy-key"        = { env_name = "LEGACY_KEY", exists = false },
+    (var.db_secret)     = { env_name = "DB_PASSWORD", exists = true },
+  }
+  app_config = {
+    "REQUESTS_TIMEOUT" = "5",
+    "POSTGRES_HOST"    = var.postgres_fqdn,
+  }
+}
+"#;
+    let app = r#"resource "azurerm_container_app" "web" {
+  name = "web"
+  template {
+    container {
+      name  = "web"
+      image = "acr.io/benefits:1"
+      env {
+        name        = "SENTRY_DSN"
+        secret_name = "sentry-dsn"
+      }
+      dynamic "env" {
+        for_each = { for k, v in local.app_secrets : k => v if v.exists }
+        content {
+          name        = env.value.env_name
+          secret_name = env.key
+        }
+      }
+      dynamic "env" {
+        for_each = local.app_config
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+      dynamic "env" {
+        for_each = var.extra_env
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+    }
+  }
+}
+"#;
+    let facts = collect(&[("infra/locals.tf", locals), ("infra/app.tf", app)]);
+    let [web] = facts.platform_apps.as_slice() else {
+        panic!("one app: {:?}", facts.platform_apps);
+    };
+    assert_eq!(
+        (web.noun, web.name.as_str()),
+        ("Azure container app", "web")
+    );
+    let (env, unseen) = env_of(web);
+    assert_eq!(
+        env,
+        [
+            "SENTRY_DSN@8:unknown",
+            // The filter keeps what may exist; `exists = false` never does.
+            "DJANGO_SECRET_KEY@3:unknown",
+            "ANALYTICS_KEY@4:unknown",
+            "DB_PASSWORD@6:unknown",
+            "REQUESTS_TIMEOUT@9:literal",
+            "POSTGRES_HOST@10:unknown",
+        ]
+    );
+    assert_eq!(unseen, ["a dynamic env block@25"]);
+    assert!(facts.opaque_stages.is_empty(), "{:?}", facts.opaque_stages);
+}
+
 fn opaque_lines(facts: &Facts) -> Vec<String> {
     facts
         .opaque_stages
