@@ -736,6 +736,7 @@ impl Facts {
             ci_scripts: joined(&mut parts, |p| &mut p.ci_scripts),
             platform_apps: joined(&mut parts, |p| &mut p.platform_apps),
             cloud_run_env_files: joined(&mut parts, |p| &mut p.cloud_run_env_files),
+            sops_decrypts: joined(&mut parts, |p| &mut p.sops_decrypts),
         }
     }
 
