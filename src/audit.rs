@@ -159,6 +159,9 @@ pub fn build_chain_and_config(options: &AuditOptions) -> Result<(Chain, Config),
     };
     let progress = crate::progress::Progress::for_audit(options.progress);
     let facts = collect::collect_all_reporting(&ctx, &progress);
+    // What the collectors' threads freed is not needed for the chain.
+    crate::memory::release_freed();
     let chain = Chain::build_with(facts, inventory, &ctx.config);
+    crate::memory::release_freed();
     Ok((chain, ctx.config))
 }

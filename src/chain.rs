@@ -315,6 +315,7 @@ impl Chain {
             notes: facts.notes,
             ..Chain::default()
         };
+        chain.reserve_rows(&facts.writes, &facts.reads);
         for write in facts.writes {
             chain.row_mut(&write.key).written.push(write);
         }
@@ -328,6 +329,29 @@ impl Chain {
         chain.settle();
         chain.judge();
         chain
+    }
+
+    /// Every key's row, its lists allocated at their final length before
+    /// they are filled: pushed one at a time, they grew by doubling, and a
+    /// big repository's facts took up to twice their room at the peak.
+    fn reserve_rows(&mut self, writes: &[EnvWrite], reads: &[EnvRead]) {
+        let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for write in writes {
+            counts.entry(&write.key).or_default().0 += 1;
+        }
+        let mut unknown = 0;
+        for read in reads {
+            match &read.key {
+                Some(key) => counts.entry(key).or_default().1 += 1,
+                None => unknown += 1,
+            }
+        }
+        for (key, (written, read)) in counts {
+            let row = self.row_mut(key);
+            row.written.reserve_exact(written);
+            row.read.reserve_exact(read);
+        }
+        self.unknown_reads.reserve_exact(unknown);
     }
 
     /// The secrets workflows use, and the inventory's, one row per name.

@@ -17,6 +17,7 @@ pub mod facts;
 pub mod finding;
 pub mod live;
 pub mod location;
+pub mod memory;
 pub mod platform;
 pub mod progress;
 pub mod render;
