@@ -589,17 +589,35 @@ fn cloud_run_env_file_writes(facts: &Facts) -> Vec<EnvWrite> {
         let Some(file) = committed_env_vars_file(facts, use_) else {
             continue;
         };
-        writes.extend(file.keys.iter().map(|k| EnvWrite {
-            key: k.key.clone(),
-            location: k.location.clone(),
-            via: crate::facts::WriteVia::CloudRun,
-            source: crate::facts::Source::Literal,
-            sink: None,
-            target: Some(use_.target.clone()),
-            remote: false,
-        }));
+        writes.extend(committed_file_writes(
+            file,
+            crate::facts::WriteVia::CloudRun,
+            crate::facts::Source::Literal,
+            None,
+            &use_.target,
+        ));
     }
     writes
+}
+
+/// A committed file's keys as one job's writes, each located where the file
+/// holds it.
+fn committed_file_writes<'a>(
+    file: &'a crate::facts::DotenvFile,
+    via: crate::facts::WriteVia,
+    source: crate::facts::Source,
+    sink: Option<&'a str>,
+    target: &'a str,
+) -> impl Iterator<Item = EnvWrite> + 'a {
+    file.keys.iter().map(move |k| EnvWrite {
+        key: k.key.clone(),
+        location: k.location.clone(),
+        via,
+        source: source.clone(),
+        sink: sink.map(str::to_string),
+        target: Some(target.to_string()),
+        remote: false,
+    })
 }
 
 /// The keys of each committed sops dotenv file a `sops -d F > .env`
@@ -610,15 +628,13 @@ fn sops_decrypt_writes(facts: &Facts) -> Vec<EnvWrite> {
         let Some(file) = committed_sops_file(facts, decrypt) else {
             continue;
         };
-        writes.extend(file.keys.iter().map(|k| EnvWrite {
-            key: k.key.clone(),
-            location: k.location.clone(),
-            via: crate::facts::WriteVia::SopsDecrypt,
-            source: crate::facts::Source::Unknown,
-            sink: Some(decrypt.sink.clone()),
-            target: Some(decrypt.target.clone()),
-            remote: false,
-        }));
+        writes.extend(committed_file_writes(
+            file,
+            crate::facts::WriteVia::SopsDecrypt,
+            crate::facts::Source::Unknown,
+            Some(&decrypt.sink),
+            &decrypt.target,
+        ));
     }
     writes
 }
