@@ -296,6 +296,11 @@ fn breaks(chain: &Chain, key: &str) -> Option<String> {
             names.join(", ")
         ));
     }
+    // Worded from the rule check reports the verdict with: the same judgement.
+    let secret = (crate::rules::unset::rule_for(chain, kv)
+        == Some(crate::rules::RuleId::SecretUnwritten))
+    .then(|| crate::rules::unset::secret_for(chain, &kv.read))
+    .flatten();
     match &kv.verdict {
         Verdict::Set { .. } | Verdict::Platform { .. } => None,
         Verdict::Unknown { because, at } => {
@@ -307,12 +312,12 @@ fn breaks(chain: &Chain, key: &str) -> Option<String> {
         Verdict::Defaulted {
             default: crate::chain::verdict::Defaulting::Branch { at },
             ..
-        } if !chain.in_inventory(key) => Some(format!(
+        } if secret.is_none() => Some(format!(
             "no stage writes {key}, and {read} reads it only under the condition at {at}, which does not run without it: the app goes without it, as its code intends"
         )),
-        Verdict::Unset { .. } | Verdict::Defaulted { .. } => Some(if chain.in_inventory(key) {
+        Verdict::Unset { .. } | Verdict::Defaulted { .. } => Some(if let Some(secret) = secret {
             format!(
-                "between the secret store and the deploy: secret {key} exists, but no workflow or compose stage writes {key}, so {read} never gets it"
+                "between the secret store and the deploy: secret {secret} exists, but no workflow or compose stage writes {key}, so {read} never gets it"
             )
         } else if chain.inventory.is_some() {
             format!(
@@ -444,6 +449,54 @@ mod tests {
             t.near_misses.iter().any(|n| n.key == "S3_UPLOAD_BUCKET"),
             "{:?}",
             t.near_misses
+        );
+    }
+
+    #[test]
+    fn a_secret_stored_under_an_alias_is_where_trace_says_the_chain_breaks() {
+        // `env("SECRET_KEY")` with the fallback DJANGO_SECRET_KEY, which the
+        // store holds and no stage writes: check reports secret-unwritten,
+        // and trace words the same break.
+        let mut read = crate::facts::EnvRead::new(
+            Some("SECRET_KEY".into()),
+            Location::new("app/settings.py", 2, 0),
+            crate::facts::ReadVia::DjangoEnviron,
+            Consumer::App,
+        );
+        read.required = true;
+        read.chain.push("DJANGO_SECRET_KEY".into());
+        let facts = crate::facts::Facts {
+            reads: vec![read],
+            jobs: vec![crate::facts::WorkflowJob {
+                target: ".github/workflows/deploy.yml#deploy".into(),
+                location: Location::new(".github/workflows/deploy.yml", 5, 2),
+                delivers: true,
+                tests: false,
+                ships_checkout: false,
+                compose_on_runner: None,
+            }],
+            ..crate::facts::Facts::default()
+        };
+        let inventory = crate::chain::Inventory {
+            names: ["DJANGO_SECRET_KEY".to_string()].into_iter().collect(),
+            file: "secrets.json".into(),
+        };
+        let chain = Chain::build(facts, Some(inventory));
+        let findings = crate::rules::run(&chain);
+        let report = Report {
+            root: ".".into(),
+            repo_root: None,
+            chain,
+            findings,
+        };
+        let t = build(&report, "SECRET_KEY");
+        let rules: Vec<&str> = t.findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, ["secret-unwritten"]);
+        assert_eq!(
+            t.breaks.as_deref(),
+            Some(
+                "between the secret store and the deploy: secret DJANGO_SECRET_KEY exists, but no workflow or compose stage writes SECRET_KEY, so app/settings.py:3 never gets it"
+            )
         );
     }
 

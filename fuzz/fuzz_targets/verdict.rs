@@ -778,6 +778,22 @@ fn trace_agrees(report: &Report) {
                 "trace says {key} arrives, check says {against:?}"
             );
         }
+        // The break trace words is the rule check reports: a stored secret
+        // no stage writes is said by both or by neither.
+        if report.chain.row(key).is_some_and(|r| r.verdict.is_some()) {
+            let unwritten = report.findings.iter().any(|f| {
+                f.key.as_deref() == Some(key.as_str()) && f.rule == RuleId::SecretUnwritten
+            });
+            let said = trace
+                .breaks
+                .as_deref()
+                .is_some_and(|b| b.starts_with("between the secret store and the deploy"));
+            assert_eq!(
+                said, unwritten,
+                "trace and check disagree on whether {key}'s secret is written: {:?}",
+                trace.breaks
+            );
+        }
         if trace.reach == "unknown" {
             let error = report.findings.iter().find(|f| {
                 f.key.as_deref() == Some(key.as_str())

@@ -245,6 +245,12 @@ fn opaque_in<'a>(chain: &'a Chain, read: &EnvRead, scope: Scope) -> Option<&'a O
         .min_by_key(|o| (o.kind.rank(), &o.location))
 }
 
+/// The stage envtrail cannot see that may feed `read`'s code, over every
+/// target: while there is one, that no stage writes a key is not certain.
+pub fn unseen_upstream<'a>(chain: &'a Chain, read: &EnvRead) -> Option<&'a OpaqueStage> {
+    opaque_in(chain, read, Scope::All)
+}
+
 /// No visible stage sets `read`: unknown, defaulted or unset.
 fn unsatisfied_verdict(chain: &Chain, read: &EnvRead, scope: Scope) -> Verdict {
     if let Some(o) = opaque_in(chain, read, scope) {

@@ -184,6 +184,12 @@ pub fn rule_for(chain: &Chain, kv: &KeyVerdict) -> Option<RuleId> {
     match &kv.verdict {
         Verdict::Set { .. } | Verdict::Platform { .. } => None,
         Verdict::Unknown { .. } => Some(RuleId::ReachUnknown),
+        // A branch that does not run needs nothing; that the stored secret
+        // is never written is certain only when nothing unseen may write it.
+        Verdict::Defaulted {
+            default: Defaulting::Branch { .. },
+            ..
+        } if crate::chain::verdict::unseen_upstream(chain, &kv.read).is_some() => None,
         _ if secret_for(chain, &kv.read).is_some() => Some(RuleId::SecretUnwritten),
         // The branch that reads it does not run without it: nothing is missing.
         Verdict::Defaulted {
