@@ -477,10 +477,10 @@ mod tests {
             }],
             ..crate::facts::Facts::default()
         };
-        let inventory = crate::chain::Inventory {
-            names: ["DJANGO_SECRET_KEY".to_string()].into_iter().collect(),
-            file: "secrets.json".into(),
-        };
+        let inventory = crate::chain::Inventory::repository(
+            ["DJANGO_SECRET_KEY".to_string()].into_iter().collect(),
+            "secrets.json",
+        );
         let chain = Chain::build(facts, Some(inventory));
         let findings = crate::rules::run(&chain);
         let report = Report {

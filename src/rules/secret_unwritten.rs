@@ -106,10 +106,10 @@ mod tests {
     }
 
     fn store(names: &[&str]) -> Option<Inventory> {
-        Some(Inventory {
-            names: names.iter().map(|n| n.to_string()).collect(),
-            file: "secrets.json".into(),
-        })
+        Some(Inventory::repository(
+            names.iter().map(|n| n.to_string()).collect(),
+            "secrets.json",
+        ))
     }
 
     fn rules_on(facts: Facts, inventory: Option<Inventory>, key: &str) -> Vec<(RuleId, Severity)> {
