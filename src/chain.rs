@@ -644,10 +644,10 @@ fn committed_sops_file<'a>(
     facts: &'a Facts,
     decrypt: &crate::facts::SopsDecrypt,
 ) -> Option<&'a crate::facts::DotenvFile> {
-    decrypt.candidates.iter().find_map(|c| {
-        let path = crate::collect::compose::join("", c)?;
-        facts.dotenv_files.iter().find(|f| f.file == path)
-    })
+    decrypt
+        .candidates
+        .iter()
+        .find_map(|c| committed_dotenv_file(facts, c))
 }
 
 /// The committed file a `--env-vars-file` names, when the repository holds it.
@@ -655,7 +655,12 @@ fn committed_env_vars_file<'a>(
     facts: &'a Facts,
     use_: &crate::facts::CloudRunEnvFile,
 ) -> Option<&'a crate::facts::DotenvFile> {
-    let path = crate::collect::compose::join("", &use_.path)?;
+    committed_dotenv_file(facts, &use_.path)
+}
+
+/// The repository's env file at `path` as a script names it, if it holds one.
+fn committed_dotenv_file<'a>(facts: &'a Facts, path: &str) -> Option<&'a crate::facts::DotenvFile> {
+    let path = crate::collect::compose::join("", path)?;
     facts.dotenv_files.iter().find(|f| f.file == path)
 }
 
@@ -672,6 +677,9 @@ fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
         return false;
     };
     let defines = |via: crate::facts::WriteVia| facts.platform_apps.iter().any(|a| a.via == via);
+    // The command a script fact was found at is the stage's own line.
+    let on_stage_line =
+        |at: &Location| at.file == stage.location.file && at.row == stage.location.row;
     // The render step's env inputs are read as writes of its own.
     let action = what.split(" with ").next().unwrap_or(what);
     match action {
@@ -683,17 +691,15 @@ fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
         }
         "terraform apply" | "tofu apply" => defines(crate::facts::WriteVia::Terraform),
         // The file it names is read, when the repository holds it.
-        "gcloud run deploy --env-vars-file" => facts.cloud_run_env_files.iter().any(|u| {
-            u.location.file == stage.location.file
-                && u.location.row == stage.location.row
-                && committed_env_vars_file(facts, u).is_some()
-        }),
+        "gcloud run deploy --env-vars-file" => facts
+            .cloud_run_env_files
+            .iter()
+            .any(|u| on_stage_line(&u.location) && committed_env_vars_file(facts, u).is_some()),
         // The file it decrypts is read, when the repository holds it.
-        "sops" => facts.sops_decrypts.iter().any(|d| {
-            d.location.file == stage.location.file
-                && d.location.row == stage.location.row
-                && committed_sops_file(facts, d).is_some()
-        }),
+        "sops" => facts
+            .sops_decrypts
+            .iter()
+            .any(|d| on_stage_line(&d.location) && committed_sops_file(facts, d).is_some()),
         // What install values may add is the chart apps' own unseen part.
         "helm upgrade" | "helm install" => defines(crate::facts::WriteVia::Helm),
         _ => platform::Platform::of_manifest_deploy(what)
