@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::RuleId;
 use crate::chain::Chain;
 use crate::finding::Finding;
+use crate::location::Location;
 
 /// Spellings of one word, the canonical one first.
 const ABBREVIATIONS: &[&[&str]] = &[
@@ -266,50 +267,44 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         .collect();
     let conventions = conventions(chain);
     // One finding per read: the nearest spelling is the likely typo, any
-    // other near one is named beside it.
-    let mut by_read: BTreeMap<usize, Vec<(usize, &str)>> = BTreeMap::new();
+    // other near one is named beside it. Each candidate: (written key, why,
+    // where it is first written).
+    let mut by_read: BTreeMap<usize, Vec<(&str, &str, &Location)>> = BTreeMap::new();
     for (ri, wi, why) in judged {
         let (row, w) = (unset[ri].0, written[wi]);
         if affix(&w.key, &row.key).is_some_and(|a| conventions.contains(&a)) {
             continue;
         }
-        if w.written.is_empty() {
-            continue;
+        if let Some(write) = w.written.first() {
+            by_read
+                .entry(ri)
+                .or_default()
+                .push((&w.key, why, &write.location));
         }
-        by_read.entry(ri).or_default().push((wi, why));
     }
     for (ri, mut pairs) in by_read {
         let (row, read) = unset[ri];
-        pairs.sort_by_key(|&(wi, _)| {
-            let key = written[wi].key.as_str();
-            (strsim::damerau_levenshtein(key, &row.key), key)
-        });
-        let (wi, why) = pairs[0];
-        let w = written[wi];
-        let Some(write) = w.written.first() else {
-            continue;
-        };
+        pairs.sort_by_key(|&(key, _, _)| (strsim::damerau_levenshtein(key, &row.key), key));
+        let (key, why, at) = pairs[0];
         let mut finding = Finding::new(
             RuleId::NearMiss,
             Some(&row.key),
             read.location.clone(),
             format!(
                 "{} is read and never set, while {} is written and never read ({}): likely a typo",
-                row.key, w.key, why
+                row.key, key, why
             ),
         )
-        .with_related(write.location.clone(), format!("{} is written here", w.key))
+        .with_related(at.clone(), format!("{key} is written here"))
         .with_tip(format!(
             "rename one of them so both sides say {} or {}",
-            row.key, w.key
+            row.key, key
         ));
-        for &(other, _) in &pairs[1..] {
-            if let Some(at) = written[other].written.first() {
-                finding = finding.with_related(
-                    at.location.clone(),
-                    format!("{} is also written here and never read", written[other].key),
-                );
-            }
+        for &(other, _, at) in &pairs[1..] {
+            finding = finding.with_related(
+                at.clone(),
+                format!("{other} is also written here and never read"),
+            );
         }
         out.push(finding);
     }
