@@ -3,16 +3,7 @@ use super::*;
 /// The collector over `files`.
 fn collect(files: &[(&str, &str)]) -> Facts {
     let dir = tempfile::tempdir().unwrap();
-    let mut inputs = Vec::new();
-    for (rel, text) in files {
-        let abs = dir.path().join(rel);
-        std::fs::create_dir_all(abs.parent().unwrap()).unwrap();
-        std::fs::write(&abs, text).unwrap();
-        inputs.push(InputFile {
-            rel: rel.to_string(),
-            abs,
-        });
-    }
+    let inputs = crate::collect::write_inputs(dir.path(), files);
     let ctx = Context {
         root: dir.path().to_path_buf(),
         threads: 1,

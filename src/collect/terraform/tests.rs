@@ -5,18 +5,10 @@ use crate::platform::Platform;
 /// The collector over `files` written into a fresh root.
 fn collect(files: &[(&str, &str)]) -> Facts {
     let dir = tempfile::tempdir().unwrap();
-    let mut inputs = Vec::new();
-    for (rel, text) in files {
-        let abs = dir.path().join(rel);
-        std::fs::create_dir_all(abs.parent().unwrap()).unwrap();
-        std::fs::write(&abs, text).unwrap();
-        if rel.ends_with(".tf") {
-            inputs.push(InputFile {
-                rel: rel.to_string(),
-                abs,
-            });
-        }
-    }
+    // Every file is written (templates are read from disk); the walk hands
+    // the collector its `.tf` files only.
+    let mut inputs = crate::collect::write_inputs(dir.path(), files);
+    inputs.retain(|i| i.rel.ends_with(".tf"));
     let ctx = Context {
         root: dir.path().to_path_buf(),
         threads: 1,
