@@ -92,23 +92,7 @@ fn the_four_missing_injections_are_open_items_naming_the_workflow() {
 #[test]
 fn a_key_missing_from_a_heredoc_env_file_is_a_line_of_the_heredoc() {
     let dir = tempfile::tempdir().unwrap();
-    crate::common::write_tree(
-        dir.path(),
-        &[
-            (
-                ".github/workflows/deploy.yml",
-                b"on: push\njobs:\n  deploy:\n    runs-on: [self-hosted, production]\n    steps:\n      - run: |\n          cat <<EOF > .env\n          SECRET_KEY=${{ secrets.SECRET_KEY }}\n          EOF\n          docker compose up -d\n",
-            ),
-            (
-                "docker-compose.yml",
-                b"services:\n  web:\n    build: .\n    command: gunicorn app.wsgi\n    restart: unless-stopped\n    env_file: .env\n",
-            ),
-            (
-                "app/settings.py",
-                b"import os\nSECRET_KEY = os.environ['SECRET_KEY']\nSENTRY_DSN = os.environ['SENTRY_DSN']\n",
-            ),
-        ],
-    );
+    crate::common::copy_fixture("write-heredoc-missing-key", dir.path());
     let out = envtrail()
         .current_dir(dir.path())
         .args(["checklist", "."])

@@ -190,3 +190,21 @@ pub fn findings_of(report: &serde_json::Value, rule: &str) -> Vec<(String, u64, 
         })
         .collect()
 }
+
+/// `fixtures/<name>` copied into `to`, file for file.
+pub fn copy_fixture(name: &str, to: &Path) {
+    let from = fixture(name);
+    let mut stack = vec![from.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            } else {
+                let target = to.join(path.strip_prefix(&from).unwrap());
+                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                std::fs::copy(&path, target).unwrap();
+            }
+        }
+    }
+}

@@ -8,25 +8,7 @@
 
 use std::path::Path;
 
-use crate::common::{check_dir, findings, findings_of, fixture, write_tree};
-
-/// `fixtures/<name>` copied into `to`, file for file.
-fn copy_fixture(name: &str, to: &Path) {
-    let from = fixture(name);
-    let mut stack = vec![from.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(path);
-            } else {
-                let target = to.join(path.strip_prefix(&from).unwrap());
-                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-                std::fs::copy(&path, target).unwrap();
-            }
-        }
-    }
-}
+use crate::common::{check_dir, copy_fixture, findings, findings_of, fixture, write_tree};
 
 /// Replace the one line `old` of `root/file` with `new`.
 fn edit_line(root: &Path, file: &str, old: &str, new: &str) {
@@ -323,24 +305,7 @@ fn near_miss_fires_when_the_deploy_writes_the_environments_name_of_the_key_the_a
 #[test]
 fn a_secret_missing_from_a_heredoc_env_file_is_fixed_by_a_line_of_the_heredoc() {
     let dir = tempfile::tempdir().unwrap();
-    write_tree(
-        dir.path(),
-        &[
-            (
-                ".github/workflows/deploy.yml",
-                b"on: push\njobs:\n  deploy:\n    runs-on: [self-hosted, production]\n    steps:\n      - run: |\n          cat <<EOF > .env\n          SECRET_KEY=${{ secrets.SECRET_KEY }}\n          EOF\n          docker compose up -d\n",
-            ),
-            (
-                "docker-compose.yml",
-                b"services:\n  web:\n    build: .\n    command: gunicorn app.wsgi\n    restart: unless-stopped\n    env_file: .env\n",
-            ),
-            (
-                "app/settings.py",
-                b"import os\nSECRET_KEY = os.environ['SECRET_KEY']\nSENTRY_DSN = os.environ['SENTRY_DSN']\n",
-            ),
-            ("secrets.txt", b"SECRET_KEY\nSENTRY_DSN\n"),
-        ],
-    );
+    copy_fixture("write-heredoc-missing-key", dir.path());
     let inventory = dir.path().join("secrets.txt");
     let (report, code, _) = check_dir(dir.path(), &["--secrets", inventory.to_str().unwrap()]);
     assert_eq!(code, 1, "{report:#}");
