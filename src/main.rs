@@ -10,6 +10,14 @@ use envtrail::error::Error;
 use envtrail::render::{self, Format};
 use envtrail::report::Report;
 
+// The allocator, where jemalloc builds (as ruff and uv ship it).
+#[cfg(all(
+    unix,
+    not(any(target_os = "openbsd", target_os = "aix", target_os = "android")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod allocator;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {

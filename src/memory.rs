@@ -1,11 +1,12 @@
 //! Handing back to the operating system what a finished phase freed.
 //!
 //! The collectors run on a thread pool, and glibc's allocator gives each
-//! thread an arena of its own: what the collection phase frees there (each
-//! file's text, parse trees, per-file lists) stays mapped in the process,
-//! beside the chain the main thread builds next, until the run ends. On the
-//! 1000-service monorepo of BENCHMARKS.md that was about a third of the
-//! peak resident memory. Trimming after each phase returns those pages.
+//! thread an arena of its own: what the collection phase frees there stays
+//! mapped in the process, beside the chain the main thread builds next, until
+//! the run ends. Rust's own allocations go to jemalloc where it builds
+//! (`src/allocator.rs`); glibc still holds tree-sitter's parse trees (C code)
+//! there, and everything where jemalloc is not used. Trimming after each
+//! phase returns those pages.
 
 /// Return the free pages of every allocator arena to the operating system.
 /// Only glibc keeps them; elsewhere this does nothing.
