@@ -17,7 +17,17 @@ const LOADERS: &[&str] = &["load_dotenv", "read_dotenv", "read_env"];
 /// Bounded walk: settings files are shallow; hostile nesting stops here.
 const MAX_DEPTH: usize = 200;
 
+/// Every form above names one of these: a file without them loads nothing,
+/// and is not walked again (a second walk of every parsed tree).
+const NEEDLES: &[&str] = &["dotenv", "read_env", "env_file"];
+
 pub fn find(rel: &str, src: &str, tree: &Tree) -> Vec<DotenvLoad> {
+    if !NEEDLES
+        .iter()
+        .any(|needle| memchr::memmem::find(src.as_bytes(), needle.as_bytes()).is_some())
+    {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     visit(rel, src, tree.root_node(), 0, &mut out);
     out.dedup();
