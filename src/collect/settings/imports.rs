@@ -44,10 +44,14 @@ fn each_logical_line(text: &str, mut visit: impl FnMut(&str)) {
     // its lines mentions an import.
     let mut statement: Option<usize> = None;
     let mut mentions_import = false;
+    // Where the last line read ends: the statement left open at the end.
+    let mut last_end = 0;
     let mut joined = String::new();
     let mut flush = |from: usize, to: usize| {
         joined.clear();
-        for line in text.get(from..to).unwrap_or_default().lines() {
+        // `lines` would drop a last empty line that ends the statement.
+        for line in text.get(from..to).unwrap_or_default().split('\n') {
+            let line = line.strip_suffix('\r').unwrap_or(line);
             joined.push(' ');
             joined.push_str(code_part(line).trim_end().trim_end_matches('\\'));
         }
@@ -62,6 +66,7 @@ fn each_logical_line(text: &str, mut visit: impl FnMut(&str)) {
         }
         let offset = raw.as_ptr() as usize - text.as_ptr() as usize;
         let from = *statement.get_or_insert(offset);
+        last_end = offset + raw.len();
         let line = code_part(raw);
         let bytes = line.as_bytes();
         if memchr::memchr2(b'"', b'\'', bytes).is_some() {
@@ -83,7 +88,7 @@ fn each_logical_line(text: &str, mut visit: impl FnMut(&str)) {
         let continued = line.trim_end().ends_with('\\');
         if !continued && depth <= 0 || in_string.is_some() {
             if mentions_import {
-                flush(from, offset + raw.len());
+                flush(from, last_end);
             }
             statement = None;
             mentions_import = false;
@@ -93,7 +98,7 @@ fn each_logical_line(text: &str, mut visit: impl FnMut(&str)) {
     if let Some(from) = statement
         && mentions_import
     {
-        flush(from, text.len());
+        flush(from, last_end);
     }
 }
 
