@@ -1744,9 +1744,16 @@ fn ssm_commands_script(value: &str) -> Option<String> {
             b']' => break,
             b'"' => {
                 let (command, end) = json_string(value, i + 1);
+                // A command on the row the last one ended on follows it
+                // after `;`: a newline would push every later row down, past
+                // the end of the script (found by the shell fuzz target).
                 if !script.is_empty() {
-                    script.push('\n');
-                    script_row += 1;
+                    if script_row < row {
+                        script.push('\n');
+                        script_row += 1;
+                    } else {
+                        script.push_str("; ");
+                    }
                 }
                 while script_row < row {
                     script.push('\n');
@@ -2043,6 +2050,23 @@ mod tests {
         );
         let json = "aws ssm send-command --parameters '{\"commands\":[\"echo A=1 > .env\"]}'";
         assert_eq!(keys(&run(json, &[])), kv(&[("A", "literal")]));
+    }
+
+    #[test]
+    fn ssm_commands_sharing_a_row_keep_every_row_inside_the_script() {
+        // Two commands on one row, then one per row: each write keeps the
+        // row its string is on (the fuzz target's crash put them past the end).
+        let script = "aws ssm send-command --parameters 'commands=[\"echo A=1 > .env\", \"echo B=1 >> .env\",\n\"echo C=1 >> .env\"]'";
+        let f = run(script, &[]);
+        let written = writes(&f);
+        let rows: Vec<(&str, u32)> = written.iter().map(|w| (w.0.as_str(), w.2)).collect();
+        assert_eq!(rows, [("A", 0), ("B", 0), ("C", 1)]);
+        // The fuzz input itself: a stray quote that opens another string.
+        let crash = "aws ssm send-command --document-name \"AWS-RunShellScript\" \\\n  --parameters commands='[\n    \"cd /app\",\n    \"echo \\\"DATABASE_URL=1\\\" > .\"AWS\" \\\n  --parameters commands='[\n    \"echo \\\"X=1\\\" > .env\",\n    \"env\",\n  '\n";
+        let lines = crash.lines().count() as u32;
+        let f = run(crash, &[]);
+        assert!(f.reads.iter().all(|r| r.row <= lines), "{:?}", f.reads);
+        assert!(writes(&f).iter().all(|w| w.2 <= lines), "{:?}", writes(&f));
     }
 
     #[test]
