@@ -23,7 +23,7 @@
 use std::collections::BTreeSet;
 
 use arbitrary::{Arbitrary, Unstructured};
-use envtrail::chain::{Chain, Inventory, Verdict};
+use envtrail::chain::{Chain, Inventory, Store, StoreKind, Verdict};
 use envtrail::config::Config;
 use envtrail::facts::*;
 use envtrail::finding::Severity;
@@ -63,6 +63,8 @@ const TARGETS: &[&str] = &[
     "staging",
     "docker-compose.yml",
 ];
+/// The environments of `environment:` and of `--secrets env:NAME=` stores.
+const ENVIRONMENTS: &[&str] = &["production", "staging"];
 const SINKS: &[&str] = &[
     ".env",
     "app/.env",
@@ -484,6 +486,11 @@ fn facts(u: &mut Unstructured) -> arbitrary::Result<Facts> {
                 name: key(u)?,
                 location: at_in(u, WORKFLOWS)?,
                 declaration: bool::arbitrary(u)?,
+                scope: match u.int_in_range(0..=2)? {
+                    0 => SecretScope::NoEnvironment,
+                    1 => SecretScope::Environment(pick(u, ENVIRONMENTS)?.to_string()),
+                    _ => SecretScope::Unknown,
+                },
             })
         })?,
         writes: some(u, write)?,
@@ -715,9 +722,15 @@ fn errors_are_certain(report: &Report) {
                     .inventory
                     .as_ref()
                     .expect("secret-undefined without a store");
+                // A repository's or organisation's store is every job's: a
+                // name one holds is defined wherever it is used.
                 assert!(
-                    !inventory.names.contains(key),
-                    "{key} is in the store: {f:?}"
+                    !inventory
+                        .stores
+                        .iter()
+                        .filter(|s| !matches!(s.kind, StoreKind::Environment(_)))
+                        .any(|s| s.names.contains(key)),
+                    "{key} is in a store every job sees: {f:?}"
                 );
             }
             // The live rules need a container: a static check has none.
@@ -729,11 +742,16 @@ fn errors_are_certain(report: &Report) {
 /// Trace agrees with check, for every key.
 fn trace_agrees(report: &Report) {
     let json = envtrail::render::json::to_v1(report);
+    // `keys[]` is streamed when serialized: read it back as JSON.
+    let rows = serde_json::to_value(&json.keys).expect("keys[] serializes");
     let keys = report.chain.rows.keys().chain(report.chain.secrets.keys());
     for key in keys {
         let trace = envtrail::trace::build(report, key);
-        let row = json.keys.iter().find(|k| k.key == key.as_str());
-        match row.and_then(|r| r.reach) {
+        let reach = rows
+            .as_array()
+            .and_then(|rows| rows.iter().find(|k| k["key"] == key.as_str()))
+            .and_then(|row| row["reach"].as_str());
+        match reach {
             Some(reach) => assert_eq!(trace.reach, reach, "trace and check disagree on {key}"),
             None => {
                 let fallback = report
@@ -874,9 +892,19 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let inventory = match option(&mut u, |u| some(u, key)) {
-        Ok(names) => names.map(|names| Inventory {
-            names: names.into_iter().collect(),
-            file: "secrets.json".into(),
+        Ok(names) => names.map(|names| {
+            let mut stores = vec![Store {
+                kind: StoreKind::Repository,
+                file: "secrets.json".into(),
+                names: names.iter().step_by(2).cloned().collect(),
+            }];
+            // The other names, in the production environment's store only.
+            stores.push(Store {
+                kind: StoreKind::Environment("production".into()),
+                file: "production.json".into(),
+                names: names.iter().skip(1).step_by(2).cloned().collect(),
+            });
+            Inventory::from_stores(stores)
         }),
         Err(_) => return,
     };
