@@ -44,7 +44,8 @@ fn env_entries(node: Option<&Node>, outer: &HashMap<String, Source>) -> Vec<EnvE
     entries
         .iter()
         .filter_map(|(k, v)| {
-            let key = k.as_scalar()?;
+            // `env:` with an empty key (`  :`) names no variable.
+            let key = k.as_scalar().filter(|k| !k.value.trim().is_empty())?;
             let source = match v.as_scalar() {
                 Some(value) => match source_of_value(&value.value) {
                     Source::Env(name) => outer.get(&name).cloned().unwrap_or(Source::Env(name)),

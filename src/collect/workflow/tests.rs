@@ -515,3 +515,12 @@ fn each_secret_use_knows_the_environment_of_its_job() {
         ]
     );
 }
+
+#[test]
+fn an_env_entry_with_an_empty_key_is_no_write() {
+    // Found by the workflow fuzz target: a write of an empty key.
+    let text = "name: deploy\non: push\nenv:\n  :\n    runs-on: ubuntu-latest\n  \"\": x\n  REGION: eu\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    env:\n      :\n      TOKEN: ${{ secrets.TOKEN }}\n    steps:\n      - run: echo\n";
+    let f = collect_file(".github/workflows/deploy.yml", text);
+    let keys: Vec<&str> = f.writes.iter().map(|w| w.key.as_str()).collect();
+    assert_eq!(keys, ["REGION", "TOKEN"]);
+}
