@@ -515,10 +515,12 @@ fn ssm_send_command_parameters() {
         Some(".env"),
         true,
     );
+    // On the row of its string (21), not the next step's (22): both
+    // commands of that list share one row.
     assert_write(
         &r,
         "REDIS_URL",
-        22,
+        21,
         "dotenv-echo",
         "secrets.REDIS_URL",
         Some(".env"),
