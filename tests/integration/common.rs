@@ -194,17 +194,26 @@ pub fn findings_of(report: &serde_json::Value, rule: &str) -> Vec<(String, u64, 
 /// `fixtures/<name>` copied into `to`, file for file.
 pub fn copy_fixture(name: &str, to: &Path) {
     let from = fixture(name);
-    let mut stack = vec![from.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+    for path in walk_files(&from) {
+        let target = to.join(path.strip_prefix(&from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&path, target).unwrap();
+    }
+}
+
+/// Every file under `dir`, at any depth.
+pub fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
             let path = entry.path();
             if entry.file_type().unwrap().is_dir() {
                 stack.push(path);
             } else {
-                let target = to.join(path.strip_prefix(&from).unwrap());
-                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-                std::fs::copy(&path, target).unwrap();
+                out.push(path);
             }
         }
     }
+    out
 }

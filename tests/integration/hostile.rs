@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::common::{check_dir, findings_of, read_keys, run_bounded, write_tree};
+use crate::common::{check_dir, findings_of, read_keys, run_bounded, walk_files, write_tree};
 
 const WORKFLOW: &str = ".github/workflows/deploy.yml";
 
@@ -409,22 +409,6 @@ fn crlf_bom_copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, out).unwrap();
     }
-}
-
-fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap().flatten() {
-            let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
 }
 
 /// What a report says, without the root (which differs between copies).
