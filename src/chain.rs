@@ -287,6 +287,7 @@ impl Chain {
         config: &crate::config::Config,
     ) -> Chain {
         crate::collect::compose_merge::apply_includes(&mut facts);
+        crate::collect::compose_merge::adopt_image_builds(&mut facts);
         crate::collect::compose_merge::merge_deployed(&mut facts);
         let env_vars = cloud_run_env_file_writes(&facts);
         facts.writes.extend(env_vars);
@@ -575,6 +576,7 @@ fn visibility(facts: &Facts, deploy: &reach::Deploy, config: &crate::config::Con
     if let Some(stage) = unseen_deploy(facts, deploy, config, &vis) {
         vis.opaque.push(stage);
     }
+    vis.opaque.extend(undeployed_code(facts, config, &vis));
     vis.opaque.sort();
     vis.opaque.dedup();
     vis
@@ -660,6 +662,8 @@ fn committed_env_vars_file<'a>(
 
 /// The repository's env file at `path` as a script names it, if it holds one.
 fn committed_dotenv_file<'a>(facts: &'a Facts, path: &str) -> Option<&'a crate::facts::DotenvFile> {
+    // `$PROJECT_ROOT/.env.sops`: the checkout, so the repository's path.
+    let path = crate::collect::compose::under_variable(path).unwrap_or(path);
     let path = crate::collect::compose::join("", path)?;
     facts.dotenv_files.iter().find(|f| f.file == path)
 }
@@ -705,6 +709,63 @@ fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
         _ => platform::Platform::of_manifest_deploy(what)
             .is_some_and(|p| facts.platform_apps.iter().any(|a| a.platform == Some(p))),
     }
+}
+
+/// The app's code that no delivered compose service runs, in a repository
+/// delivering only compose projects (no Kubernetes workload, no platform
+/// app): the compose services deployed are image-only, built elsewhere
+/// (`docker/build-push-action` of a matrix), and which of them runs this
+/// code is not in view. Its keys are unknown there, not unset: that the
+/// deployed project lacks a key says nothing about the container that runs
+/// the code. One stage per folder of such code.
+fn undeployed_code(
+    facts: &Facts,
+    config: &crate::config::Config,
+    vis: &Visibility,
+) -> Vec<OpaqueStage> {
+    let Some(delivery) = facts
+        .compose_deploys
+        .iter()
+        .filter(|d| d.delivers)
+        .map(|d| &d.location)
+        .min()
+    else {
+        return Vec::new();
+    };
+    // A deploy whose project envtrail could not put together (a file the
+    // repository lacks) deploys nothing it sees: nothing to say here.
+    if !config.app_service.is_empty()
+        || !facts.services.iter().any(|s| s.deployed)
+        || !facts.workloads.is_empty()
+        || !facts.platform_apps.is_empty()
+        || !vis.platforms.0.is_empty()
+    {
+        return Vec::new();
+    }
+    // A service whose command starts Python (`gunicorn config.wsgi`) runs
+    // the app's code whatever image it pulls.
+    let runs = |dir: &str| {
+        facts.services.iter().filter(|s| s.deployed).any(|s| match &s.build_context {
+            Some(ctx) => ctx == "." || ctx.is_empty() || reach::is_above(ctx, dir),
+            None => s.runs_python || s.command.as_ref().is_some_and(|c| c.runs_python),
+        })
+    };
+    let dirs: BTreeSet<&str> = facts
+        .reads
+        .iter()
+        .filter(|r| r.consumer == crate::facts::Consumer::App)
+        .map(|r| reach::dir_of(&r.location.file))
+        .filter(|dir| !runs(dir))
+        .collect();
+    dirs.into_iter()
+        .map(|dir| OpaqueStage {
+            kind: OpaqueKind::UndeployedCode {
+                dir: dir.to_string(),
+            },
+            location: delivery.clone(),
+            scope: dir.to_string(),
+        })
+        .collect()
 }
 
 /// No stage envtrail sees deploys the app: no job delivers it (nor does the

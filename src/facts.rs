@@ -271,6 +271,10 @@ pub enum OpaqueKind {
     /// compose service, Kubernetes workload or platform runs its code (a
     /// self-hosted product's users deploy it, or the deploy lives elsewhere).
     UnseenDeploy,
+    /// The workflow delivers compose projects, but none of their services
+    /// runs the code in `dir` (image-only services whose image envtrail
+    /// cannot tie to a folder): what gives that code its env is not in view.
+    UndeployedCode { dir: String },
 }
 
 impl OpaqueKind {
@@ -286,7 +290,8 @@ impl OpaqueKind {
             OpaqueKind::Infrastructure { .. } => 5,
             OpaqueKind::DeployStep { .. } => 6,
             OpaqueKind::AppDotenv { .. } => 7,
-            OpaqueKind::UnseenDeploy => 8,
+            OpaqueKind::UndeployedCode { .. } => 8,
+            OpaqueKind::UnseenDeploy => 9,
         }
     }
 
@@ -301,6 +306,7 @@ impl OpaqueKind {
             OpaqueKind::Infrastructure { .. } => "infrastructure",
             OpaqueKind::DeployStep { .. } => "deploy-step",
             OpaqueKind::AppDotenv { .. } => "app-dotenv",
+            OpaqueKind::UndeployedCode { .. } => "undeployed-code",
             OpaqueKind::UnseenDeploy => "unseen-deploy",
         }
     }

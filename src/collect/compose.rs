@@ -542,6 +542,19 @@ fn has_python_app(dir: &Path, depth: u32) -> bool {
     depth < 3 && subdirs.iter().any(|d| has_python_app(d, depth + 1))
 }
 
+/// The path under a folder a variable names (`$PROJECT_ROOT/docker/prod.yml`,
+/// `${APP_DIR}/compose.yml`): the repository or the host folder it is
+/// checked out in, so the rest is matched as a repository path.
+pub fn under_variable(file: &str) -> Option<&str> {
+    let rest = file.strip_prefix('$')?;
+    let (name, rest) = match rest.strip_prefix('{') {
+        Some(braced) => braced.split_once('}')?,
+        None => rest.split_once('/')?,
+    };
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
+    (crate::collect::shell::is_identifier(name) && !rest.is_empty()).then_some(rest)
+}
+
 /// `dir` joined with `path` and normalised (`a/../b` → `b`); `None` when it
 /// leaves the root or is absolute.
 pub fn join(dir: &str, path: &str) -> Option<String> {

@@ -83,7 +83,9 @@ fn default_files(dir: &str, known: &BTreeSet<&str>) -> Vec<String> {
 /// One `-f` file: the repository path it names, else the only compose file
 /// of that name (a host path such as `/srv/app/docker-compose.prod.yml`).
 fn resolve_one(file: &str, known: &BTreeSet<&str>) -> Option<String> {
-    let file = file.trim_start_matches("./");
+    let file = super::compose::under_variable(file)
+        .unwrap_or(file)
+        .trim_start_matches("./");
     if known.contains(file) {
         return Some(file.to_string());
     }
@@ -182,11 +184,136 @@ fn projects(facts: &Facts) -> BTreeMap<String, (Vec<String>, bool)> {
     let mut projects: BTreeMap<String, (Vec<String>, bool)> = BTreeMap::new();
     for deploy in &facts.compose_deploys {
         let files = resolve(deploy, &known);
-        if let Some(base) = files.first() {
-            projects.entry(base.clone()).or_insert((files, false)).1 |= deploy.delivers;
+        let Some(base) = files.first() else {
+            continue;
+        };
+        let project = projects
+            .entry(base.clone())
+            .or_insert((files.clone(), false));
+        project.1 |= deploy.delivers;
+        // One base started with different overlays (a deploy script's
+        // branches: production, staging, development) is judged as the
+        // first that is not for development: one project per base file.
+        if has_dev_overlay(&project.0) && !has_dev_overlay(&files) {
+            project.0 = files;
         }
     }
     projects
+}
+
+fn has_dev_overlay(files: &[String]) -> bool {
+    files.iter().skip(1).any(|f| super::compose::path_is_dev(f))
+}
+
+/// An image-only service runs the code of the service that builds the same
+/// image (`image: ghcr.io/org/api:${TAG}` deployed, `build: services/api`
+/// with that image in a development file): it gets that build, so the
+/// code it runs is known. Only when every service building the image
+/// builds it from the same folder.
+pub fn adopt_image_builds(facts: &mut Facts) {
+    // Where each file's services build, as compose resolves it: from the
+    // file's own folder, and from the base's folder wherever a deploy
+    // starts the file as an overlay.
+    let known: BTreeSet<&str> = facts.services.iter().map(|s| s.file.as_str()).collect();
+    let mut bases_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for deploy in &facts.compose_deploys {
+        let files = resolve(deploy, &known);
+        if let Some((base, overlays)) = files.split_first() {
+            for overlay in overlays {
+                bases_of
+                    .entry(overlay.clone())
+                    .or_default()
+                    .insert(dir_of(base).to_string());
+            }
+        }
+    }
+    // A build folder is real when it holds code or a Dockerfile envtrail read.
+    let holds_code = |ctx: &str| {
+        facts.images.iter().any(|i| is_above(ctx, dir_of(&i.file)))
+            || facts
+                .reads
+                .iter()
+                .any(|r| is_above(ctx, dir_of(&r.location.file)))
+    };
+    let mut builds: BTreeMap<&str, BTreeSet<(String, Option<String>)>> = BTreeMap::new();
+    for s in &facts.services {
+        let (Some(image), Some(ctx)) = (s.image.as_deref(), s.build_context.as_deref()) else {
+            continue;
+        };
+        let from = dir_of(&s.file);
+        let mut candidates = vec![(ctx.to_string(), s.dockerfile.clone())];
+        for to in bases_of.get(&s.file).into_iter().flatten() {
+            if let Some(moved) = rebase(ctx, from, to) {
+                let dockerfile = s.dockerfile.as_deref().and_then(|d| rebase(d, from, to));
+                candidates.push((moved, dockerfile));
+            }
+        }
+        builds
+            .entry(image_repository(image))
+            .or_default()
+            .extend(candidates.into_iter().filter(|(ctx, _)| holds_code(ctx)));
+    }
+    let adopted: Vec<(usize, String, Option<String>)> = facts
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.build_context.is_none())
+        .filter_map(|(i, s)| {
+            let found = builds.get(image_repository(s.image.as_deref()?))?;
+            let [(ctx, dockerfile)] = found.iter().collect::<Vec<_>>()[..] else {
+                return None;
+            };
+            Some((i, ctx.clone(), dockerfile.clone()))
+        })
+        .collect();
+    for (i, ctx, dockerfile) in adopted {
+        if let Some(s) = facts.services.get_mut(i) {
+            s.build_context = Some(ctx);
+            s.dockerfile = dockerfile;
+        }
+    }
+}
+
+/// `path`, resolved from folder `from`, as the same relative path resolves
+/// from folder `to`.
+fn rebase(path: &str, from: &str, to: &str) -> Option<String> {
+    if from == to {
+        return Some(path.to_string());
+    }
+    let parts = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (from, path_parts) = (parts(from), parts(path));
+    let common = from
+        .iter()
+        .zip(&path_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut relative: Vec<&str> = vec![".."; from.len() - common];
+    relative.extend(path_parts[common..].iter().map(String::as_str));
+    super::compose::join(to, &relative.join("/"))
+}
+
+fn dir_of(file: &str) -> &str {
+    file.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Folder `dir` is `inner` or holds it (`""` holds everything).
+fn is_above(dir: &str, inner: &str) -> bool {
+    dir.is_empty() || inner == dir || inner.starts_with(&format!("{dir}/"))
+}
+
+/// An image reference without its tag or digest: `ghcr.io/org/api:${TAG:-dev}`
+/// → `ghcr.io/org/api` (a registry port, before the last `/`, stays).
+fn image_repository(image: &str) -> &str {
+    let name_start = image.rfind('/').map_or(0, |i| i + 1);
+    let end = image[name_start..]
+        .find([':', '@'])
+        .map_or(image.len(), |i| name_start + i);
+    &image[..end]
 }
 
 /// `layer` (an overlay's service) over `service`, as compose merges them.
@@ -203,8 +330,12 @@ fn merge_into(service: &mut ComposeService, layer: &ComposeService) {
         }
     }
     if layer.build_context.is_some() {
-        service.build_context = layer.build_context.clone();
-        service.dockerfile = layer.dockerfile.clone();
+        // compose resolves every file's relative paths from the project's
+        // folder, the first file's: an overlay's `build: ../app` too.
+        let (from, to) = (dir_of(&layer.file), dir_of(&service.file));
+        let moved = |p: &Option<String>| p.as_deref().and_then(|p| rebase(p, from, to));
+        service.build_context = moved(&layer.build_context).or(layer.build_context.clone());
+        service.dockerfile = moved(&layer.dockerfile).or(layer.dockerfile.clone());
     }
     if layer.image.is_some() {
         service.image = layer.image.clone();

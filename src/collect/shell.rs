@@ -127,6 +127,9 @@ pub struct ScriptContext {
     pub placeholders: Vec<Source>,
     /// The script runs on a deploy host (ssh, SSM), not on the runner.
     pub remote: bool,
+    /// The enclosing script's arrays, for a command it hands on (`ssh host
+    /// "docker compose ${FILES[*]} up"` expands them before sending).
+    pub arrays: HashMap<String, Vec<Vec<String>>>,
 }
 
 /// A key written by the script. `sink` is `None` for process environments
@@ -336,6 +339,7 @@ fn analyze_into(
         assigned: HashMap::new(),
         multiline: None,
         opened: HashSet::new(),
+        arrays: ctx.arrays.clone(),
     };
     let start = analyzer.facts.events.len();
     analyzer.statements(root);
@@ -422,6 +426,11 @@ struct Analyzer<'s, 'f> {
     multiline: Option<Multiline>,
     /// Redirects already opened: `{ a; b; } > F` empties F once, not per command.
     opened: HashSet<usize>,
+    /// The script's arrays (`FILES=(-f a.yml -f b.yml)`, `FILES+=(...)`):
+    /// each assignment one alternative, since branches (`case "$ENV"`)
+    /// usually assign the same array differently and envtrail does not
+    /// decide which branch runs.
+    arrays: HashMap<String, Vec<Vec<String>>>,
 }
 
 enum Statement {
@@ -482,11 +491,90 @@ impl<'s> Analyzer<'s, '_> {
         let Some(name) = node.child_by_field_name("name") else {
             return;
         };
+        if let Some(array) = node
+            .child_by_field_name("value")
+            .filter(|v| v.kind() == "array")
+        {
+            let appends = self.src[name.end_byte()..array.start_byte()].contains('+');
+            self.array(self.text(name).to_string(), array, appends);
+            return;
+        }
         let value = node
             .child_by_field_name("value")
             .map_or("", |v| self.text(v));
         let source = self.value_source(&unquote(value));
         self.locals.insert(self.text(name).to_string(), source);
+    }
+
+    /// `NAME=(a b)` adds an alternative value of NAME; `NAME+=(c)` appends
+    /// to every alternative so far.
+    fn array(&mut self, name: String, array: Node<'_>, appends: bool) {
+        const MAX_ALTERNATIVES: usize = 8;
+        let mut cursor = array.walk();
+        let words: Vec<String> = array
+            .named_children(&mut cursor)
+            .filter(|w| w.kind() != "comment")
+            .map(|w| unquote(self.text(w)))
+            .collect();
+        let conditional = is_conditional(array);
+        let alternatives = self.arrays.entry(name).or_default();
+        match (appends, conditional) {
+            (false, false) => *alternatives = vec![words],
+            (false, true) => {
+                if !alternatives.contains(&words) && alternatives.len() < MAX_ALTERNATIVES {
+                    alternatives.push(words);
+                }
+            }
+            (true, false) if !alternatives.is_empty() => {
+                for alternative in alternatives.iter_mut() {
+                    alternative.extend(words.iter().cloned());
+                }
+            }
+            // `if [ -f gpu.yml ]; then FILES+=(-f gpu.yml); fi`: with and without.
+            (true, true) if !alternatives.is_empty() => {
+                let extended: Vec<Vec<String>> = alternatives
+                    .iter()
+                    .map(|a| a.iter().chain(&words).cloned().collect())
+                    .collect();
+                for alternative in extended {
+                    if alternatives.len() < MAX_ALTERNATIVES {
+                        alternatives.push(alternative);
+                    }
+                }
+            }
+            (true, _) => alternatives.push(words),
+        }
+    }
+
+    /// The words a command's arguments stand for, one list per alternative
+    /// of the arrays they expand (`"${FILES[@]}"`, `${FILES[*]}`); the
+    /// words as written when they expand none.
+    fn expanded_words(&self, words: &[String]) -> Vec<Vec<String>> {
+        let mut lists = vec![Vec::new()];
+        for word in words {
+            let expanded = array_expansion(word).and_then(|name| self.arrays.get(name));
+            match expanded {
+                Some(alternatives) if !alternatives.is_empty() => {
+                    lists = lists
+                        .iter()
+                        .flat_map(|list| {
+                            alternatives.iter().map(move |alternative| {
+                                let mut list = list.clone();
+                                list.extend(alternative.iter().cloned());
+                                list
+                            })
+                        })
+                        .take(16)
+                        .collect();
+                }
+                _ => {
+                    for list in &mut lists {
+                        list.push(word.clone());
+                    }
+                }
+            }
+        }
+        lists
     }
 
     /// `export K=V` on a deploy host puts K in the environment of what the
@@ -1096,6 +1184,7 @@ impl<'s> Analyzer<'s, '_> {
         }
         let remote = ScriptContext {
             remote: true,
+            arrays: self.arrays.clone(),
             ..self.ctx.clone()
         };
         if let Some(first) = command.first() {
@@ -1157,6 +1246,7 @@ impl<'s> Analyzer<'s, '_> {
             };
             let remote = ScriptContext {
                 remote: true,
+                arrays: self.arrays.clone(),
                 ..self.ctx.clone()
             };
             analyze_into(&script, &remote, self.row(node), self.depth + 1, self.facts);
@@ -1301,14 +1391,16 @@ impl<'s> Analyzer<'s, '_> {
 
     fn docker(&mut self, name: &str, node: Node<'_>, args: &[Node<'_>]) {
         let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
-        if let Some(files) = compose_up_files(name, &words) {
-            let pos = node.start_position();
-            self.facts.compose_runs.push(ComposeRun {
-                files,
-                row: self.row_offset + pos.row as u32,
-                column: pos.column as u32,
-                remote: self.ctx.remote,
-            });
+        for expanded in self.expanded_words(&words) {
+            if let Some(files) = compose_up_files(name, &expanded) {
+                let pos = node.start_position();
+                self.facts.compose_runs.push(ComposeRun {
+                    files,
+                    row: self.row_offset + pos.row as u32,
+                    column: pos.column as u32,
+                    remote: self.ctx.remote,
+                });
+            }
         }
         let sub: Vec<&str> = words
             .iter()
@@ -1534,6 +1626,37 @@ fn compose_up_files(name: &str, words: &[String]) -> Option<Vec<String>> {
         break;
     }
     found.then_some(files)
+}
+
+/// `node` runs only on some paths through the script: inside an `if`, a
+/// `case` branch, a loop, or after `&&` / `||`. A function body is not
+/// counted as such: it is written to be called.
+fn is_conditional(node: Node<'_>) -> bool {
+    let mut at = node.parent();
+    while let Some(n) = at {
+        match n.kind() {
+            "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "case_item"
+            | "while_statement"
+            | "for_statement"
+            | "c_style_for_statement"
+            | "list" => return true,
+            "function_definition" | "program" => return false,
+            _ => at = n.parent(),
+        }
+    }
+    false
+}
+
+/// The array a word expands whole: `${NAME[@]}` or `${NAME[*]}` (quoted or not).
+fn array_expansion(word: &str) -> Option<&str> {
+    let inner = word.strip_prefix("${")?.strip_suffix('}')?;
+    let name = inner
+        .strip_suffix("[@]")
+        .or_else(|| inner.strip_suffix("[*]"))?;
+    is_identifier(name).then_some(name)
 }
 
 fn is_github_env(path: &str) -> bool {
@@ -1813,6 +1936,7 @@ mod tests {
                 .collect(),
             placeholders,
             remote: false,
+            arrays: HashMap::new(),
         };
         analyze(&text, &ctx)
     }
@@ -2298,6 +2422,56 @@ mod tests {
             files("docker compose -f a.yml build && docker compose -f a.yml run --rm web migrate")
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn compose_files_from_arrays_give_one_run_per_branch() {
+        let files = |script: &str| -> Vec<Vec<String>> {
+            run(script, &[])
+                .compose_runs
+                .into_iter()
+                .map(|r| r.files)
+                .collect()
+        };
+        let script = r#"
+case "$1" in
+  production)
+    FILES=(-f "$ROOT/docker/base.yml" -f "$ROOT/docker/prod.yml") ;;
+  *)
+    FILES=(
+      "-f" "$ROOT/docker/base.yml"  # the shared services
+      "-f" "$ROOT/docker/staging.yml"
+    ) ;;
+esac
+if [ "$GPU" = true ]; then FILES+=(-f docker/gpu.yml); fi
+docker compose --env-file .env "${FILES[@]}" up -d
+ssh host "cd /srv && docker compose ${FILES[*]} up -d"
+"#;
+        let list = |files: &[&str]| files.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        let (prod, staging) = (
+            list(&["$ROOT/docker/base.yml", "$ROOT/docker/prod.yml"]),
+            list(&["$ROOT/docker/base.yml", "$ROOT/docker/staging.yml"]),
+        );
+        let gpu = |files: &[String]| [files, &list(&["docker/gpu.yml"])].concat();
+        // The `if` may or may not add the GPU file: each branch, with and without.
+        let every = [prod.clone(), staging.clone(), gpu(&prod), gpu(&staging)];
+        let runs = files(script);
+        assert_eq!(runs[..4], every, "on the runner");
+        assert_eq!(runs[4..], every, "inside the ssh command");
+        // Unconditional assignments replace and append.
+        assert_eq!(
+            files(
+                "FILES=(-f a.yml)\nFILES=(-f b.yml)\nFILES+=(-f c.yml)\ndocker compose \"${FILES[@]}\" up"
+            ),
+            [list(&["b.yml", "c.yml"])]
+        );
+        // An array the command does not expand changes nothing.
+        assert_eq!(
+            files("FILES=(-f a.yml)\ndocker compose -f b.yml up"),
+            [vec!["b.yml".to_string()]]
+        );
+        assert_eq!(array_expansion("${FILES[@]}"), Some("FILES"));
+        assert_eq!(array_expansion("${FILES[0]}"), None);
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub struct EntryPointV1<'a> {
 pub struct OpaqueStageV1<'a> {
     /// `host-env-file`, `whole-file-secret`, `external-secret-store`,
     /// `remote-workflow`, `infrastructure`, `deploy-step`, `app-dotenv`,
-    /// `unseen-deploy`.
+    /// `undeployed-code`, `unseen-deploy`, `platform-env`.
     pub kind: &'static str,
     pub file: Cow<'a, str>,
     pub line: u32,

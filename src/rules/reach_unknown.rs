@@ -104,6 +104,10 @@ pub fn describe(kind: &OpaqueKind) -> (String, String) {
             format!("the app's own loading of {path}, a file envtrail does not see"),
             env_files(path),
         ),
+        OpaqueKind::UndeployedCode { dir } => (
+            format!("the deploy of the code in {}, which envtrail does not see (the compose projects the workflow starts have no service envtrail can tie to that code)", if dir.is_empty() { "the repository root" } else { dir }),
+            "name the compose service that runs it in envtrail.toml `app-service`, or give that service a `build:` (or the image a compose service builds)".to_string(),
+        ),
         OpaqueKind::UnseenDeploy => (
             "the deploy, which envtrail does not see (no workflow job delivers the app, and no compose service, Kubernetes workload or platform manifest in the repository runs its code)".to_string(),
             "name the jobs that deploy the app in envtrail.toml `deploy-targets`, or the compose service that runs it in `app-service`; a deploy by Terraform, Helm or a platform envtrail does not parse yet stays unknown".to_string(),

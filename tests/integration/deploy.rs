@@ -9,6 +9,23 @@ use std::collections::BTreeSet;
 
 use crate::common::{check_json, envtrail, findings, key_entry};
 
+/// `(file, line, severity)` of every finding of `rule`.
+fn placed(report: &serde_json::Value, rule: &str) -> Vec<(String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
 fn messages_of<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a str> {
     report["findings"]
         .as_array()
@@ -682,4 +699,77 @@ fn ecs_task_json_table_snapshot() {
 fn ecs_task_json_json_snapshot() {
     let (report, _) = check_json("deploy-ecs-task-json", &[]);
     insta::assert_json_snapshot!(report);
+}
+
+/// A one-line workflow step running `scripts/deploy.sh`, which picks its
+/// compose files in a shell array by environment: the production overlay's
+/// project is what gets judged, its image-only service runs the code the
+/// development overlay builds, and what it lacks is said.
+#[test]
+fn a_deploy_script_s_compose_arrays_are_the_deployed_project() {
+    let (report, code) = check_json("deploy-script-compose-arrays", &[]);
+    assert_eq!(code, 0, "a warning does not fail --fail-on error");
+    let warned: Vec<_> = placed(&report, "unset-defaulted")
+        .into_iter()
+        .filter(|(_, _, severity)| severity == "warning")
+        .collect();
+    assert_eq!(
+        warned,
+        [(
+            "services/api/main.py".to_string(),
+            11,
+            "warning".to_string()
+        )],
+        "DEPLOYMENT_ENV: the development overlay sets it, production does not"
+    );
+    // Set by the base file of the same project, and with compose's own default.
+    assert!(keys_of(&report, "reach-unknown").is_empty());
+    assert_eq!(key_entry(&report, "LOG_LEVEL")["reach"], "set");
+    let written: Vec<&str> = key_entry(&report, "LOG_LEVEL")["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["file"].as_str())
+        .collect();
+    assert_eq!(
+        written,
+        ["docker/environments/production/docker-compose.yml"],
+        "the production overlay's LOG_LEVEL, not the development one's"
+    );
+}
+
+#[test]
+fn deploy_script_compose_arrays_table_snapshot() {
+    let out = envtrail()
+        .args(["check", "fixtures/deploy-script-compose-arrays"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+/// The deployed compose project runs only an image envtrail cannot tie to
+/// the code (built by a matrix job, named by a metadata action): which
+/// container runs `app/` is not in view, so a required key nothing sets is
+/// unknown there, never an error.
+#[test]
+fn code_no_deployed_service_is_tied_to_is_unknown_not_unset() {
+    let (report, code) = check_json("unknown-image-only-deploy", &[]);
+    assert_eq!(
+        code, 0,
+        "no error: the image's link to the code is not visible"
+    );
+    assert!(keys_of(&report, "unset-required").is_empty());
+    let notes = placed(&report, "reach-unknown");
+    assert_eq!(
+        notes,
+        [("app/main.py".to_string(), 6, "note".to_string())],
+        "SECRET_KEY, with the stage named"
+    );
+    let stages: Vec<&str> = report["opaque_stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["kind"].as_str())
+        .collect();
+    assert!(stages.contains(&"undeployed-code"), "{stages:?}");
 }

@@ -125,6 +125,28 @@ fn host_paths_resolve_by_name_and_unknown_files_resolve_to_nothing() {
 }
 
 #[test]
+fn paths_under_a_variable_folder_resolve_as_repository_paths() {
+    let known: BTreeSet<&str> = [
+        "docker/base/docker-compose.yml",
+        "docker/environments/production/docker-compose.yml",
+    ]
+    .into();
+    let files = [
+        "$PROJECT_ROOT/docker/base/docker-compose.yml",
+        "${TARGET_DIR}/docker/environments/production/docker-compose.yml",
+    ];
+    assert_eq!(
+        resolve(&deploy(&files, false), &known),
+        [
+            "docker/base/docker-compose.yml",
+            "docker/environments/production/docker-compose.yml"
+        ]
+    );
+    // A variable alone names no file.
+    assert!(resolve(&deploy(&["$COMPOSE_FILE"], false), &known).is_empty());
+}
+
+#[test]
 fn an_overlay_command_replaces_the_base_command() {
     let base = "services:\n  web:\n    build: .\n    command: python manage.py runserver\n";
     let prod = "services:\n  web:\n    command: gunicorn app.wsgi\n";
@@ -138,5 +160,124 @@ fn an_overlay_command_replaces_the_base_command() {
     assert_eq!(
         web.command.as_ref().map(|c| c.location.file.as_str()),
         Some("compose.prod.yml")
+    );
+}
+
+#[test]
+fn a_base_started_with_several_overlays_is_judged_with_the_first_not_for_development() {
+    let mut facts = facts_of(
+        &[
+            (
+                "docker/base.yml",
+                "services:\n  api:\n    image: acme/api\n",
+            ),
+            (
+                "docker/dev/compose.yml",
+                "services:\n  api:\n    environment:\n      - DEBUG=1\n",
+            ),
+            (
+                "docker/prod/compose.yml",
+                "services:\n  api:\n    restart: always\n",
+            ),
+        ],
+        vec![
+            deploy(&["docker/base.yml", "docker/dev/compose.yml"], false),
+            deploy(&["docker/base.yml", "docker/prod/compose.yml"], false),
+        ],
+    );
+    merge_deployed(&mut facts);
+    let api = facts
+        .services
+        .iter()
+        .find(|s| s.file == "docker/base.yml")
+        .expect("the base's api");
+    assert!(api.restart, "the production overlay was merged");
+    assert!(api.environment.is_empty(), "the development one was not");
+    assert!(
+        facts
+            .services
+            .iter()
+            .any(|s| s.file == "docker/dev/compose.yml"),
+        "the development file, not merged, keeps its own services"
+    );
+}
+
+#[test]
+fn image_only_services_adopt_the_build_of_the_same_image_resolved_from_the_project_folder() {
+    let mut facts = facts_of(
+        &[
+            (
+                "docker/base/compose.yml",
+                "services:\n  api:\n    image: ghcr.io/acme/api:${TAG:-latest}\n",
+            ),
+            (
+                "docker/environments/dev/compose.yml",
+                "services:\n  api:\n    image: ghcr.io/acme/api:${TAG:-dev}\n    build: ../../services/api\n",
+            ),
+        ],
+        vec![deploy(
+            &[
+                "docker/base/compose.yml",
+                "docker/environments/dev/compose.yml",
+            ],
+            false,
+        )],
+    );
+    facts.images.push(crate::facts::DockerImage {
+        file: "services/api/Dockerfile".into(),
+        env: Vec::new(),
+        python: true,
+        other_runtime: false,
+        command: Location::file_start("services/api/Dockerfile"),
+    });
+    adopt_image_builds(&mut facts);
+    let base = facts
+        .services
+        .iter()
+        .find(|s| s.file == "docker/base/compose.yml")
+        .expect("base api");
+    // From the dev file's own folder the build is docker/services/api,
+    // which holds nothing; from the project's folder it is services/api.
+    assert_eq!(base.build_context.as_deref(), Some("services/api"));
+
+    // A build folder that holds nothing envtrail read is no evidence.
+    let mut facts = facts_of(
+        &[
+            ("a.yml", "services:\n  api:\n    image: acme/api\n"),
+            (
+                "b.yml",
+                "services:\n  api:\n    image: acme/api:dev\n    build: nowhere\n",
+            ),
+        ],
+        Vec::new(),
+    );
+    adopt_image_builds(&mut facts);
+    let a = facts
+        .services
+        .iter()
+        .find(|s| s.file == "a.yml")
+        .expect("a");
+    assert_eq!(a.build_context, None);
+}
+
+#[test]
+fn paths_rebase_from_one_folder_to_another() {
+    assert_eq!(
+        rebase(
+            "docker/services/api",
+            "docker/environments/dev",
+            "docker/base"
+        )
+        .as_deref(),
+        Some("services/api")
+    );
+    assert_eq!(rebase("a/b/app", "a/b", "c").as_deref(), Some("c/app"));
+    assert_eq!(
+        image_repository("ghcr.io/acme/api:${TAG:-dev}"),
+        "ghcr.io/acme/api"
+    );
+    assert_eq!(
+        image_repository("registry:5000/acme/api@sha256:ab"),
+        "registry:5000/acme/api"
     );
 }

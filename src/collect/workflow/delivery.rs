@@ -4,6 +4,7 @@
 //! bot job. Only jobs that deliver are compared and judged as targets.
 
 use super::opaque;
+use super::scripts::RepoScripts;
 use crate::yaml::Node;
 
 /// Actions that deliver the app to a host (besides the platform deploy
@@ -147,7 +148,7 @@ const IMAGE_BUILD_COMMANDS: &[&str] = &[
 /// thrown away when the job ends: what it starts there serves only the job.
 /// Gitea runner labels (`ubuntu-latest` included) name whatever the
 /// runner's owner mapped them to, a host among them.
-pub fn job_shape(job: &Node, github_hosted: bool) -> JobShape {
+pub fn job_shape(job: &Node, github_hosted: bool, scripts: &RepoScripts) -> JobShape {
     if job.get("uses").is_some() {
         return JobShape {
             role: JobRole::Delivers,
@@ -173,6 +174,14 @@ pub fn job_shape(job: &Node, github_hosted: bool) -> JobShape {
         for script in run.into_iter().chain(inputs) {
             see_script(script, &mut seen);
         }
+        // A repository script the step runs is part of its script (an
+        // action's inputs name files to upload, not commands to run).
+        for launched in run
+            .into_iter()
+            .flat_map(|run| scripts.launched(run, step_dir(job, step)))
+        {
+            see_script(launched.text, &mut seen);
+        }
     }
     let ephemeral = github_hosted && runs_on_github_hosted(job);
     let role = if seen.delivers || (seen.compose_up && !seen.runs_tests && !ephemeral) {
@@ -186,6 +195,19 @@ pub fn job_shape(job: &Node, github_hosted: bool) -> JobShape {
         role,
         ships_checkout: seen.ships_checkout,
     }
+}
+
+/// The working directory a step's script runs in: its own, else the job's.
+fn step_dir<'n>(job: &'n Node, step: &'n Node) -> Option<&'n str> {
+    let default = |n: &'n Node| {
+        n.get("defaults")?
+            .get("run")?
+            .get("working-directory")?
+            .as_str()
+    };
+    step.get("working-directory")
+        .and_then(Node::as_str)
+        .or_else(|| default(job))
 }
 
 /// `runs-on` names only GitHub-hosted images (`ubuntu-latest`,
@@ -221,8 +243,49 @@ fn see_script(script: &str, seen: &mut Seen) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_script_the_step_runs_is_part_of_the_job_and_an_upload_list_is_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let abs = dir.path().join("deploy.sh");
+        std::fs::write(&abs, "ssh host 'docker compose up -d'\n").expect("write");
+        let file = crate::collect::InputFile {
+            rel: "scripts/deploy.sh".into(),
+            abs,
+        };
+        let scripts = RepoScripts::new(&[file]);
+        let role = |yaml: &str| {
+            let doc = crate::yaml::parse(yaml).expect("yaml");
+            job_shape(&doc.root, true, &scripts).role
+        };
+        assert_eq!(
+            role("steps:\n  - run: ./scripts/deploy.sh production\n"),
+            JobRole::Delivers
+        );
+        assert_eq!(
+            role(
+                "steps:\n  - uses: actions/upload-artifact@v4\n    with:\n      path: |\n        ./scripts/deploy.sh\n"
+            ),
+            JobRole::Other
+        );
+    }
+
+    #[test]
+    fn a_matrix_of_github_hosted_runners_is_github_hosted() {
+        let hosted = |yaml: &str| {
+            let doc = crate::yaml::parse(yaml).expect("yaml");
+            runs_on_github_hosted(&doc.root)
+        };
+        assert!(hosted(
+            "runs-on: ${{ matrix.os }}\nstrategy:\n  matrix:\n    os: [ubuntu-latest, macos-14]\n"
+        ));
+        assert!(!hosted(
+            "runs-on: ${{ matrix.os }}\nstrategy:\n  matrix:\n    os: [ubuntu-latest]\n    include:\n      - os: my-server\n"
+        ));
+        assert!(!hosted("runs-on: ${{ matrix.os }}\n"));
+    }
+
     fn job_role(job: &Node, github_hosted: bool) -> JobRole {
-        job_shape(job, github_hosted).role
+        job_shape(job, github_hosted, &RepoScripts::default()).role
     }
 
     fn job(yaml: &str) -> bool {
@@ -249,7 +312,7 @@ mod tests {
     fn image_builds_are_seen_in_actions_and_scripts() {
         let shape = |yaml: &str| {
             let doc = crate::yaml::parse(yaml).expect("yaml");
-            job_shape(&doc.root, true)
+            job_shape(&doc.root, true, &RepoScripts::default())
         };
         assert!(shape("steps:\n  - uses: docker/build-push-action@v6\n").ships_checkout);
         let deploy = shape(

@@ -17,6 +17,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::expr::{source_of_value, substitute};
+use super::scripts::RepoScripts;
 use crate::collect::shell::{
     self, ScriptContext, ScriptEvent, ScriptFacts, basename, is_dotenv_name,
 };
@@ -107,7 +108,9 @@ struct Placed {
 
 /// What one job did, before the workflow-wide filters.
 #[derive(Default)]
-struct JobOutput {
+struct JobOutput<'s> {
+    /// The repository scripts a step may run.
+    scripts: Option<&'s RepoScripts>,
     target: String,
     /// `defaults.run.shell` of the job, else of the workflow.
     shell: Option<String>,
@@ -121,7 +124,7 @@ struct JobOutput {
     compose_deploys: Vec<ComposeDeploy>,
 }
 
-pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
+pub fn collect(rel: &str, root: &Node, scripts: &RepoScripts, facts: &mut Facts) {
     let no_env = HashMap::new();
     let wf_entries = env_entries(root.get("env"), &no_env);
     push_env_writes(rel, &wf_entries, None, facts);
@@ -152,6 +155,7 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
         let mut env = wf_env.clone();
         env.extend(job_entries.into_iter().map(|e| (e.key, e.source)));
         let mut out = JobOutput {
+            scripts: Some(scripts),
             target,
             ..JobOutput::default()
         };
@@ -164,7 +168,7 @@ pub fn collect(rel: &str, root: &Node, facts: &mut Facts) {
             step_facts(rel, step, job_dir, &mut env, &mut out, facts);
         }
         let mut deploys = compose_deploys_as_copied(&mut out);
-        let shape = super::delivery::job_shape(job, rel.starts_with(".github/"));
+        let shape = super::delivery::job_shape(job, rel.starts_with(".github/"), scripts);
         let role = shape.role;
         let delivers = role == super::delivery::JobRole::Delivers;
         for deploy in &mut deploys {
@@ -190,14 +194,50 @@ fn default_shell(node: &Node) -> Option<&str> {
 }
 
 /// The labels of a job's `runs-on`: one, a list, or none.
+/// A `${{ matrix.NAME }}` label stands for each value the job's
+/// `strategy.matrix.NAME` lists (and its `include:` entries give).
 pub(super) fn runs_on_labels(job: &Node) -> Vec<&str> {
     let Some(runs_on) = job.get("runs-on") else {
         return Vec::new();
     };
-    match runs_on.as_seq() {
+    let labels: Vec<&str> = match runs_on.as_seq() {
         Some(items) => items.iter().filter_map(|n| n.as_str()).collect(),
         None => runs_on.as_str().into_iter().collect(),
+    };
+    labels
+        .into_iter()
+        .flat_map(|label| match matrix_values(job, label) {
+            Some(values) if !values.is_empty() => values,
+            _ => vec![label],
+        })
+        .collect()
+}
+
+/// The values of the matrix variable `label` names (`${{ matrix.os }}`),
+/// when the job's matrix lists them as plain strings.
+fn matrix_values<'n>(job: &'n Node, label: &str) -> Option<Vec<&'n str>> {
+    let name = label
+        .strip_prefix("${{")?
+        .strip_suffix("}}")?
+        .trim()
+        .strip_prefix("matrix.")?;
+    let matrix = job.get("strategy")?.get("matrix")?;
+    let mut values: Vec<&str> = Vec::new();
+    if let Some(listed) = matrix.get(name) {
+        for item in listed.as_seq()? {
+            values.push(item.as_str()?);
+        }
     }
+    for entry in matrix
+        .get("include")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        if let Some(value) = entry.get(name) {
+            values.push(value.as_str()?);
+        }
+    }
+    Some(values)
 }
 
 /// `runs-on` names a Windows runner (a label, or one of a list of labels).
@@ -258,26 +298,44 @@ fn step_facts(
     if let Some(run) = step.get("run").and_then(Node::as_scalar)
         && shell_is_sh
     {
-        for (row, what) in super::opaque::deploy_commands(&run.value) {
-            facts
-                .opaque_stages
-                .push(super::opaque::deploy_step(what, locate(rel, run, row, 0)));
-        }
-        let deploys_before = out.compose_deploys.len();
-        let decrypts_before = facts.sops_decrypts.len();
-        for (row, platform) in super::opaque::platform_commands(&run.value) {
-            facts.platform_signs.push(PlatformSign {
-                platform,
-                location: locate(rel, run, row, 0),
-            });
-        }
-        script(rel, run, &step_env, false, "run", &map_keys, out, facts);
         let dir = step
             .get("working-directory")
             .and_then(Node::as_str)
             .or(default_dir)
             .filter(|d| !matches!(d.trim(), "" | "." | "./"));
-        ci_scripts(rel, run, dir, facts);
+        let deploys_before = out.compose_deploys.len();
+        let decrypts_before = facts.sops_decrypts.len();
+        let scripts = out.scripts;
+        let launched = scripts
+            .map(|s| s.launched(&run.value, dir))
+            .unwrap_or_default();
+        let origins = std::iter::once((Origin::Run { rel, scalar: run }, run.value.as_str()))
+            .chain(launched.iter().map(|l| {
+                let origin = Origin::File {
+                    path: l.path,
+                    text: l.text,
+                };
+                (origin, l.text)
+            }));
+        for (origin, text) in origins {
+            let what = match origin {
+                Origin::Run { .. } => "run",
+                Origin::File { .. } => "script",
+            };
+            for (row, what) in super::opaque::deploy_commands(text) {
+                facts
+                    .opaque_stages
+                    .push(super::opaque::deploy_step(what, origin.locate(row, 0)));
+            }
+            for (row, platform) in super::opaque::platform_commands(text) {
+                facts.platform_signs.push(PlatformSign {
+                    platform,
+                    location: origin.locate(row, 0),
+                });
+            }
+            script(&origin, &step_env, false, what, &map_keys, out, facts);
+            ci_scripts(&origin, text, dir, facts);
+        }
         if let Some(dir) = dir {
             for deploy in &mut out.compose_deploys[deploys_before..] {
                 for file in &mut deploy.files {
@@ -362,7 +420,7 @@ fn action_facts(
     match action.as_str() {
         "appleboy/ssh-action" => {
             if let Some(s) = with_str("script") {
-                script(rel, s, step_env, true, "with.script", map_keys, out, facts);
+                remote_script(rel, s, step_env, "with.script", map_keys, out, facts);
             }
             if let Some(envs) = with_str("envs") {
                 for name in envs
@@ -393,7 +451,7 @@ fn action_facts(
         }
         "garygrossgarten/github-action-ssh" => {
             if let Some(s) = with_str("command") {
-                script(rel, s, step_env, true, "with.command", map_keys, out, facts);
+                remote_script(rel, s, step_env, "with.command", map_keys, out, facts);
             }
         }
         "appleboy/scp-action" => {
@@ -505,8 +563,8 @@ fn create_envfile(
 
 /// The Python files a `run:` script executes (`python scripts/notify.py`):
 /// their reads are the step's, not the deployed app's.
-fn ci_scripts(rel: &str, run: &Scalar, dir: Option<&str>, facts: &mut Facts) {
-    for (row, line) in run.value.lines().enumerate() {
+fn ci_scripts(origin: &Origin<'_>, text: &str, dir: Option<&str>, facts: &mut Facts) {
+    for (row, line) in text.lines().enumerate() {
         for launch in crate::collect::launch::launches(line) {
             for module in launch.modules.iter().filter(|m| m.ends_with(".py")) {
                 let path = match dir {
@@ -516,10 +574,76 @@ fn ci_scripts(rel: &str, run: &Scalar, dir: Option<&str>, facts: &mut Facts) {
                 let row = u32::try_from(row).unwrap_or(u32::MAX);
                 facts.ci_scripts.push(crate::facts::CiScript {
                     path,
-                    location: locate(rel, run, row, 0),
+                    location: origin.locate(row, 0),
                 });
             }
         }
+    }
+}
+
+/// Where a script's rows are: a workflow scalar, or a repository script
+/// a step runs.
+enum Origin<'a> {
+    Run { rel: &'a str, scalar: &'a Scalar },
+    File { path: &'a str, text: &'a str },
+}
+
+impl Origin<'_> {
+    fn locate(&self, row: u32, column: u32) -> Location {
+        match self {
+            Origin::Run { rel, scalar } => locate(rel, scalar, row, column),
+            Origin::File { path, .. } => Location::new(*path, row, column),
+        }
+    }
+
+    /// Where the script begins.
+    fn start(&self) -> Location {
+        match self {
+            Origin::Run { rel, scalar } => Location::new(*rel, scalar.row, scalar.column),
+            Origin::File { path, .. } => Location::file_start(*path),
+        }
+    }
+
+    /// The text the shell analyser reads: a workflow's `${{ … }}`
+    /// expressions become placeholders; a script file has none.
+    fn analysed_text(&self) -> (String, Vec<Source>) {
+        match self {
+            Origin::Run { scalar, .. } => substitute(&scalar.value),
+            Origin::File { text, .. } => (text.to_string(), Vec::new()),
+        }
+    }
+}
+
+/// A script an ssh action runs on the host, and the repository scripts it
+/// runs there (the host's checkout of the same files).
+fn remote_script(
+    rel: &str,
+    scalar: &Scalar,
+    env: &HashMap<String, Source>,
+    what: &str,
+    map_keys: &HashSet<String>,
+    out: &mut JobOutput,
+    facts: &mut Facts,
+) {
+    let scripts = out.scripts;
+    let launched = scripts
+        .map(|s| s.launched(&scalar.value, None))
+        .unwrap_or_default();
+    script(
+        &Origin::Run { rel, scalar },
+        env,
+        true,
+        what,
+        map_keys,
+        out,
+        facts,
+    );
+    for l in &launched {
+        let origin = Origin::File {
+            path: l.path,
+            text: l.text,
+        };
+        script(&origin, env, true, "script", map_keys, out, facts);
     }
 }
 
@@ -536,8 +660,7 @@ fn locate(rel: &str, scalar: &Scalar, row: u32, column: u32) -> Location {
 
 #[allow(clippy::too_many_arguments)]
 fn script(
-    rel: &str,
-    scalar: &Scalar,
+    origin: &Origin<'_>,
     env: &HashMap<String, Source>,
     remote: bool,
     what: &str,
@@ -545,11 +668,12 @@ fn script(
     out: &mut JobOutput,
     facts: &mut Facts,
 ) {
-    let (text, placeholders) = substitute(&scalar.value);
+    let (text, placeholders) = origin.analysed_text();
     let ctx = ScriptContext {
         env: env.clone(),
         placeholders,
         remote,
+        arrays: HashMap::new(),
     };
     let ScriptFacts {
         events,
@@ -567,21 +691,21 @@ fn script(
         facts.sops_decrypts.push(crate::facts::SopsDecrypt {
             candidates: vec![d.file],
             sink: d.sink,
-            location: locate(rel, scalar, d.row, d.column),
+            location: origin.locate(d.row, d.column),
             target: out.target.clone(),
         });
     }
     for (path, row, column) in env_vars_files {
         facts.cloud_run_env_files.push(CloudRunEnvFile {
             path,
-            location: locate(rel, scalar, row, column),
+            location: origin.locate(row, column),
             target: out.target.clone(),
         });
     }
     out.copies.extend(copies);
     out.compose_deploys
         .extend(compose_runs.into_iter().map(|run| ComposeDeploy {
-            location: locate(rel, scalar, run.row, run.column),
+            location: origin.locate(run.row, run.column),
             files: run.files,
             remote: run.remote,
             // Settled once the whole job is seen.
@@ -589,7 +713,7 @@ fn script(
         }));
     for k in kubectl {
         let words: Vec<&str> = k.words.iter().map(String::as_str).collect();
-        let location = locate(rel, scalar, k.row, k.column);
+        let location = origin.locate(k.row, k.column);
         if let Some(object) = crate::collect::kubernetes::kubectl_env_object(
             &words,
             location,
@@ -600,15 +724,15 @@ fn script(
     }
     for (row, message) in errors {
         facts.unparsed.push(Unparsed {
-            location: locate(rel, scalar, row, 0),
+            location: origin.locate(row, 0),
             message: format!("{what}: {message}"),
         });
     }
     for event in events {
         let location = match &event {
-            ScriptEvent::Write(w) => locate(rel, scalar, w.row, w.column),
-            ScriptEvent::Opaque { row, column, .. } => locate(rel, scalar, *row, *column),
-            ScriptEvent::Truncate { .. } => Location::new(rel, scalar.row, scalar.column),
+            ScriptEvent::Write(w) => origin.locate(w.row, w.column),
+            ScriptEvent::Opaque { row, column, .. } => origin.locate(*row, *column),
+            ScriptEvent::Truncate { .. } => origin.start(),
         };
         out.placed.push(Placed { event, location });
     }
@@ -616,14 +740,14 @@ fn script(
         if map_keys.contains(&read.name) {
             facts.reads.push(EnvRead::new(
                 Some(read.name.clone()),
-                locate(rel, scalar, read.row, read.column),
+                origin.locate(read.row, read.column),
                 ReadVia::WorkflowScript,
                 Consumer::Deploy,
             ));
         }
     }
     for u in env_file_uses {
-        let location = locate(rel, scalar, u.row, u.column);
+        let location = origin.locate(u.row, u.column);
         out.env_file_uses.push((u, location));
     }
     out.shipped.extend(shipped);

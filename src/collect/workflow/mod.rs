@@ -10,7 +10,10 @@ mod delivery;
 pub mod expr;
 mod jobs;
 mod opaque;
+mod scripts;
 mod secrets;
+
+pub use scripts::RepoScripts;
 
 use super::{Collector, Context, InputFile};
 use crate::facts::{Consumer, EnvRead, Facts, ReadVia, Unparsed, WriteVia};
@@ -32,19 +35,31 @@ impl Collector for WorkflowCollector {
         "workflow"
     }
 
+    /// Workflows, and the shell scripts their steps may run.
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
-        is_workflow_path(rel)
+        is_workflow_path(rel) || rel.ends_with(".sh")
     }
 
     fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
-        super::collect_each(files, ctx.threads, |file, text| {
-            collect_file(&file.rel, text)
+        let (workflows, shell_scripts): (Vec<InputFile>, Vec<InputFile>) = files
+            .iter()
+            .cloned()
+            .partition(|f| is_workflow_path(&f.rel));
+        let scripts = RepoScripts::new(&shell_scripts);
+        super::collect_each(&workflows, ctx.threads, |file, text| {
+            collect_file_with(&file.rel, text, &scripts)
         })
     }
 }
 
 /// The facts of one workflow file. `rel` names it in locations.
 pub fn collect_file(rel: &str, text: &str) -> Facts {
+    collect_file_with(rel, text, &RepoScripts::default())
+}
+
+/// The facts of one workflow file whose steps may run the repository's
+/// `scripts`.
+pub fn collect_file_with(rel: &str, text: &str, scripts: &RepoScripts) -> Facts {
     let doc = match crate::yaml::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
@@ -69,7 +84,7 @@ pub fn collect_file(rel: &str, text: &str) -> Facts {
         return facts;
     }
     secrets::collect(rel, &doc.root, &mut facts);
-    jobs::collect(rel, &doc.root, &mut facts);
+    jobs::collect(rel, &doc.root, scripts, &mut facts);
     env_expression_reads(rel, &doc.root, &mut facts);
     facts
 }
