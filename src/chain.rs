@@ -745,10 +745,14 @@ fn undeployed_code(
     // A service whose command starts Python (`gunicorn config.wsgi`) runs
     // the app's code whatever image it pulls.
     let runs = |dir: &str| {
-        facts.services.iter().filter(|s| s.deployed).any(|s| match &s.build_context {
-            Some(ctx) => ctx == "." || ctx.is_empty() || reach::is_above(ctx, dir),
-            None => s.runs_python || s.command.as_ref().is_some_and(|c| c.runs_python),
-        })
+        facts
+            .services
+            .iter()
+            .filter(|s| s.deployed)
+            .any(|s| match &s.build_context {
+                Some(ctx) => ctx == "." || ctx.is_empty() || reach::is_above(ctx, dir),
+                None => s.runs_python || s.command.as_ref().is_some_and(|c| c.runs_python),
+            })
     };
     let dirs: BTreeSet<&str> = facts
         .reads
