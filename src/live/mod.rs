@@ -750,6 +750,13 @@ mod chain_tests {
     }
 
     #[test]
+    fn an_optional_key_absent_from_the_container_is_not_missing() {
+        // S3_UPLOAD_BUCKET has a default in the code: its absence is no failure.
+        let chain = chain_with(&["DJANGO_SECRET_KEY=s", "DATABASE_URL=x"]);
+        assert_eq!(live_findings(&chain), []);
+    }
+
+    #[test]
     fn an_empty_alias_counts_only_when_its_head_is_absent() {
         let chain = chain_with(&[
             "DJANGO_SECRET_KEY=s",

@@ -114,3 +114,27 @@ pub fn describe(kind: &OpaqueKind) -> (String, String) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_platform_store_and_a_deploy_step_are_told_apart() {
+        let step = |what: &str| {
+            describe(&OpaqueKind::DeployStep {
+                what: what.to_string(),
+            })
+            .0
+        };
+        assert!(step("fly secrets").contains("the platform's own store `fly secrets`"));
+        assert!(step("cf set-env").contains("the platform's own store"));
+        let action = step("azure/webapps-deploy");
+        assert!(
+            action.contains(
+                "the deploy step `azure/webapps-deploy`, whose env envtrail does not read"
+            ),
+            "{action}"
+        );
+    }
+}
