@@ -318,51 +318,15 @@ fn step_facts(
                 (origin, l.text)
             }));
         for (origin, text) in origins {
-            let what = match origin {
-                Origin::Run { .. } => "run",
-                Origin::File { .. } => "script",
-            };
-            for (row, what) in super::opaque::deploy_commands(text) {
-                facts
-                    .opaque_stages
-                    .push(super::opaque::deploy_step(what, origin.locate(row, 0)));
-            }
-            for (row, platform) in super::opaque::platform_commands(text) {
-                facts.platform_signs.push(PlatformSign {
-                    platform,
-                    location: origin.locate(row, 0),
-                });
-            }
-            script(&origin, &step_env, false, what, &map_keys, out, facts);
-            ci_scripts(&origin, text, dir, facts);
+            runner_script(&origin, text, dir, &step_env, &map_keys, out, facts);
         }
         if let Some(dir) = dir {
-            for deploy in &mut out.compose_deploys[deploys_before..] {
-                for file in &mut deploy.files {
-                    *file = in_working_directory(dir, file);
-                }
-            }
-            for decrypt in &mut facts.sops_decrypts[decrypts_before..] {
-                decrypt.sink = in_working_directory(dir, &decrypt.sink);
-                let from_dir = in_working_directory(dir, &decrypt.candidates[0]);
-                decrypt.candidates.insert(0, from_dir);
-            }
-            for placed in &mut out.placed[before..] {
-                match &mut placed.event {
-                    ScriptEvent::Write(w) if !w.remote => {
-                        if let Some(sink) = &mut w.sink {
-                            *sink = in_working_directory(dir, sink);
-                        }
-                    }
-                    ScriptEvent::Opaque { sink, remote, .. }
-                    | ScriptEvent::Truncate { sink, remote }
-                        if !*remote =>
-                    {
-                        *sink = in_working_directory(dir, sink);
-                    }
-                    _ => {}
-                }
-            }
+            let since = Since {
+                placed: before,
+                deploys: deploys_before,
+                decrypts: decrypts_before,
+            };
+            in_working_directory_since(dir, since, out, facts);
         }
     }
     if let Some(uses) = step.get("uses").and_then(Node::as_scalar)
@@ -386,6 +350,73 @@ fn step_facts(
             && w.via == WriteVia::GithubEnv
         {
             env.insert(w.key.clone(), w.source.clone());
+        }
+    }
+}
+
+/// One script a step runs on the runner (its `run:`, or a repository
+/// script that runs): platform commands, what it writes, the Python it runs.
+fn runner_script(
+    origin: &Origin<'_>,
+    text: &str,
+    dir: Option<&str>,
+    env: &HashMap<String, Source>,
+    map_keys: &HashSet<String>,
+    out: &mut JobOutput,
+    facts: &mut Facts,
+) {
+    let what = match origin {
+        Origin::Run { .. } => "run",
+        Origin::File { .. } => "script",
+    };
+    for (row, what) in super::opaque::deploy_commands(text) {
+        facts
+            .opaque_stages
+            .push(super::opaque::deploy_step(what, origin.locate(row, 0)));
+    }
+    for (row, platform) in super::opaque::platform_commands(text) {
+        facts.platform_signs.push(PlatformSign {
+            platform,
+            location: origin.locate(row, 0),
+        });
+    }
+    script(origin, env, false, what, map_keys, out, facts);
+    ci_scripts(origin, text, dir, facts);
+}
+
+/// Where one step's facts start in the job's and the workflow's lists.
+struct Since {
+    placed: usize,
+    deploys: usize,
+    decrypts: usize,
+}
+
+/// The runner-side paths a step's script wrote, named from its
+/// `working-directory`: compose files, decrypted files, sinks.
+fn in_working_directory_since(dir: &str, since: Since, out: &mut JobOutput, facts: &mut Facts) {
+    for deploy in &mut out.compose_deploys[since.deploys..] {
+        for file in &mut deploy.files {
+            *file = in_working_directory(dir, file);
+        }
+    }
+    for decrypt in &mut facts.sops_decrypts[since.decrypts..] {
+        decrypt.sink = in_working_directory(dir, &decrypt.sink);
+        let from_dir = in_working_directory(dir, &decrypt.candidates[0]);
+        decrypt.candidates.insert(0, from_dir);
+    }
+    for placed in &mut out.placed[since.placed..] {
+        match &mut placed.event {
+            ScriptEvent::Write(w) if !w.remote => {
+                if let Some(sink) = &mut w.sink {
+                    *sink = in_working_directory(dir, sink);
+                }
+            }
+            ScriptEvent::Opaque { sink, remote, .. } | ScriptEvent::Truncate { sink, remote }
+                if !*remote =>
+            {
+                *sink = in_working_directory(dir, sink);
+            }
+            _ => {}
         }
     }
 }
