@@ -167,6 +167,19 @@ fn guarded_read_whose_guard_key_is_set_is_still_required() {
 }
 
 #[test]
+fn guarded_read_whose_guard_needs_a_key_the_deploy_visibly_lacks_is_still_required() {
+    // `if "SQLITE_PATH" not in os.environ:` holds on the host, where nothing
+    // sets SQLITE_PATH: DATABASE_PASSWORD is required there and missing.
+    let (report, code) = check_json("read-guard-unset", &[]);
+    assert_eq!(code, 1, "{:?}", findings(&report));
+    assert!(
+        at(&report, "error").contains(&("unset-required".into(), Some("DATABASE_PASSWORD".into()))),
+        "{:?}",
+        findings(&report)
+    );
+}
+
+#[test]
 fn not_the_app_tests_and_ci_helpers_are_not_audited_against_the_deploy() {
     let (report, code) = check_json("fp-not-the-app", &[]);
     assert_eq!(code, 0, "{:?}", findings(&report));
