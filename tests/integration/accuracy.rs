@@ -529,3 +529,17 @@ fn the_checklist_ticks_nothing_a_test_environment_sets() {
         }
     }
 }
+
+#[test]
+fn guarded_read_whose_guard_key_is_behind_an_unseen_stage_is_unknown_not_skipped() {
+    // MAIL_ENABLED may be in the host's .env: whether the branch runs is
+    // unknown, so MAIL_PASSWORD is a reach-unknown note, not a branch that
+    // visibly does not run.
+    let (report, code) = check_json("read-guard-opaque", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    assert!(
+        at(&report, "note").contains(&("reach-unknown".into(), Some("MAIL_PASSWORD".into()))),
+        "{:?}",
+        findings(&report)
+    );
+}

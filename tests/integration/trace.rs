@@ -61,3 +61,19 @@ fn trace_shows_where_the_chain_breaks() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("did you mean S3_UPLOAD_BUCKET?"));
 }
+
+/// A fallback chain names the key that meets it: compose sets the older
+/// name, so the chain the app reads first is satisfied by S3_BUCKET.
+#[test]
+fn trace_names_the_key_that_satisfies_a_fallback_chain() {
+    let out = envtrail()
+        .args(["trace", "BUCKET_NAME", "fixtures/trace-fallback-satisfied"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("BUCKET_NAME → S3_BUCKET (satisfied by S3_BUCKET)"),
+        "{text}"
+    );
+    assert!(text.contains("✓ the value reaches the app"), "{text}");
+}
