@@ -750,7 +750,7 @@ fn undeployed_code(
             .iter()
             .filter(|s| s.deployed)
             .any(|s| match &s.build_context {
-                Some(ctx) => ctx == "." || ctx.is_empty() || reach::is_above(ctx, dir),
+                Some(ctx) => ctx == "." || reach::is_above(ctx, dir),
                 None => s.runs_python || s.command.as_ref().is_some_and(|c| c.runs_python),
             })
     };

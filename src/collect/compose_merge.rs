@@ -12,6 +12,7 @@ use std::path::Path;
 
 use super::compose::{DEFAULT_FILES, is_compose_name};
 use super::shell::basename;
+use crate::chain::reach::{dir_of, is_above};
 use crate::facts::{ComposeDeploy, ComposeService, Facts};
 
 /// The repository compose files of one deploy, base first; empty when they
@@ -33,7 +34,7 @@ pub fn resolve(deploy: &ComposeDeploy, known: &BTreeSet<&str>) -> Vec<String> {
     // An override alone (`scp prod.yml host:app/docker-compose.override.yml`
     // then plain `up`): compose still starts from the base beside it.
     if files.iter().all(|f| basename(f).contains("override")) {
-        let dir = crate::chain::reach::dir_of(files.first().map_or("", |f| f));
+        let dir = dir_of(files.first().map_or("", |f| f));
         let bases: Vec<String> = default_files(dir, known)
             .into_iter()
             .filter(|f| !basename(f).contains("override"))
@@ -295,15 +296,6 @@ fn rebase(path: &str, from: &str, to: &str) -> Option<String> {
     let mut relative: Vec<&str> = vec![".."; from.len() - common];
     relative.extend(path_parts[common..].iter().map(String::as_str));
     super::compose::join(to, &relative.join("/"))
-}
-
-fn dir_of(file: &str) -> &str {
-    file.rsplit_once('/').map_or("", |(d, _)| d)
-}
-
-/// Folder `dir` is `inner` or holds it (`""` holds everything).
-fn is_above(dir: &str, inner: &str) -> bool {
-    dir.is_empty() || inner == dir || inner.starts_with(&format!("{dir}/"))
 }
 
 /// An image reference without its tag or digest: `ghcr.io/org/api:${TAG:-dev}`
