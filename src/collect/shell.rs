@@ -2400,15 +2400,17 @@ mod tests {
         assert_eq!(keys(&f), kv(&[("A", "literal")]));
     }
 
+    /// The files of each compose run the script starts, in order.
+    fn files(script: &str) -> Vec<Vec<String>> {
+        run(script, &[])
+            .compose_runs
+            .into_iter()
+            .map(|r| r.files)
+            .collect()
+    }
+
     #[test]
     fn compose_up_names_its_files_and_other_subcommands_do_not() {
-        let files = |script: &str| -> Vec<Vec<String>> {
-            run(script, &[])
-                .compose_runs
-                .into_iter()
-                .map(|r| r.files)
-                .collect()
-        };
         assert_eq!(
             files("docker compose -f base.yml --file=prod.yml -p app up -d --build"),
             [vec!["base.yml".to_string(), "prod.yml".to_string()]]
@@ -2426,13 +2428,6 @@ mod tests {
 
     #[test]
     fn compose_files_from_arrays_give_one_run_per_branch() {
-        let files = |script: &str| -> Vec<Vec<String>> {
-            run(script, &[])
-                .compose_runs
-                .into_iter()
-                .map(|r| r.files)
-                .collect()
-        };
         let script = r#"
 case "$1" in
   production)

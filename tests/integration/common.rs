@@ -176,6 +176,15 @@ pub fn check_dir(root: &Path, extra: &[&str]) -> (serde_json::Value, i32, String
 
 /// `(file, line, message)` of every finding of `rule`, in report order.
 pub fn findings_of(report: &serde_json::Value, rule: &str) -> Vec<(String, u64, String)> {
+    findings_with(report, rule, "message")
+}
+
+/// `(file, line, f[field])` of every finding of `rule`, in report order.
+pub fn findings_with(
+    report: &serde_json::Value,
+    rule: &str,
+    field: &str,
+) -> Vec<(String, u64, String)> {
     report["findings"]
         .as_array()
         .into_iter()
@@ -185,7 +194,7 @@ pub fn findings_of(report: &serde_json::Value, rule: &str) -> Vec<(String, u64, 
             (
                 f["file"].as_str().unwrap_or_default().to_string(),
                 f["line"].as_u64().unwrap_or_default(),
-                f["message"].as_str().unwrap_or_default().to_string(),
+                f[field].as_str().unwrap_or_default().to_string(),
             )
         })
         .collect()

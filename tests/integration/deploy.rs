@@ -7,24 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{check_json, envtrail, findings, key_entry};
-
-/// `(file, line, severity)` of every finding of `rule`.
-fn placed(report: &serde_json::Value, rule: &str) -> Vec<(String, u64, String)> {
-    report["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| f["rule"] == rule)
-        .map(|f| {
-            (
-                f["file"].as_str().unwrap_or_default().to_string(),
-                f["line"].as_u64().unwrap_or_default(),
-                f["severity"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
+use crate::common::{check_json, envtrail, findings, findings_with, key_entry};
 
 fn messages_of<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a str> {
     report["findings"]
@@ -709,7 +692,7 @@ fn ecs_task_json_json_snapshot() {
 fn a_deploy_script_s_compose_arrays_are_the_deployed_project() {
     let (report, code) = check_json("deploy-script-compose-arrays", &[]);
     assert_eq!(code, 0, "a warning does not fail --fail-on error");
-    let warned: Vec<_> = placed(&report, "unset-defaulted")
+    let warned: Vec<_> = findings_with(&report, "unset-defaulted", "severity")
         .into_iter()
         .filter(|(_, _, severity)| severity == "warning")
         .collect();
@@ -759,7 +742,7 @@ fn code_no_deployed_service_is_tied_to_is_unknown_not_unset() {
         "no error: the image's link to the code is not visible"
     );
     assert!(keys_of(&report, "unset-required").is_empty());
-    let notes = placed(&report, "reach-unknown");
+    let notes = findings_with(&report, "reach-unknown", "severity");
     assert_eq!(
         notes,
         [("app/main.py".to_string(), 6, "note".to_string())],
