@@ -11,6 +11,7 @@
 
 use super::RuleId;
 use super::unset::{InjectionSites, chain_note, default_phrase, verdicts_for, with_deploy_story};
+use crate::chain::reach::Defaulted;
 use crate::chain::verdict::Defaulting;
 use crate::chain::{Chain, Verdict};
 use crate::facts::{DefaultValue, EnvRead};
@@ -20,25 +21,23 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
     let sites = InjectionSites::of(chain);
     for (row, kv) in verdicts_for(chain, RuleId::UnsetDefaulted) {
         let read = &kv.read;
-        let judged = match &kv.verdict {
+        // Where compose substitutes a default, the app gets compose's value,
+        // never the code's: judged (and said) on what the container holds.
+        let compose_default = match &kv.verdict {
             Verdict::Defaulted {
                 default: Defaulting::Compose(d),
                 ..
-            } if d.iter().all(|d| !d.default_empty) => DefaultRisk::Intended(
+            } => Some(ComposeDefault::of(d)),
+            _ => None,
+        };
+        let judged = match compose_default {
+            Some(ComposeDefault::Written) => DefaultRisk::Intended(
                 "compose substitutes a default of its own, written for the deploy",
             ),
-            _ => DefaultRisk::of(&row.key, read),
+            Some(ComposeDefault::Empty) => DefaultRisk::of(&row.key, &with_empty_default(read)),
+            None => DefaultRisk::of(&row.key, read),
         };
-        // "NO usable value" is said only where it is the consequence.
-        let default = match (&judged, &read.default) {
-            (DefaultRisk::Intended(_), Some(d)) => format!("the default is {}", d.as_python()),
-            _ => default_phrase(read),
-        };
-        let mut message = format!(
-            "{} is read with a default and no stage sets it{}: deployments silently run on the default; {default}",
-            row.key,
-            chain_note(read),
-        );
+        let mut message = message(&row.key, read, compose_default, judged);
         if let DefaultRisk::Intended(why) = judged {
             message.push_str(&format!(
                 " (a note, not a warning: {why}; set {} in the deploy if production needs another value)",
@@ -58,6 +57,64 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         }
         out.push(with_deploy_story(kv, sites.relate(read, finding)));
     }
+}
+
+/// The finding's words; "NO usable value" is said only where it is the
+/// consequence.
+fn message(
+    key: &str,
+    read: &EnvRead,
+    compose_default: Option<ComposeDefault>,
+    judged: DefaultRisk,
+) -> String {
+    let chain_note = chain_note(read);
+    match (compose_default, judged, &read.default) {
+        (Some(ComposeDefault::Written), ..) => format!(
+            "{key} is set by no stage but a default compose substitutes{chain_note}: deployments silently run on compose's default, not the code's"
+        ),
+        (Some(ComposeDefault::Empty), judged, _) => format!(
+            "{key} is set by no stage but an empty default compose substitutes{chain_note}: the container gets {key}=\"\"{}",
+            match judged {
+                DefaultRisk::Development => {
+                    ", so the app runs with NO usable value whatever the code's default"
+                }
+                DefaultRisk::Intended(_) => ", whatever the code's default",
+            }
+        ),
+        (None, DefaultRisk::Intended(_), Some(d)) => format!(
+            "{key} is read with a default and no stage sets it{chain_note}: deployments silently run on the default; the default is {}",
+            d.as_python()
+        ),
+        (None, ..) => format!(
+            "{key} is read with a default and no stage sets it{chain_note}: deployments silently run on the default; {}",
+            default_phrase(read)
+        ),
+    }
+}
+
+/// What compose substitutes for a key no stage sets: a default written in the
+/// compose file, or (in any of its services) an empty one (`${K:-}`), which
+/// sets the key to "" so the code's default never applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ComposeDefault {
+    Written,
+    Empty,
+}
+
+impl ComposeDefault {
+    fn of(defaults: &[Defaulted]) -> ComposeDefault {
+        match defaults.iter().any(|d| d.default_empty) {
+            true => ComposeDefault::Empty,
+            false => ComposeDefault::Written,
+        }
+    }
+}
+
+/// The read as the container runs it when compose sets the key to "".
+fn with_empty_default(read: &EnvRead) -> EnvRead {
+    let mut read = read.clone();
+    read.default = Some(DefaultValue::Str(String::new()));
+    read
 }
 
 /// Whether running production on a read's default is likely a mistake.

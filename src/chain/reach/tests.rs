@@ -272,6 +272,67 @@ fn compose_default_is_unset_defaulted_not_required() {
     );
 }
 
+/// The read of `key` at app/settings.py:1, with a code default of `default`.
+fn read_defaulting_to(key: &str, default: &str) -> EnvRead {
+    let mut r = read(key, 1, false);
+    r.via = ReadVia::OsGetenv;
+    r.default = Some(crate::facts::DefaultValue::Str(default.into()));
+    r
+}
+
+/// Compose's `${K:-}` sets K to "" in the container, so `os.getenv("K",
+/// "UTC")` returns "": the code's production-like default never applies.
+#[test]
+fn an_empty_compose_default_is_judged_as_empty_not_by_the_codes_default() {
+    let compose = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      TIME_ZONE: ${TIME_ZONE:-}\n";
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", compose)],
+            vec![write("OTHER", 9, Some(".env"), None)],
+            vec![read_defaulting_to("TIME_ZONE", "UTC")],
+        ),
+        None,
+    );
+    let f = finding(&chain, RuleId::UnsetDefaulted, "TIME_ZONE");
+    assert_eq!(
+        f.severity,
+        crate::finding::Severity::Warning,
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message
+            .contains("the container gets TIME_ZONE=\"\", so the app runs with NO usable value"),
+        "{}",
+        f.message
+    );
+    assert!(!f.message.contains("UTC"), "{}", f.message);
+}
+
+/// Compose's `${K:-redis}` is what the app runs on: the code's "localhost"
+/// is neither quoted nor judged.
+#[test]
+fn a_written_compose_default_is_a_note_that_does_not_quote_the_codes_default() {
+    let compose = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      REDIS_HOST: ${REDIS_HOST:-redis}\n";
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", compose)],
+            vec![write("OTHER", 9, Some(".env"), None)],
+            vec![read_defaulting_to("REDIS_HOST", "localhost")],
+        ),
+        None,
+    );
+    let f = finding(&chain, RuleId::UnsetDefaulted, "REDIS_HOST");
+    assert_eq!(f.severity, crate::finding::Severity::Note, "{}", f.message);
+    assert!(
+        f.message
+            .contains("deployments silently run on compose's default, not the code's"),
+        "{}",
+        f.message
+    );
+    assert!(!f.message.contains("localhost"), "{}", f.message);
+}
+
 #[test]
 fn required_interpolation_and_bare_passthrough_break() {
     let compose = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      - A=${A:?set A}\n      - B\n      - C=x${C_HOST}\n";
