@@ -407,7 +407,7 @@ impl Chain {
             .values()
             .map(|r| verdict::judge(self, r))
             .collect();
-        let per_target: Vec<BTreeMap<String, Verdict>> = self
+        let per_target: Vec<BTreeMap<String, KeyVerdict>> = self
             .deploy
             .targets
             .iter()
@@ -416,7 +416,7 @@ impl Chain {
                     .values()
                     .filter_map(|r| {
                         let kv = verdict::judge_in(self, r, verdict::Scope::Target(t))?;
-                        Some((r.key.clone(), kv.verdict))
+                        Some((r.key.clone(), kv))
                     })
                     .collect()
             })

@@ -315,7 +315,8 @@ fn satisfied_in(chain: &Chain, read: &EnvRead, scope: Scope) -> Option<(String, 
 
 /// Where `key` is set for the code in `file`, if it is: by the platform, by
 /// the app's own dotenv file, or (with a compose / Kubernetes / Cloud Run
-/// stage for the app) where it reaches that code, else by any write.
+/// stage for the app) where it reaches that code in a target that delivers
+/// the app, else by any write.
 fn set_at(chain: &Chain, key: &str, file: &str, scope: Scope) -> Option<Location> {
     if chain.visibility.platforms.sets(key) {
         return Some(Location::file_start(file));
@@ -327,17 +328,20 @@ fn set_at(chain: &Chain, key: &str, file: &str, scope: Scope) -> Option<Location
         return Some(at);
     }
     if let Scope::Target(t) = scope {
-        let reaches = !chain.deploy.has_app_stage || chain.deploy.reaches_code_in(key, file);
+        let reaches =
+            !chain.deploy.has_app_stage || chain.deploy.reaches_code_in_target(t, key, file);
         return t.keys.get(key).filter(|_| reaches).cloned();
     }
     if chain.deploy.has_app_stage {
-        if !chain.deploy.reaches_code_in(key, file) {
-            return None;
-        }
+        // A development compose file that sets the key does not set it for
+        // the deploy: only targets that deliver the app count, when some do.
+        let some_deliver = chain.deploy.targets.iter().any(|t| t.delivers);
         return chain
             .deploy
             .targets
             .iter()
+            .filter(|t| t.delivers || !some_deliver)
+            .filter(|t| chain.deploy.reaches_code_in_target(t, key, file))
             .find_map(|t| t.keys.get(key).cloned());
     }
     chain

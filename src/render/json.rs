@@ -267,8 +267,9 @@ struct TargetsByKey<'a> {
 fn targets_by_key(chain: &crate::chain::Chain) -> TargetsByKey<'_> {
     let mut by_key = TargetsByKey::default();
     for t in &chain.deploy.targets {
-        for (key, verdict) in &t.verdicts {
+        for (key, kv) in &t.verdicts {
             let key = key.as_str();
+            let verdict = &kv.verdict;
             by_key
                 .targets
                 .entry(key)

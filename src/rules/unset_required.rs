@@ -99,7 +99,12 @@ fn missing_in_targets(
     kv: &KeyVerdict,
     missing: &[&crate::chain::reach::Target],
 ) -> Finding {
-    let read = &kv.read;
+    // The read that fails where the key is missing: in a monorepo another
+    // service's than the one judged over every target.
+    let read = missing
+        .first()
+        .and_then(|t| t.key_verdict(&row.key))
+        .map_or(&kv.read, |missing| &missing.read);
     let reaching: Vec<&str> = chain
         .deploy
         .targets
@@ -124,12 +129,8 @@ fn missing_in_targets(
             t.location.clone(),
             format!("target {} lacks {}", t.name, row.key),
         );
-        if let Some(v) = t.verdict(&row.key) {
-            let story = KeyVerdict {
-                read: read.clone(),
-                verdict: v.clone(),
-            };
-            finding = with_deploy_story(&story, finding);
+        if let Some(story) = t.key_verdict(&row.key) {
+            finding = with_deploy_story(story, finding);
         }
     }
     finding

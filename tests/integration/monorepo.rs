@@ -35,3 +35,34 @@ fn the_working_directory_places_the_env_file() {
         "runner-side"
     );
 }
+
+/// One job writes both services' `.env` (api's with STRIPE_API_KEY,
+/// billing's without): in that target the key reaches api, not billing.
+#[test]
+fn a_key_one_job_writes_for_one_service_is_missing_for_the_other_in_that_target() {
+    let (report, code) = check_json("monorepo-one-deploy-job", &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "unset-required".to_string(),
+            Some("STRIPE_API_KEY".to_string())
+        )]
+    );
+    assert_eq!(code, 1);
+    let finding = &report["findings"][0];
+    // The read that fails is billing's, not api's (where the key arrives).
+    assert_eq!(finding["file"], "services/billing/billing/settings.py");
+    assert_eq!(finding["line"], 6);
+    assert!(
+        finding["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("deploy target production does not set it")),
+        "{}",
+        finding["message"]
+    );
+    let stripe = key_entry(&report, "STRIPE_API_KEY");
+    assert_eq!(
+        stripe["target_reach"],
+        serde_json::json!({"production": "unset", "staging": "set"})
+    );
+}

@@ -52,9 +52,14 @@ pub struct Target {
     pub opaque: Vec<OpaqueStage>,
     /// The app's compose services this target deploys, each with its keys.
     pub services: Vec<ServiceReach>,
+    /// For each key, the folders of the compose files whose app service it
+    /// reaches in this target (what `Deploy::arrived_in` holds over all).
+    pub arrived_in: BTreeMap<String, BTreeSet<String>>,
     /// The verdict on each key the app reads, in this target: judged once
     /// with the chain (see `chain::verdict`), read by every consumer.
-    pub verdicts: BTreeMap<String, crate::chain::Verdict>,
+    /// With the read judged, which in a monorepo may be another service's
+    /// than the one judged over every target.
+    pub verdicts: BTreeMap<String, crate::chain::KeyVerdict>,
 }
 
 impl Target {
@@ -70,6 +75,7 @@ impl Target {
             defaulted: BTreeMap::new(),
             opaque: Vec::new(),
             services: Vec::new(),
+            arrived_in: BTreeMap::new(),
             verdicts: BTreeMap::new(),
         }
     }
@@ -81,6 +87,11 @@ impl Target {
 
     /// This target's verdict on `key`, when the app reads it.
     pub fn verdict(&self, key: &str) -> Option<&crate::chain::Verdict> {
+        self.verdicts.get(key).map(|kv| &kv.verdict)
+    }
+
+    /// This target's verdict on `key` with the read it judges.
+    pub fn key_verdict(&self, key: &str) -> Option<&crate::chain::KeyVerdict> {
         self.verdicts.get(key)
     }
 }
@@ -225,21 +236,35 @@ impl Deploy {
         self.targets.iter().any(|t| t.keys.contains_key(key))
     }
 
-    /// `key` reaches the app service that runs the code in `file`: the one
-    /// whose compose file sits in the deepest folder above `file`. When no
-    /// app service's folder holds `file` (one compose file for the whole
-    /// repository, Kubernetes, Cloud Run), any app service will do.
+    /// `key` reaches the app service that runs the code in `file`, in some
+    /// target.
     pub fn reaches_code_in(&self, key: &str, file: &str) -> bool {
-        if !self.reaches(key) {
-            return false;
-        }
+        self.reaches(key) && self.reaches_home(&self.arrived_in, key, file)
+    }
+
+    /// `key` reaches the app service that runs the code in `file` in target
+    /// `t`: another service's `.env` in the same job is not this one's.
+    pub fn reaches_code_in_target(&self, t: &Target, key: &str, file: &str) -> bool {
+        t.keys.contains_key(key) && self.reaches_home(&t.arrived_in, key, file)
+    }
+
+    /// Whether `arrived_in` has `key` reaching the app service that runs
+    /// `file`: the one whose compose file sits in the deepest folder above
+    /// it. When no app service's folder holds `file` (one compose file for
+    /// the whole repository, Kubernetes, Cloud Run), any app service will do.
+    fn reaches_home(
+        &self,
+        arrived_in: &BTreeMap<String, BTreeSet<String>>,
+        key: &str,
+        file: &str,
+    ) -> bool {
         let home = self
             .app_services
             .iter()
             .map(|(compose, _)| dir_of(compose))
             .filter(|dir| is_above(dir, dir_of(file)))
             .max_by_key(|dir| dir.len());
-        match (home, self.arrived_in.get(key)) {
+        match (home, arrived_in.get(key)) {
             (Some(home), Some(dirs)) if !home.is_empty() => dirs.contains(home),
             _ => true,
         }

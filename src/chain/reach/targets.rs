@@ -82,7 +82,7 @@ impl<'a> Assembler<'a> {
         for unit in units {
             let out = self.unit_outcome(unit, host, &mut target.services);
             for a in out.arrivals {
-                self.arrive(host, a, &mut target.keys);
+                self.arrive(host, a, &mut target);
             }
             for (key, b) in out.breaks {
                 target.breaks.entry(key).or_default().push(b);
@@ -141,12 +141,14 @@ impl<'a> Assembler<'a> {
     /// Record an arrival: the folder it reaches, the deploy stage's write,
     /// and where the target sets the key (the workflow's own write when
     /// compose only passes it on, else the deploy stage).
-    fn arrive(&mut self, host: &HostEnv, a: Arrival, keys: &mut BTreeMap<String, Location>) {
+    fn arrive(&mut self, host: &HostEnv, a: Arrival, target: &mut Target) {
         let dir = dir_of(&a.location.file);
-        self.arrived_in
-            .entry(a.key.clone())
-            .or_default()
-            .insert(dir.to_string());
+        for arrived_in in [&mut self.arrived_in, &mut target.arrived_in] {
+            arrived_in
+                .entry(a.key.clone())
+                .or_default()
+                .insert(dir.to_string());
+        }
         let upstream = match (a.via, &a.source, &a.sink) {
             (WriteVia::ComposeEnvFile, _, Some(sink)) => host
                 .file_writes(dir, sink)
@@ -155,7 +157,9 @@ impl<'a> Assembler<'a> {
             (WriteVia::ComposeEnvironment, Source::Env(h), _) => host.origin(dir, h),
             _ => None,
         };
-        keys.entry(a.key.clone())
+        target
+            .keys
+            .entry(a.key.clone())
             .or_insert_with(|| upstream.unwrap_or_else(|| a.location.clone()));
         // `insert` leaves an equal write already there in place.
         self.writes.insert(DeployWrite(EnvWrite {

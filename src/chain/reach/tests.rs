@@ -453,6 +453,83 @@ fn workflow_targets_drift() {
     );
 }
 
+/// Staging gets the required SECRET_KEY, production does not: the two
+/// targets of `workflow_targets_drift`, with SENTRY_URL required.
+fn staging_has_a_required_key_production_lacks(compose: &[(&str, &str)], deliver: bool) -> Chain {
+    let writes = vec![
+        write(
+            "SECRET_KEY",
+            5,
+            Some(".env"),
+            Some("deploy-staging.yml#deploy"),
+        ),
+        write(
+            "SENTRY_URL",
+            6,
+            Some(".env"),
+            Some("deploy-staging.yml#deploy"),
+        ),
+        write(
+            "SECRET_KEY",
+            20,
+            Some(".env"),
+            Some("deploy-production.yml#deploy"),
+        ),
+    ];
+    let mut f = facts(
+        compose,
+        writes,
+        vec![read("SECRET_KEY", 1, true), read("SENTRY_URL", 2, true)],
+    );
+    f.jobs = ["deploy-staging.yml#deploy", "deploy-production.yml#deploy"]
+        .map(|t| crate::facts::WorkflowJob {
+            delivers: deliver,
+            ..delivering_job(t)
+        })
+        .to_vec();
+    Chain::build(f, None)
+}
+
+#[test]
+fn a_required_key_missing_in_a_delivering_target_is_an_error() {
+    let chain = staging_has_a_required_key_production_lacks(&[("compose.yml", ENV_FILE)], true);
+    let f = finding(&chain, RuleId::UnsetRequired, "SENTRY_URL");
+    assert!(
+        f.message
+            .contains("deploy target deploy-production.yml#deploy does not set it"),
+        "{}",
+        f.message
+    );
+}
+
+/// Jobs envtrail does not see deliver the app (an unrecognised deploy
+/// command) stay targets, but what one lacks is not certainly production's.
+#[test]
+fn a_required_key_missing_in_a_job_not_seen_to_deliver_is_not_an_error() {
+    let chain = staging_has_a_required_key_production_lacks(&[("compose.yml", ENV_FILE)], false);
+    assert_eq!(chain.deploy.targets.len(), 2);
+    let all = findings(&chain);
+    assert!(
+        !all.iter().any(|(r, _)| *r == RuleId::UnsetRequired),
+        "{all:?}"
+    );
+}
+
+/// With no compose, Kubernetes or platform stage for the app, how the
+/// host's `.env` reaches the app is not seen: a target lacking a key is
+/// drift, never a certain failure.
+#[test]
+fn a_required_key_missing_in_a_target_without_an_app_stage_is_not_an_error() {
+    let chain = staging_has_a_required_key_production_lacks(&[], true);
+    assert!(!chain.deploy.has_app_stage);
+    assert_eq!(chain.deploy.targets.len(), 2);
+    let all = findings(&chain);
+    assert!(
+        !all.iter().any(|(r, _)| *r == RuleId::UnsetRequired),
+        "{all:?}"
+    );
+}
+
 #[test]
 fn compose_variants_are_targets_and_pair_with_workflow_environments() {
     let staging = "services:\n  web:\n    command: gunicorn app.wsgi\n    restart: always\n    environment:\n      - A=1\n      - B=2\n";
@@ -812,4 +889,68 @@ fn a_service_of_another_runtime_is_not_the_app() {
         chain.deploy.app_services
     );
     assert_eq!(findings(&chain), []);
+}
+/// A development compose file is a target that delivers nothing: a key
+/// the deployed compose file gives and it lacks is no failure of the deploy.
+#[test]
+fn a_required_key_a_development_compose_file_lacks_is_not_an_error() {
+    let prod = "services:\n  web:\n    command: gunicorn app.wsgi\n    restart: always\n    environment:\n      - A=1\n      - B=2\n";
+    let dev = "services:\n  web:\n    command: gunicorn app.wsgi\n    environment:\n      - A=1\n";
+    let mut f = facts(
+        &[
+            ("docker-compose.yml", prod),
+            ("docker-compose.dev.yml", dev),
+        ],
+        vec![],
+        vec![read("B", 1, true)],
+    );
+    f.jobs = vec![delivering_job("deploy.yml#deploy")];
+    let chain = Chain::build(f, None);
+    let shape: Vec<(&str, bool, Option<&str>)> = chain
+        .deploy
+        .targets
+        .iter()
+        .map(|t| {
+            (
+                t.name.as_str(),
+                t.delivers,
+                t.verdict("B").map(crate::chain::Verdict::as_str),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("docker-compose.yml", true, Some("set")),
+            ("docker-compose.dev.yml", false, Some("unset")),
+        ]
+    );
+    let all = findings(&chain);
+    assert!(
+        !all.iter().any(|(r, _)| *r == RuleId::UnsetRequired),
+        "{all:?}"
+    );
+}
+/// The deployed compose file lacks a key only the development one sets:
+/// production fails at boot, whatever the development stack gives.
+#[test]
+fn a_required_key_only_a_development_compose_file_sets_is_unset() {
+    let prod = "services:\n  web:\n    command: gunicorn app.wsgi\n    restart: always\n    environment:\n      - A=1\n";
+    let dev = "services:\n  web:\n    command: gunicorn app.wsgi\n    environment:\n      - A=1\n      - B=2\n";
+    let mut f = facts(
+        &[
+            ("docker-compose.yml", prod),
+            ("docker-compose.dev.yml", dev),
+        ],
+        vec![],
+        vec![read("B", 1, true)],
+    );
+    f.jobs = vec![delivering_job("deploy.yml#deploy")];
+    let chain = Chain::build(f, None);
+    assert_eq!(
+        chain.rows["B"].verdict().map(crate::chain::Verdict::as_str),
+        Some("unset")
+    );
+    let f = finding(&chain, RuleId::UnsetRequired, "B");
+    assert_eq!(f.severity, crate::finding::Severity::Error, "{}", f.message);
 }
