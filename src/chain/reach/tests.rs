@@ -456,6 +456,15 @@ fn workflow_targets_drift() {
 /// Staging gets the required SECRET_KEY, production does not: the two
 /// targets of `workflow_targets_drift`, with SENTRY_URL required.
 fn staging_has_a_required_key_production_lacks(compose: &[(&str, &str)], deliver: bool) -> Chain {
+    staging_has_a_key_production_lacks(compose, deliver, read("SENTRY_URL", 2, true))
+}
+
+/// Staging gets SECRET_KEY and `sentry`'s key, production only SECRET_KEY.
+fn staging_has_a_key_production_lacks(
+    compose: &[(&str, &str)],
+    deliver: bool,
+    sentry: EnvRead,
+) -> Chain {
     let writes = vec![
         write(
             "SECRET_KEY",
@@ -476,11 +485,7 @@ fn staging_has_a_required_key_production_lacks(compose: &[(&str, &str)], deliver
             Some("deploy-production.yml#deploy"),
         ),
     ];
-    let mut f = facts(
-        compose,
-        writes,
-        vec![read("SECRET_KEY", 1, true), read("SENTRY_URL", 2, true)],
-    );
+    let mut f = facts(compose, writes, vec![read("SECRET_KEY", 1, true), sentry]);
     f.jobs = ["deploy-staging.yml#deploy", "deploy-production.yml#deploy"]
         .map(|t| crate::facts::WorkflowJob {
             delivers: deliver,
@@ -499,6 +504,21 @@ fn a_required_key_missing_in_a_delivering_target_is_an_error() {
             .contains("deploy target deploy-production.yml#deploy does not set it"),
         "{}",
         f.message
+    );
+}
+
+/// A one-off script's read fails the script, not the deploy: what a target
+/// lacks for it is at most a warning.
+#[test]
+fn a_required_key_a_script_reads_missing_in_a_delivering_target_is_not_an_error() {
+    let mut sentry = read("SENTRY_URL", 2, true);
+    sentry.location.file = "scripts/report.py".into();
+    sentry.consumer = Consumer::Script;
+    let chain = staging_has_a_key_production_lacks(&[("compose.yml", ENV_FILE)], true, sentry);
+    let all = findings(&chain);
+    assert!(
+        !all.iter().any(|(r, _)| *r == RuleId::UnsetRequired),
+        "{all:?}"
     );
 }
 
@@ -953,4 +973,51 @@ fn a_required_key_only_a_development_compose_file_sets_is_unset() {
     );
     let f = finding(&chain, RuleId::UnsetRequired, "B");
     assert_eq!(f.severity, crate::finding::Severity::Error, "{}", f.message);
+}
+
+/// `web` gets the project's `.env`, `worker` (same build, same settings)
+/// only DATABASE_URL: the `compose-service-drops-key` fixture as facts,
+/// with `reads` in place of its settings.
+fn worker_drops_what_web_gets(reads: Vec<EnvRead>) -> Chain {
+    let compose = "services:\n  web:\n    build: .\n    command: gunicorn app.wsgi\n    env_file: .env\n    restart: always\n  worker:\n    build: .\n    command: celery -A app worker\n    environment:\n      - DATABASE_URL\n    restart: always\n";
+    let writes = ["SECRET_KEY", "DATABASE_URL", "SENTRY_DSN"]
+        .iter()
+        .zip(1..)
+        .map(|(k, row)| write(k, row, Some(".env"), Some("deploy.yml#deploy")))
+        .collect();
+    let mut f = facts(&[("compose.yml", compose)], writes, reads);
+    f.settings_modules = vec!["app/settings.py".into()];
+    f.jobs = vec![delivering_job("deploy.yml#deploy")];
+    Chain::build(f, None)
+}
+
+fn unset_required_keys(chain: &Chain) -> Vec<String> {
+    findings(chain)
+        .into_iter()
+        .filter(|(r, _)| *r == RuleId::UnsetRequired)
+        .filter_map(|(_, k)| k)
+        .collect()
+}
+
+#[test]
+fn a_required_settings_key_one_app_service_drops_is_an_error() {
+    let chain = worker_drops_what_web_gets(vec![read("SECRET_KEY", 1, true)]);
+    assert_eq!(unset_required_keys(&chain), ["SECRET_KEY"]);
+}
+
+/// The worker runs without SENTRY_DSN: an optional key, no failure.
+#[test]
+fn an_optional_key_one_app_service_drops_is_not_an_error() {
+    let chain = worker_drops_what_web_gets(vec![read("SENTRY_DSN", 1, false)]);
+    assert_eq!(unset_required_keys(&chain), Vec::<String>::new());
+}
+
+/// A module the app does not import at start (a view, a task) fails only
+/// where it runs, which envtrail cannot place in one service.
+#[test]
+fn a_required_key_read_outside_the_settings_one_service_drops_is_not_an_error() {
+    let mut r = read("SECRET_KEY", 1, true);
+    r.location.file = "app/views.py".into();
+    let chain = worker_drops_what_web_gets(vec![r]);
+    assert_eq!(unset_required_keys(&chain), Vec::<String>::new());
 }
