@@ -979,15 +979,26 @@ fn a_required_key_only_a_development_compose_file_sets_is_unset() {
 /// only DATABASE_URL: the `compose-service-drops-key` fixture as facts,
 /// with `reads` in place of its settings.
 fn worker_drops_what_web_gets(reads: Vec<EnvRead>) -> Chain {
-    let compose = "services:\n  web:\n    build: .\n    command: gunicorn app.wsgi\n    env_file: .env\n    restart: always\n  worker:\n    build: .\n    command: celery -A app worker\n    environment:\n      - DATABASE_URL\n    restart: always\n";
+    worker_with("    environment:\n      - DATABASE_URL\n", reads, true)
+}
+
+/// `web` gets the project's `.env`; `worker` runs the same code with
+/// `worker_env` (compose lines) from a job that `delivers` or not.
+fn worker_with(worker_env: &str, reads: Vec<EnvRead>, delivers: bool) -> Chain {
+    let compose = format!(
+        "services:\n  web:\n    build: .\n    command: gunicorn app.wsgi\n    env_file: .env\n    restart: always\n  worker:\n    build: .\n    command: celery -A app worker\n{worker_env}    restart: always\n"
+    );
     let writes = ["SECRET_KEY", "DATABASE_URL", "SENTRY_DSN"]
         .iter()
         .zip(1..)
         .map(|(k, row)| write(k, row, Some(".env"), Some("deploy.yml#deploy")))
         .collect();
-    let mut f = facts(&[("compose.yml", compose)], writes, reads);
+    let mut f = facts(&[("compose.yml", &compose)], writes, reads);
     f.settings_modules = vec!["app/settings.py".into()];
-    f.jobs = vec![delivering_job("deploy.yml#deploy")];
+    f.jobs = vec![crate::facts::WorkflowJob {
+        delivers,
+        ..delivering_job("deploy.yml#deploy")
+    }];
     Chain::build(f, None)
 }
 
@@ -1019,5 +1030,28 @@ fn a_required_key_read_outside_the_settings_one_service_drops_is_not_an_error() 
     let mut r = read("SECRET_KEY", 1, true);
     r.location.file = "app/views.py".into();
     let chain = worker_drops_what_web_gets(vec![r]);
+    assert_eq!(unset_required_keys(&chain), Vec::<String>::new());
+}
+
+/// The worker's env file is on the host, unseen: it may hold the key.
+#[test]
+fn a_required_key_a_service_may_get_from_an_unseen_host_file_is_not_an_error() {
+    let chain = worker_with(
+        "    env_file: /etc/app/worker.env\n",
+        vec![read("SECRET_KEY", 1, true)],
+        true,
+    );
+    assert_eq!(unset_required_keys(&chain), Vec::<String>::new());
+}
+
+/// No job is seen to deliver the app: which services run in production is
+/// not known, so one lacking a key is no certain failure.
+#[test]
+fn a_required_key_one_service_drops_in_a_job_not_seen_to_deliver_is_not_an_error() {
+    let chain = worker_with(
+        "    environment:\n      - DATABASE_URL\n",
+        vec![read("SECRET_KEY", 1, true)],
+        false,
+    );
     assert_eq!(unset_required_keys(&chain), Vec::<String>::new());
 }
