@@ -356,6 +356,53 @@ mod tests {
     }
 
     #[test]
+    fn a_default_that_is_not_a_literal_is_said_to_be_an_expression() {
+        let mut read = EnvRead::new(
+            Some("K".into()),
+            Location::new("app/settings.py", 1, 0),
+            ReadVia::OsGetenv,
+            Consumer::App,
+        );
+        read.has_default = true;
+        assert_eq!(
+            default_phrase(&read),
+            "the default is an expression in the code"
+        );
+    }
+
+    fn workflow_write(file: &str, sink: &str, remote: bool) -> crate::facts::EnvWrite {
+        crate::facts::EnvWrite {
+            key: "K".into(),
+            location: Location::new(file, 9, 0),
+            via: crate::facts::WriteVia::DotenvEcho,
+            source: crate::facts::Source::Secret("K".into()),
+            sink: Some(sink.into()),
+            target: None,
+            remote,
+        }
+    }
+
+    /// A `.env` written on a deploy host is not in the repository's folder
+    /// of the same name: the code beside a runner-side `.env` is fed by that
+    /// one, and only it is named.
+    #[test]
+    fn a_remote_env_file_is_not_a_site_in_the_repositorys_folders() {
+        let mut facts = crate::facts::Facts::default();
+        facts.writes = vec![
+            workflow_write(".github/workflows/api.yml", "services/api/.env", false),
+            workflow_write(".github/workflows/host.yml", ".env", true),
+        ];
+        let chain = Chain::build(facts, None);
+        let sites = InjectionSites::of(&chain);
+        let files: Vec<&str> = sites
+            .for_file("services/api/api/settings.py")
+            .iter()
+            .map(|l| l.file.as_str())
+            .collect();
+        assert_eq!(files, [".github/workflows/api.yml"]);
+    }
+
+    #[test]
     fn only_empty_strings_and_getenvs_none_are_said_to_leave_no_value() {
         let loud = |p: &str| p.contains("NO usable value") || p.contains("NO value");
         assert!(loud(&phrase(
