@@ -159,7 +159,7 @@ impl InjectionSites {
 /// import is judged like the app, but whether a deploy runs it is not
 /// known: at most a warning, and the message says why.
 pub fn script_at_most_warning(read: &EnvRead, mut finding: Finding) -> Finding {
-    if read.consumer != Consumer::Script || finding.severity < Severity::Warning {
+    if read.consumer != Consumer::Script || finding.severity != Severity::Error {
         return finding;
     }
     finding
@@ -400,6 +400,41 @@ mod tests {
             .map(|l| l.file.as_str())
             .collect();
         assert_eq!(files, [".github/workflows/api.yml"]);
+    }
+
+    /// Only an error is lowered, and only for a one-off script's read.
+    #[test]
+    fn a_scripts_error_is_lowered_to_a_warning_and_nothing_else_changes() {
+        let read = |consumer| {
+            EnvRead::new(
+                Some("K".into()),
+                Location::new("scripts/seed.py", 1, 0),
+                ReadVia::OsEnviron,
+                consumer,
+            )
+        };
+        let finding = |severity| {
+            Finding::new(
+                RuleId::UnsetRequired,
+                Some("K"),
+                Location::new("scripts/seed.py", 1, 0),
+                "m",
+            )
+            .with_severity(severity)
+        };
+        let lowered = script_at_most_warning(&read(Consumer::Script), finding(Severity::Error));
+        assert_eq!(lowered.severity, Severity::Warning);
+        assert!(
+            lowered.message.ends_with("a warning, not an error)"),
+            "{}",
+            lowered.message
+        );
+        for severity in [Severity::Warning, Severity::Note] {
+            let kept = script_at_most_warning(&read(Consumer::Script), finding(severity));
+            assert_eq!((kept.severity, kept.message.as_str()), (severity, "m"));
+        }
+        let app = script_at_most_warning(&read(Consumer::App), finding(Severity::Error));
+        assert_eq!((app.severity, app.message.as_str()), (Severity::Error, "m"));
     }
 
     #[test]
