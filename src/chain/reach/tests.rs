@@ -694,6 +694,16 @@ fn kubernetes_secret_from_env_file() {
         "{}",
         f.message
     );
+    // The related place is the object lacking the key, named as such.
+    let labels: Vec<(&str, u32)> = f
+        .related
+        .iter()
+        .map(|r| (r.label.as_str(), r.location.row))
+        .collect();
+    assert!(
+        labels.contains(&("Secret app-env is defined here", 6)),
+        "{labels:?}"
+    );
 }
 
 /// A kustomize `secretGenerator` over an env file no stage shows (a
