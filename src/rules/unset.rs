@@ -387,11 +387,13 @@ mod tests {
     /// one, and only it is named.
     #[test]
     fn a_remote_env_file_is_not_a_site_in_the_repositorys_folders() {
-        let mut facts = crate::facts::Facts::default();
-        facts.writes = vec![
-            workflow_write(".github/workflows/api.yml", "services/api/.env", false),
-            workflow_write(".github/workflows/host.yml", ".env", true),
-        ];
+        let facts = crate::facts::Facts {
+            writes: vec![
+                workflow_write(".github/workflows/api.yml", "services/api/.env", false),
+                workflow_write(".github/workflows/host.yml", ".env", true),
+            ],
+            ..Default::default()
+        };
         let chain = Chain::build(facts, None);
         let sites = InjectionSites::of(&chain);
         let files: Vec<&str> = sites
