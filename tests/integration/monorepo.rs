@@ -3,9 +3,10 @@
 
 use crate::common::{check_json, findings, key_entry};
 
-#[test]
-fn a_key_written_for_one_service_does_not_reach_another() {
-    let (report, code) = check_json("monorepo-services", &[]);
+/// The report on `fixture`, whose one finding is an `unset-required` on
+/// STRIPE_API_KEY (exit code 1).
+fn the_one_stripe_error(fixture: &str) -> serde_json::Value {
+    let (report, code) = check_json(fixture, &[]);
     assert_eq!(
         findings(&report),
         [(
@@ -14,6 +15,12 @@ fn a_key_written_for_one_service_does_not_reach_another() {
         )]
     );
     assert_eq!(code, 1);
+    report
+}
+
+#[test]
+fn a_key_written_for_one_service_does_not_reach_another() {
+    let report = the_one_stripe_error("monorepo-services");
     let finding = &report["findings"][0];
     assert_eq!(finding["file"], "services/billing/billing/settings.py");
     // The place to fix is billing's own deploy, not every workflow in the repository.
@@ -40,15 +47,7 @@ fn the_working_directory_places_the_env_file() {
 /// billing's without): in that target the key reaches api, not billing.
 #[test]
 fn a_key_one_job_writes_for_one_service_is_missing_for_the_other_in_that_target() {
-    let (report, code) = check_json("monorepo-one-deploy-job", &[]);
-    assert_eq!(
-        findings(&report),
-        [(
-            "unset-required".to_string(),
-            Some("STRIPE_API_KEY".to_string())
-        )]
-    );
-    assert_eq!(code, 1);
+    let report = the_one_stripe_error("monorepo-one-deploy-job");
     let finding = &report["findings"][0];
     // The read that fails is billing's, not api's (where the key arrives).
     assert_eq!(finding["file"], "services/billing/billing/settings.py");

@@ -405,35 +405,11 @@ fn compose_interpolation_consumes_the_key() {
 
 #[test]
 fn workflow_targets_drift() {
-    let writes = vec![
-        write(
-            "SECRET_KEY",
-            5,
-            Some(".env"),
-            Some("deploy-staging.yml#deploy"),
-        ),
-        write(
-            "SENTRY_URL",
-            6,
-            Some(".env"),
-            Some("deploy-staging.yml#deploy"),
-        ),
-        write(
-            "SECRET_KEY",
-            20,
-            Some(".env"),
-            Some("deploy-production.yml#deploy"),
-        ),
-    ];
-    let mut f = facts(
+    let chain = staging_has_a_key_production_lacks(
         &[("compose.yml", ENV_FILE)],
-        writes,
-        vec![read("SECRET_KEY", 1, true), read("SENTRY_URL", 2, false)],
+        true,
+        read("SENTRY_URL", 2, false),
     );
-    f.jobs = ["deploy-staging.yml#deploy", "deploy-production.yml#deploy"]
-        .map(delivering_job)
-        .to_vec();
-    let chain = Chain::build(f, None);
     assert_eq!(chain.deploy.targets.len(), 2);
     let f = finding(&chain, RuleId::EnvDrift, "SENTRY_URL");
     assert_eq!(
@@ -453,8 +429,7 @@ fn workflow_targets_drift() {
     );
 }
 
-/// Staging gets the required SECRET_KEY, production does not: the two
-/// targets of `workflow_targets_drift`, with SENTRY_URL required.
+/// `staging_has_a_key_production_lacks` with SENTRY_URL required.
 fn staging_has_a_required_key_production_lacks(compose: &[(&str, &str)], deliver: bool) -> Chain {
     staging_has_a_key_production_lacks(compose, deliver, read("SENTRY_URL", 2, true))
 }
@@ -515,11 +490,7 @@ fn a_required_key_a_script_reads_missing_in_a_delivering_target_is_not_an_error(
     sentry.location.file = "scripts/report.py".into();
     sentry.consumer = Consumer::Script;
     let chain = staging_has_a_key_production_lacks(&[("compose.yml", ENV_FILE)], true, sentry);
-    let all = findings(&chain);
-    assert!(
-        !all.iter().any(|(r, _)| *r == RuleId::UnsetRequired),
-        "{all:?}"
-    );
+    assert_eq!(unset_required_keys(&chain), NO_KEYS);
 }
 
 /// Jobs envtrail does not see deliver the app (an unrecognised deploy
@@ -528,11 +499,7 @@ fn a_required_key_a_script_reads_missing_in_a_delivering_target_is_not_an_error(
 fn a_required_key_missing_in_a_job_not_seen_to_deliver_is_not_an_error() {
     let chain = staging_has_a_required_key_production_lacks(&[("compose.yml", ENV_FILE)], false);
     assert_eq!(chain.deploy.targets.len(), 2);
-    let all = findings(&chain);
-    assert!(
-        !all.iter().any(|(r, _)| *r == RuleId::UnsetRequired),
-        "{all:?}"
-    );
+    assert_eq!(unset_required_keys(&chain), NO_KEYS);
 }
 
 /// With no compose, Kubernetes or platform stage for the app, how the
@@ -543,11 +510,7 @@ fn a_required_key_missing_in_a_target_without_an_app_stage_is_not_an_error() {
     let chain = staging_has_a_required_key_production_lacks(&[], true);
     assert!(!chain.deploy.has_app_stage);
     assert_eq!(chain.deploy.targets.len(), 2);
-    let all = findings(&chain);
-    assert!(
-        !all.iter().any(|(r, _)| *r == RuleId::UnsetRequired),
-        "{all:?}"
-    );
+    assert_eq!(unset_required_keys(&chain), NO_KEYS);
 }
 
 #[test]
@@ -920,22 +883,30 @@ fn a_service_of_another_runtime_is_not_the_app() {
     );
     assert_eq!(findings(&chain), []);
 }
-/// A development compose file is a target that delivers nothing: a key
-/// the deployed compose file gives and it lacks is no failure of the deploy.
-#[test]
-fn a_required_key_a_development_compose_file_lacks_is_not_an_error() {
-    let prod = "services:\n  web:\n    command: gunicorn app.wsgi\n    restart: always\n    environment:\n      - A=1\n      - B=2\n";
-    let dev = "services:\n  web:\n    command: gunicorn app.wsgi\n    environment:\n      - A=1\n";
+
+/// A deployed `docker-compose.yml` and a `docker-compose.dev.yml`, each
+/// giving its `environment:` lines to `web`; a job delivers; B is required.
+fn prod_and_dev_compose(prod_env: &str, dev_env: &str) -> Chain {
+    let web = "services:\n  web:\n    command: gunicorn app.wsgi\n";
+    let prod = format!("{web}    restart: always\n    environment:\n{prod_env}");
+    let dev = format!("{web}    environment:\n{dev_env}");
     let mut f = facts(
         &[
-            ("docker-compose.yml", prod),
-            ("docker-compose.dev.yml", dev),
+            ("docker-compose.yml", &prod),
+            ("docker-compose.dev.yml", &dev),
         ],
         vec![],
         vec![read("B", 1, true)],
     );
     f.jobs = vec![delivering_job("deploy.yml#deploy")];
-    let chain = Chain::build(f, None);
+    Chain::build(f, None)
+}
+
+/// A development compose file is a target that delivers nothing: a key
+/// the deployed compose file gives and it lacks is no failure of the deploy.
+#[test]
+fn a_required_key_a_development_compose_file_lacks_is_not_an_error() {
+    let chain = prod_and_dev_compose("      - A=1\n      - B=2\n", "      - A=1\n");
     let shape: Vec<(&str, bool, Option<&str>)> = chain
         .deploy
         .targets
@@ -955,28 +926,14 @@ fn a_required_key_a_development_compose_file_lacks_is_not_an_error() {
             ("docker-compose.dev.yml", false, Some("unset")),
         ]
     );
-    let all = findings(&chain);
-    assert!(
-        !all.iter().any(|(r, _)| *r == RuleId::UnsetRequired),
-        "{all:?}"
-    );
+    assert_eq!(unset_required_keys(&chain), NO_KEYS);
 }
+
 /// The deployed compose file lacks a key only the development one sets:
 /// production fails at boot, whatever the development stack gives.
 #[test]
 fn a_required_key_only_a_development_compose_file_sets_is_unset() {
-    let prod = "services:\n  web:\n    command: gunicorn app.wsgi\n    restart: always\n    environment:\n      - A=1\n";
-    let dev = "services:\n  web:\n    command: gunicorn app.wsgi\n    environment:\n      - A=1\n      - B=2\n";
-    let mut f = facts(
-        &[
-            ("docker-compose.yml", prod),
-            ("docker-compose.dev.yml", dev),
-        ],
-        vec![],
-        vec![read("B", 1, true)],
-    );
-    f.jobs = vec![delivering_job("deploy.yml#deploy")];
-    let chain = Chain::build(f, None);
+    let chain = prod_and_dev_compose("      - A=1\n", "      - A=1\n      - B=2\n");
     assert_eq!(
         chain.rows["B"].verdict().map(crate::chain::Verdict::as_str),
         Some("unset")
@@ -985,11 +942,13 @@ fn a_required_key_only_a_development_compose_file_sets_is_unset() {
     assert_eq!(f.severity, crate::finding::Severity::Error, "{}", f.message);
 }
 
+const WORKER_DATABASE_URL_ONLY: &str = "    environment:\n      - DATABASE_URL\n";
+
 /// `web` gets the project's `.env`, `worker` (same build, same settings)
 /// only DATABASE_URL: the `compose-service-drops-key` fixture as facts,
 /// with `reads` in place of its settings.
 fn worker_drops_what_web_gets(reads: Vec<EnvRead>) -> Chain {
-    worker_with("    environment:\n      - DATABASE_URL\n", reads, true)
+    worker_with(WORKER_DATABASE_URL_ONLY, reads, true)
 }
 
 /// `web` gets the project's `.env`; `worker` runs the same code with
@@ -1012,25 +971,31 @@ fn worker_with(worker_env: &str, reads: Vec<EnvRead>, delivers: bool) -> Chain {
     Chain::build(f, None)
 }
 
-fn unset_required_keys(chain: &Chain) -> Vec<String> {
+/// The keys of every `unset-required` finding.
+fn unset_required_keys(chain: &Chain) -> Vec<Option<String>> {
     findings(chain)
         .into_iter()
         .filter(|(r, _)| *r == RuleId::UnsetRequired)
-        .filter_map(|(_, k)| k)
+        .map(|(_, k)| k)
         .collect()
 }
+
+const NO_KEYS: [Option<String>; 0] = [];
 
 #[test]
 fn a_required_settings_key_one_app_service_drops_is_an_error() {
     let chain = worker_drops_what_web_gets(vec![read("SECRET_KEY", 1, true)]);
-    assert_eq!(unset_required_keys(&chain), ["SECRET_KEY"]);
+    assert_eq!(
+        unset_required_keys(&chain),
+        [Some("SECRET_KEY".to_string())]
+    );
 }
 
 /// The worker runs without SENTRY_DSN: an optional key, no failure.
 #[test]
 fn an_optional_key_one_app_service_drops_is_not_an_error() {
     let chain = worker_drops_what_web_gets(vec![read("SENTRY_DSN", 1, false)]);
-    assert_eq!(unset_required_keys(&chain), Vec::<String>::new());
+    assert_eq!(unset_required_keys(&chain), NO_KEYS);
 }
 
 /// A module the app does not import at start (a view, a task) fails only
@@ -1040,7 +1005,7 @@ fn a_required_key_read_outside_the_settings_one_service_drops_is_not_an_error() 
     let mut r = read("SECRET_KEY", 1, true);
     r.location.file = "app/views.py".into();
     let chain = worker_drops_what_web_gets(vec![r]);
-    assert_eq!(unset_required_keys(&chain), Vec::<String>::new());
+    assert_eq!(unset_required_keys(&chain), NO_KEYS);
 }
 
 /// The worker's env file is on the host, unseen: it may hold the key.
@@ -1051,7 +1016,7 @@ fn a_required_key_a_service_may_get_from_an_unseen_host_file_is_not_an_error() {
         vec![read("SECRET_KEY", 1, true)],
         true,
     );
-    assert_eq!(unset_required_keys(&chain), Vec::<String>::new());
+    assert_eq!(unset_required_keys(&chain), NO_KEYS);
 }
 
 /// No job is seen to deliver the app: which services run in production is
@@ -1059,9 +1024,9 @@ fn a_required_key_a_service_may_get_from_an_unseen_host_file_is_not_an_error() {
 #[test]
 fn a_required_key_one_service_drops_in_a_job_not_seen_to_deliver_is_not_an_error() {
     let chain = worker_with(
-        "    environment:\n      - DATABASE_URL\n",
+        WORKER_DATABASE_URL_ONLY,
         vec![read("SECRET_KEY", 1, true)],
         false,
     );
-    assert_eq!(unset_required_keys(&chain), Vec::<String>::new());
+    assert_eq!(unset_required_keys(&chain), NO_KEYS);
 }
