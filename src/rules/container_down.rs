@@ -150,6 +150,46 @@ mod tests {
     }
 
     #[test]
+    fn a_single_failed_check_is_not_called_a_streak() {
+        let out = run(ContainerFacts {
+            running: true,
+            status: "running".into(),
+            health: Some("unhealthy".into()),
+            failing_streak: 1,
+            ..exited()
+        });
+        assert!(
+            out[0].message.contains("health check reports unhealthy:"),
+            "{}",
+            out[0].message
+        );
+        assert!(!out[0].message.contains("in a row"), "{}", out[0].message);
+    }
+
+    #[test]
+    fn an_on_failure_policy_says_its_retries_only_when_capped() {
+        let policy = |retries: i64| {
+            run(ContainerFacts {
+                restart_policy: "on-failure".into(),
+                restart_max_retries: retries,
+                ..exited()
+            })
+            .remove(0)
+            .message
+        };
+        let capped = policy(5);
+        assert!(
+            capped.contains("restart policy: on-failure (at most 5 retries)"),
+            "{capped}"
+        );
+        let uncapped = policy(0);
+        assert!(
+            uncapped.contains("restart policy: on-failure;"),
+            "{uncapped}"
+        );
+    }
+
+    #[test]
     fn restarting_is_down() {
         let out = run(ContainerFacts {
             running: true,

@@ -143,3 +143,122 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::location::Location;
+
+    /// A long-running service of `file` with an image and no restart policy.
+    fn service(file: &str, name: &str) -> ComposeService {
+        ComposeService {
+            file: file.into(),
+            name: name.into(),
+            location: Location::new(file, 2, 3),
+            image: Some("app:1".into()),
+            ..ComposeService::default()
+        }
+    }
+
+    fn restarting(s: ComposeService) -> ComposeService {
+        ComposeService { restart: true, ..s }
+    }
+
+    fn deployed(s: ComposeService) -> ComposeService {
+        ComposeService {
+            deployed: true,
+            ..s
+        }
+    }
+
+    /// `(file, service)` of each finding.
+    fn flagged(services: Vec<ComposeService>) -> Vec<(String, String)> {
+        let mut chain = Chain::default();
+        chain.deploy.services = services;
+        let mut out = Vec::new();
+        check(&chain, &mut out);
+        out.iter()
+            .map(|f| {
+                let name = f.message.split('`').nth(1).unwrap_or_default();
+                (f.location.file.to_string(), name.to_string())
+            })
+            .collect()
+    }
+
+    fn pairs(want: &[(&str, &str)]) -> Vec<(String, String)> {
+        want.iter()
+            .map(|(f, n)| (f.to_string(), n.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn when_a_deploy_names_its_compose_files_the_others_are_not_audited() {
+        let got = flagged(vec![
+            deployed(service("docker-compose.prod.yml", "web")),
+            service("docker-compose.monitoring.yml", "grafana"),
+        ]);
+        assert_eq!(got, pairs(&[("docker-compose.prod.yml", "web")]));
+    }
+
+    #[test]
+    fn a_deployed_development_file_does_not_narrow_the_audit() {
+        // `-f docker-compose.dev.yml` in a delivering job is no production
+        // stack: the audit falls back to every file that is not a dev stack.
+        let got = flagged(vec![
+            deployed(service("docker-compose.dev.yml", "web")),
+            service("docker-compose.yml", "web"),
+        ]);
+        assert_eq!(got, pairs(&[("docker-compose.yml", "web")]));
+    }
+
+    #[test]
+    fn without_a_deploy_dev_files_and_dev_stacks_are_not_audited() {
+        let dev_service = ComposeService {
+            dev: true,
+            ..service("compose/app.yml", "web")
+        };
+        let got = flagged(vec![
+            service("docker-compose.yml", "web"),
+            service("docker-compose.dev.yml", "web"),
+            dev_service,
+        ]);
+        assert_eq!(got, pairs(&[("docker-compose.yml", "web")]));
+    }
+
+    #[test]
+    fn an_overlay_service_takes_only_its_own_base_services_policy() {
+        // The base's `web` restarts, its `worker` does not; a staging file's
+        // `worker` restarts: neither lends the prod overlay's `worker` a policy.
+        let got = flagged(vec![
+            restarting(service("docker-compose.yml", "web")),
+            service("docker-compose.yml", "worker"),
+            restarting(service("docker-compose.staging.yml", "worker")),
+            service("docker-compose.prod.yml", "worker"),
+            service("docker-compose.prod.yml", "web"),
+        ]);
+        assert_eq!(
+            got,
+            pairs(&[
+                ("docker-compose.yml", "worker"),
+                ("docker-compose.prod.yml", "worker"),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_service_waited_for_to_complete_in_its_own_file_is_a_one_shot() {
+        let waiter = |file: &str| ComposeService {
+            depends_on: vec![("setup".into(), "service_completed_successfully".into())],
+            ..restarting(service(file, "web"))
+        };
+        // In the same file `setup` is a one-shot job; another file's wait
+        // says nothing of this file's `setup`.
+        let got = flagged(vec![
+            waiter("docker-compose.yml"),
+            service("docker-compose.yml", "setup"),
+            service("stack/other.yml", "setup"),
+            waiter("stack/third.yml"),
+        ]);
+        assert_eq!(got, pairs(&[("stack/other.yml", "setup")]));
+    }
+}
