@@ -241,6 +241,42 @@ pub(crate) fn names_capped<'a>(names: impl Iterator<Item = &'a str>, count: usiz
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::location::Location;
+
+    #[test]
+    fn an_error_that_is_not_certain_is_lowered_to_a_warning() {
+        let at = Location::new("settings.py", 3, 1);
+        let error = |confidence| {
+            Finding::new(RuleId::UnsetRequired, Some("K"), at.clone(), "m")
+                .with_confidence(confidence)
+        };
+        let mut findings = vec![
+            error(Confidence::High),
+            error(Confidence::Medium),
+            error(Confidence::Low),
+            Finding::new(RuleId::NearMiss, Some("K"), at.clone(), "m")
+                .with_confidence(Confidence::Low),
+        ];
+        certain_errors_only(&mut findings);
+        let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+        assert_eq!(
+            severities,
+            [
+                Severity::Error,
+                Severity::Warning,
+                Severity::Warning,
+                Severity::Warning
+            ]
+        );
+    }
+
+    #[test]
+    fn a_rules_docs_anchor_is_its_id() {
+        assert_eq!(RuleId::UnsetRequired.docs_anchor(), "#unset-required");
+        assert_eq!(RuleId::NearMiss.docs_anchor(), "#near-miss");
+    }
+
     #[test]
     fn names_up_to_the_cap_are_all_listed() {
         assert_eq!(

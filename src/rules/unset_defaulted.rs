@@ -383,6 +383,32 @@ mod tests {
     }
 
     #[test]
+    fn each_tests_word_names_a_key_for_tests() {
+        for key in ["STRIPE_TEST_KEY", "STRIPE_TESTS_KEY", "STRIPE_TESTING_KEY"] {
+            assert_eq!(
+                risk(key, s("sk_live_x")),
+                DefaultRisk::Intended("the key is named for tests"),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_root_as_a_users_default_is_a_development_value() {
+        assert_eq!(risk("DB_USER", s("root")), DefaultRisk::Development);
+        assert!(matches!(risk("DB_USER", s("shop")), DefaultRisk::Intended(_)));
+    }
+
+    #[test]
+    fn a_debug_switch_on_by_default_is_development_and_off_is_not() {
+        assert_eq!(risk("DEBUG", DefaultValue::Int(1)), DefaultRisk::Development);
+        assert!(matches!(
+            risk("DEBUG", DefaultValue::Int(0)),
+            DefaultRisk::Intended(_)
+        ));
+    }
+
+    #[test]
     fn a_computed_default_is_intended_and_a_guarded_read_without_one_is_not() {
         let mut computed = read(None);
         computed.has_default = true;
