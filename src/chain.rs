@@ -705,7 +705,7 @@ fn read_through(stage: &OpaqueStage, facts: &Facts) -> bool {
             .iter()
             .any(|d| on_stage_line(&d.location) && committed_sops_file(facts, d).is_some()),
         // What install values may add is the chart apps' own unseen part.
-        "helm upgrade" | "helm install" => defines(crate::facts::WriteVia::Helm),
+        "helm upgrade" | "helm install" | "helmfile" => defines(crate::facts::WriteVia::Helm),
         _ => platform::Platform::of_manifest_deploy(what)
             .is_some_and(|p| facts.platform_apps.iter().any(|a| a.platform == Some(p))),
     }

@@ -4,9 +4,11 @@
 //! common `range` forms over `.Values` (`range $k, $v := .Values.env`,
 //! `range .Values.app.env`), `toYaml .Values.x.env`, and named templates it
 //! `include`s (`define "chart.env"` in `_helpers.tpl`), their keys taken
-//! from the chart's values files. Values can always be overridden at install
-//! (`helm upgrade -f` / `--set`), so every chart app also takes env envtrail
-//! cannot see: a key it lacks is unknown, never missing.
+//! from the chart's values files and from the values a helmfile release of
+//! the chart gives it (`helmfile.rs`). Values can always be overridden at
+//! install (`helm upgrade -f` / `--set`, a helmfile's secrets), so every
+//! chart app rendering env from values also takes env envtrail cannot see:
+//! a key it lacks is unknown, never missing.
 
 use std::collections::BTreeMap;
 
@@ -33,18 +35,27 @@ impl Collector for HelmCollector {
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         name == "Chart.yaml"
+            || helmfile::is_helmfile(rel)
             || (name.starts_with("values") && (name.ends_with(".yaml") || name.ends_with(".yml")))
             || (rel.contains("templates/")
                 && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".tpl")))
     }
 
-    fn collect(&self, files: &[InputFile], _ctx: &Context) -> Facts {
+    fn collect(&self, files: &[InputFile], ctx: &Context) -> Facts {
         let mut facts = Facts::default();
-        for chart in files.iter().filter(|f| f.rel.ends_with("Chart.yaml")) {
+        let charts: Vec<&InputFile> = files
+            .iter()
+            .filter(|f| f.rel.rsplit('/').next() == Some("Chart.yaml"))
+            .collect();
+        let chart_dirs = charts.iter().map(|c| dir_of(&c.rel)).collect();
+        let mut released =
+            helmfile::release_values(files, &chart_dirs, &ctx.root, &mut facts.unparsed);
+        for chart in charts {
             let dir = dir_of(&chart.rel);
             let in_chart = |f: &&InputFile| f.rel.starts_with(&format!("{dir}/")) || dir.is_empty();
             let chart_files: Vec<&InputFile> = files.iter().filter(in_chart).collect();
-            let apps = chart_apps(dir, &chart_files, &mut facts);
+            let released = released.remove(dir).unwrap_or_default();
+            let apps = chart_apps(dir, &chart_files, released, &mut facts);
             if apps.is_empty() {
                 // A chart with no workload envtrail can read stays what it was.
                 facts.opaque_stages.push(OpaqueStage {
@@ -69,9 +80,18 @@ fn dir_of(rel: &str) -> &str {
 struct Chart {
     values: Vec<(String, Node)>,
     defines: BTreeMap<String, (String, u32, String)>,
+    /// What a helmfile gives the chart that envtrail cannot read.
+    release_unseen: Vec<UnseenEnv>,
 }
 
-fn chart_apps(dir: &str, files: &[&InputFile], facts: &mut Facts) -> Vec<PlatformApp> {
+/// The chart's workloads, with its values files then the values helmfile
+/// releases give it layered over them.
+fn chart_apps(
+    dir: &str,
+    files: &[&InputFile],
+    released: helmfile::Released,
+    facts: &mut Facts,
+) -> Vec<PlatformApp> {
     let under = |sub: &str| {
         format!(
             "{}{sub}",
@@ -85,6 +105,7 @@ fn chart_apps(dir: &str, files: &[&InputFile], facts: &mut Facts) -> Vec<Platfor
     let mut chart = Chart {
         values: Vec::new(),
         defines: BTreeMap::new(),
+        release_unseen: released.unseen,
     };
     let mut templates = Vec::new();
     for file in files {
@@ -109,6 +130,7 @@ fn chart_apps(dir: &str, files: &[&InputFile], facts: &mut Facts) -> Vec<Platfor
             }
         }
     }
+    chart.values.extend(released.values);
     templates
         .iter()
         .flat_map(|(rel, text)| {
@@ -250,6 +272,7 @@ fn workload(rel: &str, lines: &[&str], first_row: u32, chart: &Chart) -> Option<
                 location,
             },
         );
+        app.unseen.extend(chart.release_unseen.iter().cloned());
     }
     if let Some(row) = lines.iter().position(|l| l.trim() == "envFrom:") {
         app.unseen.push(UnseenEnv {
@@ -507,5 +530,6 @@ fn env_keys(file: &str, node: &Node) -> Vec<(String, Location)> {
     }
 }
 
+mod helmfile;
 #[cfg(test)]
 mod tests;

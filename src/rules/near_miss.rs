@@ -7,7 +7,10 @@
 //! - an abbreviation: `DB_PASS` / `DB_PASSWORD`, `DATABASE_*` / `DB_*`;
 //! - an environment's name: `GS_PROD_BUCKET_NAME` / `GS_BUCKET_NAME`, the
 //!   deploy writing the name its secret store uses and the app reading the
-//!   plain one.
+//!   plain one;
+//! - a word left out of a long key: `RESOLVE_SPEAKER_MAX_WORD_DURATION` /
+//!   `RESOLVE_SPEAKER_IDENTITIES_MAX_WORD_DURATION`, values written under
+//!   the name a settings field had before it was renamed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -82,6 +85,9 @@ pub fn shape(a: &str, b: &str) -> Option<&'static str> {
     if is_environment_qualified(&ta, &tb) || is_environment_qualified(&tb, &ta) {
         return Some("an environment's name");
     }
+    if is_word_left_out(&ta, &tb) || is_word_left_out(&tb, &ta) {
+        return Some("a word left out");
+    }
     let shorter = a.len().min(b.len());
     // Short keys differ by one letter all the time (`HOST`/`POST`): demand length.
     let budget = if shorter >= 12 {
@@ -135,6 +141,38 @@ fn is_environment_qualified(long: &[&str], short: &[&str]) -> bool {
         })
 }
 
+/// How many words two keys must share before one more word anywhere but
+/// first makes them near: `GS_MEDIA_BUCKET_NAME` / `GS_BUCKET_NAME` are two
+/// buckets, `IS_LASUITE_DOCS_INTEGRATION_ENABLED` / `IS_DOCS_INTEGRATION_ENABLED`
+/// one flag.
+const LEFT_OUT_SHARED: usize = 4;
+
+/// `long` is `short` with one more word past its first (the first is
+/// [`is_prefixed`]'s), and they share at least [`LEFT_OUT_SHARED`] words.
+/// A trailing `FILE` is Docker's secrets convention (`K_FILE` names the
+/// file holding `K`), not a typo.
+fn is_word_left_out(long: &[&str], short: &[&str]) -> bool {
+    long.len() == short.len() + 1
+        && short.len() >= LEFT_OUT_SHARED
+        && long.last() != Some(&"FILE")
+        && (1..long.len()).any(|i| long[..i] == short[..i] && long[i + 1..] == short[i..])
+}
+
+/// A long key's forms with one word past the first left out: where
+/// [`is_word_left_out`]'s pairs are found by hash.
+fn left_out_forms(tokens: &[&str]) -> Vec<String> {
+    if tokens.len() <= LEFT_OUT_SHARED {
+        return Vec::new();
+    }
+    (1..tokens.len())
+        .map(|i| {
+            let mut kept = tokens.to_vec();
+            kept.remove(i);
+            kept.join(SEP)
+        })
+        .collect()
+}
+
 /// The key's tokens without its environment words, when it has any: two keys
 /// one environment word apart share this form (or one's form is the other's
 /// tokens).
@@ -160,6 +198,8 @@ struct Spelled<'a> {
     tail: Option<String>,
     /// Without environment words: `GS_PROD_BUCKET_NAME` → `GS_BUCKET_NAME`.
     unqualified: Option<String>,
+    /// A long key with one word past the first left out, each way.
+    left_out: Vec<String>,
     /// Byte counts by the low six bits: one edit changes them by at most 2.
     histogram: [u8; 64],
 }
@@ -183,6 +223,7 @@ impl<'a> Spelled<'a> {
             sorted: sorted.join(SEP),
             tail: (t.len() > 1).then(|| t[1..].join(SEP)),
             unqualified: unqualified(&t),
+            left_out: left_out_forms(&t),
             histogram,
         }
     }
@@ -212,6 +253,7 @@ fn candidates(written: &[&str], read: &[&str]) -> BTreeSet<(usize, usize)> {
             .into_iter()
             .chain(&r.tail)
             .chain(&r.unqualified)
+            .chain(&r.left_out)
         {
             by.entry(form.as_str()).or_default().push(i);
         }
@@ -226,6 +268,7 @@ fn candidates(written: &[&str], read: &[&str]) -> BTreeSet<(usize, usize)> {
             .into_iter()
             .chain(&ws.tail)
             .chain(&ws.unqualified)
+            .chain(&ws.left_out)
         {
             for &ri in by.get(form.as_str()).into_iter().flatten() {
                 pairs.insert((ri, wi));
@@ -393,6 +436,48 @@ mod tests {
     }
 
     #[test]
+    fn a_word_left_out_of_a_long_key() {
+        assert_eq!(
+            shape(
+                "RESOLVE_SPEAKER_ENABLE_SPLIT_ON_WORDS",
+                "RESOLVE_SPEAKER_IDENTITIES_ENABLE_SPLIT_ON_WORDS"
+            ),
+            Some("a word left out")
+        );
+        assert_eq!(
+            shape(
+                "RESOLVE_SPEAKER_IDENTITIES_DEFAULT_OVERLAP_THRESHOLD",
+                "RESOLVE_SPEAKER_IDENTITIES_DEFAULT_OVERLAP"
+            ),
+            Some("a word left out")
+        );
+        assert_eq!(
+            shape(
+                "IS_DOCS_INTEGRATION_ENABLED",
+                "IS_LASUITE_DOCS_INTEGRATION_ENABLED"
+            ),
+            Some("a word left out")
+        );
+        // Three shared words are two things; `_FILE` is Docker's secrets
+        // convention; two words more is another key.
+        assert_eq!(shape("GS_MEDIA_BUCKET_NAME", "GS_BUCKET_NAME"), None);
+        assert_eq!(
+            shape(
+                "POSTGRES_ADMIN_PASSWORD_HASH",
+                "POSTGRES_ADMIN_PASSWORD_HASH_FILE"
+            ),
+            None
+        );
+        assert_eq!(
+            shape(
+                "AWS_S3_MEDIA_BUCKET_NAME",
+                "AWS_S3_STATIC_BACKUP_BUCKET_NAME"
+            ),
+            None
+        );
+    }
+
+    #[test]
     fn token_order() {
         assert_eq!(
             shape("CONSOLE_LOG_LEVEL", "LOG_LEVEL_CONSOLE"),
@@ -454,6 +539,12 @@ mod tests {
             "API_URL",
             "PROD_API_URL_DEV",
             "API_URL_DEV",
+            "RESOLVE_SPEAKER_MAX_WORD_DURATION",
+            "RESOLVE_SPEAKER_IDENTITIES_MAX_WORD_DURATION",
+            "IS_DOCS_INTEGRATION_ENABLED",
+            "IS_LASUITE_DOCS_INTEGRATION_ENABLED",
+            "APP_DEFAULT_OVERLAP_THRESHOLD_MS",
+            "APP_DEFAULT_OVERLAP_THRESHOLD",
         ];
         let found = super::candidates(&keys, &keys);
         for (ri, r) in keys.iter().enumerate() {

@@ -207,6 +207,53 @@ fn helm_table_and_json() {
     snapshots("helm", "deploy-helm");
 }
 
+/// A helmfile release of the repository's chart gives it the values files
+/// it names, per environment: their keys reach the app, a key the code
+/// renamed and the values did not is a near-miss, and what the release's
+/// sops secrets may add stays unknown, never missing.
+#[test]
+fn helmfile_release_values_reach_the_chart_and_a_renamed_key_is_a_near_miss() {
+    let (report, code) = check_json("deploy-helmfile", &[]);
+    let renamed = "RESOLVE_SPEAKER_IDENTITIES_MAX_WORD_DURATION";
+    let key = |k: &str| Some(k.to_string());
+    assert_eq!(
+        findings(&report),
+        [
+            ("near-miss".to_string(), key(renamed)),
+            ("reach-unknown".to_string(), key(renamed)),
+            (
+                "written-unread".to_string(),
+                key("RESOLVE_SPEAKER_MAX_WORD_DURATION")
+            ),
+            ("reach-unknown".to_string(), key("WEBHOOK_TOKEN")),
+        ]
+    );
+    assert_eq!(code, 0, "a near-miss is a warning");
+    assert_eq!(
+        first_write(&report, "OPENAI_API_KEY"),
+        ("helm".into(), "helm/env.d/common.yaml.gotmpl".into(), 7)
+    );
+    assert_eq!(key_entry(&report, "DATABASE_URL")["reach"], "set");
+    let unknown = finding(&report, "reach-unknown", "WEBHOOK_TOKEN");
+    assert!(
+        unknown["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("secrets.enc.yaml` (not in the repository)")),
+        "{unknown}"
+    );
+    // The workflow's `helmfile apply` is read through the chart, not opaque.
+    assert!(
+        !report["opaque_stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "deploy-step"),
+        "{}",
+        report["opaque_stages"]
+    );
+    snapshots("helmfile", "deploy-helmfile");
+}
+
 /// An overlay's generators feed the base's workload: literals reach the
 /// app; a generator over an env file no stage shows leaves what the pod
 /// lacks unknown.

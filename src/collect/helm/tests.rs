@@ -1,9 +1,20 @@
 use super::*;
 
 fn chart(files: &[(&str, &str)]) -> Facts {
+    with_files(files, &[])
+}
+
+/// The collector on `wanted` (the files the walk hands it), with `other`
+/// files beside them in the repository (a helmfile's values files).
+fn with_files(wanted: &[(&str, &str)], other: &[(&str, &str)]) -> Facts {
     let dir = tempfile::tempdir().unwrap();
-    let inputs = crate::collect::write_inputs(dir.path(), files);
-    HelmCollector.collect(&inputs, &Context::default())
+    let inputs = crate::collect::write_inputs(dir.path(), wanted);
+    crate::collect::write_inputs(dir.path(), other);
+    let ctx = Context {
+        root: dir.path().to_path_buf(),
+        ..Context::default()
+    };
+    HelmCollector.collect(&inputs, &ctx)
 }
 
 fn keys(app: &PlatformApp) -> Vec<(String, String)> {
@@ -137,6 +148,121 @@ fn an_include_envtrail_cannot_resolve_is_named() {
         .map(|u| u.what.as_str())
         .collect();
     assert_eq!(unseen, ["the template `common.env`"]);
+}
+
+const SCOPED_DEPLOYMENT: &str = "{{- $envVars := include \"app.env\" (list . .Values.backend) -}}\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: backend\n          image: {{ .Values.image }}\n          env:\n            {{- $envVars | indent 12 }}\n";
+const SCOPED_HELPER: &str = "{{- define \"app.env\" -}}\n{{- include \"app.transform\" (index . 1).envVars -}}\n{{- end }}\n";
+
+#[test]
+fn a_helmfile_release_of_a_repository_chart_adds_its_values_files_keys() {
+    let helmfile = "environments:\n  staging:\n    values:\n      - env.d/staging/helmfile-values.yaml\n  production: {}\n---\nreleases:\n- name: shop\n  installed: {{ regexMatch \"^s.*\" .Environment.Name }}\n  chart: ./shop\n  values:\n  - env.d/common.yaml.gotmpl\n  - env.d/{{ .Environment.Name }}/values.shop.yaml\n  - env.d/{{ .Values.region }}/region.yaml\n  - image: shop:2\n  secrets:\n  - env.d/{{ .Environment.Name }}/secrets.enc.yaml\n- name: redis\n  chart: bitnami/redis\n  values:\n  - env.d/redis.yaml\n";
+    let common = "backend:\n  envVars:\n    DJANGO_SECRET_KEY: {{ .Values.djangoSecretKey }}\n    {{- with .Values.keys }}\n    {{- range $key, $value := . }}\n    API_KEY: {{ $value }}\n    {{ $key }}: x\n    {{- end }}\n    {{- end }}\n";
+    let facts = with_files(
+        &[
+            ("deploy/shop/Chart.yaml", CHART),
+            (
+                "deploy/shop/values.yaml",
+                "backend:\n  envVars:\n    DEBUG: \"0\"\n",
+            ),
+            ("deploy/shop/templates/backend.yaml", SCOPED_DEPLOYMENT),
+            ("deploy/shop/templates/_helpers.tpl", SCOPED_HELPER),
+            ("deploy/helmfile.yaml.gotmpl", helmfile),
+        ],
+        &[
+            ("deploy/env.d/common.yaml.gotmpl", common),
+            (
+                "deploy/env.d/staging/values.shop.yaml",
+                "backend:\n  envVars:\n    SENTRY_DSN: https://x\n",
+            ),
+            (
+                "deploy/env.d/production/values.shop.yaml",
+                "backend:\n  envVars:\n    - name: ALLOWED_HOSTS\n      value: shop.example\n",
+            ),
+            (
+                "deploy/env.d/redis.yaml",
+                "backend:\n  envVars:\n    REDIS_ONLY: x\n",
+            ),
+        ],
+    );
+    assert!(facts.unparsed.is_empty(), "{:?}", facts.unparsed);
+    let app = &facts.platform_apps[0];
+    // The chart's values, then helmfile's in its order, environments sorted;
+    // a release of a chart from a repository lends this chart nothing.
+    assert_eq!(
+        keys(app),
+        [
+            ("DEBUG".to_string(), "deploy/shop/values.yaml:3".to_string()),
+            (
+                "DJANGO_SECRET_KEY".to_string(),
+                "deploy/env.d/common.yaml.gotmpl:3".to_string()
+            ),
+            (
+                "API_KEY".to_string(),
+                "deploy/env.d/common.yaml.gotmpl:6".to_string()
+            ),
+            (
+                "ALLOWED_HOSTS".to_string(),
+                "deploy/env.d/production/values.shop.yaml:3".to_string()
+            ),
+            (
+                "SENTRY_DSN".to_string(),
+                "deploy/env.d/staging/values.shop.yaml:3".to_string()
+            ),
+        ]
+    );
+    // The inline layer comes last: its image wins.
+    assert_eq!(app.image.as_deref(), Some("shop:2"));
+    // Install values, the sops secrets and a values path envtrail cannot
+    // resolve may still add keys: each is named where the helmfile says it.
+    let unseen: Vec<(String, String)> = app
+        .unseen
+        .iter()
+        .map(|u| (u.what.clone(), u.location.to_string()))
+        .collect();
+    let at = |line: u32| format!("deploy/helmfile.yaml.gotmpl:{line}");
+    assert_eq!(
+        unseen,
+        [
+            (
+                "values given at install (`helm upgrade -f` / `--set`)".to_string(),
+                "deploy/shop/templates/backend.yaml:2".to_string()
+            ),
+            (
+                "the helmfile's values `env.d/{{…}}/region.yaml` (not in the repository)".into(),
+                at(14)
+            ),
+            (
+                "the helmfile's secrets `env.d/production/secrets.enc.yaml` (not in the repository)".into(),
+                at(17)
+            ),
+            (
+                "the helmfile's secrets `env.d/staging/secrets.enc.yaml` (not in the repository)".into(),
+                at(17)
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_helmfile_values_file_that_is_not_yaml_is_unparsed_with_its_line() {
+    let helmfile =
+        "releases:\n- name: shop\n  chart: ./shop\n  values:\n  - common.yaml\n  - missing.yaml\n";
+    let facts = with_files(
+        &[
+            ("shop/Chart.yaml", CHART),
+            ("shop/templates/backend.yaml", SCOPED_DEPLOYMENT),
+            ("shop/templates/_helpers.tpl", SCOPED_HELPER),
+            ("helmfile.yaml", helmfile),
+        ],
+        &[("common.yaml", "backend:\n  envVars:\n\tK: v\n")],
+    );
+    let unparsed: Vec<String> = facts
+        .unparsed
+        .iter()
+        .map(|u| u.location.to_string())
+        .collect();
+    assert_eq!(unparsed, ["common.yaml:3"]);
+    assert!(keys(&facts.platform_apps[0]).is_empty());
 }
 
 proptest::proptest! {
