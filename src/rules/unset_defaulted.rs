@@ -396,12 +396,18 @@ mod tests {
     #[test]
     fn only_root_as_a_users_default_is_a_development_value() {
         assert_eq!(risk("DB_USER", s("root")), DefaultRisk::Development);
-        assert!(matches!(risk("DB_USER", s("shop")), DefaultRisk::Intended(_)));
+        assert!(matches!(
+            risk("DB_USER", s("shop")),
+            DefaultRisk::Intended(_)
+        ));
     }
 
     #[test]
     fn a_debug_switch_on_by_default_is_development_and_off_is_not() {
-        assert_eq!(risk("DEBUG", DefaultValue::Int(1)), DefaultRisk::Development);
+        assert_eq!(
+            risk("DEBUG", DefaultValue::Int(1)),
+            DefaultRisk::Development
+        );
         assert!(matches!(
             risk("DEBUG", DefaultValue::Int(0)),
             DefaultRisk::Intended(_)
