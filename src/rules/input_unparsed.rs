@@ -74,8 +74,8 @@ mod tests {
         }
     }
 
-    /// `(file, severity)` of each finding on these unparsed files.
-    fn severities(app: AppCode, files: &[&str]) -> Vec<(String, Severity)> {
+    /// The findings on these unparsed files.
+    fn findings(app: AppCode, files: &[&str]) -> Vec<Finding> {
         let chain = Chain {
             unparsed: files
                 .iter()
@@ -89,7 +89,13 @@ mod tests {
         };
         let mut out = Vec::new();
         check(&chain, &mut out);
-        out.into_iter()
+        out
+    }
+
+    /// `(file, severity)` of each finding on these unparsed files.
+    fn severities(app: AppCode, files: &[&str]) -> Vec<(String, Severity)> {
+        findings(app, files)
+            .into_iter()
             .map(|f| (f.location.file.to_string(), f.severity))
             .collect()
     }
@@ -112,16 +118,7 @@ mod tests {
 
     #[test]
     fn a_note_says_what_the_file_is() {
-        let chain = Chain {
-            unparsed: vec![Unparsed {
-                location: Location::new(".github/scripts/release.py", 3, 1),
-                message: "invalid syntax".into(),
-            }],
-            app: app(),
-            ..Chain::default()
-        };
-        let mut out = Vec::new();
-        check(&chain, &mut out);
+        let out = findings(app(), &[".github/scripts/release.py"]);
         assert!(
             out[0]
                 .message

@@ -49,6 +49,8 @@ pub fn neutralize(text: &str) -> String {
         };
         let mut kept = String::new();
         let mut had_action = open;
+        // Some text of the line's own, not only actions and blanks.
+        let mut has_text = false;
         let mut rest = body;
         loop {
             if open {
@@ -62,6 +64,7 @@ pub fn neutralize(text: &str) -> String {
             }
             match rest.find("{{") {
                 Some(start) => {
+                    has_text |= !rest[..start].trim().is_empty();
                     kept.push_str(&rest[..start]);
                     had_action = true;
                     let action = &rest[start + 2..];
@@ -77,18 +80,13 @@ pub fn neutralize(text: &str) -> String {
                     }
                 }
                 None => {
+                    has_text |= !rest.trim().is_empty();
                     kept.push_str(rest);
                     break;
                 }
             }
         }
-        let only_actions = had_action
-            && kept
-                .replace(TEMPLATE, "")
-                .replace(ENVIRONMENT, "")
-                .trim()
-                .is_empty();
-        if !only_actions {
+        if !had_action || has_text {
             out.push_str(&kept);
         }
         out.push_str(newline);
@@ -279,16 +277,13 @@ impl ReleaseFiles<'_> {
     }
 }
 
-/// The documents of one values file of the repository; nothing when it is
-/// not there (helmfile's `missingFileHandler`).
+/// The documents of one values file the repository holds (the caller
+/// names the missing ones as unseen).
 fn values_file(rel: &str, root: &Path, unparsed: &mut Vec<Unparsed>) -> Vec<(String, Node)> {
     let file = InputFile {
         rel: rel.to_string(),
         abs: root.join(rel),
     };
-    if !file.abs.is_file() {
-        return Vec::new();
-    }
     let text = match crate::collect::read_text(&file) {
         Ok(text) => text,
         Err(e) => {
@@ -320,24 +315,15 @@ fn invalid_yaml(rel: &str, e: &crate::yaml::YamlError) -> Unparsed {
     }
 }
 
-/// `path` relative to the folder `dir`, normalised; `None` when it is
-/// absolute, names a repository chart (`repo/chart` is not a path), or
-/// leaves the repository.
+/// `path` relative to the folder `dir`, normalised, with the repository's
+/// root as `""` (a chart's folder as `dir_of` gives it); `None` when it is
+/// absolute, a URL (`oci://`), or leaves the repository.
 fn join(dir: &str, path: &str) -> Option<String> {
-    if path.starts_with('/') || path.contains("://") {
+    if path.contains("://") {
         return None;
     }
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
+    let joined = crate::collect::compose::join(dir, path)?;
+    Some(if joined == "." { String::new() } else { joined })
 }
 
 #[cfg(test)]
@@ -368,6 +354,8 @@ mod tests {
         );
         assert_eq!(join("", "../x"), None);
         assert_eq!(join("src", "/etc/x"), None);
+        assert_eq!(join("", "./").as_deref(), Some(""));
+        assert_eq!(join("", "oci://registry/chart"), None);
     }
 
     #[test]
