@@ -97,7 +97,8 @@ pub fn shape(a: &str, b: &str) -> Option<&'static str> {
     } else {
         0
     };
-    if budget > 0 && strsim::damerau_levenshtein(a, b) <= budget {
+    // `a != b`, so a budget of 0 admits nothing.
+    if strsim::damerau_levenshtein(a, b) <= budget {
         return Some("a small edit");
     }
     None
@@ -389,6 +390,7 @@ fn conventions(chain: &Chain) -> BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::{affix, shape};
+    use std::collections::BTreeSet;
 
     #[test]
     fn affixes_of_prefix_related_keys() {
@@ -554,6 +556,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_index_leaves_out_keys_no_shape_could_pair() {
+        // Its point is not comparing thousands of keys pair by pair: a key
+        // with no environment word, or too short to lose one, indexes no
+        // form another key shares by accident.
+        let written = [
+            "STRIPE_SECRET_KEY",
+            "RESOLVE_SPEAKER_IDENTITIES_MAX_WORD_DURATION",
+        ];
+        let read = ["DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"];
+        assert_eq!(super::candidates(&written, &read), BTreeSet::new());
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub struct Target {
     /// The app's compose services this target deploys, each with its keys.
     pub services: Vec<ServiceReach>,
     /// For each key, the folders of the compose files whose app service it
-    /// reaches in this target (what `Deploy::arrived_in` holds over all).
+    /// reaches in this target: in a monorepo, one service's `.env` is not another's.
     pub arrived_in: BTreeMap<String, BTreeSet<String>>,
     /// The verdict on each key the app reads, in this target: judged once
     /// with the chain (see `chain::verdict`), read by every consumer.
@@ -201,9 +201,6 @@ pub struct Deploy {
     pub oneshot_patterns: crate::config::Globs,
     /// Symmetric: each name maps to its other names.
     pub aliases: BTreeMap<String, BTreeSet<String>>,
-    /// For each key, the folders of the compose files whose app service it
-    /// reaches: in a monorepo, one service's `.env` is not another's.
-    pub arrived_in: BTreeMap<String, BTreeSet<String>>,
     /// Stages of the app's deploy units envtrail cannot see into (host env
     /// files, objects from external secret stores).
     pub opaque: Vec<OpaqueStage>,
@@ -229,17 +226,6 @@ impl Deploy {
             self.opaque.extend(t.opaque.iter().cloned());
         }
         settle(&mut self.breaks, &mut self.defaulted, &mut self.opaque);
-    }
-
-    /// Some target gives the app `key`.
-    pub fn reaches(&self, key: &str) -> bool {
-        self.targets.iter().any(|t| t.keys.contains_key(key))
-    }
-
-    /// `key` reaches the app service that runs the code in `file`, in some
-    /// target.
-    pub fn reaches_code_in(&self, key: &str, file: &str) -> bool {
-        self.reaches(key) && self.reaches_home(&self.arrived_in, key, file)
     }
 
     /// `key` reaches the app service that runs the code in `file` in target
@@ -391,7 +377,6 @@ pub fn derive(facts: &Facts, config: &Config) -> Derived {
         (true, false) => assembler.workflow_targets(facts, &named, &unit_refs, &direct),
         (false, _) => assembler.stage_free_targets(facts, &named),
     };
-    deploy.arrived_in = assembler.arrived_in;
     deploy.gather_from_targets();
     deploy.examples = examples(facts);
     Derived {
@@ -442,5 +427,7 @@ fn examples(facts: &Facts) -> Vec<DotenvFile> {
         .collect()
 }
 
+#[cfg(test)]
+mod parts_tests;
 #[cfg(test)]
 mod tests;

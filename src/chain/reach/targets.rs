@@ -14,11 +14,10 @@ use crate::facts::{
 use crate::location::Location;
 
 /// Runs targets through their units, keeping what every target shares: the
-/// folders each key arrives in and the deploy stage's own writes.
+/// deploy stage's own writes.
 pub(super) struct Assembler<'a> {
     inputs: &'a Inputs<'a>,
     config: &'a Config,
-    pub arrived_in: BTreeMap<String, BTreeSet<String>>,
     pub writes: BTreeSet<DeployWrite>,
 }
 
@@ -59,7 +58,6 @@ impl<'a> Assembler<'a> {
         Assembler {
             inputs,
             config,
-            arrived_in: BTreeMap::new(),
             writes: BTreeSet::new(),
         }
     }
@@ -143,12 +141,11 @@ impl<'a> Assembler<'a> {
     /// compose only passes it on, else the deploy stage).
     fn arrive(&mut self, host: &HostEnv, a: Arrival, target: &mut Target) {
         let dir = dir_of(&a.location.file);
-        for arrived_in in [&mut self.arrived_in, &mut target.arrived_in] {
-            arrived_in
-                .entry(a.key.clone())
-                .or_default()
-                .insert(dir.to_string());
-        }
+        target
+            .arrived_in
+            .entry(a.key.clone())
+            .or_default()
+            .insert(dir.to_string());
         let upstream = match (a.via, &a.source, &a.sink) {
             (WriteVia::ComposeEnvFile, _, Some(sink)) => host
                 .file_writes(dir, sink)

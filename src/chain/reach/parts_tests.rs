@@ -1,0 +1,302 @@
+//! Unit tests of the reach module's own small parts: environment words,
+//! how a target's stages settle, which service runs which code, and which
+//! writes go straight into the app's process. The chain-level behaviour is
+//! in `tests.rs`.
+
+use super::*;
+use crate::chain::Chain;
+use crate::facts::{EnvRead, OpaqueKind, ReadVia, Source};
+
+const WF: &str = ".github/workflows/deploy.yml";
+
+#[test]
+fn each_environment_word_has_its_canonical_name() {
+    let words = [
+        ("prod", "production"),
+        ("production", "production"),
+        ("prd", "production"),
+        ("live", "production"),
+        ("staging", "staging"),
+        ("stage", "staging"),
+        ("stg", "staging"),
+        ("dev", "development"),
+        ("develop", "development"),
+        ("development", "development"),
+        ("local", "development"),
+        ("test", "test"),
+        ("testing", "test"),
+        ("ci", "test"),
+        ("e2e", "test"),
+        ("qa", "qa"),
+        ("uat", "uat"),
+        ("preview", "preview"),
+        ("demo", "demo"),
+        ("sandbox", "sandbox"),
+    ];
+    for (word, canonical) in words {
+        let name = format!("Deploy-{}.yml", word.to_ascii_uppercase());
+        assert_eq!(env_tokens(&name), BTreeSet::from([canonical]), "{name}");
+    }
+    assert!(env_tokens("deploy-web.yml").is_empty());
+    assert_eq!(
+        env_tokens("compose.prod_staging"),
+        BTreeSet::from(["production", "staging"])
+    );
+}
+
+fn opaque_at(row: u32) -> OpaqueStage {
+    OpaqueStage {
+        kind: OpaqueKind::UnseenDeploy,
+        location: Location::new(WF, row, 0),
+        scope: String::new(),
+    }
+}
+
+fn defaulted_at(row: u32) -> Defaulted {
+    Defaulted {
+        location: Location::new("compose.yml", row, 0),
+        host_key: "SENTRY_DSN".into(),
+        default_empty: false,
+    }
+}
+
+fn break_at(row: u32) -> Break {
+    Break {
+        location: Location::new("compose.yml", row, 0),
+        kind: BreakKind::PassthroughUnset {
+            service: "web".into(),
+        },
+        related: Vec::new(),
+    }
+}
+
+fn rows<'a>(locations: impl IntoIterator<Item = &'a Location>) -> Vec<u32> {
+    locations.into_iter().map(|l| l.row).collect()
+}
+
+#[test]
+fn a_target_keeps_one_sorted_copy_of_each_stage_its_services_report() {
+    let mut t = Target::new("deploy", Location::new(WF, 1, 0));
+    t.opaque = vec![opaque_at(9), opaque_at(3), opaque_at(9)];
+    t.defaulted.insert(
+        "SENTRY_DSN".into(),
+        vec![defaulted_at(7), defaulted_at(2), defaulted_at(7)],
+    );
+    t.breaks.insert(
+        "SENTRY_DSN".into(),
+        vec![break_at(5), break_at(1), break_at(5)],
+    );
+    t.settle();
+    assert_eq!(rows(t.opaque.iter().map(|o| &o.location)), [3, 9]);
+    assert_eq!(
+        rows(t.defaulted["SENTRY_DSN"].iter().map(|d| &d.location)),
+        [2, 7]
+    );
+    assert_eq!(
+        rows(t.breaks["SENTRY_DSN"].iter().map(|b| &b.location)),
+        [1, 5]
+    );
+}
+
+#[test]
+fn the_deploy_gathers_one_sorted_copy_of_what_its_targets_report() {
+    let mut deploy = Deploy::default();
+    for (name, rows) in [("staging", [9, 3]), ("production", [3, 12])] {
+        let mut t = Target::new(name, Location::new(WF, 1, 0));
+        t.opaque = rows.iter().map(|r| opaque_at(*r)).collect();
+        t.defaulted.insert(
+            "SENTRY_DSN".into(),
+            rows.iter().map(|r| defaulted_at(*r)).collect(),
+        );
+        t.breaks.insert(
+            "SENTRY_DSN".into(),
+            rows.iter().map(|r| break_at(*r)).collect(),
+        );
+        deploy.targets.push(t);
+    }
+    deploy.gather_from_targets();
+    assert_eq!(rows(deploy.opaque.iter().map(|o| &o.location)), [3, 9, 12]);
+    assert_eq!(
+        rows(deploy.defaulted["SENTRY_DSN"].iter().map(|d| &d.location)),
+        [3, 9, 12]
+    );
+    assert_eq!(
+        rows(deploy.breaks["SENTRY_DSN"].iter().map(|b| &b.location)),
+        [3, 9, 12]
+    );
+}
+
+fn service(build_context: Option<&str>) -> ServiceReach {
+    ServiceReach {
+        file: "compose.yml".into(),
+        name: "web".into(),
+        location: Location::new("compose.yml", 2, 2),
+        build_context: build_context.map(str::to_string),
+        keys: BTreeSet::new(),
+        visible: true,
+    }
+}
+
+#[test]
+fn a_service_runs_the_code_of_the_folder_it_is_built_from() {
+    assert!(service(Some(".")).runs_code_in("app/settings.py"));
+    assert!(service(Some("backend")).runs_code_in("backend/app/settings.py"));
+    assert!(!service(Some("backend")).runs_code_in("frontend/settings.py"));
+    assert!(!service(Some("backend")).runs_code_in("backend2/settings.py"));
+    // An image-only service runs no code of the repository's.
+    assert!(!service(None).runs_code_in("app/settings.py"));
+}
+
+/// A deploy of two compose stacks, `api/` and `billing/`, and one target
+/// whose job wrote STRIPE_API_KEY into api's `.env` only.
+fn monorepo() -> (Deploy, Target) {
+    let deploy = Deploy {
+        app_services: BTreeSet::from([
+            ("api/compose.yml".to_string(), "web".to_string()),
+            ("billing/compose.yml".to_string(), "web".to_string()),
+        ]),
+        ..Deploy::default()
+    };
+    let mut t = Target::new("deploy", Location::new(WF, 1, 0));
+    t.keys
+        .insert("STRIPE_API_KEY".into(), Location::new(WF, 12, 0));
+    t.arrived_in
+        .insert("STRIPE_API_KEY".into(), BTreeSet::from(["api".to_string()]));
+    (deploy, t)
+}
+
+#[test]
+fn a_key_reaches_only_the_code_of_the_service_it_arrives_in() {
+    let (deploy, t) = monorepo();
+    assert!(deploy.reaches_code_in_target(&t, "STRIPE_API_KEY", "api/app/settings.py"));
+    assert!(!deploy.reaches_code_in_target(&t, "STRIPE_API_KEY", "billing/app/settings.py"));
+    assert!(!deploy.reaches_code_in_target(&t, "SENTRY_DSN", "api/app/settings.py"));
+}
+
+#[test]
+fn with_one_app_service_at_the_root_a_key_reaches_all_the_code() {
+    let (mut deploy, t) = monorepo();
+    deploy.app_services = BTreeSet::from([("compose.yml".to_string(), "web".to_string())]);
+    // The key arrived in api/ only, but the root service runs every folder.
+    assert!(deploy.reaches_code_in_target(&t, "STRIPE_API_KEY", "billing/app/settings.py"));
+}
+
+#[test]
+fn code_outside_every_app_services_folder_takes_the_key_from_any_of_them() {
+    let (deploy, t) = monorepo();
+    assert!(deploy.reaches_code_in_target(&t, "STRIPE_API_KEY", "shared/settings.py"));
+}
+
+#[test]
+fn platform_and_runtime_writes_go_straight_into_the_app() {
+    let direct = [
+        WriteVia::DockerRunEnv,
+        WriteVia::CloudRun,
+        WriteVia::Kubernetes,
+        WriteVia::EcsTaskDefinition,
+        WriteVia::Fly,
+        WriteVia::Heroku,
+        WriteVia::CloudFoundry,
+        WriteVia::Helm,
+    ];
+    for via in direct {
+        assert!(is_direct(via), "{via:?}");
+    }
+    for via in [
+        WriteVia::DotenvEcho,
+        WriteVia::ComposeEnvFile,
+        WriteVia::GithubEnv,
+        WriteVia::DockerfileEnv,
+    ] {
+        assert!(!is_direct(via), "{via:?}");
+    }
+}
+
+fn write_via(via: WriteVia) -> EnvWrite {
+    EnvWrite {
+        key: "SECRET_KEY".into(),
+        location: Location::new(WF, 20, 0),
+        via,
+        source: Source::Secret("SECRET_KEY".into()),
+        sink: None,
+        target: Some("deploy.yml#deploy".into()),
+        remote: false,
+    }
+}
+
+fn chain_of(writes: Vec<EnvWrite>) -> Chain {
+    let mut f = Facts::default();
+    f.writes = writes;
+    f.reads.push(EnvRead::new(
+        Some("SECRET_KEY".into()),
+        Location::new("app/settings.py", 3, 0),
+        ReadVia::OsEnviron,
+        Consumer::App,
+    ));
+    Chain::build(f, None)
+}
+
+#[test]
+fn docker_run_alone_is_no_app_stage_and_a_platform_write_is() {
+    // `docker run -e` names the key but not which image runs the app.
+    assert!(
+        !chain_of(vec![write_via(WriteVia::DockerRunEnv)])
+            .deploy
+            .has_app_stage
+    );
+    assert!(
+        chain_of(vec![write_via(WriteVia::CloudRun)])
+            .deploy
+            .has_app_stage
+    );
+}
+
+#[test]
+fn the_configs_one_shot_services_are_the_deploys() {
+    let config = Config::parse("oneshot-services = [\"seed\"]\n").expect("valid config");
+    let chain = Chain::build_with(Facts::default(), None, &config);
+    assert_eq!(chain.deploy.oneshot_patterns.patterns(), ["seed"]);
+}
+
+#[test]
+fn a_targets_key_verdict_is_the_read_it_judged() {
+    let mut t = Target::new("deploy", Location::new(WF, 1, 0));
+    assert!(t.key_verdict("SECRET_KEY").is_none());
+    let chain = chain_of(vec![write_via(WriteVia::CloudRun)]);
+    let judged = chain.deploy.targets[0]
+        .key_verdict("SECRET_KEY")
+        .expect("the target judges the key the app reads");
+    assert_eq!(judged.read.location.row, 3);
+    t.verdicts.insert("SECRET_KEY".into(), judged.clone());
+    assert_eq!(t.key_verdict("SECRET_KEY"), Some(judged));
+}
+
+#[test]
+fn the_example_env_files_are_those_beside_the_apps_code() {
+    let mut f = Facts::default();
+    for (file, consumer) in [
+        ("backend/app/settings.py", Consumer::App),
+        ("scripts/seed.py", Consumer::Script),
+    ] {
+        f.reads.push(EnvRead::new(
+            Some("SECRET_KEY".into()),
+            Location::new(file, 3, 0),
+            ReadVia::OsEnviron,
+            consumer,
+        ));
+    }
+    for file in [
+        "backend/.env.example",
+        "scripts/.env.example",
+        ".env.example",
+    ] {
+        f.dotenv_files.push(crate::facts::DotenvFile {
+            file: file.into(),
+            example: true,
+            keys: Vec::new(),
+        });
+    }
+    let files: Vec<String> = examples(&f).into_iter().map(|e| e.file).collect();
+    // A script's folder is not the app's: its example describes the script.
+    assert_eq!(files, ["backend/.env.example", ".env.example"]);
+}
