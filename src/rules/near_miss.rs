@@ -299,9 +299,6 @@ pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
             (!kv.verdict.reaches()).then_some((row, &kv.read))
         })
         .collect();
-    if written.is_empty() || unset.is_empty() {
-        return;
-    }
     let read_keys: Vec<&str> = unset.iter().map(|(row, _)| row.key.as_str()).collect();
     let written_keys: Vec<&str> = written.iter().map(|w| w.key.as_str()).collect();
     // The exact judgement; the lookups above only chose whom to ask.
@@ -390,6 +387,10 @@ fn conventions(chain: &Chain) -> BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::{affix, shape};
+    use crate::chain::Chain;
+    use crate::facts::{Consumer, EnvRead, EnvWrite, Facts, ReadVia, Source, WriteVia};
+    use crate::finding::Finding;
+    use crate::location::Location;
     use std::collections::BTreeSet;
 
     #[test]
@@ -533,6 +534,7 @@ mod tests {
             "ABCDEFGHIJKL",
             "ABCDEFGHIJLK",
             "ABCDEFGHIJ",
+            "ABCDEFGHIJKLMN",
             "GS_PROD_BUCKET_NAME",
             "GS_BUCKET_NAME",
             "STRIPE_SECRET_KEY",
@@ -556,6 +558,86 @@ mod tests {
                 }
             }
         }
+    }
+
+    const WF: &str = ".github/workflows/deploy.yml";
+
+    /// A chain where the deploy writes `written` (each on its own line of
+    /// the workflow, into `.env`) and the app reads `read`, each required.
+    fn chain(written: &[&str], read: &[&str]) -> Chain {
+        let mut f = Facts::default();
+        for (i, key) in written.iter().enumerate() {
+            f.writes.push(EnvWrite {
+                key: key.to_string(),
+                location: Location::new(WF, 10 + i as u32, 0),
+                via: WriteVia::DotenvEcho,
+                source: Source::Secret(key.to_string()),
+                sink: Some(".env".into()),
+                target: None,
+                remote: false,
+            });
+        }
+        for (i, key) in read.iter().enumerate() {
+            let mut r = EnvRead::new(
+                Some(key.to_string()),
+                Location::new("app/settings.py", 1 + i as u32, 0),
+                ReadVia::OsEnviron,
+                Consumer::App,
+            );
+            r.required = true;
+            f.reads.push(r);
+        }
+        Chain::build(f, None)
+    }
+
+    fn near_misses(chain: &Chain) -> Vec<Finding> {
+        let mut out = Vec::new();
+        super::check(chain, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_key_read_and_never_set_pairs_with_the_near_key_written_and_never_read() {
+        let found = near_misses(&chain(&["DJANGO_SECRET_KEY"], &["SECRET_KEY"]));
+        assert_eq!(found.len(), 1, "{found:?}");
+        let f = &found[0];
+        assert_eq!(f.key.as_deref(), Some("SECRET_KEY"));
+        assert_eq!(
+            (f.location.file.as_str(), f.location.row),
+            ("app/settings.py", 1)
+        );
+        assert!(
+            f.message
+                .contains("while DJANGO_SECRET_KEY is written and never read (a prefix)"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.related[0].location.row, 10);
+    }
+
+    #[test]
+    fn a_key_that_reaches_the_app_is_no_near_miss() {
+        // SENTRY_DSN is set; the stray SENTRY_DNS is only written-unread.
+        let found = near_misses(&chain(&["SENTRY_DSN", "SENTRY_DNS"], &["SENTRY_DSN"]));
+        assert_eq!(found, []);
+    }
+
+    #[test]
+    fn the_nearest_spelling_is_named_and_the_others_are_related() {
+        let found = near_misses(&chain(
+            &["REPORTS_RESULTS_BACKENDS", "REPORTS_RESULTS_BACKEND"],
+            &["REPORTS_RESULT_BACKEND"],
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .contains("while REPORTS_RESULTS_BACKEND is written"),
+            "{}",
+            found[0].message
+        );
+        let related: Vec<u32> = found[0].related.iter().map(|r| r.location.row).collect();
+        assert_eq!(related, [11, 10]);
     }
 
     #[test]
