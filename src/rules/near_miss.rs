@@ -565,6 +565,10 @@ mod tests {
     /// A chain where the deploy writes `written` (each on its own line of
     /// the workflow, into `.env`) and the app reads `read`, each required.
     fn chain(written: &[&str], read: &[&str]) -> Chain {
+        Chain::build(facts(written, read), None)
+    }
+
+    fn facts(written: &[&str], read: &[&str]) -> Facts {
         let mut f = Facts::default();
         for (i, key) in written.iter().enumerate() {
             f.writes.push(EnvWrite {
@@ -587,7 +591,7 @@ mod tests {
             r.required = true;
             f.reads.push(r);
         }
-        Chain::build(f, None)
+        f
     }
 
     fn near_misses(chain: &Chain) -> Vec<Finding> {
@@ -638,6 +642,24 @@ mod tests {
         );
         let related: Vec<u32> = found[0].related.iter().map(|r| r.location.row).collect();
         assert_eq!(related, [11, 10]);
+    }
+
+    #[test]
+    fn a_key_written_with_the_affix_the_code_falls_back_to_is_the_convention_not_a_typo() {
+        let (written, read) = (["SMARTER_SITE_NAME"], ["SITE_NAME"]);
+        assert_eq!(near_misses(&chain(&written, &read)).len(), 1);
+        // `os.environ.get("LOGO") or os.environ.get("SMARTER_LOGO")`: the
+        // code maps keys by the `SMARTER_` prefix itself.
+        let mut f = facts(&written, &read);
+        let mut logo = EnvRead::new(
+            Some("LOGO".into()),
+            Location::new("app/settings.py", 9, 0),
+            ReadVia::OsEnviron,
+            Consumer::App,
+        );
+        logo.chain = vec!["LOGO".into(), "SMARTER_LOGO".into()];
+        f.reads.push(logo);
+        assert_eq!(near_misses(&Chain::build(f, None)), []);
     }
 
     #[test]
