@@ -300,3 +300,51 @@ fn the_example_env_files_are_those_beside_the_apps_code() {
     // A script's folder is not the app's: its example describes the script.
     assert_eq!(files, ["backend/.env.example", ".env.example"]);
 }
+
+fn host_write(key: &str, sink: Option<&str>, target: Option<&str>, remote: bool) -> EnvWrite {
+    EnvWrite {
+        key: key.into(),
+        location: Location::new(WF, 30, 0),
+        via: if sink.is_some() {
+            WriteVia::DotenvEcho
+        } else {
+            WriteVia::RemoteExport
+        },
+        source: Source::Secret(key.into()),
+        sink: sink.map(str::to_string),
+        target: target.map(str::to_string),
+        remote,
+    }
+}
+
+#[test]
+fn a_test_jobs_writes_reach_no_deploy_host() {
+    let writes = [
+        host_write("SECRET_KEY", Some(".env"), Some("ci.yml#test"), false),
+        host_write("SENTRY_DSN", Some(".env"), Some("deploy.yml#deploy"), false),
+    ];
+    let tests = BTreeSet::from(["ci.yml#test"]);
+    let host = host::HostEnv::excluding(&writes, None, true, &tests);
+    assert_eq!(host.has("", "SECRET_KEY", None), None);
+    assert!(host.has("", "SENTRY_DSN", None).is_some());
+}
+
+#[test]
+fn without_the_runners_env_a_file_written_or_a_key_exported_on_the_host_still_reaches_it() {
+    let writes = [
+        host_write("SECRET_KEY", Some(".env"), None, false),
+        host_write("SENTRY_DSN", None, None, true),
+        host_write("DEBUG", None, None, false),
+    ];
+    let host = host::HostEnv::new(&writes, None, false);
+    assert!(
+        host.has("", "SECRET_KEY", None).is_some(),
+        "a file on the runner"
+    );
+    assert!(
+        host.has("", "SENTRY_DSN", None).is_some(),
+        "exported over ssh"
+    );
+    // Only the runner's own env: compose on the deploy host never sees it.
+    assert_eq!(host.has("", "DEBUG", None), None);
+}

@@ -1031,3 +1031,31 @@ fn a_required_key_one_service_drops_in_a_job_not_seen_to_deliver_is_not_an_error
     );
     assert_eq!(unset_required_keys(&chain), NO_KEYS);
 }
+
+#[test]
+fn a_host_env_file_leaves_unknown_only_the_code_its_service_runs() {
+    // api's env file lives on the host; billing's service is visible.
+    let api = "services:\n  web:\n    build: .\n    restart: always\n    env_file: /etc/api.env\n";
+    let billing = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      DEBUG: \"0\"\n";
+    let mut billing_read = read("STRIPE_API_KEY", 4, true);
+    billing_read.location.file = "billing/settings.py".into();
+    let mut api_read = read("SENTRY_DSN", 5, true);
+    api_read.location.file = "api/settings.py".into();
+    let chain = Chain::build(
+        facts(
+            &[("api/compose.yml", api), ("billing/compose.yml", billing)],
+            Vec::new(),
+            vec![billing_read, api_read],
+        ),
+        None,
+    );
+    let kind = |key: &str| chain.rows[key].verdict.as_ref().map(|v| v.verdict.kind());
+    assert_eq!(
+        kind("SENTRY_DSN"),
+        Some(crate::chain::verdict::VerdictKind::Unknown)
+    );
+    assert_eq!(
+        kind("STRIPE_API_KEY"),
+        Some(crate::chain::verdict::VerdictKind::Unset)
+    );
+}
