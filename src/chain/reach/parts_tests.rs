@@ -348,3 +348,62 @@ fn without_the_runners_env_a_file_written_or_a_key_exported_on_the_host_still_re
     // Only the runner's own env: compose on the deploy host never sees it.
     assert_eq!(host.has("", "DEBUG", None), None);
 }
+
+#[test]
+fn a_docker_run_env_goes_into_its_container_not_into_the_hosts_env() {
+    let mut docker_run = host_write("SECRET_KEY", None, None, true);
+    docker_run.via = WriteVia::DockerRunEnv;
+    let host = host::HostEnv::new(std::slice::from_ref(&docker_run), None, true);
+    assert_eq!(host.has("", "SECRET_KEY", None), None);
+}
+
+#[test]
+fn a_host_keys_origin_is_the_line_that_writes_it() {
+    let mut writes = [
+        host_write("SECRET_KEY", Some(".env"), None, true),
+        host_write("SENTRY_DSN", Some(".env"), None, true),
+        host_write("DEBUG", None, None, true),
+    ];
+    for (i, w) in writes.iter_mut().enumerate() {
+        w.location.row = 30 + i as u32;
+    }
+    let host = host::HostEnv::new(&writes, None, true);
+    let row = |key: &str| host.origin("", key).map(|l| l.row);
+    assert_eq!(row("SENTRY_DSN"), Some(31));
+    assert_eq!(row("SECRET_KEY"), Some(30));
+    assert_eq!(row("DEBUG"), Some(32));
+    assert_eq!(row("REDIS_URL"), None);
+}
+
+#[test]
+fn a_committed_project_dotenv_gives_only_its_own_keys() {
+    let host = host::HostEnv::new(&[], None, true);
+    let dotenv = crate::facts::DotenvFile {
+        file: ".env".into(),
+        example: false,
+        keys: vec![crate::facts::DotenvKey {
+            key: "DEBUG".into(),
+            location: Location::new(".env", 1, 0),
+            empty: false,
+        }],
+    };
+    assert_eq!(host.has("", "DEBUG", Some(&dotenv)), Some(Source::Literal));
+    assert_eq!(host.has("", "SECRET_KEY", Some(&dotenv)), None);
+}
+
+#[test]
+fn a_runner_file_is_its_services_and_a_host_file_is_matched_by_name() {
+    let writes = [
+        host_write("SECRET_KEY", Some("services/api/.env"), None, false),
+        // Over ssh the path is the host's, not the repository's.
+        host_write("SENTRY_DSN", Some("app/.env"), None, true),
+    ];
+    let host = host::HostEnv::new(&writes, None, true);
+    let keys = |dir: &str| -> Vec<String> {
+        host.file_writes(dir, ".env")
+            .map(|w| w.key.clone())
+            .collect()
+    };
+    assert_eq!(keys("services/api"), ["SECRET_KEY", "SENTRY_DSN"]);
+    assert_eq!(keys("services/billing"), ["SENTRY_DSN"]);
+}
