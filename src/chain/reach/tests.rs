@@ -1059,3 +1059,237 @@ fn a_host_env_file_leaves_unknown_only_the_code_its_service_runs() {
         Some(crate::chain::verdict::VerdictKind::Unset)
     );
 }
+
+/// A Deployment `api` in `k8s/prod/` whose container (named `container`)
+/// takes `env` and `env_from`, beside `objects`.
+fn kube_facts(
+    container: &str,
+    env: Vec<crate::facts::KubeEnv>,
+    env_from: Vec<KubeEnvFrom>,
+    objects: Vec<KubeObject>,
+    reads: Vec<EnvRead>,
+) -> Facts {
+    let mut f = facts(&[], vec![], reads);
+    let loc = |row| Location::new("k8s/prod/deployment.yaml", row, 0);
+    f.workloads.push(KubeWorkload {
+        file: "k8s/prod/deployment.yaml".into(),
+        kind: "Deployment".into(),
+        name: "api".into(),
+        location: loc(3),
+        containers: vec![KubeContainer {
+            name: container.into(),
+            location: loc(10),
+            image: None,
+            env,
+            env_from,
+        }],
+    });
+    f.kube_objects.extend(objects);
+    f
+}
+
+fn secret(name: &str, file: &str, keys: &[&str], env_file: Option<&str>) -> KubeObject {
+    KubeObject {
+        kind: KubeObjectKind::Secret,
+        name: name.into(),
+        location: Location::new(file, 2, 0),
+        keys: keys
+            .iter()
+            .map(|k| (k.to_string(), Location::new(file, 5, 0)))
+            .collect(),
+        env_file: env_file.map(str::to_string),
+        target: None,
+    }
+}
+
+fn env_from_secret(name: &str) -> KubeEnvFrom {
+    KubeEnvFrom {
+        kind: KubeObjectKind::Secret,
+        name: name.into(),
+        prefix: String::new(),
+        location: Location::new("k8s/prod/deployment.yaml", 12, 0),
+    }
+}
+
+fn verdict_kind(chain: &Chain, key: &str) -> Option<crate::chain::verdict::VerdictKind> {
+    chain.rows[key].verdict.as_ref().map(|v| v.verdict.kind())
+}
+
+#[test]
+fn env_from_takes_the_keys_of_the_object_it_names_only() {
+    let chain = Chain::build(
+        kube_facts(
+            "api",
+            vec![],
+            vec![env_from_secret("app-env")],
+            vec![
+                secret("app-env", "k8s/prod/secret.yaml", &["DB_URL"], None),
+                secret(
+                    "worker-env",
+                    "k8s/prod/worker-secret.yaml",
+                    &["API_KEY"],
+                    None,
+                ),
+            ],
+            vec![read("DB_URL", 1, true), read("API_KEY", 2, true)],
+        ),
+        None,
+    );
+    assert_eq!(
+        verdict_kind(&chain, "DB_URL"),
+        Some(crate::chain::verdict::VerdictKind::Set)
+    );
+    assert_eq!(
+        verdict_kind(&chain, "API_KEY"),
+        Some(crate::chain::verdict::VerdictKind::Unset)
+    );
+}
+
+#[test]
+fn a_generators_committed_env_file_gives_its_keys_through_kustomize() {
+    let mut f = kube_facts(
+        "api",
+        vec![],
+        vec![env_from_secret("app-env")],
+        vec![secret(
+            "app-env",
+            "k8s/prod/kustomization.yaml",
+            &[],
+            Some("app.env"),
+        )],
+        vec![read("DB_URL", 1, true)],
+    );
+    f.dotenv_files.push(DotenvFile {
+        file: "k8s/prod/app.env".into(),
+        example: false,
+        keys: vec![DotenvKey {
+            key: "DB_URL".into(),
+            location: Location::new("k8s/prod/app.env", 1, 0),
+            empty: false,
+        }],
+    });
+    let chain = Chain::build(f, None);
+    assert_eq!(
+        verdict_kind(&chain, "DB_URL"),
+        Some(crate::chain::verdict::VerdictKind::Set)
+    );
+    assert!(
+        chain.rows["DB_URL"]
+            .written
+            .iter()
+            .any(|w| w.via == WriteVia::Kustomize),
+        "{:?}",
+        chain.rows["DB_URL"].written
+    );
+}
+
+#[test]
+fn an_overlays_generator_of_literals_serves_the_base_workload() {
+    // The generator sits in a sibling overlay folder and names no env file.
+    let chain = Chain::build(
+        kube_facts(
+            "api",
+            vec![],
+            vec![env_from_secret("app-env")],
+            vec![secret(
+                "app-env",
+                "k8s/overlays/prod/kustomization.yaml",
+                &["DB_URL"],
+                None,
+            )],
+            vec![read("DB_URL", 1, true)],
+        ),
+        None,
+    );
+    assert_eq!(
+        verdict_kind(&chain, "DB_URL"),
+        Some(crate::chain::verdict::VerdictKind::Set)
+    );
+}
+
+#[test]
+fn a_secret_key_ref_into_an_object_from_an_unseen_env_file_is_unknown_not_missing() {
+    let env = crate::facts::KubeEnv {
+        key: "API_KEY".into(),
+        location: Location::new("k8s/prod/deployment.yaml", 14, 0),
+        value: KubeValue::ObjectKey {
+            kind: KubeObjectKind::Secret,
+            name: "app-env".into(),
+            key: "API_KEY".into(),
+        },
+    };
+    let chain = Chain::build(
+        kube_facts(
+            "api",
+            vec![env],
+            vec![],
+            vec![secret(
+                "app-env",
+                "k8s/prod/kustomization.yaml",
+                &[],
+                Some("prod.env"),
+            )],
+            vec![read("API_KEY", 2, true)],
+        ),
+        None,
+    );
+    assert!(!findings(&chain).contains(&(RuleId::UnsetRequired, Some("API_KEY".into()))));
+    assert!(
+        chain.rows["API_KEY"]
+            .written
+            .iter()
+            .any(|w| w.via == WriteVia::Kubernetes)
+    );
+}
+
+#[test]
+fn a_container_of_the_configured_app_workload_is_the_apps_whatever_its_name() {
+    let env = crate::facts::KubeEnv {
+        key: "SECRET_KEY".into(),
+        location: Location::new("k8s/prod/deployment.yaml", 14, 0),
+        value: KubeValue::Literal { empty: false },
+    };
+    let config = crate::config::Config::parse("app-service = \"api\"\n").expect("valid config");
+    let chain = Chain::build_with(
+        kube_facts(
+            "web",
+            vec![env],
+            vec![],
+            vec![],
+            vec![read("SECRET_KEY", 1, true)],
+        ),
+        None,
+        &config,
+    );
+    assert_eq!(
+        verdict_kind(&chain, "SECRET_KEY"),
+        Some(crate::chain::verdict::VerdictKind::Set)
+    );
+}
+
+#[test]
+fn an_env_file_a_workflow_writes_whole_is_that_secret_not_a_host_file() {
+    let compose =
+        "services:\n  web:\n    build: .\n    restart: always\n    env_file: .env.production\n";
+    let mut f = facts(
+        &[("compose.yml", compose)],
+        vec![],
+        vec![read("SECRET_KEY", 1, true)],
+    );
+    f.opaque.push(crate::facts::OpaqueEnvFile {
+        location: Location::new(WF, 8, 0),
+        source: Source::Secret("PROD_ENV_FILE".into()),
+        sink: ".env.production".into(),
+        target: None,
+    });
+    let chain = Chain::build(f, None);
+    assert!(
+        !chain
+            .deploy
+            .opaque
+            .iter()
+            .any(|o| matches!(o.kind, crate::facts::OpaqueKind::HostEnvFile { .. })),
+        "{:?}",
+        chain.deploy.opaque
+    );
+}
