@@ -407,3 +407,21 @@ fn a_runner_file_is_its_services_and_a_host_file_is_matched_by_name() {
     assert_eq!(keys("services/api"), ["SECRET_KEY", "SENTRY_DSN"]);
     assert_eq!(keys("services/billing"), ["SENTRY_DSN"]);
 }
+
+#[test]
+fn a_deploy_write_is_identified_by_its_key_place_and_kind_alone() {
+    use std::cmp::Ordering;
+    let first = targets::DeployWrite(write_via(WriteVia::ComposeEnvFile));
+    // Another target arriving at the same write, from another source.
+    let mut again = write_via(WriteVia::ComposeEnvFile);
+    again.source = Source::Literal;
+    let again = targets::DeployWrite(again);
+    assert!(first == again);
+    assert_eq!(first.partial_cmp(&again), Some(Ordering::Equal));
+    let mut later = write_via(WriteVia::ComposeEnvFile);
+    later.location.row += 1;
+    let later = targets::DeployWrite(later);
+    assert!(first != later);
+    assert_eq!(first.partial_cmp(&later), Some(Ordering::Less));
+    assert!(first != targets::DeployWrite(write_via(WriteVia::ComposeEnvironment)));
+}
