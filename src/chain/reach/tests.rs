@@ -1293,3 +1293,18 @@ fn an_env_file_a_workflow_writes_whole_is_that_secret_not_a_host_file() {
         chain.deploy.opaque
     );
 }
+
+#[test]
+fn a_key_compose_renames_from_the_host_is_set_where_the_workflow_writes_it() {
+    let compose = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      SECRET_KEY: ${DJANGO_SECRET_KEY}\n";
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", compose)],
+            vec![write("DJANGO_SECRET_KEY", 3, Some(".env"), None)],
+            vec![read("SECRET_KEY", 1, true)],
+        ),
+        None,
+    );
+    let at = &chain.deploy.targets[0].keys["SECRET_KEY"];
+    assert_eq!((at.file.as_str(), at.row), (WF, 3));
+}
