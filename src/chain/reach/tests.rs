@@ -1308,3 +1308,158 @@ fn a_key_compose_renames_from_the_host_is_set_where_the_workflow_writes_it() {
     let at = &chain.deploy.targets[0].keys["SECRET_KEY"];
     assert_eq!((at.file.as_str(), at.row), (WF, 3));
 }
+
+fn target_keys(chain: &Chain) -> Vec<(String, Vec<String>)> {
+    chain
+        .deploy
+        .targets
+        .iter()
+        .map(|t| (t.name.clone(), t.keys.keys().cloned().collect()))
+        .collect()
+}
+
+fn via(mut w: EnvWrite, via: WriteVia) -> EnvWrite {
+    w.via = via;
+    w
+}
+
+#[test]
+fn a_platform_write_alone_makes_one_deploy_target_and_a_compose_file_alone_its_own() {
+    let cloud_run = via(write("SECRET_KEY", 8, None, None), WriteVia::CloudRun);
+    let chain = Chain::build(
+        facts(&[], vec![cloud_run], vec![read("SECRET_KEY", 1, true)]),
+        None,
+    );
+    assert_eq!(
+        target_keys(&chain),
+        [("deploy".to_string(), vec!["SECRET_KEY".to_string()])]
+    );
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", ENV_FILE)],
+            vec![],
+            vec![read("SECRET_KEY", 1, true)],
+        ),
+        None,
+    );
+    assert_eq!(target_keys(&chain), [("compose.yml".to_string(), vec![])]);
+    // Both: the platform's write reaches the compose unit's target, no other.
+    let cloud_run = via(write("SECRET_KEY", 8, None, None), WriteVia::CloudRun);
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", ENV_FILE)],
+            vec![cloud_run],
+            vec![read("SECRET_KEY", 1, true)],
+        ),
+        None,
+    );
+    assert_eq!(
+        target_keys(&chain),
+        [("compose.yml".to_string(), vec!["SECRET_KEY".to_string()])]
+    );
+}
+
+#[test]
+fn a_direct_write_for_one_target_reaches_that_target_only() {
+    let writes = vec![
+        write("DEBUG", 3, Some(".env"), Some("production")),
+        write("DEBUG", 4, Some(".env"), Some("staging")),
+        via(
+            write("SECRET_KEY", 8, None, Some("production")),
+            WriteVia::DockerRunEnv,
+        ),
+        via(write("SENTRY_DSN", 9, None, None), WriteVia::DockerRunEnv),
+    ];
+    let chain = Chain::build(
+        facts(
+            &[("compose.yml", ENV_FILE)],
+            writes,
+            vec![read("SECRET_KEY", 1, true)],
+        ),
+        None,
+    );
+    let keys = target_keys(&chain);
+    let of = |name: &str| keys.iter().find(|(t, _)| t == name).map(|(_, k)| k.clone());
+    assert_eq!(
+        of("production"),
+        Some(vec![
+            "DEBUG".into(),
+            "SECRET_KEY".into(),
+            "SENTRY_DSN".into()
+        ])
+    );
+    assert_eq!(
+        of("staging"),
+        Some(vec!["DEBUG".into(), "SENTRY_DSN".into()])
+    );
+}
+
+#[test]
+fn without_an_app_stage_a_write_for_one_target_sets_the_key_in_that_target_only() {
+    let writes = vec![
+        write("SECRET_KEY", 3, Some(".env"), Some("production")),
+        write("DEBUG", 4, Some(".env"), Some("staging")),
+        write("SENTRY_DSN", 5, Some(".env"), None),
+    ];
+    let chain = Chain::build(facts(&[], writes, vec![read("SECRET_KEY", 1, true)]), None);
+    assert!(!chain.deploy.has_app_stage);
+    assert_eq!(
+        target_keys(&chain),
+        [
+            (
+                "production".to_string(),
+                vec!["SECRET_KEY".to_string(), "SENTRY_DSN".to_string()]
+            ),
+            (
+                "staging".to_string(),
+                vec!["DEBUG".to_string(), "SENTRY_DSN".to_string()]
+            ),
+        ]
+    );
+}
+
+#[test]
+fn the_runners_env_reaches_compose_only_where_the_job_starts_compose_on_the_runner() {
+    let compose = "services:\n  web:\n    build: .\n    restart: always\n    environment:\n      - SECRET_KEY\n";
+    let job = "deploy.yml#deploy";
+    let runner_env = EnvWrite {
+        remote: false,
+        ..via(
+            write("SECRET_KEY", 3, None, Some(job)),
+            WriteVia::WorkflowEnv,
+        )
+    };
+    let chain_with = |on_runner: Option<bool>, jobs: bool| {
+        let mut f = facts(
+            &[("compose.yml", compose)],
+            vec![runner_env.clone()],
+            vec![read("SECRET_KEY", 1, true)],
+        );
+        if jobs {
+            f.jobs = vec![crate::facts::WorkflowJob {
+                compose_on_runner: on_runner,
+                ..delivering_job(job)
+            }];
+        }
+        Chain::build(f, None)
+    };
+    let reaches = |chain: &Chain| {
+        chain
+            .deploy
+            .targets
+            .iter()
+            .any(|t| t.keys.contains_key("SECRET_KEY"))
+    };
+    assert!(
+        reaches(&chain_with(Some(true), true)),
+        "compose up on the runner"
+    );
+    assert!(
+        !reaches(&chain_with(Some(false), true)),
+        "compose started over ssh"
+    );
+    assert!(
+        reaches(&chain_with(None, false)),
+        "no job seen: the runner's env may be compose's"
+    );
+}
