@@ -225,8 +225,10 @@ fn write_via(via: WriteVia) -> EnvWrite {
 }
 
 fn chain_of(writes: Vec<EnvWrite>) -> Chain {
-    let mut f = Facts::default();
-    f.writes = writes;
+    let mut f = Facts {
+        writes,
+        ..Facts::default()
+    };
     f.reads.push(EnvRead::new(
         Some("SECRET_KEY".into()),
         Location::new("app/settings.py", 3, 0),
