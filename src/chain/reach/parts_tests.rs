@@ -427,3 +427,27 @@ fn a_deploy_write_is_identified_by_its_key_place_and_kind_alone() {
     assert_eq!(first.partial_cmp(&later), Some(Ordering::Less));
     assert!(first != targets::DeployWrite(write_via(WriteVia::ComposeEnvironment)));
 }
+
+#[test]
+fn a_target_whose_every_job_runs_tests_and_delivers_nothing_is_a_test_environment() {
+    let job = |target: &str, tests: bool, delivers: bool| crate::facts::WorkflowJob {
+        target: target.into(),
+        location: Location::new(WF, 1, 2),
+        delivers,
+        tests,
+        ships_checkout: false,
+        compose_on_runner: Some(true),
+    };
+    let f = Facts {
+        jobs: vec![
+            job("ci.yml#test", true, false),
+            job("ci.yml#lint", false, false),
+            job("deploy.yml#e2e", true, false),
+            job("deploy.yml#e2e", false, true),
+            job("release.yml#smoke", true, true),
+        ],
+        ..Facts::default()
+    };
+    let tests = targets::test_environments(&f, &Config::default());
+    assert_eq!(tests, BTreeSet::from(["ci.yml#test"]));
+}
