@@ -3,11 +3,10 @@
 //! writes go straight into the app's process. The chain-level behaviour is
 //! in `tests.rs`.
 
+use super::tests::{WF, facts, read, via, write};
 use super::*;
 use crate::chain::Chain;
 use crate::facts::{EnvRead, OpaqueKind, ReadVia, Source};
-
-const WF: &str = ".github/workflows/deploy.yml";
 
 #[test]
 fn each_environment_word_has_its_canonical_name() {
@@ -212,30 +211,18 @@ fn platform_and_runtime_writes_go_straight_into_the_app() {
     }
 }
 
-fn write_via(via: WriteVia) -> EnvWrite {
+fn write_via(via_: WriteVia) -> EnvWrite {
     EnvWrite {
-        key: "SECRET_KEY".into(),
-        location: Location::new(WF, 20, 0),
-        via,
-        source: Source::Secret("SECRET_KEY".into()),
-        sink: None,
-        target: Some("deploy.yml#deploy".into()),
         remote: false,
+        ..via(
+            write("SECRET_KEY", 20, None, Some("deploy.yml#deploy")),
+            via_,
+        )
     }
 }
 
 fn chain_of(writes: Vec<EnvWrite>) -> Chain {
-    let mut f = Facts {
-        writes,
-        ..Facts::default()
-    };
-    f.reads.push(EnvRead::new(
-        Some("SECRET_KEY".into()),
-        Location::new("app/settings.py", 3, 0),
-        ReadVia::OsEnviron,
-        Consumer::App,
-    ));
-    Chain::build(f, None)
+    Chain::build(facts(&[], writes, vec![read("SECRET_KEY", 3, false)]), None)
 }
 
 #[test]
@@ -305,17 +292,8 @@ fn the_example_env_files_are_those_beside_the_apps_code() {
 
 fn host_write(key: &str, sink: Option<&str>, target: Option<&str>, remote: bool) -> EnvWrite {
     EnvWrite {
-        key: key.into(),
-        location: Location::new(WF, 30, 0),
-        via: if sink.is_some() {
-            WriteVia::DotenvEcho
-        } else {
-            WriteVia::RemoteExport
-        },
-        source: Source::Secret(key.into()),
-        sink: sink.map(str::to_string),
-        target: target.map(str::to_string),
         remote,
+        ..write(key, 30, sink, target)
     }
 }
 
