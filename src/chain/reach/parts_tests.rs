@@ -3,7 +3,7 @@
 //! writes go straight into the app's process. The chain-level behaviour is
 //! in `tests.rs`.
 
-use super::tests::{WF, facts, read, via, write};
+use super::tests::{WF, delivering_job, facts, read, via, write};
 use super::*;
 use crate::chain::Chain;
 use crate::facts::{EnvRead, OpaqueKind, ReadVia, Source};
@@ -211,12 +211,12 @@ fn platform_and_runtime_writes_go_straight_into_the_app() {
     }
 }
 
-fn write_via(via_: WriteVia) -> EnvWrite {
+fn write_via(kind: WriteVia) -> EnvWrite {
     EnvWrite {
         remote: false,
         ..via(
             write("SECRET_KEY", 20, None, Some("deploy.yml#deploy")),
-            via_,
+            kind,
         )
     }
 }
@@ -409,12 +409,9 @@ fn a_deploy_write_is_identified_by_its_key_place_and_kind_alone() {
 #[test]
 fn a_target_whose_every_job_runs_tests_and_delivers_nothing_is_a_test_environment() {
     let job = |target: &str, tests: bool, delivers: bool| crate::facts::WorkflowJob {
-        target: target.into(),
-        location: Location::new(WF, 1, 2),
         delivers,
         tests,
-        ships_checkout: false,
-        compose_on_runner: Some(true),
+        ..delivering_job(target)
     };
     let f = Facts {
         jobs: vec![

@@ -46,7 +46,7 @@ pub(super) fn facts(compose: &[(&str, &str)], writes: Vec<EnvWrite>, reads: Vec<
     f
 }
 
-fn delivering_job(target: &str) -> crate::facts::WorkflowJob {
+pub(super) fn delivering_job(target: &str) -> crate::facts::WorkflowJob {
     crate::facts::WorkflowJob {
         target: target.to_string(),
         location: Location::new(WF, 1, 2),
