@@ -291,3 +291,249 @@ pub(super) fn compose_reads(
     }
     reads
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{KubeContainer, WriteVia};
+
+    fn app_config(name: &str) -> Config {
+        Config::parse(&format!("app-service = \"{name}\"\n")).expect("valid config")
+    }
+
+    fn service(file: &str, name: &str, row: u32) -> ComposeService {
+        ComposeService {
+            file: file.into(),
+            name: name.into(),
+            location: Location::new(file, row, 2),
+            ..ComposeService::default()
+        }
+    }
+
+    fn python_service(file: &str, name: &str, row: u32) -> ComposeService {
+        ComposeService {
+            runs_python: true,
+            ..service(file, name, row)
+        }
+    }
+
+    fn workload(file: &str, name: &str, containers: &[(&str, &str)]) -> KubeWorkload {
+        KubeWorkload {
+            file: file.into(),
+            kind: "Deployment".into(),
+            name: name.into(),
+            location: Location::new(file, 4, 2),
+            containers: containers
+                .iter()
+                .map(|(name, image)| KubeContainer {
+                    name: (*name).into(),
+                    location: Location::new(file, 20, 10),
+                    image: Some((*image).into()),
+                    env: Vec::new(),
+                    env_from: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn platform_app(name: &str, image: Option<&str>) -> PlatformApp {
+        PlatformApp {
+            via: WriteVia::EcsTaskDefinition,
+            noun: "ECS container",
+            name: name.into(),
+            location: Location::new("ecs/task.json", 3, 4),
+            image: image.map(str::to_string),
+            platform: None,
+            env: Vec::new(),
+            unseen: Vec::new(),
+            env_files: Vec::new(),
+        }
+    }
+
+    fn app_read(file: &str) -> EnvRead {
+        EnvRead::new(
+            Some("SECRET_KEY".into()),
+            Location::new(file, 3, 0),
+            ReadVia::OsEnviron,
+            Consumer::App,
+        )
+    }
+
+    fn app_service_names(facts: &Facts, config: &Config) -> Vec<String> {
+        app_services(facts, config, &BTreeMap::new())
+            .iter()
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn databases_caches_proxies_and_sidecars_are_infrastructure_and_the_apps_image_is_not() {
+        for image in [
+            "postgres:16",
+            "bitnami/redis:7.2",
+            "docker.io/library/nginx@sha256:abc",
+            "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+        ] {
+            assert!(is_infra_image(image), "{image} is infrastructure");
+        }
+        for image in ["ghcr.io/acme/api:1.4", "acme/web", "python:3.12-slim"] {
+            assert!(!is_infra_image(image), "{image} is not infrastructure");
+        }
+    }
+
+    #[test]
+    fn a_unit_points_at_its_first_service_or_workload_and_a_platform_app_at_itself() {
+        let web = service("compose.yml", "web", 3);
+        let worker = service("compose.yml", "worker", 9);
+        let compose = Unit::Compose {
+            file: "compose.yml".into(),
+            services: vec![&web, &worker],
+        };
+        assert_eq!(compose.location(), Location::new("compose.yml", 3, 2));
+        let api = workload("k8s/api.yaml", "api", &[("api", "acme/api")]);
+        let kube = Unit::Kube {
+            dir: "k8s".into(),
+            workloads: vec![&api],
+        };
+        assert_eq!(kube.location(), Location::new("k8s/api.yaml", 4, 2));
+        let app = platform_app("api", None);
+        let platform = Unit::Platform {
+            name: "ecs/task.json#api".into(),
+            app: &app,
+        };
+        assert_eq!(platform.location(), Location::new("ecs/task.json", 3, 4));
+    }
+
+    #[test]
+    fn a_service_built_from_a_folder_without_the_apps_code_is_not_the_app() {
+        let mut facts = Facts::default();
+        facts.reads = vec![app_read("backend/settings.py")];
+        facts.services = vec![
+            ComposeService {
+                build_context: Some("backend".into()),
+                ..service("compose.yml", "api", 3)
+            },
+            ComposeService {
+                build_context: Some("frontend".into()),
+                ..service("compose.yml", "frontend", 9)
+            },
+        ];
+        assert_eq!(app_service_names(&facts, &Config::default()), ["api"]);
+    }
+
+    #[test]
+    fn a_service_running_the_image_an_app_service_builds_is_the_app_once() {
+        let mut facts = Facts::default();
+        facts.services = vec![
+            ComposeService {
+                image: Some("acme/api:1".into()),
+                ..python_service("compose.yml", "web", 3)
+            },
+            ComposeService {
+                image: Some("acme/api:1".into()),
+                ..service("compose.yml", "worker", 9)
+            },
+            ComposeService {
+                image: Some("redis:7".into()),
+                ..service("compose.yml", "cache", 14)
+            },
+        ];
+        assert_eq!(
+            app_service_names(&facts, &Config::default()),
+            ["web", "worker"]
+        );
+    }
+
+    #[test]
+    fn app_services_of_one_compose_file_are_one_unit_and_workloads_of_one_folder_one_unit() {
+        let web = python_service("compose.yml", "web", 3);
+        let worker = python_service("compose.yml", "worker", 9);
+        let prod = python_service("compose.prod.yml", "web", 3);
+        let mut facts = Facts::default();
+        facts.workloads = vec![
+            workload("k8s/web.yaml", "web", &[("web", "acme/api")]),
+            workload("k8s/worker.yaml", "worker", &[("worker", "acme/api")]),
+            workload("k8s/staging/web.yaml", "web", &[("web", "acme/api")]),
+        ];
+        let units = units(&facts, &Config::default(), &[&web, &worker, &prod]);
+        let shape: Vec<(String, String)> = units
+            .iter()
+            .map(|u| (u.name().to_string(), u.app_part()))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("compose.yml".into(), "compose services web, worker".into()),
+                ("compose.prod.yml".into(), "compose service web".into()),
+                ("k8s".into(), "Kubernetes workloads web, worker".into()),
+                ("k8s/staging".into(), "Kubernetes workload web".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_platform_app_running_an_infrastructure_image_or_not_the_configured_one_is_not_the_app() {
+        let none = Config::default();
+        assert!(is_app_platform_app(
+            &platform_app("api", Some("acme/api:1")),
+            &none
+        ));
+        assert!(is_app_platform_app(&platform_app("api", None), &none));
+        assert!(!is_app_platform_app(
+            &platform_app("log_router", Some("amazon/aws-for-fluent-bit:stable")),
+            &none
+        ));
+        let api = app_config("api");
+        assert!(is_app_platform_app(
+            &platform_app("api", Some("redis:7")),
+            &api
+        ));
+        assert!(!is_app_platform_app(
+            &platform_app("worker", Some("acme/api:1")),
+            &api
+        ));
+    }
+
+    #[test]
+    fn without_a_configured_app_service_every_name_is_the_apps_and_with_one_only_its_matches() {
+        assert!(is_kube_app(&Config::default(), "anything"));
+        let api = app_config("api*");
+        assert!(is_kube_app(&api, "api-web"));
+        assert!(!is_kube_app(&api, "worker"));
+    }
+
+    #[test]
+    fn a_workload_is_the_apps_by_its_own_or_a_containers_name_and_not_when_all_infrastructure() {
+        let none = Config::default();
+        assert!(is_app_workload(
+            &workload(
+                "k8s/a.yaml",
+                "web",
+                &[("web", "acme/api"), ("proxy", "nginx:1")]
+            ),
+            &none
+        ));
+        assert!(!is_app_workload(
+            &workload("k8s/a.yaml", "cache", &[("redis", "redis:7")]),
+            &none
+        ));
+        let api = app_config("api");
+        assert!(is_app_workload(
+            &workload("k8s/a.yaml", "api", &[("main", "acme/api")]),
+            &api
+        ));
+        assert!(is_app_workload(
+            &workload("k8s/a.yaml", "backend", &[("api", "acme/api")]),
+            &api
+        ));
+        // Named by the config, it is the app whatever image it runs.
+        assert!(is_app_workload(
+            &workload("k8s/a.yaml", "api", &[("api", "nginx-unit:python3.12")]),
+            &api
+        ));
+        assert!(!is_app_workload(
+            &workload("k8s/a.yaml", "worker", &[("worker", "acme/api")]),
+            &api
+        ));
+    }
+}
