@@ -764,3 +764,15 @@ fn workflow_call_declarations_and_if_conditions_are_secret_refs() {
     assert_eq!(r["secrets"][0]["name"], "DATABASE_URL");
     assert_eq!(lines, [5, 10, 12]);
 }
+
+/// pwsh and cmd scripts (a Windows runner's default, `shell: cmd`, a job's
+/// `defaults.run.shell: pwsh`) are not parsed as bash: the desktop client's
+/// `echo … >> client/.env` lines write nothing envtrail follows, so only the
+/// deploy's two keys are written and nothing is `written-unread`.
+#[test]
+fn pwsh_and_cmd_scripts_are_not_parsed_as_bash() {
+    let (report, code) = check_json("write-windows-shells", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    assert_eq!(written_keys(&report), ["DATABASE_URL", "SECRET_KEY"]);
+    assert_eq!(findings(&report), []);
+}
