@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::{
     Consumer, DotenvLoad, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind, OpaqueStage,
-    SecretScope, Stage, Unparsed,
+    SecretScope, Stage, Unparsed, WriteVia,
 };
 use crate::location::Location;
 use crate::platform;
@@ -532,7 +532,10 @@ impl Chain {
     /// Keys that some stage writes into the app's environment and nothing reads.
     pub fn written_unread(&self) -> impl Iterator<Item = &KeyRow> {
         self.rows.values().filter(|r| {
-            !r.written.is_empty() && !self.is_read(&r.key) && !self.is_platform_key(&r.key)
+            // An action step's env is the action's input, never the app's.
+            r.written.iter().any(|w| w.via != WriteVia::ActionEnv)
+                && !self.is_read(&r.key)
+                && !self.is_platform_key(&r.key)
         })
     }
 }

@@ -64,8 +64,11 @@ pub enum WriteVia {
     DotenvTee,
     /// `echo "K=V" >> $GITHUB_ENV`
     GithubEnv,
-    /// `env:` map of a workflow, job or step.
+    /// `env:` map of a workflow, job or `run:` step.
     WorkflowEnv,
+    /// `env:` map of a `uses:` step: the action's own process env, which no
+    /// later step, and no compose the job starts, sees.
+    ActionEnv,
     /// `envs:` / `env:` forwarded by an ssh deploy action.
     SshActionEnvs,
     /// `export K=V` in a script run on the deploy host.
@@ -132,6 +135,7 @@ impl WriteVia {
             WriteVia::DotenvTee => "dotenv-tee",
             WriteVia::GithubEnv => "github-env",
             WriteVia::WorkflowEnv => "workflow-env",
+            WriteVia::ActionEnv => "action-env",
             WriteVia::SshActionEnvs => "ssh-action-envs",
             WriteVia::RemoteExport => "remote-export",
             WriteVia::DockerRunEnv => "docker-run-env",

@@ -543,3 +543,26 @@ fn guarded_read_whose_guard_key_is_behind_an_unseen_stage_is_unknown_not_skipped
         findings(&report)
     );
 }
+
+/// `fp-action-step-env`: a `uses:` step's `env:` is that action's own
+/// process env. The Sentry release action's SENTRY_DSN does not reach the
+/// compose a later step starts on the runner (so the key is unknown, as if
+/// the action had none), and its SENTRY_AUTH_TOKEN is the action's input,
+/// not a key written into the app and never read.
+#[test]
+fn action_step_env_is_the_actions_own_not_the_apps() {
+    let (report, code) = check_json("fp-action-step-env", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    assert_eq!(key_entry(&report, "SENTRY_DSN")["reach"], "unknown");
+    assert_eq!(
+        key_entry(&report, "SENTRY_DSN")["written"][0]["via"],
+        "action-env"
+    );
+    assert_eq!(key_entry(&report, "SECRET_KEY")["reach"], "set");
+    assert_unknown(&report, "SENTRY_DSN", "the env file .env");
+    no_finding_of(&report, "written-unread");
+    assert_eq!(
+        findings(&report),
+        [("reach-unknown".to_string(), Some("SENTRY_DSN".to_string()))]
+    );
+}

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::{basename, dir_of, is_above, is_direct};
-use crate::facts::{DotenvFile, EnvWrite, Source, Stage};
+use crate::facts::{DotenvFile, EnvWrite, Source, Stage, WriteVia};
 use crate::location::Location;
 
 /// The env a deploy host gives compose for one target.
@@ -57,7 +57,8 @@ impl<'a> HostEnv<'a> {
                     Some(path) => env.located.entry(path).or_default().push(w),
                     None => env.by_name.entry(basename(sink)).or_default().push(w),
                 },
-                None if !is_direct(w.via) => {
+                // An action step's env stays in that action's process.
+                None if !is_direct(w.via) && w.via != WriteVia::ActionEnv => {
                     env.exported.entry(w.key.as_str()).or_insert(w);
                 }
                 None => {}

@@ -64,12 +64,18 @@ fn env_entries(node: Option<&Node>, outer: &HashMap<String, Source>) -> Vec<EnvE
         .collect()
 }
 
-fn push_env_writes(rel: &str, entries: &[EnvEntry], target: Option<&str>, facts: &mut Facts) {
+fn push_env_writes(
+    rel: &str,
+    entries: &[EnvEntry],
+    target: Option<&str>,
+    via: WriteVia,
+    facts: &mut Facts,
+) {
     for e in entries {
         facts.writes.push(EnvWrite {
             key: e.key.clone(),
             location: Location::new(rel, e.row, e.column),
-            via: WriteVia::WorkflowEnv,
+            via,
             source: e.source.clone(),
             sink: None,
             target: target.map(str::to_string),
@@ -127,7 +133,7 @@ struct JobOutput<'s> {
 pub fn collect(rel: &str, root: &Node, scripts: &RepoScripts, facts: &mut Facts) {
     let no_env = HashMap::new();
     let wf_entries = env_entries(root.get("env"), &no_env);
-    push_env_writes(rel, &wf_entries, None, facts);
+    push_env_writes(rel, &wf_entries, None, WriteVia::WorkflowEnv, facts);
     let wf_env: HashMap<String, Source> =
         wf_entries.into_iter().map(|e| (e.key, e.source)).collect();
 
@@ -151,7 +157,13 @@ pub fn collect(rel: &str, root: &Node, scripts: &RepoScripts, facts: &mut Facts)
         let target = environment_name(job).unwrap_or_else(|| format!("{rel}#{job_id}"));
         let job_at = Location::new(rel, job_key.row(), job_key.column());
         let job_entries = env_entries(job.get("env"), &wf_env);
-        push_env_writes(rel, &job_entries, Some(&target), facts);
+        push_env_writes(
+            rel,
+            &job_entries,
+            Some(&target),
+            WriteVia::WorkflowEnv,
+            facts,
+        );
         let mut env = wf_env.clone();
         env.extend(job_entries.into_iter().map(|e| (e.key, e.source)));
         let mut out = JobOutput {
@@ -273,7 +285,13 @@ fn step_facts(
     facts: &mut Facts,
 ) {
     let step_entries = env_entries(step.get("env"), env);
-    push_env_writes(rel, &step_entries, Some(&out.target), facts);
+    // A `uses:` step's env is the action's alone; a `run:` step's is its script's.
+    let step_via = if step.get("uses").is_some() {
+        WriteVia::ActionEnv
+    } else {
+        WriteVia::WorkflowEnv
+    };
+    push_env_writes(rel, &step_entries, Some(&out.target), step_via, facts);
     let mut step_env = env.clone();
     step_env.extend(
         step_entries

@@ -96,7 +96,7 @@ fn env_expression_reads(rel: &str, root: &crate::yaml::Node, facts: &mut Facts) 
     let env_keys: std::collections::HashSet<String> = facts
         .writes
         .iter()
-        .filter(|w| w.via == WriteVia::WorkflowEnv)
+        .filter(|w| matches!(w.via, WriteVia::WorkflowEnv | WriteVia::ActionEnv))
         .map(|w| w.key.clone())
         .collect();
     if env_keys.is_empty() {

@@ -157,10 +157,11 @@ fn ssh_action_script_and_envs() {
     assert_eq!(
         got,
         [
+            // The action's own env: only `envs:` forwards it to the host.
             (
                 "API".into(),
                 6,
-                WriteVia::WorkflowEnv,
+                WriteVia::ActionEnv,
                 "secrets.API".into(),
                 false
             ),
