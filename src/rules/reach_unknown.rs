@@ -7,7 +7,7 @@
 use super::RuleId;
 use super::unset::{break_phrase, verdicts_for};
 use crate::chain::{Chain, Verdict};
-use crate::facts::OpaqueKind;
+use crate::facts::{InfraKind, OpaqueKind};
 use crate::finding::Finding;
 
 pub fn check(chain: &Chain, out: &mut Vec<Finding>) {
@@ -80,9 +80,16 @@ pub fn describe(kind: &OpaqueKind) -> (String, String) {
             format!("{what} of the {app}, whose keys envtrail cannot read one by one"),
             format!("the key may be set there; to make it visible, set it by name in the definition of the {app} (a value, a variable or a secret-store entry)"),
         ),
+        // A Procfile or heroku.yml starts the app; its config vars live in Heroku.
+        OpaqueKind::Infrastructure {
+            kind: InfraKind::Heroku,
+        } => (
+            "the config vars of the Heroku app (set in its dashboard or with `heroku config:set`, outside the repository)".to_string(),
+            "the key may be set there; to make it visible, declare it in app.json `env` or set it with `heroku config:set` in the deploy workflow, both of which envtrail reads".to_string(),
+        ),
         OpaqueKind::Infrastructure { kind } => (
             format!("{}, which envtrail does not parse yet", kind.as_str()),
-            "the key may be set there; envtrail reads workflows, compose, Dockerfiles, dotenv files and Kubernetes manifests".to_string(),
+            "the key may be set there; envtrail reads workflows, compose, Dockerfiles, dotenv files, Kubernetes, Helm and Kustomize, Terraform `.tf`, Bicep, ECS task definitions, systemd units and the manifests of Cloud Foundry, App Engine, Fly, Render and Heroku (`app.json`)".to_string(),
         ),
         // A platform's secret store: the keys a workflow's command names are read.
         OpaqueKind::DeployStep { what }
@@ -136,5 +143,22 @@ mod tests {
             ),
             "{action}"
         );
+    }
+
+    #[test]
+    fn herokus_config_vars_are_named_as_such_and_other_infrastructure_as_unparsed() {
+        let infra = |kind: InfraKind| describe(&OpaqueKind::Infrastructure { kind });
+        let (stage, tip) = infra(InfraKind::Heroku);
+        assert!(
+            stage.starts_with("the config vars of the Heroku app"),
+            "{stage}"
+        );
+        assert!(!stage.contains("does not parse"), "{stage}");
+        assert!(
+            tip.contains("app.json `env`") && tip.contains("heroku config:set"),
+            "{tip}"
+        );
+        let (stage, _) = infra(InfraKind::Pulumi);
+        assert_eq!(stage, "Pulumi, which envtrail does not parse yet");
     }
 }
