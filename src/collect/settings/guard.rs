@@ -191,10 +191,17 @@ impl<'a, 't> Conditions<'a, 't> {
                 let condition = parent.field(Field::Condition)?;
                 Some((condition, self.test(condition, false, 0)))
             }
-            "elif_clause" if is(Field::Consequence) => {
+            "elif_clause" => {
                 let condition = parent.field(Field::Condition)?;
                 let earlier = self.earlier_failed(parent.parent()?, parent);
-                Some((condition, earlier.and(self.test(condition, false, 0))))
+                if is(Field::Consequence) {
+                    Some((condition, earlier.and(self.test(condition, false, 0))))
+                } else if condition.id() == child.id() {
+                    // The condition runs only once the earlier ones failed.
+                    Some((condition, earlier))
+                } else {
+                    None
+                }
             }
             "else_clause" if is(Field::Body) => {
                 let statement = parent.parent()?;

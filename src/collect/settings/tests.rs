@@ -1065,3 +1065,53 @@ fn keyerror_handler_makes_the_read_fall_back() {
     assert!(r.required);
     assert_eq!(r.guard.map(|g| g.other), Some(true));
 }
+
+#[test]
+fn an_elif_condition_runs_only_once_the_earlier_tests_failed() {
+    let src = "if 'DATABASE_URL' in os.environ:\n    A = 1\nelif os.environ['DB_ENGINE'] == 'mysql':\n    B = 1\n";
+    assert_eq!(
+        guard_of(src, "DB_ENGINE"),
+        Some((vec![], names(&["DATABASE_URL"]), false))
+    );
+}
+
+#[test]
+fn not_of_a_test_is_known_only_for_an_exact_test_of_one_key() {
+    let inner = "    X = os.environ['INNER']\n";
+    // `not` of a key needed unset: the key is set.
+    let src = format!("LOCAL = 'DSN' not in os.environ\nif not LOCAL:\n{inner}");
+    assert_eq!(
+        guard_of(&src, "INNER"),
+        Some((names(&["DSN"]), vec![], false))
+    );
+    // `not` of a test of two keys, or of a cast flag: nothing certain.
+    let src = format!("BOTH = 'A' in os.environ and 'B' in os.environ\nif not BOTH:\n{inner}");
+    assert_eq!(guard_of(&src, "INNER"), Some((vec![], vec![], true)));
+    let src = format!("FLAG = env.bool('FLAG')\nif not FLAG:\n{inner}");
+    assert_eq!(guard_of(&src, "INNER"), Some((vec![], vec![], true)));
+}
+
+#[test]
+fn and_of_an_exact_test_and_a_cast_flag_is_not_exact() {
+    let src = "if 'A' in os.environ and env.bool('FLAG'):\n    X = os.environ['INNER']\n";
+    assert_eq!(
+        guard_of(src, "INNER"),
+        Some((names(&["A", "FLAG"]), vec![], true))
+    );
+}
+
+#[test]
+fn a_condition_nested_deeper_than_the_limit_is_opaque() {
+    let nested = |depth: usize| {
+        format!(
+            "if {}'K' in os.environ:\n    X = os.environ['INNER']\n",
+            "not ".repeat(depth)
+        )
+    };
+    // 32 `not`s (an even count) still test K; one more is past the limit.
+    assert_eq!(
+        guard_of(&nested(32), "INNER"),
+        Some((names(&["K"]), vec![], false))
+    );
+    assert_eq!(guard_of(&nested(33), "INNER"), Some((vec![], vec![], true)));
+}
