@@ -1115,3 +1115,44 @@ fn a_condition_nested_deeper_than_the_limit_is_opaque() {
     );
     assert_eq!(guard_of(&nested(33), "INNER"), Some((vec![], vec![], true)));
 }
+
+#[test]
+fn and_chains_and_walrus_nested_deeper_than_the_limit_are_opaque() {
+    let leaf = "'K' in os.environ";
+    let right =
+        |n: usize| (0..n).fold(leaf.to_string(), |inner, _| format!("{leaf} and ({inner})"));
+    let left = |n: usize| (0..n).fold(leaf.to_string(), |inner, _| format!("({inner}) and {leaf}"));
+    let walrus = |n: usize| (0..n).fold(leaf.to_string(), |inner, i| format!("(v{i} := {inner})"));
+    let opaque = |condition: String| {
+        let src = format!("if {condition}:\n    X = os.environ['INNER']\n");
+        guard_of(&src, "INNER").map(|(_, _, other)| other)
+    };
+    for (shape, nest) in [
+        ("right", &right as &dyn Fn(usize) -> String),
+        ("left", &left),
+        ("walrus", &walrus),
+    ] {
+        assert_eq!(opaque(nest(32)), Some(false), "{shape}, 32 deep");
+        assert_eq!(opaque(nest(33)), Some(true), "{shape}, 33 deep");
+    }
+}
+
+#[test]
+fn a_flag_tests_its_key_only_once_assigned() {
+    let src = "OTHER = os.getenv('OTHER')\nif FLAG:\n    X = os.environ['INNER']\nFLAG = os.getenv('FLAG')\n";
+    assert_eq!(guard_of(src, "INNER"), Some((vec![], vec![], true)));
+}
+
+#[test]
+fn membership_and_identity_tests_are_env_tests_only_of_the_environ_and_none() {
+    let inner = "    X = os.environ['INNER']\n";
+    let src = format!("ALLOWED = ['K']\nif 'K' in ALLOWED:\n{inner}");
+    assert_eq!(guard_of(&src, "INNER"), Some((vec![], vec![], true)));
+    let src = format!("SENTINEL = object()\nif os.getenv('K') is SENTINEL:\n{inner}");
+    assert_eq!(guard_of(&src, "INNER"), Some((vec![], vec![], true)));
+    let src = format!("if os.getenv('K') is None:\n{inner}");
+    assert_eq!(
+        guard_of(&src, "INNER"),
+        Some((vec![], names(&["K"]), false))
+    );
+}
