@@ -1156,3 +1156,23 @@ fn membership_and_identity_tests_are_env_tests_only_of_the_environ_and_none() {
         Some((vec![], names(&["K"]), false))
     );
 }
+
+#[test]
+fn comparing_a_read_with_a_literal_needs_the_key_either_way_round() {
+    let inner = "    X = os.environ['INNER']\n";
+    let needs_mode = Some((names(&["MODE"]), vec![], true));
+    for condition in [
+        "os.getenv('MODE') == 'worker'",
+        "'worker' == os.getenv('MODE')",
+        "os.environ['MODE'] == 'worker'",
+    ] {
+        let src = format!("if {condition}:\n{inner}");
+        assert_eq!(guard_of(&src, "INNER"), needs_mode, "{condition}");
+    }
+    // A name derived from the read, on the right.
+    let src = format!("MODE = os.getenv('MODE')\nif 'worker' == MODE:\n{inner}");
+    assert_eq!(guard_of(&src, "INNER"), needs_mode);
+    // A name derived from a test of two keys is no read to compare.
+    let src = format!("BOTH = 'A' in os.environ and 'B' in os.environ\nif BOTH == 'x':\n{inner}");
+    assert_eq!(guard_of(&src, "INNER"), Some((vec![], vec![], true)));
+}
