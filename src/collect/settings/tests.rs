@@ -1139,8 +1139,16 @@ fn and_chains_and_walrus_nested_deeper_than_the_limit_are_opaque() {
 
 #[test]
 fn a_flag_tests_its_key_only_once_assigned() {
-    let src = "OTHER = os.getenv('OTHER')\nif FLAG:\n    X = os.environ['INNER']\nFLAG = os.getenv('FLAG')\n";
-    assert_eq!(guard_of(src, "INNER"), Some((vec![], vec![], true)));
+    for condition in ["FLAG", "FLAG == 'on'"] {
+        let src = format!(
+            "OTHER = os.getenv('OTHER')\nif {condition}:\n    X = os.environ['INNER']\nFLAG = os.getenv('FLAG')\n"
+        );
+        assert_eq!(
+            guard_of(&src, "INNER"),
+            Some((vec![], vec![], true)),
+            "{condition}"
+        );
+    }
 }
 
 #[test]
