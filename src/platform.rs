@@ -310,6 +310,37 @@ pub fn is_platform_key(key: &str) -> bool {
     platform_entry(key).is_some()
 }
 
+/// Keys whose presence says where the code runs rather than how it is
+/// configured: only that platform (a Kubernetes pod, a Heroku dyno, Cloud
+/// Run, Lambda, ECS, Render, a CI runner) sets them. A read of one is never
+/// `unset-*`, but a condition that tests one (`if os.getenv("KUBERNETES_SERVICE_HOST"):`)
+/// asks which platform this is, which envtrail cannot tell for every place
+/// the app may run.
+const PLATFORM_MARKERS: &[&str] = &[
+    "KUBERNETES_SERVICE_HOST",
+    "KUBERNETES_SERVICE_PORT",
+    "POD_NAME",
+    "POD_NAMESPACE",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITEA_ACTIONS",
+    "DYNO",
+    "K_SERVICE",
+    "K_REVISION",
+    "K_CONFIGURATION",
+    "CLOUD_RUN_JOB",
+    "AWS_EXECUTION_ENV",
+    "LAMBDA_TASK_ROOT",
+    "ECS_CONTAINER_METADATA_URI",
+    "ECS_CONTAINER_METADATA_URI_V4",
+    "RENDER",
+];
+
+/// `key` tells which platform runs the code (see [`PLATFORM_MARKERS`]).
+pub fn is_platform_marker(key: &str) -> bool {
+    PLATFORM_MARKERS.contains(&key) || key.starts_with("AWS_LAMBDA_")
+}
+
 /// The platform list's entry that covers `key` (the key itself, or a prefix such as `LC_`).
 pub fn platform_entry(key: &str) -> Option<&'static str> {
     PLATFORM_KEYS
@@ -341,6 +372,23 @@ pub fn library_consumer(key: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_platform_marker_is_a_platform_key_and_a_posix_key_is_no_marker() {
+        for key in PLATFORM_MARKERS.iter().chain(&["AWS_LAMBDA_FUNCTION_NAME"]) {
+            assert!(is_platform_marker(key), "{key}");
+            assert!(is_platform_key(key), "{key}: a read of it is never unset");
+        }
+        for key in [
+            "PATH",
+            "HOME",
+            "LANG",
+            "DJANGO_SETTINGS_MODULE",
+            "PYTHONPATH",
+        ] {
+            assert!(!is_platform_marker(key), "{key}");
+        }
+    }
 
     #[test]
     fn platform_keys() {

@@ -186,8 +186,13 @@ fn as_run<'r>(chain: &Chain, read: &'r EnvRead, scope: Scope) -> Option<Cow<'r, 
 }
 
 /// Whether `key` reaches the code of `read` in `scope`: set, visibly unset
-/// (every stage visible, no compose default), or `None` when envtrail cannot tell.
+/// (every stage visible, no compose default), or `None` when envtrail cannot
+/// tell (always for a key that says which platform runs the code).
 fn key_state(chain: &Chain, read: &EnvRead, key: &str, scope: Scope) -> Option<bool> {
+    // A test of which platform runs the code holds on that platform only.
+    if crate::platform::is_platform_marker(key) {
+        return None;
+    }
     let probe = EnvRead::new(
         Some(key.to_string()),
         read.location.clone(),

@@ -566,3 +566,33 @@ fn action_step_env_is_the_actions_own_not_the_apps() {
         [("reach-unknown".to_string(), Some("SENTRY_DSN".to_string()))]
     );
 }
+
+/// `read-guard-platform`: `if os.environ.get("KUBERNETES_SERVICE_HOST"):`
+/// asks which platform runs the code. The platform key is set on
+/// Kubernetes only, so envtrail cannot settle the branch: neither read
+/// under it is an error (the Kubernetes one was, as if every deploy were a
+/// pod), and the compose deploy's missing CACHE_URL is still said, as a
+/// warning naming the condition.
+#[test]
+fn guarded_read_whose_guard_tests_the_platform_is_never_an_error() {
+    let (report, code) = check_json("read-guard-platform", &[]);
+    assert_eq!(code, 0, "{:?}", findings(&report));
+    assert_eq!(at(&report, "error"), []);
+    assert_eq!(
+        at(&report, "warning"),
+        [
+            ("unset-defaulted".to_string(), Some("CACHE_URL".to_string())),
+            (
+                "unset-defaulted".to_string(),
+                Some("K8S_CACHE_URL".to_string())
+            ),
+        ]
+    );
+    let message = report["findings"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("which envtrail cannot settle"),
+        "{message}"
+    );
+}
