@@ -212,7 +212,8 @@ impl<'a, 't> Conditions<'a, 't> {
                 };
                 Some((statement.field(Field::Condition)?, test))
             }
-            "except_clause" if child.kind() == "block" => Some((parent, Test::other())),
+            // The handler, and the exception it names, run only on an exception.
+            "except_clause" => Some((parent, Test::other())),
             "conditional_expression" => {
                 let mut cursor = parent.walk();
                 let parts: Vec<Node<'t>> = parent.named_children(&mut cursor).collect();

@@ -496,3 +496,60 @@ fn is_field(call: Node, src: &str) -> bool {
         _ => false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::collect::settings::{collect_files, collect_source};
+
+    fn keys_of(facts: &crate::facts::Facts) -> Vec<String> {
+        let mut keys: Vec<String> = facts.reads.iter().filter_map(|r| r.key.clone()).collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn a_base_named_through_the_settings_module_is_a_settings_base_and_nothing_else_is() {
+        let src = "import pydantic\nimport pydantic_settings\nimport other\n\n\
+class Settings(pydantic_settings.BaseSettings):\n    api_key: str\n\n\
+class Source(pydantic_settings.PydanticBaseSettingsSource):\n    source_key: str\n\n\
+class Elsewhere(other.BaseSettings):\n    elsewhere_key: str\n\n\
+class Model(pydantic.BaseModel):\n    model_key: str\n";
+        assert_eq!(
+            keys_of(&collect_source("app/settings.py", src)),
+            ["API_KEY"]
+        );
+    }
+
+    #[test]
+    fn a_class_inside_a_function_may_derive_from_a_settings_class_defined_after_it() {
+        // The function runs once the module is loaded, when its base exists.
+        let src = "from pydantic_settings import BaseSettings\n\n\
+def worker_settings():\n    class WorkerSettings(AppSettings):\n        queue_url: str\n    return WorkerSettings()\n\n\
+class AppSettings(BaseSettings):\n    secret_key: str\n";
+        assert_eq!(
+            keys_of(&collect_source("app/settings.py", src)),
+            ["QUEUE_URL", "SECRET_KEY"]
+        );
+    }
+
+    #[test]
+    fn a_class_deriving_from_a_settings_class_of_another_module_is_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let files = [
+            (
+                "app/base.py",
+                "from pydantic_settings import BaseSettings\n\nclass AppSettings(BaseSettings):\n    secret_key: str\n",
+            ),
+            (
+                "app/settings.py",
+                // It reads env itself, so the first pass judges it already.
+                "import os\nfrom app.base import AppSettings\n\nDEBUG = os.environ.get('DEBUG')\n\nclass WorkerSettings(AppSettings):\n    queue_url: str\n",
+            ),
+        ];
+        let inputs = crate::collect::write_inputs(dir.path(), &files);
+        assert_eq!(
+            keys_of(&collect_files(&inputs, 1)),
+            ["DEBUG", "QUEUE_URL", "SECRET_KEY"]
+        );
+    }
+}

@@ -1059,11 +1059,14 @@ fn keyerror_handler_makes_the_read_fall_back() {
         let src = format!("try:\n    R = os.environ['REDIS_URL']\n{handler}\n");
         assert!(read_of(&src, "REDIS_URL").required, "{handler}");
     }
-    // A read in the handler runs only when the first one failed.
+    // A read in the handler, or in the exception it names, runs only when
+    // the first one failed.
     let src = "try:\n    A = os.environ['ID']\nexcept KeyError:\n    B = os.environ['TOKEN']\n";
     let r = read_of(src, "TOKEN");
     assert!(r.required);
     assert_eq!(r.guard.map(|g| g.other), Some(true));
+    let src = "try:\n    A = 1\nexcept ERRORS[os.environ['MODE']]:\n    B = 2\n";
+    assert_eq!(read_of(src, "MODE").guard.map(|g| g.other), Some(true));
 }
 
 #[test]
