@@ -521,6 +521,19 @@ class Model(pydantic.BaseModel):\n    model_key: str\n";
     }
 
     #[test]
+    fn a_class_of_another_base_is_no_settings_class_and_a_module_qualified_model_nests() {
+        let src = "import pydantic\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n\
+class Helper:\n    pass\n\n\
+class Plain(Helper):\n    plain_key: str\n\n\
+class Db(pydantic.BaseModel):\n    host: str\n\n\
+class Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter=\"__\")\n    db: Db\n";
+        assert_eq!(
+            keys_of(&collect_source("app/settings.py", src)),
+            ["DB", "DB__HOST"]
+        );
+    }
+
+    #[test]
     fn a_class_inside_a_function_may_derive_from_a_settings_class_defined_after_it() {
         // The function runs once the module is loaded, when its base exists.
         let src = "from pydantic_settings import BaseSettings\n\n\
