@@ -534,6 +534,17 @@ class Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_
     }
 
     #[test]
+    fn only_an_inner_class_named_config_configures_the_class() {
+        let src = "from pydantic_settings import BaseSettings\n\n\
+class Settings(BaseSettings):\n    class Defaults:\n        env_prefix = \"IGNORED_\"\n\n    api_key: str\n\n\
+class Legacy(BaseSettings):\n    class Config:\n        env_prefix = \"OLD_\"\n\n    token: str\n";
+        assert_eq!(
+            keys_of(&collect_source("app/settings.py", src)),
+            ["API_KEY", "OLD_TOKEN"]
+        );
+    }
+
+    #[test]
     fn a_class_inside_a_function_may_derive_from_a_settings_class_defined_after_it() {
         // The function runs once the module is loaded, when its base exists.
         let src = "from pydantic_settings import BaseSettings\n\n\
