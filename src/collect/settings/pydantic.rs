@@ -545,6 +545,41 @@ class Legacy(BaseSettings):\n    class Config:\n        env_prefix = \"OLD_\"\n\
     }
 
     #[test]
+    fn a_v1_config_nests_models_only_with_a_delimiter_that_is_not_empty() {
+        let src = |delimiter: &str| {
+            format!(
+                "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings\n\n\
+class Db(BaseModel):\n    host: str\n\n\
+class Settings(BaseSettings):\n    class Config:\n        env_nested_delimiter = \"{delimiter}\"\n\n    db: Db\n"
+            )
+        };
+        assert_eq!(
+            keys_of(&collect_source("app/settings.py", &src("__"))),
+            ["DB", "DB__HOST"]
+        );
+        assert_eq!(
+            keys_of(&collect_source("app/settings.py", &src(""))),
+            ["DB"]
+        );
+    }
+
+    #[test]
+    fn an_ellipsis_is_required_and_a_call_other_than_field_is_a_default() {
+        let src = "from pydantic_settings import BaseSettings\n\n\
+class Settings(BaseSettings):\n    token: str = ...\n    hosts: list = list()\n";
+        let facts = collect_source("app/settings.py", src);
+        let required: Vec<(String, bool)> = facts
+            .reads
+            .iter()
+            .map(|r| (r.key.clone().unwrap_or_default(), r.required))
+            .collect();
+        assert_eq!(
+            required,
+            [("TOKEN".to_string(), true), ("HOSTS".to_string(), false)]
+        );
+    }
+
+    #[test]
     fn a_class_inside_a_function_may_derive_from_a_settings_class_defined_after_it() {
         // The function runs once the module is loaded, when its base exists.
         let src = "from pydantic_settings import BaseSettings\n\n\
