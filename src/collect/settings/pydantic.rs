@@ -579,6 +579,70 @@ class Settings(BaseSettings):\n    token: str = ...\n    hosts: list = list()\n"
         );
     }
 
+    fn required_keys(src: &str) -> Vec<(String, bool)> {
+        let mut keys: Vec<(String, bool)> = collect_source("app/settings.py", src)
+            .reads
+            .iter()
+            .map(|r| (r.key.clone().unwrap_or_default(), r.required))
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn a_field_named_through_the_pydantic_module_gives_its_alias() {
+        let src = "import pydantic\nfrom pydantic_settings import BaseSettings\n\n\
+class Settings(BaseSettings):\n    token: str = pydantic.Field(alias=\"API_TOKEN\")\n    other: str = pydantic.Secret(alias=\"NOT_AN_ALIAS\")\n";
+        assert_eq!(
+            required_keys(src),
+            [
+                ("API_TOKEN".to_string(), true),
+                ("OTHER".to_string(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_nested_models_fields_are_required_only_where_every_model_around_is() {
+        let src = "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n\
+class Pool(BaseModel):\n    size: int\n\n\
+class Db(BaseModel):\n    host: str\n    primary: Pool\n    spare: Pool = Pool(size=1)\n\n\
+class Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter=\"__\")\n    db: Db\n    replica: Db = Db(host=\"replica\")\n";
+        let required: Vec<String> = required_keys(src)
+            .into_iter()
+            .filter(|(_, required)| *required)
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(required, ["DB__HOST", "DB__PRIMARY__SIZE"]);
+    }
+
+    #[test]
+    fn models_nest_four_deep_at_most() {
+        let src = "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n\
+class M5(BaseModel):\n    leaf: str\n\n\
+class M4(BaseModel):\n    leaf: str\n    next: M5\n\n\
+class M3(BaseModel):\n    leaf: str\n    next: M4\n\n\
+class M2(BaseModel):\n    leaf: str\n    next: M3\n\n\
+class M1(BaseModel):\n    leaf: str\n    next: M2\n\n\
+class Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter=\"__\")\n    m: M1\n";
+        let keys: Vec<String> = required_keys(src).into_iter().map(|(k, _)| k).collect();
+        // Four models deep, the fifth is read whole, not field by field.
+        assert_eq!(
+            keys,
+            [
+                "M",
+                "M__LEAF",
+                "M__NEXT",
+                "M__NEXT__LEAF",
+                "M__NEXT__NEXT",
+                "M__NEXT__NEXT__LEAF",
+                "M__NEXT__NEXT__NEXT",
+                "M__NEXT__NEXT__NEXT__LEAF",
+                "M__NEXT__NEXT__NEXT__NEXT",
+            ]
+        );
+    }
+
     #[test]
     fn a_class_inside_a_function_may_derive_from_a_settings_class_defined_after_it() {
         // The function runs once the module is loaded, when its base exists.
