@@ -311,6 +311,30 @@ OUTSIDE = plain.str("OUTSIDE")
     }
 
     #[test]
+    fn a_prefix_of_none_is_no_prefix() {
+        let src = "from environs import Env\nenv = Env(prefix=None)\nA = env.str('NAME')\n";
+        assert_eq!(summary(src), vec![required("NAME")]);
+    }
+
+    #[test]
+    fn a_helper_around_an_instance_without_a_prefix_reads_its_callers_key() {
+        let helper = |constructor: &str| {
+            format!(
+                "from environs import Env\nenv = {constructor}\n\ndef setting(name):\n    return env.str(name)\n\nTOKEN = setting('TOKEN')\n"
+            )
+        };
+        let keys = |src: &str| -> Vec<String> {
+            reads(src)
+                .iter()
+                .map(|r| r.key.clone().unwrap_or_else(|| "<dynamic>".into()))
+                .collect()
+        };
+        assert_eq!(keys(&helper("Env()")), ["TOKEN"]);
+        // With a prefix the key is not the caller's as written.
+        assert!(!keys(&helper("Env(prefix='APP_')")).contains(&"TOKEN".to_string()));
+    }
+
+    #[test]
     fn a_prefix_that_is_no_literal_makes_the_key_unknown() {
         let src = "from environs import Env\nenv = Env(prefix=PREFIX)\nA = env.str('NAME')\nwith Env().prefixed('X_'):\n    pass\n";
         assert_eq!(summary(src), vec![("<dynamic>".into(), true, None, false)]);
