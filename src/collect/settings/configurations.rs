@@ -388,6 +388,14 @@ class Prod(Configuration):
     }
 
     #[test]
+    fn only_a_value_bound_to_one_name_is_read() {
+        // Unpacked, the value is never a class attribute: nothing reads env.
+        let src = "from configurations import Configuration, values\n\nclass Prod(Configuration):\n    HOST, PORT = values.TupleValue(('localhost', '80'))\n    TIME_ZONE = values.Value('UTC')\n";
+        let keys: Vec<_> = reads(src).into_iter().map(|r| r.key).collect();
+        assert_eq!(keys, vec![Some("DJANGO_TIME_ZONE".to_string())]);
+    }
+
+    #[test]
     fn only_one_of_several_leaf_classes_runs() {
         let src = r#"from configurations import Configuration, values
 
