@@ -432,4 +432,27 @@ class Prod(Base):
         let guarded: Vec<_> = reads(src).iter().map(|r| r.guard.is_some()).collect();
         assert_eq!(guarded, vec![true, true]);
     }
+
+    #[test]
+    fn a_leaf_without_values_counts_and_a_class_of_other_bases_does_not() {
+        // Dev is a configuration by its base alone; Tools derives from no
+        // configuration: the leaves are Prod and Dev.
+        let src = "from configurations import Configuration, values\n\n\
+class Base(Configuration):\n    SECRET_KEY = values.SecretValue()\n\n\
+class Prod(Base):\n    SENTRY_DSN = values.SecretValue()\n\n\
+class Dev(Base):\n    pass\n\n\
+class Mixin:\n    pass\n\n\
+class Tools(Mixin):\n    pass\n";
+        let guarded: Vec<_> = reads(src)
+            .iter()
+            .map(|r| (r.key.clone().unwrap_or_default(), r.guard.is_some()))
+            .collect();
+        assert_eq!(
+            guarded,
+            [
+                ("DJANGO_SECRET_KEY".to_string(), false),
+                ("DJANGO_SENTRY_DSN".to_string(), true)
+            ]
+        );
+    }
 }
