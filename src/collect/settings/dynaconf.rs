@@ -400,6 +400,36 @@ if settings.exists("FLAG"):
     }
 
     #[test]
+    fn only_a_validator_call_makes_a_key_required() {
+        let src = "from dynaconf import Dynaconf, Validator\nfrom checks import Check\nsettings = Dynaconf(envvar_prefix='APP', validators=[Validator('TOKEN', must_exist=True), Check('OTHER', must_exist=True)])\nA = settings.TOKEN\nB = settings.OTHER\n";
+        assert_eq!(
+            summary(src),
+            vec![
+                row("APP_TOKEN", true, None, false),
+                row("APP_OTHER", false, None, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_called_or_deleted_attribute_is_no_read() {
+        let src = "from dynaconf import Dynaconf\nsettings = Dynaconf(envvar_prefix='APP')\nsettings.setenv('production')\nsettings.REFRESH_HOOK()\ndel settings.SCRATCH\nA = settings.TOKEN\n";
+        assert_eq!(summary(src), vec![row("APP_TOKEN", false, None, false)]);
+    }
+
+    #[test]
+    fn get_without_a_default_gives_none_and_a_cast_getter_no_default() {
+        let src = "from dynaconf import Dynaconf\nsettings = Dynaconf(envvar_prefix='APP')\nA = settings.get('TIMEOUT')\nB = settings.as_int('WORKERS')\n";
+        assert_eq!(
+            summary(src),
+            vec![
+                row("APP_TIMEOUT", false, Some(DefaultValue::None), false),
+                row("APP_WORKERS", false, None, false),
+            ]
+        );
+    }
+
+    #[test]
     fn settings_files_may_hold_any_key() {
         let src = "from dynaconf import Dynaconf, Validator\nsettings = Dynaconf(settings_files=['settings.toml'], validators=[Validator('TOKEN', must_exist=True)])\nA = settings.TOKEN\nB = settings.get('X', 'd')\n";
         assert_eq!(
