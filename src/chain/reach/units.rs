@@ -406,38 +406,42 @@ mod tests {
 
     #[test]
     fn a_service_built_from_a_folder_without_the_apps_code_is_not_the_app() {
-        let mut facts = Facts::default();
-        facts.reads = vec![app_read("backend/settings.py")];
-        facts.services = vec![
-            ComposeService {
-                build_context: Some("backend".into()),
-                ..service("compose.yml", "api", 3)
-            },
-            ComposeService {
-                build_context: Some("frontend".into()),
-                ..service("compose.yml", "frontend", 9)
-            },
-        ];
+        let facts = Facts {
+            reads: vec![app_read("backend/settings.py")],
+            services: vec![
+                ComposeService {
+                    build_context: Some("backend".into()),
+                    ..service("compose.yml", "api", 3)
+                },
+                ComposeService {
+                    build_context: Some("frontend".into()),
+                    ..service("compose.yml", "frontend", 9)
+                },
+            ],
+            ..Facts::default()
+        };
         assert_eq!(app_service_names(&facts, &Config::default()), ["api"]);
     }
 
     #[test]
     fn a_service_running_the_image_an_app_service_builds_is_the_app_once() {
-        let mut facts = Facts::default();
-        facts.services = vec![
-            ComposeService {
-                image: Some("acme/api:1".into()),
-                ..python_service("compose.yml", "web", 3)
-            },
-            ComposeService {
-                image: Some("acme/api:1".into()),
-                ..service("compose.yml", "worker", 9)
-            },
-            ComposeService {
-                image: Some("redis:7".into()),
-                ..service("compose.yml", "cache", 14)
-            },
-        ];
+        let facts = Facts {
+            services: vec![
+                ComposeService {
+                    image: Some("acme/api:1".into()),
+                    ..python_service("compose.yml", "web", 3)
+                },
+                ComposeService {
+                    image: Some("acme/api:1".into()),
+                    ..service("compose.yml", "worker", 9)
+                },
+                ComposeService {
+                    image: Some("redis:7".into()),
+                    ..service("compose.yml", "cache", 14)
+                },
+            ],
+            ..Facts::default()
+        };
         assert_eq!(
             app_service_names(&facts, &Config::default()),
             ["web", "worker"]
@@ -449,12 +453,14 @@ mod tests {
         let web = python_service("compose.yml", "web", 3);
         let worker = python_service("compose.yml", "worker", 9);
         let prod = python_service("compose.prod.yml", "web", 3);
-        let mut facts = Facts::default();
-        facts.workloads = vec![
-            workload("k8s/web.yaml", "web", &[("web", "acme/api")]),
-            workload("k8s/worker.yaml", "worker", &[("worker", "acme/api")]),
-            workload("k8s/staging/web.yaml", "web", &[("web", "acme/api")]),
-        ];
+        let facts = Facts {
+            workloads: vec![
+                workload("k8s/web.yaml", "web", &[("web", "acme/api")]),
+                workload("k8s/worker.yaml", "worker", &[("worker", "acme/api")]),
+                workload("k8s/staging/web.yaml", "web", &[("web", "acme/api")]),
+            ],
+            ..Facts::default()
+        };
         let units = units(&facts, &Config::default(), &[&web, &worker, &prod]);
         let shape: Vec<(String, String)> = units
             .iter()
