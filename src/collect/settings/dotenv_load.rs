@@ -191,6 +191,21 @@ class Other(BaseSettings):
     }
 
     #[test]
+    fn a_load_nested_deeper_than_the_walk_goes_is_not_seen() {
+        // module > expression_statement > N parentheses > call: the call
+        // sits at depth N + 2.
+        let nested = |parens: usize| {
+            format!(
+                "{}load_dotenv(){}\n",
+                "(".repeat(parens),
+                ")".repeat(parens)
+            )
+        };
+        assert_eq!(loads(&nested(MAX_DEPTH - 2)), ["1:.env"]);
+        assert!(loads(&nested(MAX_DEPTH - 1)).is_empty());
+    }
+
+    #[test]
     fn other_calls_are_not_loads() {
         assert!(loads("x = dotenv_values('.env')\nos.getenv('A')\n").is_empty());
     }
