@@ -206,6 +206,20 @@ class Other(BaseSettings):
     }
 
     #[test]
+    fn a_path_nested_past_the_limit_is_the_default_env_file() {
+        // Each `join(` is two levels: the call and its argument list.
+        let nested = |calls: usize| {
+            format!(
+                "load_dotenv({}'.env.prod'{})\n",
+                "join(BASE, ".repeat(calls),
+                ")".repeat(calls)
+            )
+        };
+        assert_eq!(loads(&nested(16)), ["1:.env.prod"]);
+        assert_eq!(loads(&nested(17)), ["1:.env"]);
+    }
+
+    #[test]
     fn other_calls_are_not_loads() {
         assert!(loads("x = dotenv_values('.env')\nos.getenv('A')\n").is_empty());
     }
