@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::{
     Consumer, DotenvLoad, EnvRead, EnvWrite, Facts, OpaqueEnvFile, OpaqueKind, OpaqueStage,
-    SecretScope, Stage, Unparsed, WriteVia,
+    SecretScope, Stage, Unparsed,
 };
 use crate::location::Location;
 use crate::platform;
@@ -533,7 +533,7 @@ impl Chain {
     pub fn written_unread(&self) -> impl Iterator<Item = &KeyRow> {
         self.rows.values().filter(|r| {
             // An action step's env is the action's input, never the app's.
-            r.written.iter().any(|w| w.via != WriteVia::ActionEnv)
+            r.written.iter().any(|w| !w.via.is_action_input())
                 && !self.is_read(&r.key)
                 && !self.is_platform_key(&r.key)
         })

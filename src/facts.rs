@@ -163,6 +163,12 @@ impl WriteVia {
         }
     }
 
+    /// The write is an action's own input (a `uses:` step's `env:`): it
+    /// reaches neither the app nor any later step.
+    pub fn is_action_input(self) -> bool {
+        self == WriteVia::ActionEnv
+    }
+
     /// The stage of the chain this kind of write belongs to (a table column).
     pub fn stage(self) -> Stage {
         match self {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::{basename, dir_of, is_above, is_direct};
-use crate::facts::{DotenvFile, EnvWrite, Source, Stage, WriteVia};
+use crate::facts::{DotenvFile, EnvWrite, Source, Stage};
 use crate::location::Location;
 
 /// The env a deploy host gives compose for one target.
@@ -58,7 +58,7 @@ impl<'a> HostEnv<'a> {
                     None => env.by_name.entry(basename(sink)).or_default().push(w),
                 },
                 // An action step's env stays in that action's process.
-                None if !is_direct(w.via) && w.via != WriteVia::ActionEnv => {
+                None if !is_direct(w.via) && !w.via.is_action_input() => {
                     env.exported.entry(w.key.as_str()).or_insert(w);
                 }
                 None => {}
