@@ -3,7 +3,8 @@
 //! exactly what envtrail takes for granted.
 
 /// Keys the platform sets: the OS, the container runtime, the language
-/// runtime, the CI runner. A read of one is never `unset-*`.
+/// runtime, the CI runner; with [`PLATFORM_MARKERS`], a read of one is
+/// never `unset-*`.
 const PLATFORM_KEYS: &[&str] = &[
     // POSIX / the container runtime
     "PATH",
@@ -24,14 +25,7 @@ const PLATFORM_KEYS: &[&str] = &[
     "SHLVL",
     "UID",
     "GID",
-    // Kubernetes injects these into every pod
-    "KUBERNETES_SERVICE_HOST",
-    "KUBERNETES_SERVICE_PORT",
-    "POD_NAME",
-    "POD_NAMESPACE",
     // CI runners
-    "CI",
-    "GITHUB_ACTIONS",
     "GITHUB_WORKSPACE",
     "GITHUB_SHA",
     "GITHUB_REF",
@@ -40,28 +34,18 @@ const PLATFORM_KEYS: &[&str] = &[
     "GITHUB_ENV",
     "GITHUB_OUTPUT",
     "GITHUB_PATH",
-    "GITEA_ACTIONS",
     "RUNNER_OS",
     "RUNNER_TEMP",
     // Django sets it with `os.environ.setdefault` in manage.py / wsgi.py / asgi.py
     "DJANGO_SETTINGS_MODULE",
     // Names only one platform uses: set wherever the app runs there, and no
-    // one else writes them.
-    "DYNO",
-    "K_SERVICE",
-    "K_REVISION",
-    "K_CONFIGURATION",
-    "CLOUD_RUN_JOB",
+    // one else writes them (those that say which platform it is are the
+    // markers below).
     "CLOUD_RUN_EXECUTION",
     "CLOUD_RUN_TASK_INDEX",
     "CLOUD_RUN_TASK_COUNT",
     "CLOUD_RUN_TASK_ATTEMPT",
-    "AWS_EXECUTION_ENV",
-    "LAMBDA_TASK_ROOT",
     "LAMBDA_RUNTIME_DIR",
-    "ECS_CONTAINER_METADATA_URI",
-    "ECS_CONTAINER_METADATA_URI_V4",
-    "RENDER",
 ];
 
 /// Prefixes of keys the platform sets.
@@ -345,6 +329,7 @@ pub fn is_platform_marker(key: &str) -> bool {
 pub fn platform_entry(key: &str) -> Option<&'static str> {
     PLATFORM_KEYS
         .iter()
+        .chain(PLATFORM_MARKERS)
         .copied()
         .find(|k| *k == key)
         .or_else(|| {
