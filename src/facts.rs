@@ -859,6 +859,20 @@ pub struct ComposeService {
     pub deployed: bool,
 }
 
+#[cfg(test)]
+impl ComposeService {
+    /// Service `name` of `file`, its key at `row`, nothing else set: what
+    /// unit tests start from.
+    pub fn at(file: &str, name: &str, row: u32) -> Self {
+        ComposeService {
+            file: file.into(),
+            name: name.into(),
+            location: Location::new(file, row, 2),
+            ..ComposeService::default()
+        }
+    }
+}
+
 /// What a service's `command:` (or `entrypoint:`) says it does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServiceCommand {

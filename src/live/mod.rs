@@ -538,15 +538,6 @@ mod chain_tests {
     use crate::chain::LiveKey;
     use crate::facts::{Consumer, DefaultValue, EnvRead, Facts, ReadVia};
 
-    fn service(file: &str, name: &str, row: u32) -> ComposeService {
-        ComposeService {
-            file: file.into(),
-            name: name.into(),
-            location: Location::new(file, row, 2),
-            ..ComposeService::default()
-        }
-    }
-
     fn image(file: &str, command_row: u32) -> DockerImage {
         DockerImage {
             file: file.into(),
@@ -573,9 +564,9 @@ mod chain_tests {
     fn the_anchor_comes_from_the_chain() {
         let facts = Facts {
             services: vec![
-                service("docker-compose.yml", "api", 4),
-                service("deploy/prod/compose.yaml", "api", 9),
-                service("docker-compose.yml", "worker", 12),
+                ComposeService::at("docker-compose.yml", "api", 4),
+                ComposeService::at("deploy/prod/compose.yaml", "api", 9),
+                ComposeService::at("docker-compose.yml", "worker", 12),
             ],
             images: vec![image("backend/Dockerfile", 7), image("Dockerfile", 3)],
             settings_modules: vec!["config/settings.py".into()],

@@ -301,19 +301,10 @@ mod tests {
         Config::parse(&format!("app-service = \"{name}\"\n")).expect("valid config")
     }
 
-    fn service(file: &str, name: &str, row: u32) -> ComposeService {
-        ComposeService {
-            file: file.into(),
-            name: name.into(),
-            location: Location::new(file, row, 2),
-            ..ComposeService::default()
-        }
-    }
-
     fn python_service(file: &str, name: &str, row: u32) -> ComposeService {
         ComposeService {
             runs_python: true,
-            ..service(file, name, row)
+            ..ComposeService::at(file, name, row)
         }
     }
 
@@ -383,8 +374,8 @@ mod tests {
 
     #[test]
     fn a_unit_points_at_its_first_service_or_workload_and_a_platform_app_at_itself() {
-        let web = service("compose.yml", "web", 3);
-        let worker = service("compose.yml", "worker", 9);
+        let web = ComposeService::at("compose.yml", "web", 3);
+        let worker = ComposeService::at("compose.yml", "worker", 9);
         let compose = Unit::Compose {
             file: "compose.yml".into(),
             services: vec![&web, &worker],
@@ -411,11 +402,11 @@ mod tests {
             services: vec![
                 ComposeService {
                     build_context: Some("backend".into()),
-                    ..service("compose.yml", "api", 3)
+                    ..ComposeService::at("compose.yml", "api", 3)
                 },
                 ComposeService {
                     build_context: Some("frontend".into()),
-                    ..service("compose.yml", "frontend", 9)
+                    ..ComposeService::at("compose.yml", "frontend", 9)
                 },
             ],
             ..Facts::default()
@@ -433,11 +424,11 @@ mod tests {
                 },
                 ComposeService {
                     image: Some("acme/api:1".into()),
-                    ..service("compose.yml", "worker", 9)
+                    ..ComposeService::at("compose.yml", "worker", 9)
                 },
                 ComposeService {
                     image: Some("redis:7".into()),
-                    ..service("compose.yml", "cache", 14)
+                    ..ComposeService::at("compose.yml", "cache", 14)
                 },
             ],
             ..Facts::default()
