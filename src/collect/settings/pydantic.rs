@@ -567,15 +567,9 @@ class Settings(BaseSettings):\n    class Config:\n        env_nested_delimiter =
     fn an_ellipsis_is_required_and_a_call_other_than_field_is_a_default() {
         let src = "from pydantic_settings import BaseSettings\n\n\
 class Settings(BaseSettings):\n    token: str = ...\n    hosts: list = list()\n";
-        let facts = collect_source("app/settings.py", src);
-        let required: Vec<(String, bool)> = facts
-            .reads
-            .iter()
-            .map(|r| (r.key.clone().unwrap_or_default(), r.required))
-            .collect();
         assert_eq!(
-            required,
-            [("TOKEN".to_string(), true), ("HOSTS".to_string(), false)]
+            required_keys(src),
+            [("HOSTS".to_string(), false), ("TOKEN".to_string(), true)]
         );
     }
 
