@@ -542,7 +542,13 @@ impl<'s> Analyzer<'s, '_> {
                     }
                 }
             }
-            (true, _) => alternatives.push(words),
+            // `if [ -f gpu.yml ]; then FILES+=(-f gpu.yml); fi` with no
+            // FILES before: the command runs without the words or with them.
+            (true, true) => {
+                alternatives.push(Vec::new());
+                alternatives.push(words);
+            }
+            (true, false) => alternatives.push(words),
         }
     }
 
@@ -2467,6 +2473,133 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
         );
         assert_eq!(array_expansion("${FILES[@]}"), Some("FILES"));
         assert_eq!(array_expansion("${FILES[0]}"), None);
+    }
+
+    #[test]
+    fn appends_to_an_array_never_assigned_start_it() {
+        // Unconditional: the words alone; conditional: without them or with them.
+        assert_eq!(
+            files("FILES+=(-f c.yml)\ndocker compose \"${FILES[@]}\" up"),
+            [vec!["c.yml".to_string()]]
+        );
+        assert_eq!(
+            files(
+                "if [ -n \"$GPU\" ]; then FILES+=(-f gpu.yml); fi\ndocker compose \"${FILES[@]}\" up"
+            ),
+            [Vec::new(), vec!["gpu.yml".to_string()]]
+        );
+    }
+
+    #[test]
+    fn conditional_arrays_keep_each_value_once_and_at_most_eight() {
+        // The same value in two branches is one run, not two.
+        let twice = "if [ \"$1\" = a ]; then FILES=(-f a.yml); else FILES=(-f a.yml); fi\ndocker compose \"${FILES[@]}\" up";
+        assert_eq!(files(twice), [vec!["a.yml".to_string()]]);
+        // Ten branches of a `case`: the first eight.
+        let branches: String = (0..10)
+            .map(|i| format!("  b{i}) FILES=(-f f{i}.yml) ;;\n"))
+            .collect();
+        let case = format!("case \"$1\" in\n{branches}esac\ndocker compose \"${{FILES[@]}}\" up");
+        let runs = files(&case);
+        assert_eq!(runs.len(), 8, "{runs:?}");
+        assert_eq!(runs[7], vec!["f7.yml".to_string()]);
+        // Conditional appends to eight alternatives add none past the eighth.
+        let appended = format!(
+            "case \"$1\" in\n{}esac\nif [ -n \"$X\" ]; then FILES+=(-f x.yml); fi\ndocker compose \"${{FILES[@]}}\" up",
+            (0..5)
+                .map(|i| format!("  b{i}) FILES=(-f f{i}.yml) ;;\n"))
+                .collect::<String>()
+        );
+        let runs = files(&appended);
+        assert_eq!(runs.len(), 8, "{runs:?}");
+        assert_eq!(runs[5], vec!["f0.yml".to_string(), "x.yml".to_string()]);
+        assert_eq!(runs[7], vec!["f2.yml".to_string(), "x.yml".to_string()]);
+    }
+
+    #[test]
+    fn only_export_on_a_host_writes_the_environment() {
+        let on_host = |script: &str| {
+            let ctx = ScriptContext {
+                remote: true,
+                ..ScriptContext::default()
+            };
+            writes(&analyze(script, &ctx))
+                .into_iter()
+                .map(|w| (w.0, w.3))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            on_host("export A=1\ndeclare B=2\nreadonly C=3\nlocal D=4\n"),
+            [("A".to_string(), WriteVia::RemoteExport)]
+        );
+        // On the runner, `export` sets the step's shell, nothing downstream.
+        assert!(writes(&run("export A=1\n", &[])).is_empty());
+    }
+
+    #[test]
+    fn the_same_read_is_kept_once_per_line() {
+        let rows = |script: &str| {
+            run(script, &[])
+                .reads
+                .iter()
+                .map(|r| (r.name.clone(), r.row))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rows("echo $A $A\n"), [("A".to_string(), 0)]);
+        assert_eq!(
+            rows("echo $A\necho $A\n"),
+            [("A".to_string(), 0), ("A".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn dotenv_names() {
+        for name in [".env", "prod.env", "deploy/.env.production", ".env.local/"] {
+            assert!(is_dotenv_name(name), "{name}");
+        }
+        for name in ["env", "environment.yml", "deploy/env.txt", ".envrc"] {
+            assert!(!is_dotenv_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded_at_its_limit_and_counted_per_line() {
+        let nested = |depth: usize| format!("{}x{}", "(".repeat(depth), ")".repeat(depth));
+        // Exactly the limit is read; one more is refused.
+        assert!(too_deep(&nested(MAX_NESTING)).is_none());
+        assert_eq!(too_deep(&nested(MAX_NESTING + 1)), Some(0));
+        // Closed parentheses free their level: many in a row are no nesting.
+        assert!(too_deep(&"$(true) ".repeat(MAX_NESTING * 2)).is_none());
+        // The row is the line where the limit is passed.
+        let late = format!("echo a\necho b\n\necho {}\n", nested(MAX_NESTING + 1));
+        assert_eq!(too_deep(&late), Some(3));
+        // A nested script's rows are offset by where it starts.
+        let mut facts = ScriptFacts::default();
+        analyze_into(&late, &ScriptContext::default(), 10, 0, &mut facts);
+        assert_eq!(facts.errors.len(), 1);
+        assert_eq!(facts.errors[0].0, 13, "{:?}", facts.errors);
+    }
+
+    #[test]
+    fn a_syntax_error_is_named_on_its_line() {
+        let errors = |script: &str, offset: u32| {
+            let mut facts = ScriptFacts::default();
+            analyze_into(script, &ScriptContext::default(), offset, 0, &mut facts);
+            facts.errors
+        };
+        let broken = "echo A=1 >> .env\necho ok\n)\necho B=2 >> .env\n";
+        let got = errors(broken, 0);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, 2, "{got:?}");
+        assert!(got[0].1.starts_with("shell syntax error"), "{got:?}");
+        assert_eq!(errors(broken, 7)[0].0, 9);
+        // An unclosed heredoc is named on its `<<` line, not past the end.
+        let heredoc = "echo start\ncat <<EOF > .env\nA=1\nB=2\n";
+        let got = errors(heredoc, 0);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, 1, "{got:?}");
+        assert!(got[0].1.contains("never closed"), "{got:?}");
+        assert_eq!(errors(heredoc, 5)[0].0, 6);
     }
 
     #[test]
