@@ -709,7 +709,6 @@ impl<'s> Analyzer<'s, '_> {
                     }
                 }
             }
-            "tee" => {}
             _ => {
                 // Any other command writing a file with `>` empties it; what
                 // it writes is unknown.
@@ -2290,6 +2289,16 @@ mod tests {
         assert_eq!(f.kubectl.len(), 1);
         assert_eq!(f.kubectl[0].words[..3], ["create", "secret", "generic"]);
         assert!(run("kubectl apply -f k8s/", &[]).kubectl.is_empty());
+        // Its row is the script's line, shifted to where the script starts.
+        let mut facts = ScriptFacts::default();
+        analyze_into(
+            "echo start\n\nkubectl create secret generic app --from-env-file=.env\n",
+            &ScriptContext::default(),
+            4,
+            0,
+            &mut facts,
+        );
+        assert_eq!(facts.kubectl[0].row, 6);
     }
 
     #[test]
@@ -2600,6 +2609,56 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
         assert_eq!(got[0].0, 1, "{got:?}");
         assert!(got[0].1.contains("never closed"), "{got:?}");
         assert_eq!(errors(heredoc, 5)[0].0, 6);
+    }
+
+    #[test]
+    fn a_rename_is_a_compose_copy_on_the_host_only() {
+        let on_host = ScriptContext {
+            remote: true,
+            ..ScriptContext::default()
+        };
+        let script = "mv docker-compose.prod.yml docker-compose.yml\n";
+        assert_eq!(
+            analyze(script, &on_host).copies,
+            [(
+                "docker-compose.prod.yml".to_string(),
+                "docker-compose.yml".to_string()
+            )]
+        );
+        // On the runner the checkout is renamed, not what a host runs.
+        assert!(run(script, &[]).copies.is_empty());
+    }
+
+    #[test]
+    fn read_assigns_its_variables_from_there_on() {
+        let reads: Vec<(String, u32)> = run("echo $A\nread -r A B\necho $A $B $C\n", &[])
+            .reads
+            .into_iter()
+            .map(|r| (r.name, r.row))
+            .collect();
+        assert_eq!(reads, [("A".to_string(), 0), ("C".to_string(), 2)]);
+    }
+
+    #[test]
+    fn tee_with_its_output_redirected_truncates_that_file() {
+        // `tee` copies its input to its stdout too: `> .env` empties .env.
+        let f = run("echo A=1 >> .env\necho B=2 | tee app.env > .env\n", &[]);
+        let truncated: Vec<&str> = f
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                ScriptEvent::Truncate { sink, .. } => Some(sink.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(truncated, ["app.env", ".env"]);
+        assert_eq!(
+            writes(&f)
+                .iter()
+                .map(|w| (w.0.as_str(), w.4.as_deref()))
+                .collect::<Vec<_>>(),
+            [("A", Some(".env")), ("B", Some("app.env"))]
+        );
     }
 
     #[test]
