@@ -29,10 +29,6 @@ use crate::platform::Platform;
 pub struct BicepCollector;
 
 impl Collector for BicepCollector {
-    fn name(&self) -> &'static str {
-        "bicep"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         is_bicep_file(rel) && !rel.starts_with(".github/")
     }

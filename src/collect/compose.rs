@@ -41,10 +41,6 @@ pub fn is_compose_name(name: &str) -> bool {
 }
 
 impl Collector for ComposeCollector {
-    fn name(&self) -> &'static str {
-        "compose"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         is_compose_name(name) && !super::workflow::is_workflow_path(rel)

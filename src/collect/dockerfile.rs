@@ -55,10 +55,6 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 }
 
 impl Collector for DockerfileCollector {
-    fn name(&self) -> &'static str {
-        "dockerfile"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         is_dockerfile_name(rel.rsplit('/').next().unwrap_or(rel))
     }

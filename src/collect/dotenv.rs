@@ -34,10 +34,6 @@ pub fn is_example(rel: &str) -> bool {
 }
 
 impl Collector for DotenvCollector {
-    fn name(&self) -> &'static str {
-        "dotenv"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         is_dotenv_path(rel)
     }

@@ -14,10 +14,6 @@ use crate::platform::Platform;
 pub struct EcsTaskDefinitionCollector;
 
 impl Collector for EcsTaskDefinitionCollector {
-    fn name(&self) -> &'static str {
-        "ecs-task-definition"
-    }
-
     /// The files the infrastructure collector would call task definitions,
     /// `.github/` included: the render action's file often sits there.
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {

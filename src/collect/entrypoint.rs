@@ -22,10 +22,6 @@ const ENTRYPOINT_NAMES: &[&str] = &[
 ];
 
 impl Collector for EntrypointCollector {
-    fn name(&self) -> &'static str {
-        "entrypoint"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         ENTRYPOINT_NAMES.contains(&name)

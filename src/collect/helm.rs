@@ -28,10 +28,6 @@ const WORKLOAD_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job
 const MAX_INCLUDE_DEPTH: usize = 4;
 
 impl Collector for HelmCollector {
-    fn name(&self) -> &'static str {
-        "helm"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         name == "Chart.yaml"

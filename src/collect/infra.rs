@@ -80,10 +80,6 @@ pub fn opaque_stage(kind: InfraKind, location: Location) -> OpaqueStage {
 }
 
 impl Collector for InfraCollector {
-    fn name(&self) -> &'static str {
-        "infrastructure"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         // Workflows are the workflow collector's; a GitHub folder holds no infrastructure.
         // Task definitions, `.tf` files, Helm charts and the manifests envtrail

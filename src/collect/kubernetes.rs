@@ -30,10 +30,6 @@ const WORKLOAD_KINDS: &[&str] = &[
 ];
 
 impl Collector for KubernetesCollector {
-    fn name(&self) -> &'static str {
-        "kubernetes"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         (name.ends_with(".yml") || name.ends_with(".yaml"))

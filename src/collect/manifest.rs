@@ -39,10 +39,6 @@ pub fn takes_appended_env(path: &str) -> bool {
 }
 
 impl Collector for ManifestCollector {
-    fn name(&self) -> &'static str {
-        "platform manifests"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         !rel.starts_with(".github/")
             && !rel.starts_with(".gitea/")

@@ -67,7 +67,6 @@ pub struct Context {
 
 /// A stage's collector.
 pub trait Collector: Sync {
-    fn name(&self) -> &'static str;
     /// Whether `rel` (relative, `/`-separated) is one of this collector's files.
     fn wants(&self, rel: &str, ctx: &Context) -> bool;
     /// Turn the wanted files into facts. A file that cannot be read or parsed
@@ -735,9 +734,6 @@ mod tests {
     /// Wants every `.py` and `.yml` file.
     struct PyAndYaml;
     impl Collector for PyAndYaml {
-        fn name(&self) -> &'static str {
-            "test"
-        }
         fn wants(&self, rel: &str, _ctx: &Context) -> bool {
             rel.ends_with(".py") || rel.ends_with(".yml")
         }

@@ -8,10 +8,6 @@ use crate::location::Location;
 pub struct ProcfileCollector;
 
 impl Collector for ProcfileCollector {
-    fn name(&self) -> &'static str {
-        "procfile"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         name == "Procfile" || name.starts_with("Procfile.")

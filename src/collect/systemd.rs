@@ -11,10 +11,6 @@ use crate::location::Location;
 pub struct SystemdCollector;
 
 impl Collector for SystemdCollector {
-    fn name(&self) -> &'static str {
-        "systemd"
-    }
-
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         rel.ends_with(".service")
     }

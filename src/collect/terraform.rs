@@ -33,10 +33,6 @@ use crate::location::Location;
 pub struct TerraformCollector;
 
 impl Collector for TerraformCollector {
-    fn name(&self) -> &'static str {
-        "terraform"
-    }
-
     /// `.tf` files outside `.terraform/`, where `terraform init` keeps
     /// downloaded modules (read as the calls that name them).
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {

@@ -32,10 +32,6 @@ use crate::location::Location;
 pub struct SettingsCollector;
 
 impl Collector for SettingsCollector {
-    fn name(&self) -> &'static str {
-        "settings"
-    }
-
     fn wants(&self, rel: &str, ctx: &Context) -> bool {
         rel.ends_with(".py")
             && !rel.split('/').any(|part| part == "migrations")

@@ -1187,3 +1187,23 @@ fn comparing_a_read_with_a_literal_needs_the_key_either_way_round() {
     let src = format!("BOTH = 'A' in os.environ and 'B' in os.environ\nif BOTH == 'x':\n{inner}");
     assert_eq!(guard_of(&src, "INNER"), Some((vec![], vec![], true)));
 }
+
+#[test]
+fn the_collector_wants_python_outside_migrations_and_inside_the_settings_globs() {
+    let mut ctx = crate::collect::Context::default();
+    for rel in ["app/settings.py", "config/prod.py", "manage.py"] {
+        assert!(SettingsCollector.wants(rel, &ctx), "{rel}");
+    }
+    for rel in [
+        "app/migrations/0001_initial.py",
+        "README.md",
+        "app/settings.pyc",
+    ] {
+        assert!(!SettingsCollector.wants(rel, &ctx), "{rel}");
+    }
+    // `--settings config/*.py` narrows the Python files read, never widens them.
+    ctx.settings_globs = crate::config::Globs::new(["config/*.py", "config/*.md"]).unwrap();
+    assert!(SettingsCollector.wants("config/prod.py", &ctx));
+    assert!(!SettingsCollector.wants("app/settings.py", &ctx));
+    assert!(!SettingsCollector.wants("config/notes.md", &ctx));
+}

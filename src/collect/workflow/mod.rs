@@ -31,10 +31,6 @@ pub fn is_workflow_path(rel: &str) -> bool {
 }
 
 impl Collector for WorkflowCollector {
-    fn name(&self) -> &'static str {
-        "workflow"
-    }
-
     /// Workflows, and the shell scripts their steps may run.
     fn wants(&self, rel: &str, _ctx: &Context) -> bool {
         is_workflow_path(rel) || rel.ends_with(".sh")
