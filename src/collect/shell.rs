@@ -750,16 +750,14 @@ impl<'s> Analyzer<'s, '_> {
                         node = parent;
                         continue;
                     };
-                    let next_cmd = if next.kind() == "redirected_statement" {
-                        next.child_by_field_name("body").unwrap_or(next)
-                    } else {
-                        next
-                    };
-                    if self.command_name(next_cmd).as_deref() == Some("tee") {
-                        return self.tee_dest(next_cmd, transformed);
+                    // tree-sitter-bash hangs a redirect on the whole pipeline
+                    // before it (`a | tee F > /dev/null`), so `next` is a
+                    // plain command, never a redirected statement.
+                    if self.command_name(next).as_deref() == Some("tee") {
+                        return self.tee_dest(next, transformed);
                     }
                     transformed = true;
-                    node = next_cmd;
+                    node = next;
                 }
                 "command_substitution" | "process_substitution" | "program" => return None,
                 _ => node = parent,
@@ -2602,6 +2600,10 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
         assert_eq!(got[0].0, 2, "{got:?}");
         assert!(got[0].1.starts_with("shell syntax error"), "{got:?}");
         assert_eq!(errors(broken, 7)[0].0, 9);
+        // A missing keyword is a syntax error, not an unclosed heredoc.
+        let got = errors("echo a\nif true; then echo\n", 0);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].1.starts_with("shell syntax error"), "{got:?}");
         // An unclosed heredoc is named on its `<<` line, not past the end.
         let heredoc = "echo start\ncat <<EOF > .env\nA=1\nB=2\n";
         let got = errors(heredoc, 0);
@@ -2659,6 +2661,63 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
                 .collect::<Vec<_>>(),
             [("A", Some(".env")), ("B", Some("app.env"))]
         );
+    }
+
+    #[test]
+    fn a_command_inside_a_substitution_writes_into_the_value_not_the_file() {
+        // The inner printf's `B=1` is part of A's value, not a line of .env.
+        let f = run(
+            "echo \"A=$(printf 'B=%s' 1)\" >> .env\ncat <(echo C=1) > out.txt\n",
+            &[],
+        );
+        let written: Vec<String> = writes(&f).into_iter().map(|w| w.0).collect();
+        assert_eq!(written, ["A"]);
+    }
+
+    #[test]
+    fn echo_skips_its_own_flags_and_nothing_else() {
+        let keys_of = |script: &str| -> Vec<String> {
+            writes(&run(script, &[])).into_iter().map(|w| w.0).collect()
+        };
+        assert_eq!(
+            keys_of("echo -n A=1 >> .env\necho -nE B=2 >> .env\n"),
+            ["A", "B"]
+        );
+        // `-` and `e` are words echo prints: the line is `- A=1`, `e A=1`.
+        assert!(keys_of("echo - A=1 >> .env\necho e A=1 >> .env\n").is_empty());
+        assert!(keys_of("echo -x A=1 >> .env\n").is_empty());
+    }
+
+    #[test]
+    fn tee_behind_a_pipe_or_a_heredoc_writes_even_with_its_output_discarded() {
+        let f = run(
+            "echo A=1 | sudo tee -a .env > /dev/null\ncat <<EOF | sudo tee --append .env > /dev/null\nB=2\nEOF\n",
+            &[],
+        );
+        assert_eq!(
+            writes(&f)
+                .iter()
+                .map(|w| (w.0.as_str(), w.3, w.4.as_deref()))
+                .collect::<Vec<_>>(),
+            [
+                ("A", WriteVia::DotenvTee, Some(".env")),
+                ("B", WriteVia::DotenvTee, Some(".env"))
+            ]
+        );
+        // `-a` and `--append` keep what .env held: only /dev/null is emptied.
+        assert!(f.events.iter().all(|e| !matches!(
+            e,
+            ScriptEvent::Truncate { sink, .. } if sink == ".env"
+        )));
+    }
+
+    #[test]
+    fn only_stdout_redirects_write_the_file() {
+        let keys_of = |script: &str| -> Vec<String> {
+            writes(&run(script, &[])).into_iter().map(|w| w.0).collect()
+        };
+        assert_eq!(keys_of("echo A=1 1>> .env\n"), ["A"]);
+        assert!(keys_of("echo A=1 2>> .env\n").is_empty());
     }
 
     #[test]

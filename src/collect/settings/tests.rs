@@ -1,7 +1,7 @@
 //! Each read form the collector recognises, and the ones it must not.
 
 use super::*;
-use crate::facts::{DefaultValue, EnvRead, ReadVia};
+use crate::facts::{DefaultValue, EnvRead, ReadVia, Source, WriteVia};
 
 fn reads(src: &str) -> Vec<EnvRead> {
     let facts = collect_source("settings.py", src);
@@ -1206,4 +1206,58 @@ fn the_collector_wants_python_outside_migrations_and_inside_the_settings_globs()
     assert!(SettingsCollector.wants("config/prod.py", &ctx));
     assert!(!SettingsCollector.wants("app/settings.py", &ctx));
     assert!(!SettingsCollector.wants("config/notes.md", &ctx));
+}
+
+#[test]
+fn setdefault_is_also_a_write_of_its_value_for_the_rest_of_the_process() {
+    let facts = collect_source(
+        "app/settings.py",
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'app.settings')\nos.environ.setdefault('WORKERS', compute())\nDEBUG = os.environ.get('DEBUG', '0')\n",
+    );
+    let writes: Vec<(&str, WriteVia, Source, u32)> = facts
+        .writes
+        .iter()
+        .map(|w| (w.key.as_str(), w.via, w.source.clone(), w.location.row))
+        .collect();
+    // `get` with a default reads only; setdefault sets its value, a literal
+    // or one envtrail does not follow.
+    assert_eq!(
+        writes,
+        [
+            (
+                "DJANGO_SETTINGS_MODULE",
+                WriteVia::PythonSetdefault,
+                Source::Literal,
+                1
+            ),
+            ("WORKERS", WriteVia::PythonSetdefault, Source::Unknown, 2),
+        ]
+    );
+}
+
+#[test]
+fn a_python_file_that_cannot_be_read_is_unparsed_and_the_others_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = crate::collect::write_inputs(
+        dir.path(),
+        &[("app/settings.py", "import os\nA = os.environ['A']\n")],
+    );
+    files.push(crate::collect::InputFile {
+        rel: "app/gone.py".into(),
+        abs: dir.path().join("app/gone.py"),
+    });
+    let facts = collect_files(&files, 1);
+    let unparsed: Vec<&str> = facts
+        .unparsed
+        .iter()
+        .map(|u| u.location.file.as_str())
+        .collect();
+    assert_eq!(unparsed, ["app/gone.py"]);
+    assert!(
+        facts.unparsed[0].message.starts_with("cannot read"),
+        "{:?}",
+        facts.unparsed
+    );
+    let keys: Vec<Option<&str>> = facts.reads.iter().map(|r| r.key.as_deref()).collect();
+    assert_eq!(keys, [Some("A")]);
 }
