@@ -406,6 +406,20 @@ struct Dest {
     transformed: bool,
 }
 
+impl Dest {
+    /// How a write of `via` to this destination is named: `$GITHUB_ENV` is
+    /// the later steps' environment, `tee` its own way of writing a file.
+    fn via(&self, via: WriteVia) -> WriteVia {
+        if is_github_env(&self.path) {
+            WriteVia::GithubEnv
+        } else if self.tee {
+            WriteVia::DotenvTee
+        } else {
+            via
+        }
+    }
+}
+
 /// A `$GITHUB_ENV` multi-line value being written (`K<<EOF` … `EOF`).
 struct Multiline {
     delim: String,
@@ -932,7 +946,7 @@ impl<'s> Analyzer<'s, '_> {
             return;
         }
         self.begin_write(&dest);
-        let Some(sink) = self.sink(&dest) else { return };
+        let sink = self.sink(&dest);
         let mut next_value = 0;
         for line in format.split('\n').flat_map(|l| l.split("\\n")) {
             let specs = conversions(line);
@@ -943,14 +957,16 @@ impl<'s> Analyzer<'s, '_> {
             let Some((key, rest)) = split_key(line) else {
                 continue;
             };
+            // A line with a conversion has it after the `=` (no key holds
+            // a `%`): its first value is the key's.
             let source = match line_values.first() {
-                Some(value) if rest.contains('%') => self.value_source(value),
-                _ => self.value_source(rest),
+                Some(value) => self.value_source(value),
+                None => self.value_source(rest),
             };
             self.push_write(
                 key.to_string(),
                 *format_node,
-                WriteVia::DotenvPrintf,
+                dest.via(WriteVia::DotenvPrintf),
                 source,
                 sink.clone(),
             );
@@ -1006,30 +1022,16 @@ impl<'s> Analyzer<'s, '_> {
     }
 
     /// The sink of a file write: `None` for `$GITHUB_ENV`.
-    fn sink(&self, dest: &Dest) -> Option<Option<String>> {
-        if is_github_env(&dest.path) {
-            Some(None)
-        } else {
-            Some(Some(dest.path.clone()))
-        }
+    fn sink(&self, dest: &Dest) -> Option<String> {
+        (!is_github_env(&dest.path)).then(|| dest.path.clone())
     }
 
     /// `KEY=VALUE` lines written to `dest`, starting at `at`'s row.
     fn write_content(&mut self, dest: &Dest, content: &str, at: Node<'_>, via: WriteVia) {
         self.begin_write(dest);
         let github_env = is_github_env(&dest.path);
-        let via = if github_env {
-            WriteVia::GithubEnv
-        } else if dest.tee {
-            WriteVia::DotenvTee
-        } else {
-            via
-        };
-        let sink = if github_env {
-            None
-        } else {
-            Some(dest.path.clone())
-        };
+        let via = dest.via(via);
+        let sink = self.sink(dest);
         let base = at.start_position();
         let mut keys = 0;
         let mut other: Vec<&str> = Vec::new();
@@ -2041,6 +2043,21 @@ mod tests {
             kv(&[("A", "secrets.SA"), ("B", "secrets.B"), ("C", "literal")])
         );
         assert!(writes(&f).iter().all(|w| w.3 == WriteVia::DotenvPrintf));
+        assert!(writes(&f).iter().all(|w| w.4.as_deref() == Some(".env")));
+        // Two conversions on a line: the next line's value is the third argument.
+        let f = run(
+            "printf 'A=%s-%s\\nB=%s\\n' \"${{ secrets.X }}\" y \"${{ secrets.B }}\" >> \"$GITHUB_ENV\"",
+            &[],
+        );
+        assert_eq!(keys(&f), kv(&[("A", "secrets.X"), ("B", "secrets.B")]));
+        assert!(
+            writes(&f)
+                .iter()
+                .all(|w| w.3 == WriteVia::GithubEnv && w.4.is_none())
+        );
+        // Through tee, the file is written the tee way.
+        let f = run("printf 'A=%s\\n' x | tee -a .env", &[]);
+        assert_eq!(writes(&f)[0].3, WriteVia::DotenvTee);
     }
 
     #[test]

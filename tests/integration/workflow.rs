@@ -337,6 +337,16 @@ fn github_env_single_and_multiline() {
         None,
         false,
     );
+    // printf with a format writes the later steps' env as echo does.
+    assert_write(
+        &r,
+        "SENTRY_DSN",
+        15,
+        "github-env",
+        "secrets.SENTRY_DSN",
+        None,
+        false,
+    );
 }
 
 #[test]
