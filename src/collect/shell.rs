@@ -1033,7 +1033,7 @@ impl<'s> Analyzer<'s, '_> {
         let via = dest.via(via);
         let sink = self.sink(dest);
         let base = at.start_position();
-        let mut keys = 0;
+        let mut wrote_key = false;
         let mut other: Vec<&str> = Vec::new();
         // `echo "  KEY: value" >> app.yaml`: env appended to a YAML manifest.
         let split: fn(&str) -> Option<(&str, &str)> = if is_yaml_name(&dest.path) {
@@ -1077,7 +1077,6 @@ impl<'s> Analyzer<'s, '_> {
                         sink: None,
                         remote: self.ctx.remote,
                     }));
-                    keys += 1;
                     continue;
                 }
                 match split(piece) {
@@ -1092,14 +1091,15 @@ impl<'s> Analyzer<'s, '_> {
                             sink: sink.clone(),
                             remote: self.ctx.remote,
                         }));
-                        keys += 1;
+                        wrote_key = true;
                     }
                     None => other.push(piece),
                 }
             }
         }
-        // One lone value and no keys: the file's keys live inside that value.
-        if keys == 0
+        // One lone value and no keys: the file's keys live inside that value
+        // ($GITHUB_ENV holds no file, and its multiline keys are keys).
+        if !wrote_key
             && !github_env
             && let [value] = other.as_slice()
             && let Some(source) = self.lone_value_source(value)
@@ -2148,6 +2148,39 @@ mod tests {
                 f.events
             );
         }
+        let opaque_rows = |script: &str| -> Vec<u32> {
+            run(script, &[])
+                .events
+                .iter()
+                .filter_map(|e| match e {
+                    ScriptEvent::Opaque { row, .. } => Some(*row),
+                    _ => None,
+                })
+                .collect()
+        };
+        // On the line it is written.
+        assert_eq!(
+            opaque_rows("echo start\necho \"${{ secrets.ENV_FILE }}\" > .env"),
+            [1]
+        );
+        // A file with keys of its own, or a value inside other text, is no
+        // file held whole in one value.
+        assert!(opaque_rows("echo -e \"A=1\\n${{ secrets.ENV_FILE }}\" > .env").is_empty());
+        assert!(opaque_rows("echo \"Hello ${{ github.actor }}\" > greeting.txt").is_empty());
+    }
+
+    #[test]
+    fn the_first_line_of_a_write_keeps_its_column_and_the_next_start_at_zero() {
+        let f = run("  echo \"A=1\nB=2\" >> .env\n", &[]);
+        let at: Vec<(u32, u32)> = f
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                ScriptEvent::Write(w) => Some((w.row, w.column)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(at, [(0, 7), (1, 0)]);
     }
 
     #[test]
