@@ -2771,6 +2771,48 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
     }
 
     #[test]
+    fn ssh_options_with_values_are_skipped_to_find_the_host() {
+        for script in [
+            "ssh -p 2222 deploy@host \"echo A=1 >> .env\"",
+            "ssh -t -i key.pem deploy@host \"echo A=1 >> .env\"",
+            "ssh -tt -o StrictHostKeyChecking=no deploy@host \"echo A=1 >> .env\"",
+        ] {
+            let w = writes(&run(script, &[]));
+            assert_eq!(
+                w.iter().map(|w| (w.0.as_str(), w.5)).collect::<Vec<_>>(),
+                [("A", true)],
+                "{script}"
+            );
+        }
+    }
+
+    #[test]
+    fn remote_scripts_are_followed_to_a_bounded_depth() {
+        let keys_at = |script: &str, depth: usize| -> Vec<String> {
+            let mut facts = ScriptFacts::default();
+            analyze_into(script, &ScriptContext::default(), 0, depth, &mut facts);
+            facts
+                .events
+                .iter()
+                .filter_map(|e| match e {
+                    ScriptEvent::Write(w) => Some(w.key.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        // One level below the limit: the host's own script is read, a script
+        // it sends on is not.
+        let depth = MAX_DEPTH - 1;
+        assert_eq!(keys_at("ssh a \"echo A=1 >> .env\"", depth), ["A"]);
+        assert!(keys_at("ssh a \"ssh b 'echo A=1 >> .env'\"", depth).is_empty());
+        assert!(keys_at("ssh a <<'EOF'\nssh b 'echo B=1 >> .env'\nEOF\n", depth).is_empty());
+        let ssm =
+            "aws ssm send-command --parameters 'commands=[\"ssh b \\\"echo C=1 >> .env\\\"\"]'";
+        assert!(keys_at(ssm, depth).is_empty());
+        assert_eq!(keys_at(ssm, depth - 1), ["C"]);
+    }
+
+    #[test]
     fn copies_keep_the_name_they_get_on_the_host() {
         let f = run(
             "scp -i key.pem docker-compose.prod.yml u@h:/srv/app/docker-compose.yml\nrsync -a a.yml b.yml u@h:/srv/",
