@@ -2813,6 +2813,30 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
     }
 
     #[test]
+    fn only_a_dash_heredoc_sent_to_a_host_loses_its_leading_tabs() {
+        let columns = |script: &str| -> Vec<u32> {
+            run(script, &[])
+                .events
+                .iter()
+                .filter_map(|e| match e {
+                    ScriptEvent::Write(w) => Some(w.column),
+                    _ => None,
+                })
+                .collect()
+        };
+        // `<<-` strips the tabs: the write starts at the line's start.
+        assert_eq!(
+            columns("ssh host <<-OUT\n\techo start\n\t\techo A=1 >> .env\n\tOUT\n"),
+            [5]
+        );
+        // `<<` keeps them: the write starts after the tab.
+        assert_eq!(
+            columns("ssh host <<'OUT'\necho start\n\techo B=2 >> .env\nOUT\n"),
+            [6]
+        );
+    }
+
+    #[test]
     fn copies_keep_the_name_they_get_on_the_host() {
         let f = run(
             "scp -i key.pem docker-compose.prod.yml u@h:/srv/app/docker-compose.yml\nrsync -a a.yml b.yml u@h:/srv/",
