@@ -2227,6 +2227,20 @@ mod tests {
         );
         let json = "aws ssm send-command --parameters '{\"commands\":[\"echo A=1 > .env\"]}'";
         assert_eq!(keys(&run(json, &[])), kv(&[("A", "literal")]));
+        // The value on the line after `--parameters`: its rows count from there.
+        let split =
+            "aws ssm send-command \\\n  --parameters \\\n  'commands=[\"echo A=1 >> .env\"]'\n";
+        assert_eq!(writes(&run(split, &[]))[0].2, 2);
+        // Only `ssm send-command` sends commands.
+        for other in [
+            "aws ssm describe-instance-information --parameters 'commands=[\"echo A=1 >> .env\"]'",
+            "aws ecs send-command --parameters 'commands=[\"echo A=1 >> .env\"]'",
+        ] {
+            assert!(writes(&run(other, &[])).is_empty(), "{other}");
+        }
+        // The runner expands the command's arrays before sending it.
+        let arrays = "FILES=(-f a.yml)\naws ssm send-command --parameters \"commands=[\\\"docker compose ${FILES[*]} up -d\\\"]\"\n";
+        assert_eq!(files(arrays), [vec!["a.yml".to_string()]]);
     }
 
     #[test]
