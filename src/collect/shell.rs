@@ -1258,8 +1258,6 @@ impl<'s> Analyzer<'s, '_> {
         }
     }
 
-    /// `gcloud run deploy` / `gcloud run services update`: the env it sets
-    /// on the Cloud Run service (a deploy stage of its own).
     /// `sops -d FILE > .env`: the file written holds FILE's keys. What any
     /// other sops command writes (YAML, JSON, one `--extract`ed value) is
     /// unknown, as for any command.
@@ -1312,6 +1310,8 @@ impl<'s> Analyzer<'s, '_> {
         });
     }
 
+    /// `gcloud run deploy` / `gcloud run services update`: the env it sets
+    /// on the Cloud Run service (a deploy stage of its own).
     fn gcloud(&mut self, node: Node<'_>, args: &[Node<'_>]) {
         let words: Vec<String> = args.iter().map(|a| unquote(self.text(*a))).collect();
         let sub: Vec<&str> = words
@@ -2422,6 +2422,12 @@ mod tests {
             got,
             [(".env.sops", ".env", 1), ("secrets/prod.env", "app.env", 2)]
         );
+        // Nor is output filtered on its way, or the later steps' env.
+        let f = analyze(
+            "sops -d .env.sops | sed 's/^/export /' > .env\nsops -d --output-type dotenv .env.sops > \"$GITHUB_ENV\"\n",
+            &ScriptContext::default(),
+        );
+        assert!(f.decrypts.is_empty(), "{:?}", f.decrypts);
         // On a host, what the host holds is out of view: nothing recorded.
         let remote = analyze(
             "sops -d .env.sops > .env\n",
