@@ -2428,6 +2428,13 @@ mod tests {
             &ScriptContext::default(),
         );
         assert!(f.decrypts.is_empty(), "{:?}", f.decrypts);
+        // The file is the word no flag takes, wherever it stands.
+        let f = analyze(
+            "sops -d prod.env.sops --output-type dotenv > .env\nsops decrypt --input-type dotenv staging.env.sops > app.env\n",
+            &ScriptContext::default(),
+        );
+        let files: Vec<&str> = f.decrypts.iter().map(|d| d.file.as_str()).collect();
+        assert_eq!(files, ["prod.env.sops", "staging.env.sops"]);
         // On a host, what the host holds is out of view: nothing recorded.
         let remote = analyze(
             "sops -d .env.sops > .env\n",
