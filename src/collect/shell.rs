@@ -2296,6 +2296,15 @@ mod tests {
                 .all(|w| w.3 == WriteVia::CloudRun && w.4.is_none())
         );
         assert!(writes(&run("gcloud run services list", &[])).is_empty());
+        // An env file handed to the service is recorded where the command stands.
+        assert_eq!(
+            run(
+                "echo deploying\n  gcloud run deploy api --env-vars-file=env.yaml\n",
+                &[]
+            )
+            .env_vars_files,
+            [("env.yaml".to_string(), 1, 2)]
+        );
     }
 
     #[test]
