@@ -1426,13 +1426,11 @@ impl<'s> Analyzer<'s, '_> {
                 Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
                 _ => (word, None),
             };
-            let (flag, inline) = match flag
-                .strip_prefix("-e")
-                .filter(|v| !v.is_empty() && !flag.starts_with("--"))
-            {
+            // `-eKEY=V`, and `-e=KEY=V` as Docker's flag parser reads it.
+            let (flag, inline) = match flag.strip_prefix("-e").filter(|rest| !rest.is_empty()) {
                 Some(rest) => (
                     "-e",
-                    Some(word[2..].to_string()).filter(|_| !rest.is_empty()),
+                    Some(rest.strip_prefix('=').unwrap_or(rest).to_string()),
                 ),
                 None => (flag, inline),
             };
@@ -2387,6 +2385,25 @@ mod tests {
         assert_eq!(f.env_file_uses.len(), 1);
         assert!(f.env_file_uses[0].docker_run);
         assert_eq!(f.env_file_uses[0].path, "./prod.env");
+        // Values joined to their flag, and one on a line of its own.
+        let f = run(
+            "docker run -eA=1 -e=B=2 --env=C=3 \\\n  -e \\\n  D=4 img",
+            &[],
+        );
+        assert_eq!(
+            writes(&f)
+                .iter()
+                .map(|w| (w.0.as_str(), w.1.as_str(), w.2))
+                .collect::<Vec<_>>(),
+            [
+                ("A", "literal", 0),
+                ("B", "literal", 0),
+                ("C", "literal", 0),
+                ("D", "literal", 2)
+            ]
+        );
+        // `docker exec` sets the env of one command, not the container's.
+        assert!(writes(&run("docker exec -e E=1 app env", &[])).is_empty());
         let compose = run("docker compose --env-file .env.deploy up -d", &[]);
         assert!(writes(&compose).is_empty());
         assert_eq!(compose.env_file_uses[0].path, ".env.deploy");
