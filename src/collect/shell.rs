@@ -1590,7 +1590,8 @@ fn compose_up_files(name: &str, words: &[String]) -> Option<Vec<String>> {
     let mut found = false;
     while let Some(word) = rest.next() {
         let (flag, inline) = match word.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            // `--file=a.yml`, and `-f=a.yml` as Docker's flag parser reads it.
+            Some((f, v)) if f.starts_with('-') => (f, Some(v)),
             _ => (word, None),
         };
         let is_file = if stack {
@@ -2886,6 +2887,45 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
         assert_eq!(
             columns("ssh host <<'OUT'\necho start\n\techo B=2 >> .env\nOUT\n"),
             [6]
+        );
+    }
+
+    #[test]
+    fn compose_flags_with_values_joined_or_apart_and_which_stack_commands_run() {
+        assert_eq!(
+            files("docker compose -f=a.yml --file=b.yml --project-name=app -p app up -d"),
+            [vec!["a.yml".to_string(), "b.yml".to_string()]]
+        );
+        assert!(files("docker stack rm app").is_empty());
+        assert_eq!(
+            files("docker stack deploy --compose-file=stack.yml app"),
+            [vec!["stack.yml".to_string()]]
+        );
+    }
+
+    #[test]
+    fn a_function_body_runs_as_written_even_when_defined_under_an_if() {
+        let script = "FILES=(-f a.yml)\nif [ -n \"$CI\" ]; then\n  extra() {\n    FILES+=(-f b.yml)\n  }\nfi\ndocker compose \"${FILES[@]}\" up -d\n";
+        assert_eq!(
+            files(script),
+            [vec!["a.yml".to_string(), "b.yml".to_string()]]
+        );
+    }
+
+    #[test]
+    fn copies_into_a_folder_keep_their_names() {
+        let copies = |script: &str| -> Vec<(String, String)> { run(script, &[]).copies };
+        assert_eq!(
+            copies("scp docker-compose.prod.yml u@h:"),
+            kv(&[("docker-compose.prod.yml", "docker-compose.prod.yml")])
+        );
+        assert_eq!(
+            copies("scp a.yml b.yml u@h:/srv"),
+            kv(&[("a.yml", "a.yml"), ("b.yml", "b.yml")])
+        );
+        assert_eq!(
+            copies("scp a.yml u@h:/srv/x.yml"),
+            kv(&[("a.yml", "x.yml")])
         );
     }
 
