@@ -2930,6 +2930,24 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
     }
 
     #[test]
+    fn lines_appended_to_yaml_are_key_colon_value() {
+        let f = run(
+            "echo \"  API_URL: \\\"${{ vars.API_URL }}\\\"\" >> app.yaml\necho \"DEBUG: false\" >> env.yml\necho \"A=1\" >> app.yaml\necho \"URL:x\" >> app.yaml\necho \"B: 2\" >> .env\n",
+            &[],
+        );
+        assert_eq!(
+            writes(&f)
+                .iter()
+                .map(|w| (w.0.as_str(), w.1.as_str(), w.4.as_deref()))
+                .collect::<Vec<_>>(),
+            [
+                ("API_URL", "vars.API_URL", Some("app.yaml")),
+                ("DEBUG", "literal", Some("env.yml"))
+            ]
+        );
+    }
+
+    #[test]
     fn copies_keep_the_name_they_get_on_the_host() {
         let f = run(
             "scp -i key.pem docker-compose.prod.yml u@h:/srv/app/docker-compose.yml\nrsync -a a.yml b.yml u@h:/srv/",
