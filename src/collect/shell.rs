@@ -2948,6 +2948,30 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
     }
 
     #[test]
+    fn printf_skips_escaped_percents_when_matching_values_to_keys() {
+        let f = run(
+            "printf 'RATE=100%%\\nLONG_KEY=%%-%s\\nB=%s\\n' \"${{ secrets.L }}\" \"${{ secrets.B }}\" >> .env",
+            &[],
+        );
+        assert_eq!(
+            keys(&f),
+            kv(&[
+                ("RATE", "literal"),
+                ("LONG_KEY", "secrets.L"),
+                ("B", "secrets.B")
+            ])
+        );
+    }
+
+    #[test]
+    fn multiline_github_env_lines_need_a_key_and_a_one_word_delimiter() {
+        assert_eq!(split_multiline("CERT<<EOF"), Some(("CERT", "EOF")));
+        for line in ["CERT<<", "CERT<<END OF", "not-a-key<<EOF", "<<EOF"] {
+            assert_eq!(split_multiline(line), None, "{line}");
+        }
+    }
+
+    #[test]
     fn copies_keep_the_name_they_get_on_the_host() {
         let f = run(
             "scp -i key.pem docker-compose.prod.yml u@h:/srv/app/docker-compose.yml\nrsync -a a.yml b.yml u@h:/srv/",
