@@ -1864,7 +1864,8 @@ fn ssm_commands_script(value: &str) -> Option<String> {
     let mut row = 0usize;
     let mut script_row = 0usize;
     let bytes = value.as_bytes();
-    let mut i = open + 1;
+    // From the `[` itself: it matches no arm below.
+    let mut i = open;
     while i < bytes.len() {
         match bytes[i] {
             b'\n' => row += 1,
@@ -2969,6 +2970,49 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
         for line in ["CERT<<", "CERT<<END OF", "not-a-key<<EOF", "<<EOF"] {
             assert_eq!(split_multiline(line), None, "{line}");
         }
+    }
+
+    #[test]
+    fn ssm_commands_end_at_their_list() {
+        let json = "aws ssm send-command --parameters '{\"commands\":[\"echo A=1 >> .env\"],\"comment\":[\"echo B=1 >> .env\"]}'";
+        assert_eq!(keys(&run(json, &[])), kv(&[("A", "literal")]));
+    }
+
+    #[test]
+    fn defaults_of_expansions_are_literal_only_without_expansions_inside() {
+        let defaults: Vec<(String, Option<String>, bool)> = run(
+            "echo ${A:-$(date)} ${B:-`date`} ${C:-x} ${D:?needed}\n",
+            &[],
+        )
+        .reads
+        .into_iter()
+        .map(|r| (r.name, r.default, r.has_default))
+        .collect();
+        assert_eq!(
+            defaults,
+            [
+                ("A".to_string(), None, true),
+                ("B".to_string(), None, true),
+                ("C".to_string(), Some("x".to_string()), true),
+                ("D".to_string(), None, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_value_names_its_first_variable_underscores_and_all() {
+        let f = run(
+            "echo \"A=postgres://$DB_USER@db\" >> .env\n",
+            &[("DB_USER", secret("DB_USER"))],
+        );
+        assert_eq!(keys(&f), kv(&[("A", "secrets.DB_USER")]));
+    }
+
+    #[test]
+    fn unquote_drops_line_continuations_and_keeps_escaped_characters() {
+        assert_eq!(unquote("a\\\nb"), "ab");
+        assert_eq!(unquote("\\$X"), "$X");
+        assert_eq!(unquote("\"a\\\"b\""), "a\"b");
     }
 
     #[test]
