@@ -2976,6 +2976,20 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
     fn ssm_commands_end_at_their_list() {
         let json = "aws ssm send-command --parameters '{\"commands\":[\"echo A=1 >> .env\"],\"comment\":[\"echo B=1 >> .env\"]}'";
         assert_eq!(keys(&run(json, &[])), kv(&[("A", "literal")]));
+        // A command string spanning lines: the next one starts where it ends.
+        let multiline = "aws ssm send-command --parameters 'commands=[\"echo A=1 >> .env\necho B=2 >> .env\", \"echo C=3 >> .env\"]'";
+        let rows: Vec<(String, u32)> = writes(&run(multiline, &[]))
+            .into_iter()
+            .map(|w| (w.0, w.2))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("A".to_string(), 0),
+                ("B".to_string(), 1),
+                ("C".to_string(), 1)
+            ]
+        );
     }
 
     #[test]
