@@ -388,9 +388,8 @@ fn first_error(node: Node<'_>) -> Option<Node<'_>> {
             return Some(node);
         }
         let mut cursor = node.walk();
-        let next = node
-            .children(&mut cursor)
-            .find(|c| c.has_error() || c.is_error() || c.is_missing());
+        // has_error holds for an ERROR or MISSING node itself too.
+        let next = node.children(&mut cursor).find(|c| c.has_error());
         node = next?;
     }
 }

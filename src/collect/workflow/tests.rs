@@ -525,3 +525,47 @@ fn an_env_entry_with_an_empty_key_is_no_write() {
     let keys: Vec<&str> = f.writes.iter().map(|w| w.key.as_str()).collect();
     assert_eq!(keys, ["REGION", "TOKEN"]);
 }
+
+#[test]
+fn the_collector_reads_workflows_with_the_scripts_their_steps_run() {
+    use crate::collect::{Collector, Context};
+    let ctx = Context::default();
+    for rel in [
+        ".github/workflows/deploy.yml",
+        ".gitea/workflows/ci.yaml",
+        "scripts/deploy.sh",
+    ] {
+        assert!(super::WorkflowCollector.wants(rel, &ctx), "{rel}");
+    }
+    for rel in [
+        ".github/workflows/archive/old.yml",
+        ".github/workflows/README.md",
+        "deploy.yml",
+        "ci/workflows/deploy.yml",
+    ] {
+        assert!(!super::WorkflowCollector.wants(rel, &ctx), "{rel}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = crate::collect::write_inputs(
+        dir.path(),
+        &[
+            (
+                ".github/workflows/deploy.yml",
+                "jobs:\n  deploy:\n    steps:\n      - run: ./scripts/write-env.sh\n",
+            ),
+            (
+                "scripts/write-env.sh",
+                "echo \"API_KEY=${API_KEY}\" >> .env\n",
+            ),
+        ],
+    );
+    let facts = super::WorkflowCollector.collect(&files, &ctx);
+    // The script is read as the step runs it, not as a workflow of its own.
+    let written: Vec<(&str, &str)> = facts
+        .writes
+        .iter()
+        .map(|w| (w.key.as_str(), w.location.file.as_str()))
+        .collect();
+    assert_eq!(written, [("API_KEY", "scripts/write-env.sh")]);
+    assert!(facts.unparsed.is_empty(), "{:?}", facts.unparsed);
+}
