@@ -1967,6 +1967,31 @@ mod tests {
         writes(facts).into_iter().map(|w| (w.0, w.1)).collect()
     }
 
+    fn key_names(facts: &ScriptFacts) -> Vec<String> {
+        writes(facts).into_iter().map(|w| w.0).collect()
+    }
+
+    /// A script nested `depth` deep that starts on row `row_offset` of its host's.
+    fn analyze_at(script: &str, row_offset: u32, depth: usize) -> ScriptFacts {
+        let mut facts = ScriptFacts::default();
+        analyze_into(
+            script,
+            &ScriptContext::default(),
+            row_offset,
+            depth,
+            &mut facts,
+        );
+        facts
+    }
+
+    /// The context of a script run on a deploy host.
+    fn on_host() -> ScriptContext {
+        ScriptContext {
+            remote: true,
+            ..ScriptContext::default()
+        }
+    }
+
     fn secret(n: &str) -> Source {
         Source::Secret(n.into())
     }
@@ -2360,13 +2385,10 @@ mod tests {
         assert_eq!(f.kubectl[0].words[..3], ["create", "secret", "generic"]);
         assert!(run("kubectl apply -f k8s/", &[]).kubectl.is_empty());
         // Its row is the script's line, shifted to where the script starts.
-        let mut facts = ScriptFacts::default();
-        analyze_into(
+        let facts = analyze_at(
             "echo start\n\nkubectl create secret generic app --from-env-file=.env\n",
-            &ScriptContext::default(),
             4,
             0,
-            &mut facts,
         );
         assert_eq!(facts.kubectl[0].row, 6);
     }
@@ -2463,13 +2485,7 @@ mod tests {
         let files: Vec<&str> = f.decrypts.iter().map(|d| d.file.as_str()).collect();
         assert_eq!(files, ["prod.env.sops", "staging.env.sops"]);
         // On a host, what the host holds is out of view: nothing recorded.
-        let remote = analyze(
-            "sops -d .env.sops > .env\n",
-            &ScriptContext {
-                remote: true,
-                ..ScriptContext::default()
-            },
-        );
+        let remote = analyze("sops -d .env.sops > .env\n", &on_host());
         assert!(remote.decrypts.is_empty());
     }
 
@@ -2629,18 +2645,14 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
 
     #[test]
     fn only_export_on_a_host_writes_the_environment() {
-        let on_host = |script: &str| {
-            let ctx = ScriptContext {
-                remote: true,
-                ..ScriptContext::default()
-            };
-            writes(&analyze(script, &ctx))
+        let host_writes = |script: &str| {
+            writes(&analyze(script, &on_host()))
                 .into_iter()
                 .map(|w| (w.0, w.3))
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            on_host("export A=1\ndeclare B=2\nreadonly C=3\nlocal D=4\n"),
+            host_writes("export A=1\ndeclare B=2\nreadonly C=3\nlocal D=4\n"),
             [("A".to_string(), WriteVia::RemoteExport)]
         );
         // On the runner, `export` sets the step's shell, nothing downstream.
@@ -2685,19 +2697,14 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
         let late = format!("echo a\necho b\n\necho {}\n", nested(MAX_NESTING + 1));
         assert_eq!(too_deep(&late), Some(3));
         // A nested script's rows are offset by where it starts.
-        let mut facts = ScriptFacts::default();
-        analyze_into(&late, &ScriptContext::default(), 10, 0, &mut facts);
+        let facts = analyze_at(&late, 10, 0);
         assert_eq!(facts.errors.len(), 1);
         assert_eq!(facts.errors[0].0, 13, "{:?}", facts.errors);
     }
 
     #[test]
     fn a_syntax_error_is_named_on_its_line() {
-        let errors = |script: &str, offset: u32| {
-            let mut facts = ScriptFacts::default();
-            analyze_into(script, &ScriptContext::default(), offset, 0, &mut facts);
-            facts.errors
-        };
+        let errors = |script: &str, offset: u32| analyze_at(script, offset, 0).errors;
         let broken = "echo A=1 >> .env\necho ok\n)\necho B=2 >> .env\n";
         let got = errors(broken, 0);
         assert_eq!(got.len(), 1, "{got:?}");
@@ -2719,13 +2726,9 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
 
     #[test]
     fn a_rename_is_a_compose_copy_on_the_host_only() {
-        let on_host = ScriptContext {
-            remote: true,
-            ..ScriptContext::default()
-        };
         let script = "mv docker-compose.prod.yml docker-compose.yml\n";
         assert_eq!(
-            analyze(script, &on_host).copies,
+            analyze(script, &on_host()).copies,
             [(
                 "docker-compose.prod.yml".to_string(),
                 "docker-compose.yml".to_string()
@@ -2774,15 +2777,12 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
             "echo \"A=$(printf 'B=%s' 1)\" >> .env\ncat <(echo C=1) > out.txt\n",
             &[],
         );
-        let written: Vec<String> = writes(&f).into_iter().map(|w| w.0).collect();
-        assert_eq!(written, ["A"]);
+        assert_eq!(key_names(&f), ["A"]);
     }
 
     #[test]
     fn echo_skips_its_own_flags_and_nothing_else() {
-        let keys_of = |script: &str| -> Vec<String> {
-            writes(&run(script, &[])).into_iter().map(|w| w.0).collect()
-        };
+        let keys_of = |script: &str| key_names(&run(script, &[]));
         assert_eq!(
             keys_of("echo -n A=1 >> .env\necho -nE B=2 >> .env\n"),
             ["A", "B"]
@@ -2817,9 +2817,7 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
 
     #[test]
     fn only_stdout_redirects_write_the_file() {
-        let keys_of = |script: &str| -> Vec<String> {
-            writes(&run(script, &[])).into_iter().map(|w| w.0).collect()
-        };
+        let keys_of = |script: &str| key_names(&run(script, &[]));
         assert_eq!(keys_of("echo A=1 1>> .env\n"), ["A"]);
         assert!(keys_of("echo A=1 2>> .env\n").is_empty());
     }
@@ -2842,18 +2840,7 @@ ssh host "cd /srv && docker compose ${FILES[*]} up -d"
 
     #[test]
     fn remote_scripts_are_followed_to_a_bounded_depth() {
-        let keys_at = |script: &str, depth: usize| -> Vec<String> {
-            let mut facts = ScriptFacts::default();
-            analyze_into(script, &ScriptContext::default(), 0, depth, &mut facts);
-            facts
-                .events
-                .iter()
-                .filter_map(|e| match e {
-                    ScriptEvent::Write(w) => Some(w.key.clone()),
-                    _ => None,
-                })
-                .collect()
-        };
+        let keys_at = |script: &str, depth: usize| key_names(&analyze_at(script, 0, depth));
         // One level below the limit: the host's own script is read, a script
         // it sends on is not.
         let depth = MAX_DEPTH - 1;
