@@ -275,6 +275,9 @@ impl<'t> Args<'t> {
             positional: Vec::new(),
             keywords: Vec::new(),
         };
+        // `*a` shifts every later position: no positional after it is placed.
+        // Keywords still bind by name.
+        let mut placed = true;
         let mut cursor = list.walk();
         for arg in list.named_children(&mut cursor) {
             match arg.kind() {
@@ -286,10 +289,10 @@ impl<'t> Args<'t> {
                         args.keywords.push((name, value));
                     }
                 }
-                // `*a` shifts every later position: nothing after it is placed.
-                "list_splat" => break,
+                "list_splat" => placed = false,
                 "dictionary_splat" => {}
-                _ => args.positional.push(arg),
+                _ if placed => args.positional.push(arg),
+                _ => {}
             }
         }
         Some(args)
@@ -333,10 +336,14 @@ pub fn parameters<'t>(function: Node<'t>, src: &str) -> Vec<Param<'t>> {
                     .filter(|n| n.kind() == "identifier"),
                 param.field(Field::Value),
             ),
-            "typed_parameter" => (
-                first_named(param).filter(|n| n.kind() == "identifier"),
-                None,
-            ),
+            // `*args: T` and `**kw: T` end the positions as their bare forms do.
+            "typed_parameter" => match first_named(param) {
+                Some(n) if n.kind().ends_with("splat_pattern") => {
+                    next_position = None;
+                    continue;
+                }
+                n => (n.filter(|n| n.kind() == "identifier"), None),
+            },
             "list_splat_pattern" | "dictionary_splat_pattern" | "keyword_separator" => {
                 next_position = None;
                 continue;
@@ -409,6 +416,108 @@ mod tests {
         assert_eq!(lit("x = None"), Some(DefaultValue::None));
         assert_eq!(lit("x = [1]"), None);
         assert_eq!(lit("x = y"), None);
+    }
+
+    #[test]
+    fn escapes_are_read_as_python_reads_them() {
+        let mut parser = python_parser().unwrap();
+        let mut lit = |s: &str| match first_expression(s, &mut parser) {
+            Some(DefaultValue::Str(s)) => s,
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(lit("x = 'a\\nb'"), "a\nb");
+        assert_eq!(lit("x = 'a\\rb'"), "a\rb");
+        assert_eq!(lit("x = 'a\\0b'"), "a\0b");
+        assert_eq!(lit("x = 'a\\\\b'"), "a\\b");
+        assert_eq!(lit("x = 'it\\'s'"), "it's");
+        assert_eq!(lit("x = \"say \\\"hi\\\"\""), "say \"hi\"");
+        // A backslash before a line break joins the lines.
+        assert_eq!(lit("x = 'a\\\nb'"), "ab");
+        // An escape Python does not know keeps its backslash.
+        assert_eq!(lit("x = 'a\\db'"), "a\\db");
+        // Doubled braces are one brace in an f-string, two elsewhere.
+        assert_eq!(lit("x = f'{{a}}'"), "{a}");
+        assert_eq!(lit("x = '{{a}}'"), "{{a}}");
+        assert_eq!(lit("x = R'a\\tb'"), "a\\tb");
+        // A comment between the parts of a concatenation is no part.
+        assert_eq!(lit("x = ('a'  # first\n     'b')"), "ab");
+        assert_eq!(lit("x = (  # why\n    'c')"), "c");
+    }
+
+    #[test]
+    fn numbers_as_written() {
+        let mut parser = python_parser().unwrap();
+        let mut lit = |s: &str| first_expression(s, &mut parser);
+        assert_eq!(lit("x = 0o17"), Some(DefaultValue::Int(15)));
+        assert_eq!(lit("x = 0b101"), Some(DefaultValue::Int(5)));
+        assert_eq!(lit("x = 0X1F"), Some(DefaultValue::Int(31)));
+        assert_eq!(lit("x = 1_000.5"), Some(DefaultValue::Float(1000.5)));
+        assert_eq!(lit("x = -2.5"), Some(DefaultValue::Float(-2.5)));
+        assert_eq!(lit("x = -(3)"), Some(DefaultValue::Int(-3)));
+        // Complex numbers, `+3` and `-y` are no default the contract writes.
+        assert_eq!(lit("x = 2j"), None);
+        assert_eq!(lit("x = -2j"), None);
+        assert_eq!(lit("x = +3"), None);
+        assert_eq!(lit("x = -y"), None);
+        assert_eq!(lit("x = ~3"), None);
+    }
+
+    fn call_args<'t>(tree: &'t tree_sitter::Tree) -> Option<Args<'t>> {
+        let statement = tree.root_node().named_child(0).unwrap();
+        Args::of(statement.named_child(0).unwrap())
+    }
+
+    #[test]
+    fn arguments_bind_as_python_binds_them() {
+        let mut parser = python_parser().unwrap();
+        let src = "f('a',  # key\n  *rest, 'b', flag=True, **extra, default='d')\n";
+        let tree = parser.parse(src, None).unwrap();
+        let args = call_args(&tree).unwrap();
+        let texts = |nodes: &[Node]| nodes.iter().map(|n| text(*n, src)).collect::<Vec<_>>();
+        // Nothing after `*rest` has a known position; comments are no argument.
+        assert_eq!(texts(&args.positional), ["'a'"]);
+        let names: Vec<_> = args.keywords.iter().map(|(n, _)| text(*n, src)).collect();
+        assert_eq!(names, ["flag", "default"]);
+        let got = |index, keyword| args.get(src, index, keyword).map(|n| text(n, src));
+        assert_eq!(got(Some(0), "key"), Some("'a'"));
+        assert_eq!(got(Some(1), "default"), Some("'d'"));
+        assert_eq!(got(Some(1), "missing"), None);
+        assert_eq!(got(None, "key"), None);
+        assert_eq!(
+            args.keyword(src, "flag").map(|n| text(n, src)),
+            Some("True")
+        );
+        // A generator argument binds no parameter.
+        let src = "f(x for x in y)\n";
+        let tree = parser.parse(src, None).unwrap();
+        assert!(call_args(&tree).is_none());
+    }
+
+    #[test]
+    fn typed_star_parameters_end_the_positions_too() {
+        let mut parser = python_parser().unwrap();
+        let src = "def f(key, /, *args: str, default: str = '', **kw: int): pass\n";
+        let tree = parser.parse(src, None).unwrap();
+        let function = tree.root_node().named_child(0).unwrap();
+        let summary: Vec<_> = parameters(function, src)
+            .iter()
+            .map(|p| (p.name.clone(), p.position))
+            .collect();
+        assert_eq!(
+            summary,
+            [("key".to_string(), Some(0)), ("default".to_string(), None)]
+        );
+    }
+
+    #[test]
+    fn the_first_syntax_error_is_found_by_its_row() {
+        let mut parser = python_parser().unwrap();
+        let mut row = |src: &str| first_error_row(parser.parse(src, None).unwrap().root_node());
+        assert_eq!(row("x = 1\ny = 2\n"), None);
+        // An ERROR node: a token the grammar cannot place.
+        assert_eq!(row("x = 1\ny = 2\nz = = 3\n"), Some(2));
+        // A MISSING node: the parser inserted the `)` that was not written.
+        assert_eq!(row("a = 1\nb = 2\nc = 3\nd = f(1\n"), Some(3));
     }
 
     #[test]

@@ -263,6 +263,88 @@ mod tests {
     }
 
     #[test]
+    fn expressions_are_found_with_their_ranges() {
+        let text = "a ${{ x }} b ${{'}}' }}c ${{ open";
+        let found = expressions(text);
+        let ranges: Vec<_> = found.iter().map(|e| (e.start, e.end, e.inner)).collect();
+        // A `}}` inside a string literal does not close; an unclosed one ends the scan.
+        assert_eq!(ranges, [(2, 10, " x "), (13, 23, "'}}' ")]);
+        assert_eq!(&text[2..10], "${{ x }}");
+        assert!(expressions("no expression").is_empty());
+    }
+
+    #[test]
+    fn tokens_as_the_expression_language_splits_them() {
+        use Token::*;
+        assert_eq!(
+            tokenize("secrets['it''s'] == vars.my-var_2 || 'open"),
+            [
+                Ident("secrets"),
+                OpenBracket,
+                Str("it's".into()),
+                CloseBracket,
+                Other,
+                Other,
+                Ident("vars"),
+                Dot,
+                Ident("my-var_2"),
+                Other,
+                Other,
+                Str("open".into()),
+            ]
+        );
+        // A character of several bytes is one token, and scanning goes on after it.
+        assert_eq!(tokenize("é_a"), [Other, Ident("_a")]);
+        assert_eq!(tokenize("''"), [Str(String::new())]);
+    }
+
+    #[test]
+    fn context_references_need_the_context_itself_and_a_property() {
+        assert_eq!(
+            context_refs("env.A && github['ref'] && vars.B && secrets && secrets[0]"),
+            [
+                ("env", "A".to_string()),
+                ("github", "ref".to_string()),
+                ("vars", "B".to_string())
+            ]
+        );
+        // `secrets['K'` without its bracket is no reference.
+        assert!(context_refs("secrets['K'").is_empty());
+        assert!(context_refs("other.env.A").is_empty());
+    }
+
+    #[test]
+    fn a_value_comes_from_its_first_expression() {
+        assert_eq!(source_of("env.E"), Source::Env("E".into()));
+        assert_eq!(source_of("'a' || 'b'"), Source::Unknown);
+        assert_eq!(
+            source_of_value("x-${{ vars.A }}-${{ secrets.B }}"),
+            Source::Var("A".into())
+        );
+        assert_eq!(source_of_value("${{ 'lit' }}"), Source::Literal);
+    }
+
+    #[test]
+    fn placeholders_are_whole_numbered_words() {
+        assert_eq!(placeholders("_ET12_x_ET3_"), [12, 3]);
+        // No digits, or digits without the closing `_`, are no placeholder.
+        assert!(placeholders("_ETx_ _ET4 _ET").is_empty());
+    }
+
+    #[test]
+    fn a_multiline_expression_keeps_its_rows_and_columns() {
+        let text = "A=${{ secrets.A\n  || secrets.B }} B=${{ x }}\nC=1";
+        let (out, sources) = substitute(text);
+        assert_eq!(out.len(), text.len());
+        // Each placeholder is as wide as its expression less its line breaks.
+        let expected = format!("A=_ET0_{}\n B=_ET1_{}\nC=1", "_".repeat(25), "_".repeat(3));
+        assert_eq!(out, expected);
+        assert_eq!(sources, [Source::Secret("A".into()), Source::Unknown]);
+        let (same, none) = substitute("plain text");
+        assert_eq!((same.as_str(), none.len()), ("plain text", 0));
+    }
+
+    #[test]
     fn substitution_keeps_positions() {
         let text = "echo \"K=${{ secrets.K }}\" >> .env\nX=${{secrets.Y}}";
         let (out, sources) = substitute(text);
