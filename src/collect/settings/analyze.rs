@@ -508,13 +508,10 @@ impl<'t> Analysis<'t, '_> {
             || b.environs_instances.iter().any(|(n, _)| n == word)
             || b.value_classes.iter().any(|(n, _)| n == word)
             || b.dynaconf_instances.iter().any(|(n, _)| n == word)
-            || self.known.dynaconf_instances.contains_key(word)
             || (b.values_star && word.ends_with("Value"))
-            || b.imported.iter().any(|(local, _)| local == word)
-            || self.known.helpers.contains_key(word)
-            || self.known.env_instances.contains_key(word)
-            || self.known.environs_instances.contains_key(word)
-            || self.known.settings_classes.contains_key(word)
+        // What another file defines is named here only through an import,
+        // and `modules` holds every name an import binds that is no known
+        // library's (a star import turns the filter off).
     }
 
     fn import(&mut self, node: Node<'t>) {
@@ -526,7 +523,6 @@ impl<'t> Analysis<'t, '_> {
             let b = &mut self.bindings;
             match module.as_str() {
                 "os" => b.os_modules.push(local.clone()),
-                m if m.starts_with("os.") && !aliased => b.os_modules.push(local.clone()),
                 "environ" => b.environ_modules.push(local.clone()),
                 "environs" => b.environs_modules.push(local.clone()),
                 "dynaconf" => b.dynaconf_modules.push(local.clone()),

@@ -351,12 +351,19 @@ class Prod(Configuration):
             "from configurations import values\nclass C:\n    X = values.Value('d')\n",
             "import configurations\nclass C:\n    X = configurations.values.Value('d')\n",
             "import configurations.values as v\nclass C:\n    X = v.Value('d')\n",
+            "import configurations.values\nclass C:\n    X = configurations.values.Value('d')\n",
             "from configurations.values import Value as V\nclass C:\n    X = V('d')\n",
             "from configurations.values import *\nclass C:\n    X = Value('d')\n",
         ] {
             let keys: Vec<_> = reads(src).into_iter().filter_map(|r| r.key).collect();
             assert_eq!(keys, vec!["DJANGO_X"], "{src}");
         }
+        // Without `from configurations.values import *`, a name ending in
+        // `Value` is not one of its classes; with it, only such names are.
+        let src = "from configurations import Configuration, values\nclass C(Configuration):\n    X = MyValue('d')\n";
+        assert!(reads(src).is_empty());
+        let src = "from configurations import Configuration\nfrom configurations.values import *\nclass C(Configuration):\n    X = make('d')\n";
+        assert!(reads(src).is_empty());
         // Another library's `values` is not configurations'.
         let src = "from myproject import values\nclass C:\n    X = values.Value('d')\n";
         assert!(reads(src).is_empty());

@@ -229,6 +229,16 @@ mod tests {
         assert!(found("x = 1\n").is_empty());
     }
 
+    #[test]
+    fn a_module_path_is_dotted_identifiers() {
+        for yes in ["a", "a.b_c", "_x.y2", "é.b"] {
+            assert!(is_dotted(yes), "{yes}");
+        }
+        for no in ["", "1a", "a..b", ".a", "a-b", "a.2b", "a b"] {
+            assert!(!is_dotted(no), "{no}");
+        }
+    }
+
     /// The joining before it skipped statements without `import`: every
     /// line, each joined into a string.
     fn every_logical_line(text: &str) -> Vec<String> {

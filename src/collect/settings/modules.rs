@@ -155,6 +155,44 @@ mod tests {
             second_string_literal("x = os.environ['DJANGO_SETTINGS_MODULE']"),
             None
         );
+        assert_eq!(
+            second_string_literal("setdefault('DJANGO_SETTINGS_MODULE', 'my_app.settings_prod')"),
+            Some("my_app.settings_prod")
+        );
+        // A value that is no module path names no module.
+        assert_eq!(
+            second_string_literal("setdefault('DJANGO_SETTINGS_MODULE', 'a settings')"),
+            None
+        );
+        assert_eq!(
+            second_string_literal("setdefault('DJANGO_SETTINGS_MODULE', '')"),
+            None
+        );
+    }
+
+    #[test]
+    fn django_start_files_of_the_app_are_entry_points() {
+        let files = [
+            file("manage.py"),
+            file("proj/wsgi.py"),
+            file("proj/asgi.py"),
+            file("proj/views.py"),
+            file("tests/manage.py"),
+            file("build/lib/proj/wsgi.py"),
+        ];
+        let entries: Vec<_> = django_entry_points(&files)
+            .into_iter()
+            .map(|e| (e.command, e.modules, e.location.row, e.via))
+            .collect();
+        let entry = |rel: &str| (rel.to_string(), vec![rel.to_string()], 0, EntryVia::Django);
+        assert_eq!(
+            entries,
+            [
+                entry("manage.py"),
+                entry("proj/wsgi.py"),
+                entry("proj/asgi.py")
+            ]
+        );
     }
 
     #[test]

@@ -1261,3 +1261,86 @@ fn a_python_file_that_cannot_be_read_is_unparsed_and_the_others_are_read() {
     let keys: Vec<Option<&str>> = facts.reads.iter().map(|r| r.key.as_deref()).collect();
     assert_eq!(keys, [Some("A")]);
 }
+
+#[test]
+fn a_statement_without_needles_is_read_when_it_names_a_bound_reader() {
+    // Neither `myenv`, `cfg`, `conf` nor `decouple.config(` is a needle the
+    // statement filter knows: the names bound before make these statements reads.
+    for (src, key) in [
+        (
+            "import environ\nmyenv = environ.Env()\nA = myenv('A')\n",
+            "A",
+        ),
+        (
+            "import environs\ncfg = environs.Env()\nB = cfg.str('B')\n",
+            "B",
+        ),
+        (
+            "from dynaconf import Dynaconf\nconf = Dynaconf()\nC = conf.C\n",
+            "DYNACONF_C",
+        ),
+        ("import decouple\nD = decouple.config('D')\n", "D"),
+    ] {
+        assert_eq!(keys(src), [key], "{src}");
+    }
+}
+
+#[test]
+fn a_helper_imported_by_name_from_another_module_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = crate::collect::write_inputs(
+        dir.path(),
+        &[
+            (
+                "app/util.py",
+                "import os\ndef setting(name):\n    return os.environ[name]\n",
+            ),
+            (
+                "app/settings.py",
+                "from app.util import setting\nSECRET = setting('SECRET')\n",
+            ),
+        ],
+    );
+    let facts = collect_files(&files, 1);
+    let found: Vec<(&str, Option<&str>)> = facts
+        .reads
+        .iter()
+        .map(|r| (r.location.file.as_str(), r.key.as_deref()))
+        .collect();
+    // The helper's own read is its callers' reads, not one of its own.
+    assert_eq!(found, [("app/settings.py", Some("SECRET"))]);
+}
+
+#[test]
+fn a_star_import_of_a_known_library_binds_its_readers() {
+    for (src, expected) in [
+        (
+            "from os import *\nA = environ.get('A')\nB = getenv('B')\n",
+            &["A", "B"][..],
+        ),
+        ("from environ import *\nenv = Env()\nA = env('A')\n", &["A"]),
+        (
+            "from configurations import *\nclass C(Configuration):\n    X = values.Value('d')\n",
+            &["DJANGO_X"],
+        ),
+        (
+            "from dynaconf import *\nconf = Dynaconf()\nA = conf.A\n",
+            &["DYNACONF_A"],
+        ),
+        ("from decouple import *\nA = config('A')\n", &["A"]),
+        (
+            "from pydantic_settings import *\nclass S(BaseSettings):\n    url: str\n",
+            &["URL"],
+        ),
+    ] {
+        assert_eq!(keys(src), expected, "{src}");
+    }
+    // A named import binds only what it names.
+    assert!(keys("from os import path\nA = environ.get('A')\n").is_empty());
+}
+
+#[test]
+fn only_dynaconfs_own_classes_make_an_instance() {
+    let src = "import dynaconf\nconf = dynaconf.Dynaconf()\nother = dynaconf.Validator('A')\nB = conf.B\nC = other.C\n";
+    assert_eq!(keys(src), ["DYNACONF_B"]);
+}
