@@ -487,6 +487,11 @@ mod tests {
             args.keyword(src, "flag").map(|n| text(n, src)),
             Some("True")
         );
+        // `**kw` is no positional argument.
+        let src = "f('a', **extra)\n";
+        let tree = parser.parse(src, None).unwrap();
+        let args = call_args(&tree).unwrap();
+        assert_eq!(texts(&args.positional), ["'a'"]);
         // A generator argument binds no parameter.
         let src = "f(x for x in y)\n";
         let tree = parser.parse(src, None).unwrap();

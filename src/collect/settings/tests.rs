@@ -1344,3 +1344,39 @@ fn only_dynaconfs_own_classes_make_an_instance() {
     let src = "import dynaconf\nconf = dynaconf.Dynaconf()\nother = dynaconf.Validator('A')\nB = conf.B\nC = other.C\n";
     assert_eq!(keys(src), ["DYNACONF_B"]);
 }
+
+#[test]
+fn a_decouple_config_made_through_the_module_reads() {
+    let src = "import decouple\ncfg = decouple.AutoConfig(search_path='.')\nother = decouple.Csv()\nA = cfg('A')\nB = other('B')\n";
+    assert_eq!(keys(src), ["A"]);
+}
+
+#[test]
+fn os_and_decouple_methods_other_than_the_readers_are_no_reads() {
+    let src = "import os, decouple, other\nos.makedirs('logs')\nH = decouple.Csv('x')\nA = os.getenv('A')\nB = decouple.config('B')\nC = other.getenv('C')\nD = other.config('D')\n";
+    assert_eq!(keys(src), ["A", "B"]);
+}
+
+#[test]
+fn a_helper_called_through_its_module_in_a_file_that_reads_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = crate::collect::write_inputs(
+        dir.path(),
+        &[
+            (
+                "util.py",
+                "import os\ndef setting(name):\n    return os.environ[name]\n",
+            ),
+            (
+                "settings.py",
+                "import os\nimport util\nA = util.setting('A')\nB = os.environ['B']\n",
+            ),
+        ],
+    );
+    let keys: Vec<_> = collect_files(&files, 1)
+        .reads
+        .into_iter()
+        .filter_map(|r| r.key)
+        .collect();
+    assert_eq!(keys, ["A", "B"]);
+}
