@@ -1380,3 +1380,28 @@ fn a_helper_called_through_its_module_in_a_file_that_reads_is_read() {
         .collect();
     assert_eq!(keys, ["A", "B"]);
 }
+
+/// Only a read of the helper's own function that spells the helper's key
+/// form is that form; other f-string reads stay reads of unknown keys.
+#[test]
+fn a_helper_key_form_is_only_the_helpers_own_spelling() {
+    let src = r#"import os
+
+def get_env(var_name):
+    mode = os.environ.get(f"MODE_{other}")
+    return os.environ.get(var_name) or os.environ.get(f"SMARTER_{var_name}")
+
+def legacy(suffix):
+    return os.environ.get(f"SMARTER_{var_name}")
+
+REGION = get_env("AWS_REGION")
+"#;
+    let found: Vec<(Option<String>, u32)> = reads(src)
+        .into_iter()
+        .map(|r| (r.key, r.location.row))
+        .collect();
+    assert_eq!(
+        found,
+        [(None, 3), (None, 7), (Some("AWS_REGION".into()), 9)]
+    );
+}
