@@ -480,6 +480,9 @@ impl<'t> Analysis<'t, '_> {
         })
     }
 
+    /// What another file defines is named here only through an import, and
+    /// `modules` holds every name an import binds that is no known library's
+    /// (a star import turns the filter off): no name of `known` is asked.
     fn is_bound_name(&self, word: &str) -> bool {
         let b = &self.bindings;
         [
@@ -509,9 +512,6 @@ impl<'t> Analysis<'t, '_> {
             || b.value_classes.iter().any(|(n, _)| n == word)
             || b.dynaconf_instances.iter().any(|(n, _)| n == word)
             || (b.values_star && word.ends_with("Value"))
-        // What another file defines is named here only through an import,
-        // and `modules` holds every name an import binds that is no known
-        // library's (a star import turns the filter off).
     }
 
     fn import(&mut self, node: Node<'t>) {

@@ -328,6 +328,21 @@ pub fn parameters<'t>(function: Node<'t>, src: &str) -> Vec<Param<'t>> {
     let mut next_position = Some(0usize);
     let mut cursor = list.walk();
     for param in list.named_children(&mut cursor) {
+        // What a typed parameter (`b: int`, `*args: str`) types.
+        let typed = match param.kind() {
+            "typed_parameter" => first_named(param),
+            _ => Some(param),
+        };
+        // `*`, `*args` and `**kw`, typed or not, end the positions.
+        if typed.is_some_and(|n| {
+            matches!(
+                n.kind(),
+                "list_splat_pattern" | "dictionary_splat_pattern" | "keyword_separator"
+            )
+        }) {
+            next_position = None;
+            continue;
+        }
         let (name, default) = match param.kind() {
             "identifier" => (Some(param), None),
             "default_parameter" | "typed_default_parameter" => (
@@ -336,18 +351,7 @@ pub fn parameters<'t>(function: Node<'t>, src: &str) -> Vec<Param<'t>> {
                     .filter(|n| n.kind() == "identifier"),
                 param.field(Field::Value),
             ),
-            // `*args: T` and `**kw: T` end the positions as their bare forms do.
-            "typed_parameter" => match first_named(param) {
-                Some(n) if n.kind().ends_with("splat_pattern") => {
-                    next_position = None;
-                    continue;
-                }
-                n => (n.filter(|n| n.kind() == "identifier"), None),
-            },
-            "list_splat_pattern" | "dictionary_splat_pattern" | "keyword_separator" => {
-                next_position = None;
-                continue;
-            }
+            "typed_parameter" => (typed.filter(|n| n.kind() == "identifier"), None),
             _ => continue,
         };
         let Some(name) = name else {

@@ -23,6 +23,13 @@ fn keys(src: &str) -> Vec<String> {
     reads(src).iter().map(|r| key(r).to_string()).collect()
 }
 
+/// The facts of `inputs` (path, text) written to a fresh directory: what
+/// the two passes make of several files together.
+fn collect_written(inputs: &[(&str, &str)]) -> Facts {
+    let dir = tempfile::tempdir().unwrap();
+    collect_files(&crate::collect::write_inputs(dir.path(), inputs), 1)
+}
+
 fn str_default(s: &str) -> Option<DefaultValue> {
     Some(DefaultValue::Str(s.into()))
 }
@@ -1287,21 +1294,16 @@ fn a_statement_without_needles_is_read_when_it_names_a_bound_reader() {
 
 #[test]
 fn a_helper_imported_by_name_from_another_module_reads() {
-    let dir = tempfile::tempdir().unwrap();
-    let files = crate::collect::write_inputs(
-        dir.path(),
-        &[
-            (
-                "app/util.py",
-                "import os\ndef setting(name):\n    return os.environ[name]\n",
-            ),
-            (
-                "app/settings.py",
-                "from app.util import setting\nSECRET = setting('SECRET')\n",
-            ),
-        ],
-    );
-    let facts = collect_files(&files, 1);
+    let facts = collect_written(&[
+        (
+            "app/util.py",
+            "import os\ndef setting(name):\n    return os.environ[name]\n",
+        ),
+        (
+            "app/settings.py",
+            "from app.util import setting\nSECRET = setting('SECRET')\n",
+        ),
+    ]);
     let found: Vec<(&str, Option<&str>)> = facts
         .reads
         .iter()
@@ -1359,25 +1361,17 @@ fn os_and_decouple_methods_other_than_the_readers_are_no_reads() {
 
 #[test]
 fn a_helper_called_through_its_module_in_a_file_that_reads_is_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let files = crate::collect::write_inputs(
-        dir.path(),
-        &[
-            (
-                "util.py",
-                "import os\ndef setting(name):\n    return os.environ[name]\n",
-            ),
-            (
-                "settings.py",
-                "import os\nimport util\nA = util.setting('A')\nB = os.environ['B']\n",
-            ),
-        ],
-    );
-    let keys: Vec<_> = collect_files(&files, 1)
-        .reads
-        .into_iter()
-        .filter_map(|r| r.key)
-        .collect();
+    let facts = collect_written(&[
+        (
+            "util.py",
+            "import os\ndef setting(name):\n    return os.environ[name]\n",
+        ),
+        (
+            "settings.py",
+            "import os\nimport util\nA = util.setting('A')\nB = os.environ['B']\n",
+        ),
+    ]);
+    let keys: Vec<_> = facts.reads.into_iter().filter_map(|r| r.key).collect();
     assert_eq!(keys, ["A", "B"]);
 }
 
