@@ -1399,3 +1399,139 @@ REGION = get_env("AWS_REGION")
         [(None, 3), (None, 7), (Some("AWS_REGION".into()), 9)]
     );
 }
+
+#[test]
+fn only_environs_own_module_makes_an_env_through_an_attribute() {
+    let src = "import environs\nimport other\ngood = environs.Env()\nbad = other.Env()\nA = good('A')\nB = bad('B')\n";
+    assert_eq!(keys(src), ["A"]);
+}
+
+#[test]
+fn a_value_class_through_an_attribute_needs_configurations_values() {
+    let src = "import configurations\nimport other\nclass C(configurations.Configuration):\n    A = configurations.values.Value('a')\n    B = configurations.other.Value('b')\n    D = other.values.Value('d')\n";
+    assert_eq!(keys(src), ["DJANGO_A"]);
+}
+
+/// `not` of a read returning the raw string is "the key is unset"; `not`
+/// of a cast value (a bool, an int) says nothing certain about the key.
+#[test]
+fn not_of_a_read_is_exact_only_where_the_read_returns_the_raw_string() {
+    let inner = "    X = os.environ['INNER']\n";
+    let unset = Some((vec![], names(&["K"]), false));
+    let unknown = Some((vec![], vec![], true));
+    for (read, expected) in [
+        ("os.environ.pop('K', '')", &unset),
+        ("os.environ.setdefault('K', '')", &unset),
+        ("env('K', default='')", &unset),
+        ("env.str('K', default='')", &unset),
+        ("env.int('K', default=0)", &unknown),
+    ] {
+        let src = format!("if not {read}:\n{inner}");
+        assert_eq!(&guard_of(&src, "INNER"), expected, "{read}");
+    }
+    for (prefix, read, expected) in [
+        (
+            "from decouple import config",
+            "config('K', default='')",
+            &unset,
+        ),
+        (
+            "from decouple import config",
+            "config('K', default='', cast=bool)",
+            &unknown,
+        ),
+        (
+            "from environs import Env\nenv = Env()",
+            "env('K', '')",
+            &unset,
+        ),
+        (
+            "from environs import Env\nenv = Env()",
+            "env.str('K', '')",
+            &unset,
+        ),
+        (
+            "from environs import Env\nenv = Env()",
+            "env.int('K', 0)",
+            &unknown,
+        ),
+    ] {
+        let src = format!("import os\n{prefix}\nif not {read}:\n{inner}");
+        let guard = reads(&src)
+            .into_iter()
+            .find(|r| key(r) == "INNER")
+            .and_then(|r| r.guard)
+            .map(|g| (g.set, g.unset, g.other));
+        assert_eq!(&guard, expected, "{read}");
+    }
+}
+
+/// A membership test's own guard stands where the test is.
+#[test]
+fn a_membership_test_is_guarded_at_its_own_place() {
+    let r = only("import os\n\nFLAG = 'K' in os.environ\n");
+    let guard = r.guard.expect("a membership test guards itself");
+    assert_eq!(guard.location, r.location);
+    assert_eq!(guard.location.row, 2, "rows count from 0");
+}
+
+/// `if name not in os.environ: return default` before the read: the helper
+/// falls back to what it returns; the same test after the read is no
+/// fallback of it.
+#[test]
+fn a_helper_returning_early_on_a_missing_key_falls_back() {
+    let src = r#"import os
+
+def setting(name, default=None):
+    if name not in os.environ:
+        return default
+    return os.environ[name]
+
+def late(name):
+    value = os.environ[name]
+    if name not in os.environ:
+        return None
+    return value
+
+def logged(name):
+    if name not in os.environ:
+        log(name)
+    return os.environ[name]
+
+A = setting("A")
+B = setting("B", "b")
+C = late("C")
+D = logged("D")
+"#;
+    let found: Vec<(String, bool, Option<DefaultValue>)> = reads(src)
+        .into_iter()
+        .map(|r| (key(&r).to_string(), r.required, r.default))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("A".to_string(), false, Some(DefaultValue::None)),
+            ("B".to_string(), false, str_default("b")),
+            ("C".to_string(), true, None),
+            ("D".to_string(), true, None),
+        ]
+    );
+}
+
+/// `if not value: raise` before the read assigns `value` tests something
+/// else: the helper still falls back to `None`.
+#[test]
+fn a_raise_before_the_read_does_not_make_a_helper_required() {
+    let src = r#"import os
+
+def early(name):
+    value = cache.get(name)
+    if not value:
+        raise ValueError(name)
+    value = os.getenv(name)
+    return value
+
+E = early("E")
+"#;
+    assert!(!only(src).required);
+}

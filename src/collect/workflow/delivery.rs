@@ -378,5 +378,39 @@ mod tests {
         assert!(job(
             "runs-on: self-hosted\nsteps:\n  - run: docker compose up -d --build\n"
         ));
+        assert!(job(
+            "runs-on: self-hosted\nsteps:\n  - run: docker-compose up -d\n"
+        ));
+        // `up` alone is no compose command.
+        assert!(!job("runs-on: self-hosted\nsteps:\n  - run: make up\n"));
+    }
+
+    /// `./deploy.sh` run in `working-directory: deploy` (the step's, or the
+    /// job's `defaults.run`) is `deploy/deploy.sh`.
+    #[test]
+    fn a_script_is_found_from_the_working_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let abs = dir.path().join("deploy.sh");
+        std::fs::write(&abs, "ssh host 'docker compose up -d'\n").expect("write");
+        let file = crate::collect::InputFile {
+            rel: "deploy/deploy.sh".into(),
+            abs,
+        };
+        let scripts = RepoScripts::new(&[file]);
+        let role = |yaml: &str| {
+            let doc = crate::yaml::parse(yaml).expect("yaml");
+            job_shape(&doc.root, true, &scripts).role
+        };
+        assert_eq!(
+            role("steps:\n  - run: ./deploy.sh\n    working-directory: deploy\n"),
+            JobRole::Delivers
+        );
+        assert_eq!(
+            role(
+                "defaults:\n  run:\n    working-directory: deploy\nsteps:\n  - run: ./deploy.sh\n"
+            ),
+            JobRole::Delivers
+        );
+        assert_eq!(role("steps:\n  - run: ./deploy.sh\n"), JobRole::Other);
     }
 }

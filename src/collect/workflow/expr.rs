@@ -271,6 +271,9 @@ mod tests {
         assert_eq!(ranges, [(2, 10, " x "), (13, 23, "'}}' ")]);
         assert_eq!(&text[2..10], "${{ x }}");
         assert!(expressions("no expression").is_empty());
+        // A lone `}` is part of the expression, not its end.
+        let inner: Vec<_> = expressions("${{ a }b }}").iter().map(|e| e.inner).collect();
+        assert_eq!(inner, [" a }b "]);
     }
 
     #[test]
