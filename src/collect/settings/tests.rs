@@ -1535,3 +1535,31 @@ E = early("E")
 "#;
     assert!(!only(src).required);
 }
+
+/// `a or b` goes on to `b` when `a`'s default is falsy: `0` is, `5` is not.
+#[test]
+fn an_or_chain_goes_on_past_a_zero_default_only() {
+    let first = |src: &str| {
+        let r = reads(src).remove(0);
+        (r.required, r.default, r.chain)
+    };
+    assert_eq!(
+        first("import os\nX = os.getenv('A', 0) or os.environ['B']\n"),
+        (true, None, vec!["A".to_string(), "B".to_string()])
+    );
+    assert_eq!(
+        first("import os\nX = os.getenv('A', 5) or os.environ['B']\n"),
+        (false, Some(DefaultValue::Int(5)), vec!["A".to_string()])
+    );
+}
+
+/// The statement filter knows a file's own top-level names: a decorated
+/// helper's, and a reader bound to a name with `_` in it (`app_cfg` holds
+/// no needle word, nor do its parts).
+#[test]
+fn calls_of_decorated_helpers_and_underscored_readers_are_read() {
+    let src = "import os\nimport functools\n\n@functools.cache\ndef setting(name):\n    return os.environ[name]\n\nSECRET = setting('SECRET')\n";
+    assert_eq!(keys(src), ["SECRET"]);
+    let src = "import environ\napp_cfg = environ.Env()\nA = app_cfg('A')\n";
+    assert_eq!(keys(src), ["A"]);
+}
