@@ -1536,9 +1536,10 @@ E = early("E")
     assert!(!only(src).required);
 }
 
-/// `a or b` goes on to `b` when `a`'s default is falsy: `0` is, `5` is not.
+/// `a or b` goes on to `b` when `a`'s default is falsy (`0` is, `5` is not);
+/// `a and b` never does.
 #[test]
-fn an_or_chain_goes_on_past_a_zero_default_only() {
+fn only_or_goes_on_past_a_falsy_default() {
     let first = |src: &str| {
         let r = reads(src).remove(0);
         (r.required, r.default, r.chain)
@@ -1550,6 +1551,11 @@ fn an_or_chain_goes_on_past_a_zero_default_only() {
     assert_eq!(
         first("import os\nX = os.getenv('A', 5) or os.environ['B']\n"),
         (false, Some(DefaultValue::Int(5)), vec!["A".to_string()])
+    );
+    // `and` is no fallback: `B` is read only where `A` is truthy.
+    assert_eq!(
+        first("import os\nX = os.getenv('A', '') and os.environ['B']\n"),
+        (false, str_default(""), vec!["A".to_string()])
     );
 }
 

@@ -218,6 +218,10 @@ mod tests {
         let at = Location::file_start(".github/workflows/ci.yml");
         assert!(remote_workflow("org/infra/.github/workflows/deploy.yml@v2", at.clone()).is_some());
         assert!(remote_workflow("./.github/workflows/deploy.yml", at.clone()).is_none());
+        // A remote workflow is `owner/repo/path@ref`: without the ref or
+        // the path it is none.
+        assert!(remote_workflow("org/infra/.github/workflows/deploy.yml", at.clone()).is_none());
+        assert!(remote_workflow("deploy.yml@v2", at.clone()).is_none());
         assert!(
             deploy_action(
                 "aws-actions/amazon-ecs-render-task-definition@v1",
