@@ -211,6 +211,9 @@ mod tests {
             deploy_commands("gcloud run deploy web --env-vars-file env.yaml")[0].1,
             "gcloud run deploy --env-vars-file"
         );
+        // Without the file flag `gcloud run deploy` is a platform deploy, not
+        // an opaque stage.
+        assert!(deploy_commands("gcloud run deploy web --image x").is_empty());
     }
 
     #[test]
