@@ -569,3 +569,20 @@ fn the_collector_reads_workflows_with_the_scripts_their_steps_run() {
     assert_eq!(written, [("API_KEY", "scripts/write-env.sh")]);
     assert!(facts.unparsed.is_empty(), "{:?}", facts.unparsed);
 }
+
+/// A reusable workflow's `on.workflow_call.secrets` are declarations, each
+/// at its own line; a use of one is not.
+#[test]
+fn a_reusable_workflow_declares_its_secrets() {
+    let wf = "on:\n  workflow_call:\n    secrets:\n      TOKEN:\n        required: true\n      KEY:\njobs:\n  deploy:\n    steps:\n      - run: echo ${{ secrets.TOKEN }}\n";
+    let f = collect_file(".github/workflows/deploy.yml", wf);
+    let refs: Vec<(&str, bool, u32)> = f
+        .secret_refs
+        .iter()
+        .map(|s| (s.name.as_str(), s.declaration, s.location.line()))
+        .collect();
+    assert_eq!(
+        refs,
+        [("TOKEN", false, 10), ("TOKEN", true, 4), ("KEY", true, 6)]
+    );
+}
