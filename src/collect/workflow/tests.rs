@@ -576,13 +576,21 @@ fn the_collector_reads_workflows_with_the_scripts_their_steps_run() {
 fn a_reusable_workflow_declares_its_secrets() {
     let wf = "on:\n  workflow_call:\n    secrets:\n      TOKEN:\n        required: true\n      KEY:\njobs:\n  deploy:\n    steps:\n      - run: echo ${{ secrets.TOKEN }}\n";
     let f = collect_file(".github/workflows/deploy.yml", wf);
-    let refs: Vec<(&str, bool, u32)> = f
+    let refs: Vec<(&str, bool, u32, u32)> = f
         .secret_refs
         .iter()
-        .map(|s| (s.name.as_str(), s.declaration, s.location.line()))
+        .map(|s| {
+            let at = &s.location;
+            (s.name.as_str(), s.declaration, at.line(), at.column)
+        })
         .collect();
+    // The use stands at its `${{` (0-based column 18), after `echo `.
     assert_eq!(
         refs,
-        [("TOKEN", false, 10), ("TOKEN", true, 4), ("KEY", true, 6)]
+        [
+            ("TOKEN", false, 10, 18),
+            ("TOKEN", true, 4, 6),
+            ("KEY", true, 6, 6)
+        ]
     );
 }
