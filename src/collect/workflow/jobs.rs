@@ -26,7 +26,7 @@ use crate::facts::{
     PlatformSign, ReadVia, SecretScope, Source, Unparsed, WriteVia,
 };
 use crate::location::Location;
-use crate::yaml::{Node, Scalar, Style};
+use crate::yaml::{Node, Scalar};
 
 /// An `env:` entry: its key's position and where its value comes from.
 struct EnvEntry {
@@ -645,14 +645,6 @@ impl Origin<'_> {
         }
     }
 
-    /// Where the script begins.
-    fn start(&self) -> Location {
-        match self {
-            Origin::Run { rel, scalar } => Location::new(*rel, scalar.row, scalar.column),
-            Origin::File { path, .. } => Location::file_start(*path),
-        }
-    }
-
     /// The text the shell analyser reads: a workflow's `${{ … }}`
     /// expressions become placeholders; a script file has none.
     fn analysed_text(&self) -> (String, Vec<Source>) {
@@ -696,15 +688,11 @@ fn remote_script(
     }
 }
 
-/// The file position of a script's row and column.
+/// The file position of a script's row and column (a line's start is the
+/// block's indentation, or the scalar's own column on its first line).
 fn locate(rel: &str, scalar: &Scalar, row: u32, column: u32) -> Location {
-    let (file_row, indent) = scalar.line_position(row);
-    let column = match scalar.style {
-        Style::Literal | Style::Folded => indent + column,
-        _ if row == 0 => indent + column,
-        _ => column,
-    };
-    Location::new(rel, file_row, column)
+    let (file_row, start) = scalar.line_position(row);
+    Location::new(rel, file_row, start + column)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -781,7 +769,8 @@ fn script(
         let location = match &event {
             ScriptEvent::Write(w) => origin.locate(w.row, w.column),
             ScriptEvent::Opaque { row, column, .. } => origin.locate(*row, *column),
-            ScriptEvent::Truncate { .. } => origin.start(),
+            // A truncation is never reported: its place only keeps the order.
+            ScriptEvent::Truncate { .. } => origin.locate(0, 0),
         };
         out.placed.push(Placed { event, location });
     }

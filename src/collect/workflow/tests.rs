@@ -594,3 +594,191 @@ fn a_reusable_workflow_declares_its_secrets() {
         ]
     );
 }
+
+/// (key, line, column) of each write.
+fn placed(f: &Facts) -> Vec<(&str, u32, u32)> {
+    f.writes
+        .iter()
+        .map(|w| (w.key.as_str(), w.location.line(), w.location.column))
+        .collect()
+}
+
+/// A plain `run:` line starts at the scalar's column; a block's lines at
+/// its indentation.
+#[test]
+fn script_writes_stand_at_their_column_in_the_file() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: true && echo A=1 >> .env\n      - run: |\n          true\n            echo B=2 >> .env\n",
+    );
+    // 0-based columns of the keys: after `      - run: true && echo `, and
+    // after the block's 10 spaces, the line's own 2 and `echo `.
+    assert_eq!(placed(&f), [("A", 4, 26), ("B", 7, 17)]);
+}
+
+/// `KEY=value` lines of `amazon-ecs-render-task-definition` inputs stand at
+/// their key, indentation skipped.
+#[test]
+fn task_definition_keys_stand_at_their_column() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - uses: aws-actions/amazon-ecs-render-task-definition@v1\n        with:\n          environment-variables: |\n            MODE=prod\n              DEBUG=0\n",
+    );
+    assert_eq!(placed(&f), [("MODE", 7, 12), ("DEBUG", 8, 14)]);
+}
+
+/// `defaults.run.working-directory` (the job's, else the workflow's) is
+/// where a `run:` step writes its files.
+#[test]
+fn a_default_working_directory_places_the_files_a_step_writes() {
+    let sinks = |wf: &str| -> Vec<Option<String>> {
+        collect_file("w.yml", wf)
+            .writes
+            .into_iter()
+            .map(|w| w.sink)
+            .collect()
+    };
+    let step = "    steps:\n      - run: echo A=1 >> .env\n";
+    assert_eq!(
+        sinks(&format!(
+            "defaults:\n  run:\n    working-directory: web\njobs:\n  a:\n{step}"
+        )),
+        [Some("web/.env".to_string())]
+    );
+    assert_eq!(
+        sinks(&format!(
+            "defaults:\n  run:\n    working-directory: web\njobs:\n  a:\n    defaults:\n      run:\n        working-directory: api\n{step}"
+        )),
+        [Some("api/.env".to_string())]
+    );
+    assert_eq!(
+        sinks(&format!("jobs:\n  a:\n{step}")),
+        [Some(".env".to_string())]
+    );
+}
+
+/// A whole-file secret written on the runner is in the step's
+/// `working-directory`; one written over ssh is on the host, where the
+/// runner's directory means nothing.
+#[test]
+fn the_working_directory_places_runner_files_only() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - working-directory: app\n        run: |\n          echo \"${{ secrets.ENV }}\" > .env\n          ssh host \"echo '${{ secrets.HOST_ENV }}' > .env\"\n",
+    );
+    let sinks: Vec<&str> = f.opaque.iter().map(|o| o.sink.as_str()).collect();
+    assert_eq!(sinks, ["app/.env", ".env"]);
+}
+
+/// A `$GITHUB_ENV` line is in the env of the job's later steps; a write to
+/// `.env` is not.
+#[test]
+fn github_env_writes_reach_later_steps_and_dotenv_writes_do_not() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: |\n          echo \"TOKEN=${{ secrets.T }}\" >> $GITHUB_ENV\n          echo \"MODE=${{ vars.M }}\" >> .env\n      - run: |\n          echo \"APP_TOKEN=$TOKEN\" >> .env\n          echo \"APP_MODE=$MODE\" >> .env\n",
+    );
+    let sources: Vec<(String, String)> = writes(&f)
+        .into_iter()
+        .filter(|w| w.0.starts_with("APP_"))
+        .map(|w| (w.0, w.3))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("APP_TOKEN".to_string(), "secrets.T".to_string()),
+            ("APP_MODE".to_string(), "env.MODE".to_string())
+        ]
+    );
+}
+
+/// The env input a deploy action is given is named in its opaque stage.
+#[test]
+fn a_deploy_action_names_the_input_that_gives_it_env() {
+    let what = |with: &str| -> Vec<String> {
+        let wf = format!(
+            "jobs:\n  a:\n    steps:\n      - uses: google-github-actions/deploy-cloudrun@v2\n        with:\n          service: web\n{with}"
+        );
+        collect_file("w.yml", &wf)
+            .opaque_stages
+            .into_iter()
+            .map(|s| match s.kind {
+                crate::facts::OpaqueKind::DeployStep { what } => what,
+                other => format!("{other:?}"),
+            })
+            .collect()
+    };
+    let action = "google-github-actions/deploy-cloudrun";
+    assert_eq!(what(""), [action]);
+    for input in ["env_vars", "secrets", "app_settings"] {
+        assert_eq!(
+            what(&format!("          {input}: x\n")),
+            [format!("{action} with {input}")]
+        );
+    }
+}
+
+#[test]
+fn an_ssh_action_command_is_a_remote_script() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - uses: garygrossgarten/github-action-ssh@release\n        with:\n          host: h\n          command: echo A=1 >> .env\n",
+    );
+    let got: Vec<(String, bool)> = writes(&f).into_iter().map(|w| (w.0, w.6)).collect();
+    assert_eq!(got, [("A".to_string(), true)]);
+}
+
+/// `python scripts/notify.py` in a step: a CI script, found from the step's
+/// working directory.
+#[test]
+fn python_files_a_step_runs_are_ci_scripts() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - run: python scripts/notify.py\n      - working-directory: tools\n        run: |\n          echo start\n          python check.py --strict\n",
+    );
+    let found: Vec<(&str, u32)> = f
+        .ci_scripts
+        .iter()
+        .map(|c| (c.path.as_str(), c.location.line()))
+        .collect();
+    assert_eq!(found, [("scripts/notify.py", 4), ("tools/check.py", 8)]);
+}
+
+/// Each job says whether it runs the tests and whether the compose stack it
+/// starts runs on the runner.
+#[test]
+fn a_job_knows_its_tests_and_where_its_compose_stack_runs() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n  local:\n    runs-on: self-hosted\n    steps:\n      - run: docker compose up -d\n  remote:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ssh host 'docker compose up -d'\n  none:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n",
+    );
+    let jobs: Vec<(bool, Option<bool>)> = f
+        .jobs
+        .iter()
+        .map(|j| (j.tests, j.compose_on_runner))
+        .collect();
+    assert_eq!(
+        jobs,
+        [
+            (true, None),
+            (false, Some(true)),
+            (false, Some(false)),
+            (false, None)
+        ]
+    );
+}
+
+/// A `runs-on` list is GitHub-hosted only if every label is: a matrix
+/// label with no values left is an unknown machine.
+#[test]
+fn a_matrix_label_without_values_stays_unknown() {
+    let job = |runs_on: &str| {
+        let wf = format!(
+            "jobs:\n  a:\n    runs-on: {runs_on}\n    strategy:\n      matrix:\n        extra: []\n    steps:\n      - run: docker compose up -d\n"
+        );
+        collect_file(".github/workflows/w.yml", &wf).jobs[0].delivers
+    };
+    // Compose up on a GitHub-hosted runner serves only the job.
+    assert!(!job("[ubuntu-latest]"));
+    assert!(job("[ubuntu-latest, \"${{ matrix.extra }}\"]"));
+}
