@@ -782,3 +782,20 @@ fn a_matrix_label_without_values_stays_unknown() {
     assert!(!job("[ubuntu-latest]"));
     assert!(job("[ubuntu-latest, \"${{ matrix.extra }}\"]"));
 }
+
+/// `docker run --env-file .env` gives the container the keys written to
+/// `.env` by the same job or an earlier one, and no other file's.
+#[test]
+fn docker_run_env_file_takes_the_keys_of_that_file_only() {
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  build:\n    steps:\n      - run: |\n          echo A=1 >> .env\n          echo B=2 >> other.env\n  deploy:\n    steps:\n      - run: |\n          echo C=3 >> .env\n          docker run --env-file .env img\n",
+    );
+    let docker_run: Vec<&str> = f
+        .writes
+        .iter()
+        .filter(|w| w.via == WriteVia::DockerRunEnvFile)
+        .map(|w| w.key.as_str())
+        .collect();
+    assert_eq!(docker_run, ["C", "A"]);
+}
