@@ -668,6 +668,16 @@ fn the_working_directory_places_runner_files_only() {
     );
     let sinks: Vec<&str> = f.opaque.iter().map(|o| o.sink.as_str()).collect();
     assert_eq!(sinks, ["app/.env", ".env"]);
+    let f = collect_file(
+        "w.yml",
+        "jobs:\n  a:\n    steps:\n      - working-directory: app\n        run: |\n          echo A=1 >> .env\n          ssh host \"echo B=2 >> .env\"\n",
+    );
+    let sinks: Vec<(&str, Option<&str>)> = f
+        .writes
+        .iter()
+        .map(|w| (w.key.as_str(), w.sink.as_deref()))
+        .collect();
+    assert_eq!(sinks, [("A", Some("app/.env")), ("B", Some(".env"))]);
 }
 
 /// A `$GITHUB_ENV` line is in the env of the job's later steps; a write to
