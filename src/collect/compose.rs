@@ -717,6 +717,71 @@ fn parse_braced(inner: &str) -> Option<Interpolation> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn compose_files_are_named_so_outside_the_workflow_folders() {
+        let ctx = Context::default();
+        for (rel, wanted) in [
+            ("docker-compose.yml", true),
+            ("deploy/app.compose.yaml", true),
+            ("Compose.Prod.YML", true),
+            (".github/workflows/compose.yml", false),
+            (".gitea/workflows/docker-compose.yaml", false),
+            ("compose.json", false),
+            ("deploy/config.yml", false),
+        ] {
+            assert_eq!(ComposeCollector.wants(rel, &ctx), wanted, "{rel}");
+        }
+    }
+
+    #[test]
+    fn the_collector_reads_each_compose_file_of_the_tree() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("deploy")).expect("mkdir");
+        for (rel, service) in [
+            ("docker-compose.yml", "web"),
+            ("deploy/compose.prod.yml", "worker"),
+        ] {
+            let text = format!("services:\n  {service}:\n    environment:\n      - MODE=prod\n");
+            std::fs::write(dir.path().join(rel), text).expect("write");
+        }
+        let facts = crate::collect::collect_all(&Context {
+            root: dir.path().to_path_buf(),
+            ..Context::default()
+        });
+        let mut services: Vec<(&str, &str)> = facts
+            .services
+            .iter()
+            .map(|s| (s.file.as_str(), s.name.as_str()))
+            .collect();
+        services.sort();
+        assert_eq!(
+            services,
+            [
+                ("deploy/compose.prod.yml", "worker"),
+                ("docker-compose.yml", "web")
+            ]
+        );
+    }
+
+    /// `include:` lists files as strings or `path:` (one or a list), from
+    /// the including file's folder; a path with a variable is not guessed.
+    #[test]
+    fn included_files_resolve_from_the_including_folder() {
+        let text = "include:\n  - a.yml\n  - path: ../b.yml\n  - path: [c.yml, d/e.yml]\n  - ${X}.yml\nservices: {}\n";
+        let facts = collect_source("deploy/compose.yml", text, None);
+        let paths: Vec<&str> = facts.compose_includes[0]
+            .paths
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            paths,
+            ["deploy/a.yml", "b.yml", "deploy/c.yml", "deploy/d/e.yml"]
+        );
+        // At the list, the line after `include:`.
+        assert_eq!(facts.compose_includes[0].location.line(), 2);
+    }
+
     fn refs(value: &str) -> Vec<(String, InterpolationKind)> {
         match parse_value(value) {
             ComposeValue::Interpolated { refs, .. } => {
