@@ -763,6 +763,29 @@ mod tests {
         );
     }
 
+    /// A build context that is a variable, a URL or a git remote is not a
+    /// folder of the repository: no Dockerfile is looked for.
+    #[test]
+    fn only_a_local_build_context_names_a_dockerfile() {
+        let build = |context: &str| {
+            let text = format!("services:\n  web:\n    build: {context}\n");
+            let facts = collect_source("compose.yml", &text, None);
+            let web = &facts.services[0];
+            (web.build_context.clone(), web.dockerfile.clone())
+        };
+        assert_eq!(
+            build("./app"),
+            (Some("app".to_string()), Some("app/Dockerfile".to_string()))
+        );
+        for remote in [
+            "${CONTEXT}",
+            "https://github.com/org/app.git",
+            "git@github.com:org/app.git",
+        ] {
+            assert_eq!(build(remote), (None, None), "{remote}");
+        }
+    }
+
     /// `include:` lists files as strings or `path:` (one or a list), from
     /// the including file's folder; a path with a variable is not guessed.
     #[test]

@@ -259,6 +259,37 @@ mod tests {
             .collect()
     }
 
+    /// The collector reads every Dockerfile of the tree (`Dockerfile`,
+    /// `Dockerfile.prod`, `web.dockerfile`) for its image and what it starts.
+    #[test]
+    fn the_collector_reads_each_dockerfile_for_its_env_and_entry_point() {
+        let ctx = Context::default();
+        for (rel, wanted) in [
+            ("Dockerfile", true),
+            ("deploy/Dockerfile.prod", true),
+            ("web.dockerfile", true),
+            (".dockerfile", false),
+            ("Dockerfiles/readme", false),
+        ] {
+            assert_eq!(DockerfileCollector.wants(rel, &ctx), wanted, "{rel}");
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "FROM python:3.12\nENV MODE=prod\nCMD [\"gunicorn\", \"config.wsgi\"]\n";
+        std::fs::write(dir.path().join("Dockerfile"), text).expect("write");
+        let facts = crate::collect::collect_all(&Context {
+            root: dir.path().to_path_buf(),
+            ..Context::default()
+        });
+        let env: Vec<&str> = facts.images[0].env.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(env, ["MODE"]);
+        let starts: Vec<(&str, u32)> = facts
+            .entry_points
+            .iter()
+            .map(|e| (e.command.as_str(), e.location.line()))
+            .collect();
+        assert_eq!(starts, [("gunicorn config.wsgi", 3)]);
+    }
+
     #[test]
     fn both_env_syntaxes_and_args() {
         let image = parse(
