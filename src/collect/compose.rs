@@ -786,6 +786,27 @@ mod tests {
         }
     }
 
+    /// A one-off service: its entrypoint and command together say so, or
+    /// its `command:` alone (the arguments an entrypoint script runs last).
+    #[test]
+    fn a_service_is_a_one_off_by_its_whole_command_or_its_command_alone() {
+        let oneshot = |keys: &str| {
+            let text = format!("services:\n  job:\n{keys}");
+            let facts = collect_source("compose.yml", &text, None);
+            facts.services[0].command.as_ref().map(|c| c.oneshot)
+        };
+        assert_eq!(
+            oneshot("    entrypoint: python manage.py migrate\n"),
+            Some(true)
+        );
+        assert_eq!(
+            oneshot("    entrypoint: /entry.sh\n    command: exit 0\n"),
+            Some(true)
+        );
+        assert_eq!(oneshot("    command: gunicorn app.wsgi\n"), Some(false));
+        assert_eq!(oneshot("    image: web\n"), None);
+    }
+
     /// `include:` lists files as strings or `path:` (one or a list), from
     /// the including file's folder; a path with a variable is not guessed.
     #[test]

@@ -290,6 +290,26 @@ mod tests {
         assert_eq!(starts, [("gunicorn config.wsgi", 3)]);
     }
 
+    /// The last `ENTRYPOINT` runs with the last `CMD` as its arguments, at
+    /// the later line of the two; either alone is the command.
+    #[test]
+    fn entrypoint_and_cmd_make_one_command() {
+        let starts = |text: &str| -> Vec<(String, u32)> {
+            entry_points("Dockerfile", text)
+                .into_iter()
+                .map(|e| (e.command, e.location.line()))
+                .collect()
+        };
+        let both = "FROM python:3.12\nCMD [\"config.wsgi\"]\nENTRYPOINT [\"gunicorn\"]\n";
+        assert_eq!(starts(both), [("gunicorn config.wsgi".to_string(), 3)]);
+        let entrypoint = "FROM python:3.12\nENTRYPOINT gunicorn config.wsgi\n";
+        assert_eq!(
+            starts(entrypoint),
+            [("gunicorn config.wsgi".to_string(), 2)]
+        );
+        assert!(starts("FROM python:3.12\nRUN pip install x\n").is_empty());
+    }
+
     #[test]
     fn both_env_syntaxes_and_args() {
         let image = parse(
