@@ -807,6 +807,54 @@ mod tests {
         assert_eq!(oneshot("    image: web\n"), None);
     }
 
+    /// Each sign of a development service makes it one alone; a terminal
+    /// needs both `stdin_open` and `tty`.
+    #[test]
+    fn each_dev_sign_alone_makes_a_dev_service() {
+        let dev = |keys: &str| {
+            let text = format!("services:\n  s:\n{keys}");
+            collect_source("compose.yml", &text, None).services[0].dev
+        };
+        for keys in [
+            "    command: python manage.py runserver 0.0.0.0:8000\n",
+            "    image: mailhog/mailhog\n",
+            "    stdin_open: true\n    tty: true\n",
+            "    develop:\n      watch: []\n",
+            "    build:\n      context: .\n      dockerfile: Dockerfile.dev\n",
+            "    env_file: .env.local\n",
+        ] {
+            assert!(dev(keys), "{keys}");
+        }
+        for keys in [
+            "    image: web\n",
+            "    stdin_open: true\n",
+            "    tty: true\n",
+            "    build: .\n    env_file: .env\n",
+        ] {
+            assert!(!dev(keys), "{keys}");
+        }
+    }
+
+    /// A service runs Python by its command, or by a Django app in its
+    /// build context (looked for only with the repository root at hand).
+    #[test]
+    fn a_service_runs_python_by_its_command_or_its_build_context() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("api")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("web")).expect("mkdir");
+        std::fs::write(dir.path().join("api/manage.py"), "").expect("write");
+        let text = "services:\n  api:\n    build: ./api\n  web:\n    build: ./web\n  worker:\n    image: w\n    command: python worker.py\n";
+        let runs = |root: Option<&Path>| -> Vec<bool> {
+            collect_source("compose.yml", text, root)
+                .services
+                .iter()
+                .map(|s| s.runs_python)
+                .collect()
+        };
+        assert_eq!(runs(Some(dir.path())), [true, false, true]);
+        assert_eq!(runs(None), [false, false, true]);
+    }
+
     /// `include:` lists files as strings or `path:` (one or a list), from
     /// the including file's folder; a path with a variable is not guessed.
     #[test]
@@ -1081,12 +1129,15 @@ services:
             "exit 0",
             "echo \"Build complete\"",
             "/bin/sh -c \"mc alias set local http://minio:9000 a b; mc mb local/bucket; exit 0;\"",
+            "sh -c \"exit 0\"",
         ] {
             assert!(command_is_oneshot(command), "{command}");
         }
         for command in [
             "sh -c \"python manage.py migrate && gunicorn config.wsgi\"",
             "celery -A app worker",
+            // A server anywhere in it: it serves, whatever runs last.
+            "celery -A app worker; echo done",
             "npx playwright test",
             "",
         ] {

@@ -290,6 +290,27 @@ mod tests {
         assert_eq!(starts, [("gunicorn config.wsgi", 3)]);
     }
 
+    /// Quoted values keep their spaces; a comment ending in `\` continues
+    /// nothing.
+    #[test]
+    fn env_values_in_quotes_and_comments_ending_in_a_backslash() {
+        let keys = |text: &str| -> Vec<String> {
+            parse("Dockerfile", text)
+                .env
+                .into_iter()
+                .map(|e| e.key)
+                .collect()
+        };
+        assert_eq!(
+            keys("FROM python:3.12\nENV A=\"one two\" B='x y' C=3\n"),
+            ["A", "B", "C"]
+        );
+        assert_eq!(
+            keys("FROM python:3.12\n# see the next line \\\nENV A=1\n"),
+            ["A"]
+        );
+    }
+
     /// The last `ENTRYPOINT` runs with the last `CMD` as its arguments, at
     /// the later line of the two; either alone is the command.
     #[test]
