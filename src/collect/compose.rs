@@ -818,6 +818,8 @@ mod tests {
         for keys in [
             "    command: python manage.py runserver 0.0.0.0:8000\n",
             "    image: mailhog/mailhog\n",
+            "    image: selenium-standalone-chrome:4\n",
+            "    image: cypress/included:13\n",
             "    stdin_open: true\n    tty: true\n",
             "    develop:\n      watch: []\n",
             "    build:\n      context: .\n      dockerfile: Dockerfile.dev\n",
@@ -853,6 +855,19 @@ mod tests {
         };
         assert_eq!(runs(Some(dir.path())), [true, false, true]);
         assert_eq!(runs(None), [false, false, true]);
+    }
+
+    /// What a service starts is its entrypoint then its command, at the
+    /// `command:` line.
+    #[test]
+    fn a_service_starts_its_entrypoint_with_its_command() {
+        let text = "services:\n  web:\n    entrypoint: [gunicorn]\n    command: config.wsgi\n  db:\n    image: postgres\n";
+        let starts: Vec<(String, u32)> = collect_source("compose.yml", text, None)
+            .entry_points
+            .into_iter()
+            .map(|e| (e.command, e.location.line()))
+            .collect();
+        assert_eq!(starts, [("gunicorn config.wsgi".to_string(), 4)]);
     }
 
     /// `include:` lists files as strings or `path:` (one or a list), from

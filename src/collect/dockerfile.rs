@@ -374,6 +374,21 @@ mod tests {
     #[test]
     fn not_python() {
         assert!(!parse("Dockerfile", "FROM nginx:1\nENV X=1\n").python);
+        // A RUN or CMD makes the image Python only by what it runs.
+        assert!(
+            !parse(
+                "Dockerfile",
+                "FROM node:20\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n"
+            )
+            .python
+        );
+        // A Python base, by its name or a registry path ending in it.
+        for base in ["python:3.12", "docker.io/library/python:3.12-slim"] {
+            assert!(
+                parse("Dockerfile", &format!("FROM {base}\n")).python,
+                "{base}"
+            );
+        }
         assert!(
             parse(
                 "node.Dockerfile",
