@@ -857,6 +857,34 @@ mod tests {
         assert_eq!(runs(None), [false, false, true]);
     }
 
+    /// A Django app in a build context: `manage.py`, `settings.py`,
+    /// `wsgi.py`, `asgi.py` or a `settings` package, up to three folders
+    /// down, outside dependency and virtualenv folders.
+    #[test]
+    fn a_python_app_is_found_a_few_folders_into_the_build_context() {
+        let app = |files: &[&str]| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            for file in files {
+                let path = dir.path().join(file);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                std::fs::write(path, "").expect("write");
+            }
+            has_python_app(dir.path(), 0)
+        };
+        assert!(app(&["src/proj/settings/__init__.py"]));
+        assert!(app(&["a/b/c/wsgi.py"]));
+        assert!(!app(&["a/b/c/d/wsgi.py"]), "four folders down");
+        assert!(
+            !app(&["src/settings/base.yaml"]),
+            "a settings folder, no package"
+        );
+        assert!(!app(&[
+            "node_modules/pkg/manage.py",
+            ".venv/lib/settings.py"
+        ]));
+        assert!(!app(&["package.json", "index.js"]));
+    }
+
     /// What a service starts is its entrypoint then its command, at the
     /// `command:` line.
     #[test]
