@@ -898,6 +898,28 @@ mod tests {
         assert_eq!(starts, [("gunicorn config.wsgi".to_string(), 4)]);
     }
 
+    /// `$DIR/x.yml` and `${DIR}/x.yml` are `x.yml` under the folder a
+    /// variable names; no path after it, or no variable's name, is none.
+    #[test]
+    fn a_path_under_a_variable_folder() {
+        assert_eq!(
+            under_variable("$ROOT/docker/prod.yml"),
+            Some("docker/prod.yml")
+        );
+        assert_eq!(
+            under_variable("${APP_DIR}/compose.yml"),
+            Some("compose.yml")
+        );
+        for none in [
+            "${APP_DIR}/",
+            "${A-B}/compose.yml",
+            "docker/prod.yml",
+            "$ROOT",
+        ] {
+            assert_eq!(under_variable(none), None, "{none}");
+        }
+    }
+
     /// `include:` lists files as strings or `path:` (one or a list), from
     /// the including file's folder; a path with a variable is not guessed.
     #[test]

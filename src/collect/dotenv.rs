@@ -280,6 +280,22 @@ mod tests {
         assert!(!facts.dotenv_files[0].example);
     }
 
+    /// A line the strict reader rejects is still a key when Docker and
+    /// python-dotenv read it as one: a name of letters, digits, `_`, `.`
+    /// and `-`, not starting with a digit.
+    #[test]
+    fn lenient_keys_start_with_a_letter_or_an_underscore() {
+        let facts = collect_source(".env", "_MY-KEY=1\n9-BAD=2\nmy.key=\n");
+        let keys: Vec<(&str, bool)> = facts.dotenv_files[0]
+            .keys
+            .iter()
+            .map(|k| (k.key.as_str(), k.empty))
+            .collect();
+        assert_eq!(keys, [("_MY-KEY", false), ("my.key", true)]);
+        let rows: Vec<u32> = facts.unparsed.iter().map(|u| u.location.row).collect();
+        assert_eq!(rows, [1]);
+    }
+
     #[test]
     fn repeated_bad_lines_each_name_their_own_line() {
         let facts = collect_source(".env", "A=1\nbad line\nB=2\nbad line\n");
