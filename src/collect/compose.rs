@@ -948,6 +948,24 @@ mod tests {
         }
     }
 
+    /// A braced reference ends at its `}`: nothing of it is left as text.
+    #[test]
+    fn a_braced_reference_is_not_text() {
+        let interpolated = |value: &str| match parse_value(value) {
+            ComposeValue::Interpolated { refs, has_text } => {
+                let keys: Vec<String> = refs.into_iter().map(|r| r.key).collect();
+                Some((keys, has_text))
+            }
+            _ => None,
+        };
+        assert_eq!(interpolated("${A}"), Some((vec!["A".to_string()], false)));
+        assert_eq!(
+            interpolated("${A}${BC}"),
+            Some((vec!["A".to_string(), "BC".to_string()], false))
+        );
+        assert_eq!(interpolated("${A}x"), Some((vec!["A".to_string()], true)));
+    }
+
     #[test]
     fn every_interpolation_form() {
         use InterpolationKind::*;

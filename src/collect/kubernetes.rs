@@ -396,6 +396,36 @@ pub fn cloud_run_env_args(
 mod tests {
     use super::*;
 
+    /// Manifests are the YAML files that are neither compose files nor
+    /// workflows; the collector reads each of them in the tree.
+    #[test]
+    fn the_collector_reads_each_manifest_of_the_tree() {
+        let ctx = Context::default();
+        for (rel, wanted) in [
+            ("k8s/deploy.yaml", true),
+            ("deploy/web.yml", true),
+            ("docker-compose.yml", false),
+            (".github/workflows/deploy.yml", false),
+            ("k8s/values.json", false),
+        ] {
+            assert_eq!(KubernetesCollector.wants(rel, &ctx), wanted, "{rel}");
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("k8s")).expect("mkdir");
+        let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: MODE\n              value: prod\n";
+        std::fs::write(dir.path().join("k8s/deploy.yaml"), manifest).expect("write");
+        let facts = crate::collect::collect_all(&Context {
+            root: dir.path().to_path_buf(),
+            ..Context::default()
+        });
+        let files: Vec<&str> = facts
+            .workloads
+            .iter()
+            .map(|w| w.location.file.as_str())
+            .collect();
+        assert_eq!(files, ["k8s/deploy.yaml"]);
+    }
+
     #[test]
     fn invalid_yaml_of_another_tools_kind_is_not_ours_and_of_a_workload_is_unparsed() {
         let account =
