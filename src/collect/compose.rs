@@ -964,6 +964,11 @@ mod tests {
             Some((vec!["A".to_string(), "BC".to_string()], false))
         );
         assert_eq!(interpolated("${A}x"), Some((vec!["A".to_string()], true)));
+        // A nested reference in a default: the outer one ends at its own `}`.
+        assert_eq!(
+            interpolated("${A:-${B}}").map(|(keys, text)| (keys[0].clone(), text)),
+            Some(("A".to_string(), false))
+        );
     }
 
     #[test]

@@ -396,6 +396,67 @@ pub fn cloud_run_env_args(
 mod tests {
     use super::*;
 
+    /// Each workload kind finds its pod where that kind keeps it (a Pod
+    /// is one, a CronJob's is under its job template); what a container
+    /// starts is its command with its args; a manifest needs `apiVersion:`
+    /// and `kind:`; other kinds are no workload.
+    #[test]
+    fn workloads_by_kind_with_what_their_containers_start() {
+        let container =
+            "containers:\n  - name: app\n    command: [gunicorn]\n    args: [config.wsgi]\n";
+        let indent = |n: usize| {
+            container
+                .lines()
+                .map(|l| format!("{}{l}\n", " ".repeat(n)))
+                .collect::<String>()
+        };
+        let text = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: one\nspec:\n{}---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: nightly\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n{}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n",
+            indent(2),
+            indent(10)
+        );
+        let facts = collect_source("k8s/all.yaml", &text);
+        let workloads: Vec<(&str, usize)> = facts
+            .workloads
+            .iter()
+            .map(|w| (w.kind.as_str(), w.containers.len()))
+            .collect();
+        assert_eq!(workloads, [("Pod", 1), ("CronJob", 1)]);
+        let starts: Vec<(&str, u32)> = facts
+            .entry_points
+            .iter()
+            .map(|e| (e.command.as_str(), e.location.line()))
+            .collect();
+        assert_eq!(
+            starts,
+            [("gunicorn config.wsgi", 8), ("gunicorn config.wsgi", 22)]
+        );
+        let no_version = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers: []\n";
+        assert!(
+            collect_source("k8s/x.yaml", no_version)
+                .workloads
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_secret_and_a_config_map_are_told_apart() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  A: x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  B: y\n";
+        let facts = collect_source("k8s/env.yaml", text);
+        let kinds: Vec<(KubeObjectKind, &str)> = facts
+            .kube_objects
+            .iter()
+            .map(|o| (o.kind.clone(), o.name.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (KubeObjectKind::Secret, "s"),
+                (KubeObjectKind::ConfigMap, "c")
+            ]
+        );
+    }
+
     /// Manifests are the YAML files that are neither compose files nor
     /// workflows; the collector reads each of them in the tree.
     #[test]
