@@ -437,6 +437,11 @@ mod tests {
                 .workloads
                 .is_empty()
         );
+        // Not a manifest, so not a broken one either.
+        let broken = "kind: Deployment\nspec: [unclosed\n";
+        assert!(collect_source("k8s/x.yaml", broken).unparsed.is_empty());
+        let broken = format!("apiVersion: apps/v1\n{broken}");
+        assert_eq!(collect_source("k8s/x.yaml", &broken).unparsed.len(), 1);
     }
 
     #[test]
