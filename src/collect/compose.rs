@@ -964,6 +964,8 @@ mod tests {
             Some((vec!["A".to_string(), "BC".to_string()], false))
         );
         assert_eq!(interpolated("${A}x"), Some((vec!["A".to_string()], true)));
+        // A name starting with a digit is no variable: the value is text.
+        assert_eq!(interpolated("${1A}"), None);
         // A nested reference in a default: the outer one ends at its own `}`.
         assert_eq!(
             interpolated("${A:-${B}}").map(|(keys, text)| (keys[0].clone(), text)),

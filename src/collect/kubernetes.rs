@@ -678,6 +678,21 @@ data:
             (cm.kind, cm.env_file.as_deref()),
             (KubeObjectKind::ConfigMap, Some("config.env"))
         );
+        // Flags before the verb are no words of the command.
+        let namespaced = kubectl_env_object(
+            &[
+                "-n",
+                "prod",
+                "--dry-run",
+                "create",
+                "secret",
+                "generic",
+                "app",
+            ],
+            at.clone(),
+            None,
+        );
+        assert_eq!(namespaced.map(|o| o.name), Some("app".to_string()));
         assert!(kubectl_env_object(&["kubectl", "apply", "-f", "k8s/"], at, None).is_none());
     }
 
