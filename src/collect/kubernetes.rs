@@ -451,7 +451,7 @@ mod tests {
         let kinds: Vec<(KubeObjectKind, &str)> = facts
             .kube_objects
             .iter()
-            .map(|o| (o.kind.clone(), o.name.as_str()))
+            .map(|o| (o.kind, o.name.as_str()))
             .collect();
         assert_eq!(
             kinds,
