@@ -769,7 +769,7 @@ fn script(
         let location = match &event {
             ScriptEvent::Write(w) => origin.locate(w.row, w.column),
             ScriptEvent::Opaque { row, column, .. } => origin.locate(*row, *column),
-            // A truncation is never reported: its place only keeps the order.
+            // A truncation is never reported: `finish` never reads its location.
             ScriptEvent::Truncate { .. } => origin.locate(0, 0),
         };
         out.placed.push(Placed { event, location });
