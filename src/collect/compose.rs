@@ -735,19 +735,12 @@ mod tests {
 
     #[test]
     fn the_collector_reads_each_compose_file_of_the_tree() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir(dir.path().join("deploy")).expect("mkdir");
-        for (rel, service) in [
-            ("docker-compose.yml", "web"),
-            ("deploy/compose.prod.yml", "worker"),
-        ] {
-            let text = format!("services:\n  {service}:\n    environment:\n      - MODE=prod\n");
-            std::fs::write(dir.path().join(rel), text).expect("write");
-        }
-        let facts = crate::collect::collect_all(&Context {
-            root: dir.path().to_path_buf(),
-            ..Context::default()
-        });
+        let service =
+            |name: &str| format!("services:\n  {name}:\n    environment:\n      - MODE=prod\n");
+        let facts = crate::collect::collect_tree(&[
+            ("docker-compose.yml", &service("web")),
+            ("deploy/compose.prod.yml", &service("worker")),
+        ]);
         let mut services: Vec<(&str, &str)> = facts
             .services
             .iter()

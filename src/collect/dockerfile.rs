@@ -273,13 +273,8 @@ mod tests {
         ] {
             assert_eq!(DockerfileCollector.wants(rel, &ctx), wanted, "{rel}");
         }
-        let dir = tempfile::tempdir().expect("tempdir");
         let text = "FROM python:3.12\nENV MODE=prod\nCMD [\"gunicorn\", \"config.wsgi\"]\n";
-        std::fs::write(dir.path().join("Dockerfile"), text).expect("write");
-        let facts = crate::collect::collect_all(&Context {
-            root: dir.path().to_path_buf(),
-            ..Context::default()
-        });
+        let facts = crate::collect::collect_tree(&[("Dockerfile", text)]);
         let env: Vec<&str> = facts.images[0].env.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(env, ["MODE"]);
         let starts: Vec<(&str, u32)> = facts

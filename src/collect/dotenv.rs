@@ -325,22 +325,14 @@ mod tests {
     /// The collector reads every dotenv file of the tree, and no other file.
     #[test]
     fn the_collector_reads_each_dotenv_file_of_the_tree() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir(dir.path().join("deploy")).expect("mkdir");
-        for (rel, text) in [
+        let ctx = Context::default();
+        assert!(DotenvCollector.wants("deploy/prod.env", &ctx));
+        assert!(!DotenvCollector.wants("notes.txt", &ctx));
+        let facts = crate::collect::collect_tree(&[
             (".env", "A=1\n"),
             ("deploy/prod.env", "B=2\n"),
             ("notes.txt", "C=3\n"),
-        ] {
-            std::fs::write(dir.path().join(rel), text).expect("write");
-        }
-        let ctx = Context {
-            root: dir.path().to_path_buf(),
-            ..Context::default()
-        };
-        assert!(DotenvCollector.wants("deploy/prod.env", &ctx));
-        assert!(!DotenvCollector.wants("notes.txt", &ctx));
-        let facts = crate::collect::collect_all(&ctx);
+        ]);
         let mut files: Vec<(&str, Vec<&str>)> = facts
             .dotenv_files
             .iter()

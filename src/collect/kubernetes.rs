@@ -476,14 +476,8 @@ mod tests {
         ] {
             assert_eq!(KubernetesCollector.wants(rel, &ctx), wanted, "{rel}");
         }
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir(dir.path().join("k8s")).expect("mkdir");
         let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: MODE\n              value: prod\n";
-        std::fs::write(dir.path().join("k8s/deploy.yaml"), manifest).expect("write");
-        let facts = crate::collect::collect_all(&Context {
-            root: dir.path().to_path_buf(),
-            ..Context::default()
-        });
+        let facts = crate::collect::collect_tree(&[("k8s/deploy.yaml", manifest)]);
         let files: Vec<&str> = facts
             .workloads
             .iter()

@@ -638,6 +638,18 @@ pub(crate) fn write_inputs(root: &Path, files: &[(&str, &str)]) -> Vec<InputFile
         .collect()
 }
 
+/// The facts of a whole tree of `files` (path, text) in a fresh folder:
+/// what the walk and every collector make of them together.
+#[cfg(test)]
+pub(crate) fn collect_tree(files: &[(&str, &str)]) -> Facts {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    write_inputs(dir.path(), files);
+    collect_all(&Context {
+        root: dir.path().to_path_buf(),
+        ..Context::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

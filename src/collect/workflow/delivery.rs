@@ -243,30 +243,33 @@ fn see_script(script: &str, seen: &mut Seen) {
 mod tests {
     use super::*;
 
+    /// The role of each job in `jobs`, in a repository whose only script is
+    /// `script` (at that path), which deploys over ssh.
+    fn roles_with_deploy_script(script: &str, jobs: &[&str]) -> Vec<JobRole> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = crate::collect::write_inputs(
+            dir.path(),
+            &[(script, "ssh host 'docker compose up -d'\n")],
+        );
+        let scripts = RepoScripts::new(&files);
+        jobs.iter()
+            .map(|yaml| {
+                let doc = crate::yaml::parse(yaml).expect("yaml");
+                job_shape(&doc.root, true, &scripts).role
+            })
+            .collect()
+    }
+
     #[test]
     fn a_script_the_step_runs_is_part_of_the_job_and_an_upload_list_is_not() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let abs = dir.path().join("deploy.sh");
-        std::fs::write(&abs, "ssh host 'docker compose up -d'\n").expect("write");
-        let file = crate::collect::InputFile {
-            rel: "scripts/deploy.sh".into(),
-            abs,
-        };
-        let scripts = RepoScripts::new(&[file]);
-        let role = |yaml: &str| {
-            let doc = crate::yaml::parse(yaml).expect("yaml");
-            job_shape(&doc.root, true, &scripts).role
-        };
-        assert_eq!(
-            role("steps:\n  - run: ./scripts/deploy.sh production\n"),
-            JobRole::Delivers
+        let roles = roles_with_deploy_script(
+            "scripts/deploy.sh",
+            &[
+                "steps:\n  - run: ./scripts/deploy.sh production\n",
+                "steps:\n  - uses: actions/upload-artifact@v4\n    with:\n      path: |\n        ./scripts/deploy.sh\n",
+            ],
         );
-        assert_eq!(
-            role(
-                "steps:\n  - uses: actions/upload-artifact@v4\n    with:\n      path: |\n        ./scripts/deploy.sh\n"
-            ),
-            JobRole::Other
-        );
+        assert_eq!(roles, [JobRole::Delivers, JobRole::Other]);
     }
 
     #[test]
@@ -389,28 +392,17 @@ mod tests {
     /// job's `defaults.run`) is `deploy/deploy.sh`.
     #[test]
     fn a_script_is_found_from_the_working_directory() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let abs = dir.path().join("deploy.sh");
-        std::fs::write(&abs, "ssh host 'docker compose up -d'\n").expect("write");
-        let file = crate::collect::InputFile {
-            rel: "deploy/deploy.sh".into(),
-            abs,
-        };
-        let scripts = RepoScripts::new(&[file]);
-        let role = |yaml: &str| {
-            let doc = crate::yaml::parse(yaml).expect("yaml");
-            job_shape(&doc.root, true, &scripts).role
-        };
-        assert_eq!(
-            role("steps:\n  - run: ./deploy.sh\n    working-directory: deploy\n"),
-            JobRole::Delivers
+        let roles = roles_with_deploy_script(
+            "deploy/deploy.sh",
+            &[
+                "steps:\n  - run: ./deploy.sh\n    working-directory: deploy\n",
+                "defaults:\n  run:\n    working-directory: deploy\nsteps:\n  - run: ./deploy.sh\n",
+                "steps:\n  - run: ./deploy.sh\n",
+            ],
         );
         assert_eq!(
-            role(
-                "defaults:\n  run:\n    working-directory: deploy\nsteps:\n  - run: ./deploy.sh\n"
-            ),
-            JobRole::Delivers
+            roles,
+            [JobRole::Delivers, JobRole::Delivers, JobRole::Other]
         );
-        assert_eq!(role("steps:\n  - run: ./deploy.sh\n"), JobRole::Other);
     }
 }
